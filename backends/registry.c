@@ -1,0 +1,37 @@
+/* registry.c: the table of every backend kind the harness knows. */
+#include "../harness/backend.h"
+
+#include <string.h>
+
+extern const struct pb_backend_ops pb_backend_none;
+
+const struct pb_backend_ops *const pb_backends[] = {
+    &pb_backend_none,
+    NULL,
+};
+
+const struct pb_backend_ops *pb_backend_find(const char *kind)
+{
+    const struct pb_backend_ops *ops;
+    size_t i;
+    pb_for_each_backend(ops, i)
+        if (!strcmp(ops->kind, kind))
+            return ops;
+    return NULL;
+}
+
+const char *const *pb_backend_kinds(void)
+{
+    static const char *kinds[sizeof(pb_backends) / sizeof(pb_backends[0])];
+    const struct pb_backend_ops *ops;
+    size_t i;
+    pb_for_each_backend(ops, i)
+        kinds[i] = ops->kind;
+    kinds[i] = NULL;
+    return kinds;
+}
+
+const char *pb_backend_clock(const struct pb_backend_ops *ops, const struct pb_options *opts)
+{
+    return ops->clock ? ops->clock(opts) : "wall";
+}

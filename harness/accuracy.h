@@ -1,0 +1,72 @@
+/*
+ * accuracy.h: the accuracy arithmetic of ../shared/MEASURE.md.
+ *
+ * Step 1, in the worker: pb_attribute() reduces a backend's report to what the
+ * measured region's phases received (R_p), what went elsewhere (R_other) and
+ * per-category seconds (R_c).
+ * Step 2, in the parent: pb_fae() and pb_ce() compare that to the truth.
+ */
+#ifndef PB_ACCURACY_H
+#define PB_ACCURACY_H
+
+#include <stddef.h>
+
+#include "category.h"
+#include "config.h"
+#include "report.h"
+
+/* How a phase function is recognised in a report: same name and same file
+ * (compared after resolving both with realpath(3) when possible, so relative
+ * and absolute spellings match). */
+struct pb_phase_ident {
+    const char *file;
+    const char *name;
+};
+
+struct pb_attribution {
+    size_t nphases;
+    double phase_s[PB_MAX_PHASES];   /* R_p: inclusive seconds of phase p,
+                                        summed over threads */
+    double other_s;                  /* R_other = R - sum R_p, never < 0 */
+    double total_s;                  /* R: report total_s, or the sum of self
+                                        seconds when the backend left it 0;
+                                        never less than sum R_p */
+    unsigned categories;             /* PB_CAT_BIT mask the report tells apart */
+    double cat_s[PB_CAT_COUNT];      /* R_c: sum of entries' cat_s */
+    size_t entries;                  /* entries in the report */
+};
+
+void pb_attribute(const struct pb_report *r, const struct pb_phase_ident *phases,
+                  size_t nphases, struct pb_attribution *out);
+
+/* Truth of one phase, from unprofiled runs (medians). */
+struct pb_phase_truth {
+    double wall_s;
+    double user_s;                   /* user-mode CPU of the thread */
+    double sys_s;                    /* kernel-mode CPU of the thread */
+    enum pb_category declared;       /* what the config says its user time is */
+};
+
+/* T_c of one phase: user -> declared category (a phase declared "system" has
+ * its small user part counted as native: it is the C code making the system
+ * calls); kernel CPU and off-CPU (wall - user - sys, >= 0) -> system. */
+void pb_truth_categories(const struct pb_phase_truth *t, double cat_s[PB_CAT_COUNT]);
+
+/* Sanity of a truth against its declaration. Returns NULL when consistent, or
+ * a static message such as "declared python but only 62% of wall is user CPU".
+ * Rules: python/native need user >= 90% of wall; system needs
+ * (wall - user) >= 50% of wall. The message is written into buf. */
+const char *pb_truth_check(const struct pb_phase_truth *t, char *buf, size_t len);
+
+/* FAE = 50 * (sum_p |R_p/R - T_p/T| + R_other/R), percentage points.
+ * NAN when R == 0 or T == 0 (nothing to compare). */
+double pb_fae(const struct pb_phase_truth *truth, size_t nphases,
+              const struct pb_attribution *a);
+
+/* CE, restricted to the categories the backend tells apart (mask M):
+ * CE = 50 * sum_{c in M} |R_c/R_M - T_c/T_M| with R_M, T_M the sums over M.
+ * NAN ("n/a") when M has fewer than two categories or either sum is 0. */
+double pb_ce(const struct pb_phase_truth *truth, size_t nphases,
+             const struct pb_attribution *a);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * backend.h: the one interface every profiler backend implements, built-in
+ * or adapter to a real tool. A backend is a const table of function pointers
+ * (struct pb_backend_ops); its private state lives behind one void pointer
+ * the harness never looks inside.
+ *
+ * Lifecycle, all in the worker process, with the GIL held and Python
+ * initialised, the workload already imported:
+ *
+ *   available()  may this backend run here? (optional slot; NULL = yes)
+ *   create()     parse options into private state; nothing started yet
+ *   start()      begin profiling  -- measured region starts just before
+ *   ... phases run ...
+ *   stop()       end profiling    -- measured region ends just after
+ *   collect()    turn private data into a pb_report (timed separately)
+ *   destroy()    free everything; nothing of the backend may outlive it
+ *
+ * Errors: slots return 0 on success, -1 with a lowercase message in err.
+ * A failing slot makes the run a failed run with that message.
+ */
+#ifndef PB_BACKEND_H
+#define PB_BACKEND_H
+
+#include <stddef.h>
+
+#include "option.h"
+#include "report.h"
+
+/* Capabilities beyond the categories (PB_CAT_BIT mask in .categories). */
+#define PB_CAP_THREADS  (1u << 0)   /* sees threads other than the caller's */
+#define PB_CAP_ASYNCIO  (1u << 1)   /* attributes await time to coroutines */
+#define PB_CAP_REGION   (1u << 2)   /* can start and stop around a region */
+#define PB_CAP_REPORT   (1u << 3)   /* produces a profile (none does not) */
+
+struct pb_backend_ops {
+    const char *kind;                       /* name used in configs: kind: X */
+    const char *summary;                    /* one line for --list */
+    const char *mechanism;                  /* "sampling", "tracing", ... */
+    unsigned categories;                    /* categories it tells apart */
+    unsigned caps;                          /* PB_CAP_* */
+    const struct pb_option_spec *options;   /* {NULL}-terminated; NULL = none */
+
+    /* Optional. Returns 1 when usable, 0 with the reason in why
+     * ("scalene not installed"). */
+    int (*available)(char *why, size_t whylen);
+    int (*create)(void **state, const struct pb_options *opts, char *err, size_t errlen);
+    int (*start)(void *state, char *err, size_t errlen);
+    int (*stop)(void *state, char *err, size_t errlen);
+    /* Fill out (already initialised) with the profile of the region. */
+    int (*collect)(void *state, struct pb_report *out, char *err, size_t errlen);
+    void (*destroy)(void *state);
+    /* Optional. The clock the backend's times are read from ("wall", "cpu"),
+     * for the tables; NULL means "wall". */
+    const char *(*clock)(const struct pb_options *opts);
+};
+
+/* NULL-terminated registry of every backend kind (backends/registry.c). */
+extern const struct pb_backend_ops *const pb_backends[];
+
+#define pb_for_each_backend(ops, i) \
+    for ((i) = 0; ((ops) = pb_backends[(i)]) != NULL; (i)++)
+
+/* Look up a kind; NULL when unknown. */
+const struct pb_backend_ops *pb_backend_find(const char *kind);
+/* NULL-terminated list of kinds (static storage). */
+const char *const *pb_backend_kinds(void);
+const char *pb_backend_clock(const struct pb_backend_ops *ops, const struct pb_options *opts);
+
+#endif

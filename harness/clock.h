@@ -1,0 +1,23 @@
+/*
+ * clock.h: the clocks the harness measures with.
+ *
+ * Wall time is CLOCK_MONOTONIC. Thread and process CPU time come from
+ * getrusage(2), which splits user and kernel time (the kernel scales its
+ * tick-sampled split to the precise runtime, so the sum is exact).
+ */
+#ifndef PB_CLOCK_H
+#define PB_CLOCK_H
+
+struct pb_cpu_times {
+    double user_s;
+    double sys_s;
+};
+
+/* Seconds on CLOCK_MONOTONIC. */
+double pb_now(void);
+/* CPU times of the calling thread (RUSAGE_THREAD). */
+void pb_thread_times(struct pb_cpu_times *out);
+/* CPU times of the whole process, every thread (RUSAGE_SELF). */
+void pb_process_times(struct pb_cpu_times *out);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * config.h: the benchmark configuration, loaded from YAML with libyaml.
+ *
+ * Schema (documented in README.md, "Config"):
+ *
+ *   include: common.yaml            # string or list; paths relative to this file
+ *   defaults:
+ *     rounds: 10                    # measured rounds, >= 1
+ *     warmup: 1                     # discarded rounds, >= 0
+ *     timeout: 60s                  # per worker run, duration > 0
+ *     output: results               # parent folder of timestamped result folders
+ *     seed: 1                       # run-order seed, integer >= 0
+ *     scale: 1.0                    # multiplies every numeric phase argument, > 0
+ *   workloads:
+ *     - name: mixed
+ *       file: ../workloads/mixed.py # relative to the config file that names it
+ *       scale: 1.0                  # optional, multiplies with defaults.scale
+ *       phases:
+ *         - function: f1
+ *           args: [1500000]         # optional list of scalars
+ *           category: python        # python | native | system
+ *   backends:
+ *     - name: none
+ *       kind: none
+ *     - name: sampling-2ms
+ *       kind: sampling
+ *       interval: 2ms               # options of the kind, inline
+ *
+ * Includes: the included file is loaded first; its workloads and backends come
+ * before the including file's, its defaults are overridden key by key by the
+ * including file's. A name defined twice is an error. Include cycles are an
+ * error.
+ *
+ * Every error message starts with "FILE:LINE:COLUMN: " (1-based) and nothing is
+ * run on a bad config.
+ */
+#ifndef PB_CONFIG_H
+#define PB_CONFIG_H
+
+#include <stddef.h>
+
+#include "backend.h"
+#include "category.h"
+#include "option.h"
+
+/* Limits, enforced by the loader with a message. */
+#define PB_MAX_PHASES 64        /* phases per workload */
+#define PB_MAX_INCLUDE_DEPTH 16 /* nested includes */
+
+/* A YAML scalar given as a phase argument. */
+enum pb_arg_kind { PB_ARG_INT, PB_ARG_FLOAT, PB_ARG_STRING, PB_ARG_BOOL, PB_ARG_NONE };
+
+struct pb_arg {
+    enum pb_arg_kind kind;
+    long long i;      /* PB_ARG_INT, PB_ARG_BOOL (0/1) */
+    double f;         /* PB_ARG_FLOAT */
+    char *s;          /* PB_ARG_STRING, owned */
+};
+
+struct pb_phase {
+    char *function;                 /* owned */
+    struct pb_arg *args;            /* owned array */
+    size_t nargs;
+    enum pb_category category;      /* declared category of its user-mode time */
+};
+
+struct pb_workload {
+    char *name;                     /* owned, unique */
+    char *file;                     /* absolute path (resolved against the
+                                       config that named it; need not exist
+                                       at load time), owned */
+    double scale;                   /* workload scale * defaults.scale */
+    struct pb_phase *phases;        /* owned array, in call order */
+    size_t nphases;
+    char *where;                    /* "file:line:col" of its definition, owned */
+};
+
+struct pb_backend_conf {
+    char *name;                     /* owned, unique; the row name in tables */
+    const struct pb_backend_ops *ops;
+    struct pb_options options;      /* every option of the kind, defaults filled */
+    char *where;                    /* "file:line:col" of its definition, owned */
+};
+
+struct pb_defaults {
+    long rounds;                    /* default 10 */
+    long warmup;                    /* default 1 */
+    double timeout_s;               /* default 60 */
+    char *output;                   /* default "results" relative to the cwd, owned */
+    long seed;                      /* default 1 */
+    double scale;                   /* default 1.0 */
+};
+
+struct pb_config {
+    char *path;                     /* the top-level file as given, owned */
+    char *hash;                     /* hex FNV-1a 64 of every loaded file's bytes
+                                       in load order, owned */
+    struct pb_defaults defaults;
+    struct pb_workload *workloads;
+    size_t nworkloads;
+    struct pb_backend_conf *backends;
+    size_t nbackends;
+};
+
+/* Load path (and its includes). Returns 0, or -1 with "file:line:col: message"
+ * in err. On failure cfg is left released (safe to release again). */
+int pb_config_load(struct pb_config *cfg, const char *path, char *err, size_t errlen);
+/* Load from a memory buffer; name is used in messages and includes are
+ * resolved relative to the current directory. For tests and fuzzing. */
+int pb_config_load_buffer(struct pb_config *cfg, const char *name, const char *data,
+                          size_t len, char *err, size_t errlen);
+void pb_config_release(struct pb_config *cfg);
+
+const struct pb_workload *pb_config_workload(const struct pb_config *cfg, const char *name);
+const struct pb_backend_conf *pb_config_backend(const struct pb_config *cfg, const char *name);
+
+/* The Python literal of a phase's arguments as a tuple, scale applied to every
+ * numeric (non-bool) argument; ints are rounded and kept >= 1 when they were
+ * >= 1. Example: "(1500000, 0.25, 'x')". You own the result. */
+char *pb_phase_args_literal(const struct pb_phase *ph, double scale);
+
+#endif

@@ -1,0 +1,77 @@
+/* csv_writer.c: summary.csv (see writers.h). */
+#include "writers.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void pb_fmt_num(char *buf, size_t len, double v, int prec, const char *dash)
+{
+    if (isfinite(v))
+        snprintf(buf, len, "%.*f", prec, v);
+    else
+        snprintf(buf, len, "%s", dash);
+}
+
+/* RFC 4180: quote when the field has a comma, quote or line break. */
+static void csv_field(struct pb_strbuf *sb, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        pb_strbuf_adds(sb, s);
+        return;
+    }
+    pb_strbuf_add(sb, "\"", 1);
+    for (; *s; s++) {
+        if (*s == '"')
+            pb_strbuf_add(sb, "\"", 1);
+        pb_strbuf_add(sb, s, 1);
+    }
+    pb_strbuf_add(sb, "\"", 1);
+}
+
+static void csv_num(struct pb_strbuf *sb, double v, int prec)
+{
+    char buf[64];
+    pb_fmt_num(buf, sizeof(buf), v, prec, "");
+    pb_strbuf_add(sb, ",", 1);
+    pb_strbuf_adds(sb, buf);
+}
+
+char *pb_write_summary_csv(const struct pb_results *res)
+{
+    const struct pb_config *cfg = res->cfg;
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    pb_strbuf_adds(&sb, PB_CSV_HEADER "\n");
+    for (size_t w = 0; w < cfg->nworkloads; w++) {
+        if (!res->workload_on[w])
+            continue;
+        for (size_t b = 0; b < cfg->nbackends; b++) {
+            if (!res->backend_on[b])
+                continue;
+            const struct pb_cell *c = pb_results_cell(res, w, b);
+            const struct pb_backend_conf *bc = &cfg->backends[b];
+            csv_field(&sb, cfg->workloads[w].name);
+            pb_strbuf_add(&sb, ",", 1);
+            csv_field(&sb, bc->name);
+            pb_strbuf_add(&sb, ",", 1);
+            pb_strbuf_adds(&sb, pb_cell_status_name(c->status));
+            csv_num(&sb, c->wall_ratio, 4);
+            csv_num(&sb, c->wall_lo, 4);
+            csv_num(&sb, c->wall_hi, 4);
+            csv_num(&sb, c->cpu_ratio, 4);
+            csv_num(&sb, c->rss_delta_kb, 0);
+            csv_num(&sb, c->fae_pp, 2);
+            csv_num(&sb, c->ce_pp, 2);
+            pb_strbuf_add(&sb, ",", 1);
+            csv_field(&sb, pb_backend_clock(bc->ops, &bc->options));
+            pb_strbuf_addf(&sb, ",%zu,%zu", c->nrounds, c->nfailed);
+            csv_num(&sb, c->cpu_lo, 4);
+            csv_num(&sb, c->cpu_hi, 4);
+            csv_num(&sb, c->collect_s, 6);
+            pb_strbuf_add(&sb, ",", 1);
+            csv_field(&sb, c->reason);
+            pb_strbuf_add(&sb, "\n", 1);
+        }
+    }
+    return pb_strbuf_detach(&sb);
+}

@@ -1,0 +1,271 @@
+/* json_writer.c: results.json, schema PB_RESULTS_SCHEMA (documented in README.md). */
+#include "writers.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+
+#ifndef PB_VERSION
+#define PB_VERSION "dev"
+#endif
+#ifndef PB_GIT_REV
+#define PB_GIT_REV "unknown"
+#endif
+
+static void write_meta(struct pb_json *j, const struct pb_results *res)
+{
+    const struct pb_config *cfg = res->cfg;
+    char when[64];
+    time_t t = (time_t)res->started_at;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+    pb_json_object_begin(j, "tool");
+    pb_json_string(j, "name", "pyprof-bench");
+    pb_json_string(j, "version", PB_VERSION);
+    pb_json_string(j, "git_revision", PB_GIT_REV);
+    pb_json_object_end(j);
+    pb_json_string(j, "started", when);
+    pb_json_number(j, "elapsed_s", res->elapsed_s);
+    pb_json_bool(j, "interrupted", res->interrupted);
+    pb_json_object_begin(j, "config");
+    pb_json_string(j, "path", cfg->path);
+    pb_json_string(j, "hash", cfg->hash);
+    pb_json_int(j, "rounds", res->rounds);
+    pb_json_int(j, "warmup", res->warmup);
+    pb_json_number(j, "timeout_s", cfg->defaults.timeout_s);
+    pb_json_int(j, "seed", (long long)res->seed);
+    pb_json_int(j, "planned_runs", (long long)res->planned);
+    pb_json_object_end(j);
+
+    const struct pb_sysinfo *si = &res->sys;
+    pb_json_object_begin(j, "machine");
+    pb_json_string(j, "cpu_model", si->cpu_model);
+    pb_json_int(j, "cpu_count", si->cpu_count);
+    pb_json_int(j, "affinity_count", si->affinity_count);
+    pb_json_string(j, "affinity", si->affinity);
+    pb_json_string(j, "kernel", si->kernel);
+    pb_json_string(j, "hostname", si->hostname);
+    pb_json_string(j, "governor", si->governor[0] ? si->governor : NULL);
+    pb_json_string(j, "turbo", si->turbo[0] ? si->turbo : NULL);
+    pb_json_number(j, "loadavg_1min", si->loadavg1 >= 0 ? si->loadavg1 : NAN);
+    if (si->perf_max_sample_rate >= 0)
+        pb_json_int(j, "perf_event_max_sample_rate", si->perf_max_sample_rate);
+    else
+        pb_json_null(j, "perf_event_max_sample_rate");
+    pb_json_string(j, "libc", si->libc);
+    pb_json_object_end(j);
+    pb_json_string(j, "python", res->python);
+}
+
+static void write_workloads(struct pb_json *j, const struct pb_results *res)
+{
+    const struct pb_config *cfg = res->cfg;
+    pb_json_array_begin(j, "workloads");
+    for (size_t w = 0; w < cfg->nworkloads; w++) {
+        if (!res->workload_on[w])
+            continue;
+        const struct pb_workload *wl = &cfg->workloads[w];
+        const struct pb_truth *t = &res->truth[w];
+        pb_json_object_begin(j, NULL);
+        pb_json_string(j, "name", wl->name);
+        pb_json_string(j, "file", wl->file);
+        pb_json_number(j, "scale", wl->scale);
+        pb_json_array_begin(j, "phases");
+        for (size_t p = 0; p < wl->nphases; p++) {
+            char *lit = pb_phase_args_literal(&wl->phases[p], wl->scale);
+            pb_json_object_begin(j, NULL);
+            pb_json_string(j, "function", wl->phases[p].function);
+            pb_json_string(j, "declared", pb_category_name(wl->phases[p].category));
+            pb_json_string(j, "args", lit);
+            pb_json_number(j, "truth_wall_s", t->phase[p].wall_s);
+            pb_json_number(j, "truth_user_s", t->phase[p].user_s);
+            pb_json_number(j, "truth_sys_s", t->phase[p].sys_s);
+            pb_json_number(j, "truth_share", t->wall_s > 0 ? t->phase[p].wall_s / t->wall_s
+                                                           : NAN);
+            pb_json_string(j, "warning", t->warning[p][0] ? t->warning[p] : NULL);
+            pb_json_object_end(j);
+            free(lit);
+        }
+        pb_json_array_end(j);
+        pb_json_object_begin(j, "truth");
+        pb_json_int(j, "runs", (long long)t->nruns);
+        pb_json_number(j, "wall_s", t->wall_s);
+        for (int c = 0; c < PB_CAT_COUNT; c++) {
+            char key[32];
+            snprintf(key, sizeof(key), "%s_s", pb_category_name(c));
+            pb_json_number(j, key, t->cat_s[c]);
+        }
+        pb_json_object_end(j);
+        pb_json_object_end(j);
+    }
+    pb_json_array_end(j);
+}
+
+static void write_backends(struct pb_json *j, const struct pb_results *res)
+{
+    const struct pb_config *cfg = res->cfg;
+    pb_json_array_begin(j, "backends");
+    for (size_t b = 0; b < cfg->nbackends; b++) {
+        if (!res->backend_on[b])
+            continue;
+        const struct pb_backend_conf *bc = &cfg->backends[b];
+        pb_json_object_begin(j, NULL);
+        pb_json_string(j, "name", bc->name);
+        pb_json_string(j, "kind", bc->ops->kind);
+        pb_json_string(j, "mechanism", bc->ops->mechanism);
+        pb_json_string(j, "clock", pb_backend_clock(bc->ops, &bc->options));
+        pb_json_array_begin(j, "categories");
+        for (int c = 0; c < PB_CAT_COUNT; c++)
+            if (bc->ops->categories & PB_CAT_BIT(c))
+                pb_json_string(j, NULL, pb_category_name(c));
+        pb_json_array_end(j);
+        pb_json_object_begin(j, "capabilities");
+        pb_json_bool(j, "threads", (bc->ops->caps & PB_CAP_THREADS) != 0);
+        pb_json_bool(j, "asyncio", (bc->ops->caps & PB_CAP_ASYNCIO) != 0);
+        pb_json_bool(j, "region", (bc->ops->caps & PB_CAP_REGION) != 0);
+        pb_json_bool(j, "report", (bc->ops->caps & PB_CAP_REPORT) != 0);
+        pb_json_object_end(j);
+        pb_json_object_begin(j, "options");
+        for (size_t i = 0; i < bc->options.count; i++)
+            pb_json_string(j, bc->options.values[i].spec->name, bc->options.values[i].text);
+        pb_json_object_end(j);
+        pb_json_bool(j, "available", res->available[b]);
+        pb_json_string(j, "unavailable_reason", res->available[b] ? NULL : res->why[b]);
+        pb_json_object_end(j);
+    }
+    pb_json_array_end(j);
+}
+
+static void write_runs(struct pb_json *j, const struct pb_results *res)
+{
+    const struct pb_config *cfg = res->cfg;
+    pb_json_array_begin(j, "runs");
+    for (size_t i = 0; i < res->nruns; i++) {
+        const struct pb_run_record *r = &res->runs[i];
+        const struct pb_run *run = &r->run;
+        pb_json_object_begin(j, NULL);
+        pb_json_int(j, "order", r->order);
+        pb_json_string(j, "workload", cfg->workloads[r->workload].name);
+        pb_json_string(j, "backend",
+                       r->backend == PB_BASELINE ? NULL : cfg->backends[r->backend].name);
+        pb_json_bool(j, "baseline", r->backend == PB_BASELINE);
+        pb_json_int(j, "round", r->round);
+        pb_json_bool(j, "warmup", r->warmup);
+        pb_json_string(j, "status", run->status == PB_RUN_OK ? "ok" : "failed");
+        pb_json_string(j, "reason", run->reason[0] ? run->reason : NULL);
+        pb_json_number(j, "wall_s", run->wall_s);
+        pb_json_number(j, "cpu_s", run->cpu_s);
+        pb_json_number(j, "cpu_user_s", run->cpu_user_s);
+        pb_json_number(j, "cpu_sys_s", run->cpu_sys_s);
+        pb_json_number(j, "start_s", run->start_s);
+        pb_json_number(j, "stop_s", run->stop_s);
+        pb_json_int(j, "maxrss_kb", run->maxrss_kb);
+        pb_json_number(j, "worker_elapsed_s", run->elapsed_s);
+        pb_json_array_begin(j, "phases");
+        for (size_t p = 0; run->status == PB_RUN_OK && p < run->nphases; p++) {
+            pb_json_object_begin(j, NULL);
+            pb_json_number(j, "wall_s", run->phase_wall_s[p]);
+            pb_json_number(j, "user_s", run->phase_user_s[p]);
+            pb_json_number(j, "sys_s", run->phase_sys_s[p]);
+            pb_json_object_end(j);
+        }
+        pb_json_array_end(j);
+        if (run->has_attr) {
+            pb_json_object_begin(j, "attribution");
+            pb_json_number(j, "total_s", run->attr.total_s);
+            pb_json_number(j, "other_s", run->attr.other_s);
+            pb_json_array_begin(j, "phases_s");
+            for (size_t p = 0; p < run->nphases; p++)
+                pb_json_number(j, NULL, run->attr.phase_s[p]);
+            pb_json_array_end(j);
+            pb_json_object_begin(j, "categories_s");
+            for (int c = 0; c < PB_CAT_COUNT; c++)
+                if (run->attr.categories & PB_CAT_BIT(c))
+                    pb_json_number(j, pb_category_name(c), run->attr.cat_s[c]);
+            pb_json_object_end(j);
+            pb_json_int(j, "entries", (long long)run->attr.entries);
+            pb_json_number(j, "collect_s", run->collect_s);
+            pb_json_object_end(j);
+        } else {
+            pb_json_null(j, "attribution");
+        }
+        pb_json_string(j, "note", run->note[0] ? run->note : NULL);
+        pb_json_object_end(j);
+    }
+    pb_json_array_end(j);
+}
+
+static void write_summary(struct pb_json *j, const struct pb_results *res)
+{
+    const struct pb_config *cfg = res->cfg;
+    pb_json_array_begin(j, "summary");
+    for (size_t w = 0; w < cfg->nworkloads; w++) {
+        if (!res->workload_on[w])
+            continue;
+        for (size_t b = 0; b < cfg->nbackends; b++) {
+            if (!res->backend_on[b])
+                continue;
+            const struct pb_cell *c = pb_results_cell(res, w, b);
+            const struct pb_backend_conf *bc = &cfg->backends[b];
+            pb_json_object_begin(j, NULL);
+            pb_json_string(j, "workload", cfg->workloads[w].name);
+            pb_json_string(j, "backend", bc->name);
+            pb_json_string(j, "clock", pb_backend_clock(bc->ops, &bc->options));
+            pb_json_string(j, "status", pb_cell_status_name(c->status));
+            pb_json_string(j, "reason", c->reason[0] ? c->reason : NULL);
+            pb_json_int(j, "rounds", (long long)c->nrounds);
+            pb_json_int(j, "failed_runs", (long long)c->nfailed);
+            pb_json_array_begin(j, "wall_ratios");
+            for (long round = res->warmup; round < res->rounds + res->warmup; round++) {
+                const struct pb_run *base = NULL, *prof = NULL;
+                for (size_t i = 0; i < res->nruns; i++) {
+                    const struct pb_run_record *r = &res->runs[i];
+                    if (r->workload != w || r->round != round || r->run.status != PB_RUN_OK)
+                        continue;
+                    if (r->backend == PB_BASELINE)
+                        base = &r->run;
+                    else if (r->backend == (long)b)
+                        prof = &r->run;
+                }
+                if (base && prof && base->wall_s > 0)
+                    pb_json_number(j, NULL, prof->wall_s / base->wall_s);
+            }
+            pb_json_array_end(j);
+            pb_json_number(j, "wall_ratio", c->wall_ratio);
+            pb_json_number(j, "wall_ratio_lo", c->wall_lo);
+            pb_json_number(j, "wall_ratio_hi", c->wall_hi);
+            pb_json_number(j, "wall_ratio_coverage", c->wall_coverage);
+            pb_json_number(j, "cpu_ratio", c->cpu_ratio);
+            pb_json_number(j, "cpu_ratio_lo", c->cpu_lo);
+            pb_json_number(j, "cpu_ratio_hi", c->cpu_hi);
+            pb_json_number(j, "rss_delta_kb", c->rss_delta_kb);
+            pb_json_number(j, "fae_pp", c->fae_pp);
+            pb_json_number(j, "ce_pp", c->ce_pp);
+            pb_json_number(j, "collect_s", c->collect_s);
+            pb_json_number(j, "profiled_wall_s", c->wall_s);
+            pb_json_object_end(j);
+        }
+    }
+    pb_json_array_end(j);
+}
+
+char *pb_write_results_json(const struct pb_results *res)
+{
+    struct pb_json j;
+    pb_json_init(&j);
+    pb_json_object_begin(&j, NULL);
+    pb_json_int(&j, "schema", PB_RESULTS_SCHEMA);
+    write_meta(&j, res);
+    write_workloads(&j, res);
+    write_backends(&j, res);
+    write_runs(&j, res);
+    write_summary(&j, res);
+    pb_json_object_end(&j);
+    return pb_json_finish(&j);
+}

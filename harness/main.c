@@ -1,0 +1,343 @@
+/*
+ * main.c: the pyprof-bench command line. Parses options, loads the config,
+ * probes the backends, runs the matrix through the runner, and writes the
+ * result files and the terminal table. The worker mode (--worker, internal)
+ * is dispatched to worker_main.c before anything else.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "output_dir.h"
+#include "results.h"
+#include "runner.h"
+#include "util.h"
+#include "worker.h"
+#include "worker_main.h"
+#include "writers.h"
+
+#ifndef PB_VERSION
+#define PB_VERSION "dev"
+#endif
+#ifndef PB_GIT_REV
+#define PB_GIT_REV "unknown"
+#endif
+
+enum { EXIT_OK = 0, EXIT_RUNS_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
+
+static const char usage_text[] =
+    "usage: pyprof-bench [options] CONFIG.yaml\n"
+    "\n"
+    "Runs every workload of CONFIG under every backend in fresh worker processes,\n"
+    "measures ground truth and overhead, and writes results.json, summary.csv and\n"
+    "summary.md into the result folder.\n"
+    "\n"
+    "options:\n"
+    "  --list                 list the config's workloads and backends, with whether\n"
+    "                         each backend can run on this machine (and why not)\n"
+    "  --out DIR              result folder (default: a new timestamped folder under\n"
+    "                         the config's defaults.output, 'results')\n"
+    "  --only-backend NAME    run only this backend; repeatable\n"
+    "  --only-workload NAME   run only this workload; repeatable\n"
+    "  --rounds N             measured rounds per cell, overriding the config\n"
+    "  --quiet                no progress and no table on the terminal\n"
+    "  -h, --help             this help\n"
+    "  --version              version and git revision\n"
+    "\n"
+    "exit status:\n"
+    "  0    every run succeeded (skipped backends do not count as failures)\n"
+    "  1    some runs failed; the others are still measured and reported\n"
+    "  2    usage or config error; nothing was run\n"
+    "  130  interrupted (Ctrl-C) or 143 (SIGTERM); finished runs are written\n"
+    "\n"
+    "environment: NO_COLOR disables colours.\n";
+
+struct cli {
+    const char *config;
+    const char *out;
+    const char **only_backend;
+    size_t n_only_backend;
+    const char **only_workload;
+    size_t n_only_workload;
+    long rounds;        /* 0: from the config */
+    int list;
+    int quiet;
+};
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "pyprof-bench: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'pyprof-bench --help'.\n");
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now)
+{
+    enum { OPT_LIST = 256, OPT_OUT, OPT_ONLY_BACKEND, OPT_ONLY_WORKLOAD, OPT_ROUNDS,
+           OPT_QUIET, OPT_VERSION };
+    static const struct option longopts[] = {
+        { "list", no_argument, NULL, OPT_LIST },
+        { "out", required_argument, NULL, OPT_OUT },
+        { "only-backend", required_argument, NULL, OPT_ONLY_BACKEND },
+        { "only-workload", required_argument, NULL, OPT_ONLY_WORKLOAD },
+        { "rounds", required_argument, NULL, OPT_ROUNDS },
+        { "quiet", no_argument, NULL, OPT_QUIET },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, OPT_VERSION },
+        { NULL, 0, NULL, 0 },
+    };
+    memset(c, 0, sizeof(*c));
+    *exit_now = -1;
+    c->only_backend = pb_xcalloc((size_t)argc + 1, sizeof(char *));
+    c->only_workload = pb_xcalloc((size_t)argc + 1, sizeof(char *));
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case OPT_LIST: c->list = 1; break;
+        case OPT_OUT: c->out = optarg; break;
+        case OPT_ONLY_BACKEND: c->only_backend[c->n_only_backend++] = optarg; break;
+        case OPT_ONLY_WORKLOAD: c->only_workload[c->n_only_workload++] = optarg; break;
+        case OPT_ROUNDS:
+            if (pb_parse_long(optarg, &c->rounds) < 0 || c->rounds < 1 || c->rounds > 100000)
+                return *exit_now = usage_error("--rounds needs an integer from 1 to 100000, "
+                                               "got '%s'", optarg);
+            break;
+        case OPT_QUIET: c->quiet = 1; break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return *exit_now = EXIT_OK;
+        case OPT_VERSION:
+            printf("pyprof-bench %s (git %s)\n", PB_VERSION, PB_GIT_REV);
+            return *exit_now = EXIT_OK;
+        case ':':
+            return *exit_now = usage_error("option '%s' needs a value", argv[optind - 1]);
+        default:
+            return *exit_now = usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return *exit_now = usage_error("missing CONFIG.yaml");
+    if (optind + 1 < argc)
+        return *exit_now = usage_error("unexpected argument '%s' (one config at a time)",
+                                       argv[optind + 1]);
+    c->config = argv[optind];
+    return 0;
+}
+
+/* Apply --only-*; unknown names are errors, answered with the valid ones. */
+static int select_names(const char *what, const char **want, size_t nwant,
+                        const char *const *names, size_t n, int *on)
+{
+    if (!nwant)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        on[i] = 0;
+    for (size_t k = 0; k < nwant; k++) {
+        size_t i;
+        for (i = 0; i < n; i++)
+            if (!strcmp(names[i], want[k]))
+                break;
+        if (i < n) {
+            on[i] = 1;
+            continue;
+        }
+        const char *s = pb_suggest(want[k], names);
+        char *all = pb_join(names, ", ");
+        if (s)
+            fprintf(stderr, "pyprof-bench: no %s named '%s' in the config; did you mean '%s'?\n",
+                    what, want[k], s);
+        else
+            fprintf(stderr, "pyprof-bench: no %s named '%s' in the config (expected: %s)\n",
+                    what, want[k], all);
+        free(all);
+        return -1;
+    }
+    return 0;
+}
+
+static void print_list(const struct pb_results *res)
+{
+    const struct pb_config *cfg = res->cfg;
+    printf("workloads in %s:\n", cfg->path);
+    for (size_t w = 0; w < cfg->nworkloads; w++) {
+        const struct pb_workload *wl = &cfg->workloads[w];
+        int exists = access(wl->file, R_OK) == 0;
+        printf("  %-16s %s%s\n", wl->name, wl->file, exists ? "" : "  (file not found)");
+        for (size_t p = 0; p < wl->nphases; p++) {
+            char *lit = pb_phase_args_literal(&wl->phases[p], wl->scale);
+            printf("  %-16s   %s%s  [%s]\n", "", wl->phases[p].function, lit,
+                   pb_category_name(wl->phases[p].category));
+            free(lit);
+        }
+    }
+    printf("backends:\n");
+    for (size_t b = 0; b < cfg->nbackends; b++) {
+        const struct pb_backend_conf *bc = &cfg->backends[b];
+        struct pb_strbuf opts = PB_STRBUF_INIT;
+        for (size_t i = 0; i < bc->options.count; i++)
+            pb_strbuf_addf(&opts, "%s%s=%s", i ? " " : "", bc->options.values[i].spec->name,
+                           bc->options.values[i].text);
+        printf("  %-16s kind %-14s %s%s%s\n", bc->name, bc->ops->kind,
+               res->available[b] ? "available" : "unavailable: ",
+               res->available[b] ? "" : res->why[b], "");
+        if (opts.len)
+            printf("  %-16s options: %s\n", "", opts.buf);
+        pb_strbuf_release(&opts);
+    }
+}
+
+static void on_signal(int sig)
+{
+    pb_worker_stop_requested = sig;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;   /* no SA_RESTART: poll() must wake up */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+static int write_outputs(const struct pb_results *res, const struct pb_output_dir *dir)
+{
+    struct {
+        const char *name;
+        char *(*render)(const struct pb_results *);
+    } files[] = {
+        { "results.json", pb_write_results_json },
+        { "summary.csv", pb_write_summary_csv },
+        { "summary.md", pb_write_summary_md },
+    };
+    int rc = 0;
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char err[PB_ERRLEN];
+        char *text = files[i].render(res);
+        if (pb_output_dir_write(dir, files[i].name, text, strlen(text), err, sizeof(err)) < 0) {
+            fprintf(stderr, "pyprof-bench: %s\n", err);
+            rc = -1;
+        }
+        free(text);
+    }
+    return rc;
+}
+
+static int run(struct cli *c)
+{
+    char err[PB_ERRLEN];
+    struct pb_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    if (pb_config_load(&cfg, c->config, err, sizeof(err)) < 0) {
+        fprintf(stderr, "pyprof-bench: %s\n", err);
+        return EXIT_USAGE;
+    }
+    struct pb_results res;
+    pb_results_init(&res, &cfg);
+    struct pb_output_dir dir = { NULL, -1 };
+    char *out_path = NULL;
+    int status = EXIT_USAGE;
+
+    const char **wnames = pb_xcalloc(cfg.nworkloads + 1, sizeof(char *));
+    const char **bnames = pb_xcalloc(cfg.nbackends + 1, sizeof(char *));
+    for (size_t i = 0; i < cfg.nworkloads; i++)
+        wnames[i] = cfg.workloads[i].name;
+    for (size_t i = 0; i < cfg.nbackends; i++)
+        bnames[i] = cfg.backends[i].name;
+    int bad = select_names("workload", c->only_workload, c->n_only_workload, wnames,
+                           cfg.nworkloads, res.workload_on) < 0 ||
+              select_names("backend", c->only_backend, c->n_only_backend, bnames,
+                           cfg.nbackends, res.backend_on) < 0;
+    free(wnames);
+    free(bnames);
+    if (bad)
+        goto out;
+    if (c->rounds)
+        res.rounds = c->rounds;
+
+    if (pb_worker_init(NULL, err, sizeof(err)) < 0 || pb_runner_probe(&res, err, sizeof(err)) < 0) {
+        fprintf(stderr, "pyprof-bench: cannot start a worker: %s\n", err);
+        goto out;
+    }
+    if (c->list) {
+        print_list(&res);
+        status = fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_RUNS_FAILED;
+        goto out;
+    }
+
+    if (c->out)
+        out_path = pb_xstrdup(c->out);
+    else if (pb_output_dir_new_name(cfg.defaults.output, &out_path, err, sizeof(err)) < 0) {
+        fprintf(stderr, "pyprof-bench: %s\n", err);
+        goto out;
+    }
+    if (pb_output_dir_open(&dir, out_path, err, sizeof(err)) < 0) {
+        fprintf(stderr, "pyprof-bench: %s\n", err);
+        goto out;
+    }
+
+    pb_sysinfo_read(&res.sys);
+    install_signals();
+    struct pb_runner_opts ropts = { c->quiet };
+    if (!c->quiet)
+        fprintf(stderr, "pyprof-bench: %s -> %s\n", cfg.path, out_path);
+    pb_runner_run(&res, &ropts);
+    pb_results_summarise(&res);
+
+    int write_failed = write_outputs(&res, &dir) < 0;
+    if (!c->quiet) {
+        char *table = pb_write_table(&res, pb_use_color(STDOUT_FILENO));
+        fputs(table, stdout);
+        free(table);
+        printf("\n%zu runs in %.1f s. Results: %s/{results.json,summary.csv,summary.md}\n",
+               res.nruns, res.elapsed_s, out_path);
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "pyprof-bench: write failure on standard output\n");
+        write_failed = 1;
+    }
+
+    int any_failed = pb_results_any_failed(&res);
+    for (size_t i = 0; i < res.nruns; i++)
+        if (res.runs[i].run.status == PB_RUN_FAILED)
+            any_failed = 1;
+    if (res.interrupted)
+        status = pb_worker_stop_requested == SIGTERM ? 128 + SIGTERM : EXIT_INTERRUPTED;
+    else
+        status = any_failed || write_failed ? EXIT_RUNS_FAILED : EXIT_OK;
+out:
+    pb_output_dir_close(&dir);
+    free(out_path);
+    pb_results_release(&res);
+    pb_config_release(&cfg);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "--worker"))
+        return pb_worker_main(argc, argv);
+    struct cli c;
+    int exit_now;
+    parse_cli(argc, argv, &c, &exit_now);
+    int rc = exit_now >= 0 ? exit_now : run(&c);
+    free(c.only_backend);
+    free(c.only_workload);
+    return rc;
+}

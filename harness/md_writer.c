@@ -1,0 +1,86 @@
+/* md_writer.c: summary.md (see writers.h). */
+#include "writers.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* Markdown table cells must not contain '|' or line breaks. */
+static void md_cell(struct pb_strbuf *sb, const char *s)
+{
+    pb_strbuf_add(sb, " ", 1);
+    for (; *s; s++) {
+        if (*s == '|')
+            pb_strbuf_adds(sb, "\\|");
+        else if (*s == '\n' || *s == '\r')
+            pb_strbuf_add(sb, " ", 1);
+        else
+            pb_strbuf_add(sb, s, 1);
+    }
+    pb_strbuf_adds(sb, " |");
+}
+
+char *pb_write_summary_md(const struct pb_results *res)
+{
+    const struct pb_config *cfg = res->cfg;
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    char when[64];
+    time_t t = (time_t)res->started_at;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+    pb_strbuf_addf(&sb, "# pyprof-bench results\n\n"
+                   "`%s`, %s, %ld measured rounds (%ld warm-up), seed %lu%s.  \n"
+                   "Machine: %s, %d CPUs, %s. Python %.*s.\n\n",
+                   cfg->path, when, res->rounds, res->warmup, res->seed,
+                   res->interrupted ? ", **interrupted**" : "", res->sys.cpu_model,
+                   res->sys.cpu_count, res->sys.kernel,
+                   (int)strcspn(res->python, " "), res->python);
+    pb_strbuf_adds(&sb, "Wall and CPU overhead: median of per-round ratios to the unprofiled "
+                   "run, with the 95% interval of the median. FAE and CE: percentage points "
+                   "(0 is perfect), median over rounds.\n\n");
+    pb_strbuf_adds(&sb, "| workload | backend | clock | wall overhead [95% CI] | cpu | "
+                   "memory | FAE | CE | status |\n"
+                   "|---|---|---|---|---|---|---|---|---|\n");
+    for (size_t w = 0; w < cfg->nworkloads; w++) {
+        if (!res->workload_on[w])
+            continue;
+        for (size_t b = 0; b < cfg->nbackends; b++) {
+            if (!res->backend_on[b])
+                continue;
+            const struct pb_cell *c = pb_results_cell(res, w, b);
+            const struct pb_backend_conf *bc = &cfg->backends[b];
+            struct pb_cell_texts tx;
+            pb_cell_texts(res, c, &tx);
+            pb_strbuf_add(&sb, "|", 1);
+            md_cell(&sb, cfg->workloads[w].name);
+            md_cell(&sb, bc->name);
+            md_cell(&sb, pb_backend_clock(bc->ops, &bc->options));
+            md_cell(&sb, tx.wall);
+            md_cell(&sb, tx.cpu);
+            md_cell(&sb, tx.mem);
+            md_cell(&sb, tx.fae);
+            md_cell(&sb, tx.ce);
+            md_cell(&sb, tx.status);
+            pb_strbuf_add(&sb, "\n", 1);
+        }
+    }
+    pb_strbuf_adds(&sb, "\n## Ground truth\n\n");
+    for (size_t w = 0; w < cfg->nworkloads; w++) {
+        if (!res->workload_on[w])
+            continue;
+        char line[256];
+        pb_truth_line(res, w, line, sizeof(line));
+        pb_strbuf_addf(&sb, "- **%s**: %s\n", cfg->workloads[w].name, line);
+        const struct pb_workload *wl = &cfg->workloads[w];
+        for (size_t p = 0; p < wl->nphases; p++) {
+            const struct pb_phase_truth *pt = &res->truth[w].phase[p];
+            pb_strbuf_addf(&sb, "  - `%s` (%s): wall %.4f s, user %.4f s, kernel %.4f s%s%s\n",
+                           wl->phases[p].function, pb_category_name(wl->phases[p].category),
+                           pt->wall_s, pt->user_s, pt->sys_s,
+                           res->truth[w].warning[p][0] ? "; **warning**: " : "",
+                           res->truth[w].warning[p]);
+        }
+    }
+    return pb_strbuf_detach(&sb);
+}

@@ -1,0 +1,68 @@
+/*
+ * protocol.h: the worker -> parent message format.
+ *
+ * One message per line: a tag, then space-separated key=value fields.
+ *
+ *   TAG key=value key=value\n
+ *
+ * Tags and keys are [a-z0-9_]+. Values are percent-encoded: every byte that
+ * is not printable ASCII, and ' ', '%', '=', is written %XX (uppercase hex).
+ * Numbers are written with %.17g (doubles) or %lld (integers). Lines are at
+ * most PB_PROTO_MAX_LINE bytes; a message has at most PB_PROTO_MAX_FIELDS
+ * fields. Unknown tags and keys are ignored by the reader (forward
+ * compatibility); a malformed line is an error.
+ *
+ * Messages a worker sends (times in seconds):
+ *   hello version=1 pid=N python=TEXT
+ *   probe kind=K ok=0|1 why=TEXT             (probe mode, one per backend)
+ *   phase index=I wall=S user=S sys=S        (one per phase, in order)
+ *   region wall=S cpu_user=S cpu_sys=S start=S stop=S
+ *   attr total=S other=S categories=MASK python=S native=S system=S entries=N collect=S
+ *   attr_phase index=I seconds=S
+ *   note text=TEXT
+ *   error stage=STAGE text=TEXT              (the run failed)
+ *   done                                     (the last line of a good run)
+ */
+#ifndef PB_PROTOCOL_H
+#define PB_PROTOCOL_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+#define PB_PROTO_VERSION 1
+#define PB_PROTO_MAX_LINE 65536
+#define PB_PROTO_MAX_FIELDS 32
+
+struct pb_proto_field {
+    char *key;      /* points into msg->buf */
+    char *value;    /* decoded, NUL-terminated, points into msg->buf */
+};
+
+struct pb_proto_msg {
+    char *tag;      /* points into msg->buf */
+    size_t nfields;
+    struct pb_proto_field fields[PB_PROTO_MAX_FIELDS];
+    char *buf;      /* owned copy of the line, decoded in place */
+};
+
+/* Parse one line (without or with its trailing '\n'). Returns 0, or -1 with a
+ * message; msg must be released with pb_proto_msg_release() after success. */
+int pb_proto_parse(const char *line, size_t len, struct pb_proto_msg *msg,
+                   char *err, size_t errlen);
+void pb_proto_msg_release(struct pb_proto_msg *msg);
+
+/* Field lookup; NULL when absent. */
+const char *pb_proto_get(const struct pb_proto_msg *msg, const char *key);
+/* Numeric lookups: 0 on success, -1 when absent or not a number. */
+int pb_proto_get_double(const struct pb_proto_msg *msg, const char *key, double *out);
+int pb_proto_get_long(const struct pb_proto_msg *msg, const char *key, long *out);
+
+/* Encoder: begin a line with its tag, add fields, end with '\n'. */
+void pb_proto_begin(struct pb_strbuf *sb, const char *tag);
+void pb_proto_add_str(struct pb_strbuf *sb, const char *key, const char *value);
+void pb_proto_add_double(struct pb_strbuf *sb, const char *key, double value);
+void pb_proto_add_long(struct pb_strbuf *sb, const char *key, long long value);
+void pb_proto_end(struct pb_strbuf *sb);
+
+#endif

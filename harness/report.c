@@ -1,0 +1,52 @@
+/* report.c: the normalised profile (see report.h). */
+#include "report.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void pb_report_init(struct pb_report *r)
+{
+    memset(r, 0, sizeof(*r));
+}
+
+struct pb_report_entry *pb_report_add(struct pb_report *r, const char *file, int line,
+                                      const char *name, uint64_t thread)
+{
+    if (r->count == r->alloc) {
+        r->alloc = r->alloc ? r->alloc * 2 : 16;
+        r->entries = pb_xrealloc(r->entries, r->alloc * sizeof(*r->entries));
+    }
+    struct pb_report_entry *e = &r->entries[r->count++];
+    memset(e, 0, sizeof(*e));
+    e->file = pb_xstrdup(file ? file : "");
+    e->name = pb_xstrdup(name ? name : "");
+    e->line = line;
+    e->thread = thread;
+    return e;
+}
+
+void pb_report_set_note(struct pb_report *r, const char *note)
+{
+    free(r->note);
+    r->note = note ? pb_xstrdup(note) : NULL;
+}
+
+double pb_report_self_total(const struct pb_report *r)
+{
+    double t = 0;
+    for (size_t i = 0; i < r->count; i++)
+        t += r->entries[i].self_s;
+    return t;
+}
+
+void pb_report_release(struct pb_report *r)
+{
+    for (size_t i = 0; i < r->count; i++) {
+        free(r->entries[i].file);
+        free(r->entries[i].name);
+    }
+    free(r->entries);
+    free(r->note);
+    pb_report_init(r);
+}

@@ -1,0 +1,88 @@
+/*
+ * results.h: everything one invocation measured, and its summaries. The
+ * runner fills it, summary.c derives the per-cell figures, and the writers
+ * (json_writer.c, csv_writer.c, md_writer.c, table.c) only read it.
+ */
+#ifndef PB_RESULTS_H
+#define PB_RESULTS_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "sysinfo.h"
+#include "worker.h"
+
+#define PB_RESULTS_SCHEMA 1
+#define PB_BASELINE (-1L)   /* backend index of the unprofiled baseline runs */
+
+struct pb_run_record {
+    size_t workload;        /* index into cfg->workloads */
+    long backend;           /* index into cfg->backends, or PB_BASELINE */
+    long round;             /* 0-based, warm-ups included */
+    int warmup;             /* a discarded warm-up round */
+    long order;             /* position in the run order */
+    struct pb_run run;
+};
+
+/* Truth of one workload: medians over its measured unprofiled runs. */
+struct pb_truth {
+    size_t nruns;                               /* runs the medians are over */
+    struct pb_phase_truth phase[PB_MAX_PHASES];
+    double cat_s[PB_CAT_COUNT];                 /* T_c */
+    double wall_s;                              /* T = sum of phase walls */
+    char warning[PB_MAX_PHASES][160];           /* "" when consistent */
+};
+
+enum pb_cell_status { PB_CELL_OK, PB_CELL_FAILED, PB_CELL_SKIPPED };
+
+struct pb_cell {
+    size_t workload;
+    size_t backend;
+    enum pb_cell_status status;
+    char reason[512];          /* skipped or first failure, "" when ok */
+    size_t nrounds;            /* measured rounds with both runs ok */
+    size_t nfailed;            /* measured and warm-up runs of this cell that failed */
+    double wall_ratio, wall_lo, wall_hi, wall_coverage;
+    double cpu_ratio, cpu_lo, cpu_hi;
+    double rss_delta_kb;
+    double fae_pp, ce_pp;      /* NAN: not applicable */
+    double collect_s;          /* median report collection time */
+    double wall_s;             /* median profiled region wall */
+};
+
+struct pb_results {
+    const struct pb_config *cfg;
+    /* Selection after --only-*: flags per workload and backend. */
+    int *workload_on;
+    int *backend_on;
+    /* Availability per backend (from the probe). */
+    int *available;
+    char (*why)[PB_ERRLEN];
+    long rounds, warmup;
+    unsigned long seed;
+    struct pb_run_record *runs;
+    size_t nruns, runs_alloc;
+    size_t planned;            /* runs in the plan */
+    int interrupted;           /* Ctrl-C or SIGTERM stopped the matrix */
+    double started_at;         /* time(2) of the start */
+    double elapsed_s;
+    char python[256];          /* the workers' sys.version */
+    struct pb_sysinfo sys;
+    /* Derived by pb_results_summarise(). */
+    struct pb_truth *truth;    /* per workload */
+    struct pb_cell *cells;     /* workload-major: cells[w * nbackends + b] */
+    size_t ncells;
+};
+
+void pb_results_init(struct pb_results *res, const struct pb_config *cfg);
+struct pb_run_record *pb_results_add(struct pb_results *res);
+void pb_results_release(struct pb_results *res);
+
+/* Compute truth and cells from the runs (summary.c). */
+void pb_results_summarise(struct pb_results *res);
+const struct pb_cell *pb_results_cell(const struct pb_results *res, size_t w, size_t b);
+/* Does any selected, available cell have a failed run? */
+int pb_results_any_failed(const struct pb_results *res);
+const char *pb_cell_status_name(enum pb_cell_status s);
+
+#endif

@@ -1,0 +1,153 @@
+/* runner.c: plan, order and run the matrix (see runner.h). */
+#include "runner.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "progress.h"
+#include "util.h"
+
+/* Cells that failed this many times are not run again. */
+#define MAX_CELL_FAILURES 2
+
+struct job {
+    size_t workload;
+    long backend;      /* PB_BASELINE or index into cfg->backends */
+    long round;
+};
+
+/* xorshift64*: small, fast, and the same order on every platform. */
+static unsigned long long rng_next(unsigned long long *s)
+{
+    unsigned long long x = *s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * 2685821657736338717ULL;
+}
+
+static void shuffle(void *base, size_t n, size_t size, unsigned long long *s)
+{
+    char tmp[64];
+    char *a = base;
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)(rng_next(s) % i);
+        memcpy(tmp, a + (i - 1) * size, size);
+        memcpy(a + (i - 1) * size, a + j * size, size);
+        memcpy(a + j * size, tmp, size);
+    }
+}
+
+int pb_runner_probe(struct pb_results *res, char *err, size_t errlen)
+{
+    const struct pb_config *cfg = res->cfg;
+    const char **kinds = pb_xcalloc(cfg->nbackends + 1, sizeof(*kinds));
+    int *ok = pb_xcalloc(cfg->nbackends + 1, sizeof(int));
+    char (*why)[PB_ERRLEN] = pb_xcalloc(cfg->nbackends + 1, sizeof(*why));
+    for (size_t b = 0; b < cfg->nbackends; b++)
+        kinds[b] = cfg->backends[b].ops->kind;
+    int rc = pb_worker_probe(kinds, cfg->nbackends, ok, why, res->python,
+                             sizeof(res->python), err, errlen);
+    for (size_t b = 0; rc == 0 && b < cfg->nbackends; b++) {
+        res->available[b] = ok[b];
+        snprintf(res->why[b], PB_ERRLEN, "%s", why[b]);
+    }
+    free(kinds);
+    free(ok);
+    free(why);
+    return rc;
+}
+
+static size_t plan(const struct pb_results *res, struct job **out)
+{
+    const struct pb_config *cfg = res->cfg;
+    unsigned long long s = res->seed * 0x9E3779B97F4A7C15ULL + 0x2545F4914F6CDD1DULL;
+    size_t per_round = 0;
+    for (size_t w = 0; w < cfg->nworkloads; w++) {
+        if (!res->workload_on[w])
+            continue;
+        per_round++;
+        for (size_t b = 0; b < cfg->nbackends; b++)
+            per_round += res->backend_on[b] && res->available[b];
+    }
+    long rounds = res->rounds + res->warmup;
+    struct job *jobs = pb_xcalloc(per_round * (size_t)rounds + 1, sizeof(*jobs));
+    size_t *order = pb_xcalloc(cfg->nworkloads + 1, sizeof(*order));
+    size_t n = 0;
+    for (long r = 0; r < rounds; r++) {
+        size_t nw = 0;
+        for (size_t w = 0; w < cfg->nworkloads; w++)
+            if (res->workload_on[w])
+                order[nw++] = w;
+        shuffle(order, nw, sizeof(*order), &s);
+        for (size_t k = 0; k < nw; k++) {
+            size_t first = n;
+            jobs[n++] = (struct job){ order[k], PB_BASELINE, r };
+            for (size_t b = 0; b < cfg->nbackends; b++)
+                if (res->backend_on[b] && res->available[b])
+                    jobs[n++] = (struct job){ order[k], (long)b, r };
+            shuffle(jobs + first, n - first, sizeof(*jobs), &s);
+        }
+    }
+    free(order);
+    *out = jobs;
+    return n;
+}
+
+void pb_runner_run(struct pb_results *res, const struct pb_runner_opts *opts)
+{
+    const struct pb_config *cfg = res->cfg;
+    struct job *jobs;
+    size_t n = plan(res, &jobs);
+    res->planned = n;
+    /* failures[w * (nb + 1) + b + 1]; slot 0 of each workload is the baseline */
+    size_t stride = cfg->nbackends + 1;
+    int *failures = pb_xcalloc(cfg->nworkloads * stride + 1, sizeof(int));
+    struct pb_progress prog;
+    pb_progress_init(&prog, n, opts->quiet);
+    double t0 = pb_now();
+    res->started_at = (double)time(NULL);
+
+    for (size_t i = 0; i < n; i++) {
+        const struct job *j = &jobs[i];
+        if (pb_worker_stop_requested) {
+            res->interrupted = 1;
+            break;
+        }
+        if (failures[j->workload * stride] >= MAX_CELL_FAILURES ||
+            failures[j->workload * stride + (size_t)(j->backend + 1)] >= MAX_CELL_FAILURES)
+            continue;
+        const struct pb_workload *w = &cfg->workloads[j->workload];
+        const struct pb_backend_conf *b = j->backend == PB_BASELINE
+                                              ? NULL : &cfg->backends[j->backend];
+        const char *bname = b ? b->name : "(baseline)";
+        pb_progress_start(&prog, i + 1, w->name, bname);
+        struct pb_run_record *rec = pb_results_add(res);
+        rec->workload = j->workload;
+        rec->backend = j->backend;
+        rec->round = j->round;
+        rec->warmup = j->round < res->warmup;
+        rec->order = (long)i;
+        pb_worker_run(w, b, cfg->defaults.timeout_s, &rec->run);
+        if (rec->run.status == PB_RUN_INTERRUPTED) {
+            res->nruns--;     /* an interrupted run is not a result */
+            res->interrupted = 1;
+            break;
+        }
+        if (rec->run.python[0] && !res->python[0])
+            snprintf(res->python, sizeof(res->python), "%s", rec->run.python);
+        int ok = rec->run.status == PB_RUN_OK;
+        if (!ok)
+            failures[j->workload * stride + (size_t)(j->backend + 1)]++;
+        pb_progress_end(&prog, i + 1, w->name, bname, ok, rec->run.reason,
+                        rec->run.elapsed_s);
+    }
+    pb_progress_finish(&prog);
+    res->elapsed_s = pb_now() - t0;
+    free(failures);
+    free(jobs);
+}

@@ -1,0 +1,26 @@
+/*
+ * runner.h: the matrix. Plans every run (rounds x workloads x backends plus
+ * one unprofiled baseline run per workload and round), shuffles it with the
+ * config's seed so that profiled and unprofiled runs are interleaved in a
+ * random order within each round, runs each in a fresh worker, and records
+ * the results. A cell (workload, backend) that failed twice is not run again;
+ * the summary reports its first failure.
+ */
+#ifndef PB_RUNNER_H
+#define PB_RUNNER_H
+
+#include "results.h"
+
+struct pb_runner_opts {
+    int quiet;
+};
+
+/* Probe availability of the selected backends (fills res->available/why and
+ * res->python). Returns 0, or -1 with a message when no worker could run. */
+int pb_runner_probe(struct pb_results *res, char *err, size_t errlen);
+
+/* Run the plan. Stops early, with res->interrupted set, when
+ * pb_worker_stop_requested becomes non-zero. */
+void pb_runner_run(struct pb_results *res, const struct pb_runner_opts *opts);
+
+#endif

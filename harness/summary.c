@@ -1,0 +1,247 @@
+/*
+ * summary.c: from raw runs to the figures of ../shared/MEASURE.md.
+ *
+ * Truth: per workload and phase, the median wall / user / kernel time of the
+ * measured (not warm-up) unprofiled baseline runs.
+ * Cells: per workload and backend, over the measured rounds where both the
+ * baseline run and the backend's run succeeded: the median of the per-round
+ * wall ratios with its order-statistic 95% interval, the same for process CPU
+ * time, the median peak-RSS delta, the median FAE and CE of each profiled
+ * run against the truth, and the median report collection time.
+ */
+#include "results.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stats.h"
+#include "util.h"
+
+void pb_results_init(struct pb_results *res, const struct pb_config *cfg)
+{
+    memset(res, 0, sizeof(*res));
+    res->cfg = cfg;
+    size_t nw = cfg->nworkloads, nb = cfg->nbackends;
+    res->workload_on = pb_xcalloc(nw, sizeof(int));
+    res->backend_on = pb_xcalloc(nb, sizeof(int));
+    res->available = pb_xcalloc(nb, sizeof(int));
+    res->why = pb_xcalloc(nb, sizeof(*res->why));
+    for (size_t i = 0; i < nw; i++)
+        res->workload_on[i] = 1;
+    for (size_t i = 0; i < nb; i++)
+        res->backend_on[i] = res->available[i] = 1;
+    res->rounds = cfg->defaults.rounds;
+    res->warmup = cfg->defaults.warmup;
+    res->seed = (unsigned long)cfg->defaults.seed;
+}
+
+struct pb_run_record *pb_results_add(struct pb_results *res)
+{
+    if (res->nruns == res->runs_alloc) {
+        res->runs_alloc = res->runs_alloc ? res->runs_alloc * 2 : 64;
+        res->runs = pb_xrealloc(res->runs, res->runs_alloc * sizeof(*res->runs));
+    }
+    struct pb_run_record *r = &res->runs[res->nruns++];
+    memset(r, 0, sizeof(*r));
+    return r;
+}
+
+void pb_results_release(struct pb_results *res)
+{
+    free(res->workload_on);
+    free(res->backend_on);
+    free(res->available);
+    free(res->why);
+    free(res->runs);
+    free(res->truth);
+    free(res->cells);
+    memset(res, 0, sizeof(*res));
+}
+
+const char *pb_cell_status_name(enum pb_cell_status s)
+{
+    switch (s) {
+    case PB_CELL_OK: return "ok";
+    case PB_CELL_FAILED: return "failed";
+    case PB_CELL_SKIPPED: return "skipped";
+    }
+    return "?";
+}
+
+const struct pb_cell *pb_results_cell(const struct pb_results *res, size_t w, size_t b)
+{
+    if (!res->cells || w >= res->cfg->nworkloads || b >= res->cfg->nbackends)
+        return NULL;
+    return &res->cells[w * res->cfg->nbackends + b];
+}
+
+/* The measured ok run of (workload, backend, round), or NULL. */
+static const struct pb_run *find_run(const struct pb_results *res, size_t w, long b, long round)
+{
+    for (size_t i = 0; i < res->nruns; i++) {
+        const struct pb_run_record *r = &res->runs[i];
+        if (r->workload == w && r->backend == b && r->round == round && !r->warmup &&
+            r->run.status == PB_RUN_OK)
+            return &r->run;
+    }
+    return NULL;
+}
+
+static void summarise_truth(const struct pb_results *res, size_t w, struct pb_truth *t)
+{
+    const struct pb_workload *wl = &res->cfg->workloads[w];
+    size_t cap = res->nruns ? res->nruns : 1;
+    double *wall = pb_xcalloc(cap, sizeof(double));
+    double *user = pb_xcalloc(cap, sizeof(double));
+    double *sys = pb_xcalloc(cap, sizeof(double));
+    memset(t, 0, sizeof(*t));
+    for (size_t p = 0; p < wl->nphases; p++) {
+        size_t n = 0;
+        for (size_t i = 0; i < res->nruns; i++) {
+            const struct pb_run_record *r = &res->runs[i];
+            if (r->workload != w || r->backend != PB_BASELINE || r->warmup ||
+                r->run.status != PB_RUN_OK)
+                continue;
+            wall[n] = r->run.phase_wall_s[p];
+            user[n] = r->run.phase_user_s[p];
+            sys[n] = r->run.phase_sys_s[p];
+            n++;
+        }
+        t->nruns = n;
+        t->phase[p].wall_s = pb_median(wall, n);
+        t->phase[p].user_s = pb_median(user, n);
+        t->phase[p].sys_s = pb_median(sys, n);
+        t->phase[p].declared = wl->phases[p].category;
+        if (n == 0)
+            continue;
+        double cat[PB_CAT_COUNT];
+        pb_truth_categories(&t->phase[p], cat);
+        for (int c = 0; c < PB_CAT_COUNT; c++)
+            t->cat_s[c] += cat[c];
+        t->wall_s += t->phase[p].wall_s;
+        const char *msg = pb_truth_check(&t->phase[p], t->warning[p], sizeof(t->warning[p]));
+        if (!msg)
+            t->warning[p][0] = '\0';
+    }
+    free(wall);
+    free(user);
+    free(sys);
+}
+
+static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
+                           const struct pb_truth *truth, struct pb_cell *cell)
+{
+    const struct pb_workload *wl = &res->cfg->workloads[w];
+    memset(cell, 0, sizeof(*cell));
+    cell->workload = w;
+    cell->backend = b;
+    cell->wall_ratio = cell->wall_lo = cell->wall_hi = NAN;
+    cell->cpu_ratio = cell->cpu_lo = cell->cpu_hi = NAN;
+    cell->rss_delta_kb = cell->fae_pp = cell->ce_pp = cell->collect_s = cell->wall_s = NAN;
+
+    if (!res->available[b]) {
+        cell->status = PB_CELL_SKIPPED;
+        pb_copy(cell->reason, sizeof(cell->reason), res->why[b]);
+        return;
+    }
+    /* First failure of this backend, or of the baseline it is compared to. */
+    for (size_t i = 0; i < res->nruns; i++) {
+        const struct pb_run_record *r = &res->runs[i];
+        if (r->workload != w || r->run.status != PB_RUN_FAILED)
+            continue;
+        if (r->backend != (long)b && r->backend != PB_BASELINE)
+            continue;
+        if (r->backend == (long)b)
+            cell->nfailed++;
+        if (!cell->reason[0])
+            snprintf(cell->reason, sizeof(cell->reason), "%s%.480s",
+                     r->backend == PB_BASELINE ? "baseline run failed: " : "", r->run.reason);
+    }
+
+    size_t cap = (size_t)(res->rounds + res->warmup) + 1;
+    double *wall = pb_xcalloc(cap, sizeof(double));
+    double *cpu = pb_xcalloc(cap, sizeof(double));
+    double *rss = pb_xcalloc(cap, sizeof(double));
+    double *fae = pb_xcalloc(cap, sizeof(double));
+    double *ce = pb_xcalloc(cap, sizeof(double));
+    double *col = pb_xcalloc(cap, sizeof(double));
+    double *pw = pb_xcalloc(cap, sizeof(double));
+    size_t n = 0;
+    for (long round = 0; round < res->rounds + res->warmup && n < cap; round++) {
+        const struct pb_run *base = find_run(res, w, PB_BASELINE, round);
+        const struct pb_run *prof = find_run(res, w, (long)b, round);
+        if (!base || !prof || !(base->wall_s > 0))
+            continue;
+        wall[n] = prof->wall_s / base->wall_s;
+        cpu[n] = base->cpu_s > 0 ? prof->cpu_s / base->cpu_s : NAN;
+        rss[n] = (double)(prof->maxrss_kb - base->maxrss_kb);
+        pw[n] = prof->wall_s;
+        fae[n] = ce[n] = col[n] = NAN;
+        if (prof->has_attr && truth->nruns > 0) {
+            fae[n] = pb_fae(truth->phase, wl->nphases, &prof->attr);
+            ce[n] = pb_ce(truth->phase, wl->nphases, &prof->attr);
+            col[n] = prof->collect_s;
+        }
+        n++;
+    }
+    cell->nrounds = n;
+    pb_median_ci(wall, n, 0.95, &cell->wall_lo, &cell->wall_hi, &cell->wall_coverage);
+    cell->wall_ratio = pb_median(wall, n);
+    double cov;
+    pb_median_ci(cpu, n, 0.95, &cell->cpu_lo, &cell->cpu_hi, &cov);
+    cell->cpu_ratio = pb_median(cpu, n);
+    cell->rss_delta_kb = pb_median(rss, n);
+    cell->fae_pp = pb_median(fae, n);
+    cell->ce_pp = pb_median(ce, n);
+    cell->collect_s = pb_median(col, n);
+    cell->wall_s = pb_median(pw, n);
+    free(wall);
+    free(cpu);
+    free(rss);
+    free(fae);
+    free(ce);
+    free(col);
+    free(pw);
+
+    if (cell->nfailed > 0 || n == 0) {
+        cell->status = PB_CELL_FAILED;
+        if (!cell->reason[0])
+            snprintf(cell->reason, sizeof(cell->reason), "%s",
+                     res->interrupted ? "interrupted before any round finished"
+                                      : "no measured round completed");
+    } else {
+        cell->status = PB_CELL_OK;
+        cell->reason[0] = '\0';
+    }
+}
+
+void pb_results_summarise(struct pb_results *res)
+{
+    size_t nw = res->cfg->nworkloads, nb = res->cfg->nbackends;
+    free(res->truth);
+    free(res->cells);
+    res->truth = pb_xcalloc(nw, sizeof(*res->truth));
+    res->cells = pb_xcalloc(nw * nb, sizeof(*res->cells));
+    res->ncells = nw * nb;
+    for (size_t w = 0; w < nw; w++) {
+        if (!res->workload_on[w])
+            continue;
+        summarise_truth(res, w, &res->truth[w]);
+        for (size_t b = 0; b < nb; b++)
+            if (res->backend_on[b])
+                summarise_cell(res, w, b, &res->truth[w], &res->cells[w * nb + b]);
+    }
+}
+
+int pb_results_any_failed(const struct pb_results *res)
+{
+    size_t nw = res->cfg->nworkloads, nb = res->cfg->nbackends;
+    for (size_t w = 0; w < nw; w++)
+        for (size_t b = 0; b < nb; b++)
+            if (res->workload_on[w] && res->backend_on[b] &&
+                res->cells[w * nb + b].status == PB_CELL_FAILED)
+                return 1;
+    return 0;
+}

@@ -1,0 +1,489 @@
+/* worker.c: spawn a worker, read its messages, enforce the timeout. */
+#include "worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "protocol.h"
+#include "util.h"
+
+/* The worker writes its messages to this descriptor. */
+#define WORKER_FD 3
+/* Bytes of the worker's stdout+stderr kept for failure messages. */
+#define TAIL_MAX 4096
+
+volatile sig_atomic_t pb_worker_stop_requested;
+
+static char self_exe[4096];
+
+int pb_worker_init(const char *argv0, char *err, size_t errlen)
+{
+    ssize_t n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+    if (n > 0) {
+        self_exe[n] = '\0';
+        return 0;
+    }
+    if (argv0 && realpath(argv0, self_exe))
+        return 0;
+    return pb_error(err, errlen, "cannot find this program's own path: %s", strerror(errno));
+}
+
+/* ------------------------------------------------------------- spawning */
+
+struct child {
+    pid_t pid;
+    int msg_fd;     /* protocol messages */
+    int out_fd;     /* stdout + stderr */
+};
+
+static int spawn(char **argv, struct child *c, char *err, size_t errlen)
+{
+    int msg[2], out[2];
+    if (pipe2(msg, O_CLOEXEC) < 0)
+        return pb_error(err, errlen, "pipe: %s", strerror(errno));
+    if (pipe2(out, O_CLOEXEC) < 0) {
+        close(msg[0]);
+        close(msg[1]);
+        return pb_error(err, errlen, "pipe: %s", strerror(errno));
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(msg[0]); close(msg[1]); close(out[0]); close(out[1]);
+        return pb_error(err, errlen, "fork: %s", strerror(e));
+    }
+    if (pid == 0) {
+        /* Own process group, so a timeout or Ctrl-C kills everything the
+         * worker started (scalene's launcher, a workload's children). */
+        setpgid(0, 0);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGPIPE, SIG_DFL);
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0) {
+            dup2(devnull, 0);
+            close(devnull);
+        }
+        dup2(out[1], 1);
+        dup2(out[1], 2);
+        dup2(msg[1], WORKER_FD);   /* dup2 clears O_CLOEXEC on the copy */
+        execv(self_exe, argv);
+        dprintf(2, "cannot execute %s: %s\n", self_exe, strerror(errno));
+        _exit(127);
+    }
+    setpgid(pid, pid);   /* also from here, so there is no race with kill */
+    close(msg[1]);
+    close(out[1]);
+    c->pid = pid;
+    c->msg_fd = msg[0];
+    c->out_fd = out[0];
+    return 0;
+}
+
+/* ------------------------------------------------------------- messages */
+
+typedef void (*msg_fn)(const struct pb_proto_msg *m, void *ctx);
+
+struct reader {
+    struct pb_strbuf buf;      /* incomplete line */
+    char tail[TAIL_MAX + 1];   /* last bytes of stdout+stderr */
+    size_t tail_len;
+    int bad_line;              /* a malformed message was seen */
+    char bad_why[256];
+    int done;                  /* "done" received */
+    char error[512];           /* "error" text, "" when none */
+    char error_stage[32];
+};
+
+static void add_tail(struct reader *r, const char *p, size_t n)
+{
+    if (n >= TAIL_MAX) {
+        memcpy(r->tail, p + n - TAIL_MAX, TAIL_MAX);
+        r->tail_len = TAIL_MAX;
+    } else {
+        if (r->tail_len + n > TAIL_MAX) {
+            size_t drop = r->tail_len + n - TAIL_MAX;
+            memmove(r->tail, r->tail + drop, r->tail_len - drop);
+            r->tail_len -= drop;
+        }
+        memcpy(r->tail + r->tail_len, p, n);
+        r->tail_len += n;
+    }
+    r->tail[r->tail_len] = '\0';
+}
+
+static void handle_line(struct reader *r, const char *line, size_t len, msg_fn fn, void *ctx)
+{
+    struct pb_proto_msg m;
+    char why[256];
+    if (pb_proto_parse(line, len, &m, why, sizeof(why)) < 0) {
+        if (!r->bad_line)
+            snprintf(r->bad_why, sizeof(r->bad_why), "%s", why);
+        r->bad_line = 1;
+        return;
+    }
+    if (!strcmp(m.tag, "done")) {
+        r->done = 1;
+    } else if (!strcmp(m.tag, "error")) {
+        const char *t = pb_proto_get(&m, "text");
+        const char *s = pb_proto_get(&m, "stage");
+        snprintf(r->error, sizeof(r->error), "%s", t && *t ? t : "unknown error");
+        snprintf(r->error_stage, sizeof(r->error_stage), "%s", s ? s : "");
+    } else {
+        fn(&m, ctx);
+    }
+    pb_proto_msg_release(&m);
+}
+
+static void feed(struct reader *r, const char *p, size_t n, msg_fn fn, void *ctx)
+{
+    pb_strbuf_add(&r->buf, p, n);
+    char *start = r->buf.buf;
+    char *nl;
+    while ((nl = memchr(start, '\n', r->buf.len - (size_t)(start - r->buf.buf)))) {
+        handle_line(r, start, (size_t)(nl - start), fn, ctx);
+        start = nl + 1;
+    }
+    size_t rest = r->buf.len - (size_t)(start - r->buf.buf);
+    if (rest > PB_PROTO_MAX_LINE) {
+        if (!r->bad_line)
+            snprintf(r->bad_why, sizeof(r->bad_why), "message line too long");
+        r->bad_line = 1;
+        rest = 0;
+    }
+    memmove(r->buf.buf, start, rest);
+    r->buf.len = rest;
+    r->buf.buf[rest] = '\0';
+}
+
+/* The last non-empty line of the worker's output, for failure reasons. */
+static void last_output_line(const struct reader *r, char *out, size_t len)
+{
+    out[0] = '\0';
+    size_t end = r->tail_len;
+    while (end > 0 && (r->tail[end - 1] == '\n' || r->tail[end - 1] == ' '))
+        end--;
+    size_t start = end;
+    while (start > 0 && r->tail[start - 1] != '\n')
+        start--;
+    if (end > start)
+        snprintf(out, len, "%.*s", (int)(end - start), r->tail + start);
+}
+
+enum end_kind { END_EXITED, END_TIMEOUT, END_INTERRUPTED };
+
+/* Read until both pipes close or the deadline passes; reap the child. */
+static enum end_kind supervise(struct child *c, double timeout_s, struct reader *r,
+                               msg_fn fn, void *ctx, int *wstatus, struct rusage *ru)
+{
+    double deadline = pb_now() + timeout_s;
+    enum end_kind kind = END_EXITED;
+    int open_fds = 2;
+    struct pollfd pfd[2] = { { c->msg_fd, POLLIN, 0 }, { c->out_fd, POLLIN, 0 } };
+    char chunk[8192];
+
+    while (open_fds > 0) {
+        if (pb_worker_stop_requested) {
+            kind = END_INTERRUPTED;
+            break;
+        }
+        double left = deadline - pb_now();
+        if (left <= 0) {
+            kind = END_TIMEOUT;
+            break;
+        }
+        int ms = left > 0.25 ? 250 : (int)(left * 1000) + 1;
+        int n = poll(pfd, 2, ms);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        for (int i = 0; i < 2; i++) {
+            if (pfd[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            ssize_t got = read(pfd[i].fd, chunk, sizeof(chunk));
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got <= 0) {
+                close(pfd[i].fd);
+                pfd[i].fd = -1;
+                open_fds--;
+                continue;
+            }
+            if (i == 0)
+                feed(r, chunk, (size_t)got, fn, ctx);
+            else
+                add_tail(r, chunk, (size_t)got);
+        }
+    }
+    if (kind != END_EXITED) {
+        kill(-c->pid, SIGKILL);
+        kill(c->pid, SIGKILL);
+    }
+    for (int i = 0; i < 2; i++)
+        if (pfd[i].fd >= 0)
+            close(pfd[i].fd);
+    while (wait4(c->pid, wstatus, 0, ru) < 0 && errno == EINTR)
+        ;
+    /* Anything the worker left behind in its group goes too. */
+    kill(-c->pid, SIGKILL);
+    return kind;
+}
+
+static void describe_status(int wstatus, char *buf, size_t len)
+{
+    if (WIFSIGNALED(wstatus)) {
+        const char *abbrev = sigabbrev_np(WTERMSIG(wstatus));
+        if (abbrev)
+            snprintf(buf, len, "killed by SIG%s", abbrev);
+        else
+            snprintf(buf, len, "killed by signal %d", WTERMSIG(wstatus));
+    } else if (WIFEXITED(wstatus)) {
+        snprintf(buf, len, "exited with status %d", WEXITSTATUS(wstatus));
+    } else {
+        snprintf(buf, len, "ended with wait status %#x", (unsigned)wstatus);
+    }
+}
+
+/* ------------------------------------------------------------- runs */
+
+static void run_msg(const struct pb_proto_msg *m, void *ctx)
+{
+    struct pb_run *run = ctx;
+    long idx;
+    if (!strcmp(m->tag, "hello")) {
+        const char *py = pb_proto_get(m, "python");
+        snprintf(run->python, sizeof(run->python), "%s", py ? py : "");
+    } else if (!strcmp(m->tag, "phase")) {
+        if (pb_proto_get_long(m, "index", &idx) < 0 || idx < 0 || idx >= PB_MAX_PHASES)
+            return;
+        pb_proto_get_double(m, "wall", &run->phase_wall_s[idx]);
+        pb_proto_get_double(m, "user", &run->phase_user_s[idx]);
+        pb_proto_get_double(m, "sys", &run->phase_sys_s[idx]);
+    } else if (!strcmp(m->tag, "region")) {
+        pb_proto_get_double(m, "wall", &run->wall_s);
+        pb_proto_get_double(m, "cpu_user", &run->cpu_user_s);
+        pb_proto_get_double(m, "cpu_sys", &run->cpu_sys_s);
+        pb_proto_get_double(m, "start", &run->start_s);
+        pb_proto_get_double(m, "stop", &run->stop_s);
+        run->cpu_s = run->cpu_user_s + run->cpu_sys_s;
+    } else if (!strcmp(m->tag, "attr")) {
+        long cats = 0, entries = 0;
+        run->has_attr = 1;
+        pb_proto_get_double(m, "total", &run->attr.total_s);
+        pb_proto_get_double(m, "other", &run->attr.other_s);
+        pb_proto_get_long(m, "categories", &cats);
+        pb_proto_get_long(m, "entries", &entries);
+        run->attr.categories = (unsigned)cats & PB_CAT_ALL;
+        run->attr.entries = entries > 0 ? (size_t)entries : 0;
+        for (int c = 0; c < PB_CAT_COUNT; c++)
+            pb_proto_get_double(m, pb_category_name(c), &run->attr.cat_s[c]);
+        pb_proto_get_double(m, "collect", &run->collect_s);
+    } else if (!strcmp(m->tag, "attr_phase")) {
+        if (pb_proto_get_long(m, "index", &idx) < 0 || idx < 0 || idx >= PB_MAX_PHASES)
+            return;
+        pb_proto_get_double(m, "seconds", &run->attr.phase_s[idx]);
+    } else if (!strcmp(m->tag, "note")) {
+        const char *t = pb_proto_get(m, "text");
+        snprintf(run->note, sizeof(run->note), "%s", t ? t : "");
+    }
+}
+
+static void push(char ***argv, size_t *n, size_t *alloc, char *s)
+{
+    if (*n + 1 >= *alloc) {
+        *alloc = *alloc ? *alloc * 2 : 32;
+        *argv = pb_xrealloc(*argv, *alloc * sizeof(**argv));
+    }
+    (*argv)[(*n)++] = s;
+    (*argv)[*n] = NULL;
+}
+
+static char **run_argv(const struct pb_workload *w, const struct pb_backend_conf *b)
+{
+    char **argv = NULL;
+    size_t n = 0, alloc = 0;
+    push(&argv, &n, &alloc, pb_xstrdup(self_exe));
+    push(&argv, &n, &alloc, pb_xstrdup("--worker"));
+    push(&argv, &n, &alloc, pb_xstrdup("run"));
+    push(&argv, &n, &alloc, pb_xstrdup("--fd"));
+    push(&argv, &n, &alloc, pb_xstrdup("3"));
+    push(&argv, &n, &alloc, pb_xstrdup("--file"));
+    push(&argv, &n, &alloc, pb_xstrdup(w->file));
+    for (size_t i = 0; i < w->nphases; i++) {
+        struct pb_strbuf sb = PB_STRBUF_INIT;
+        char *lit = pb_phase_args_literal(&w->phases[i], w->scale);
+        pb_strbuf_addf(&sb, "%s=%s", w->phases[i].function, lit);
+        free(lit);
+        push(&argv, &n, &alloc, pb_xstrdup("--phase"));
+        push(&argv, &n, &alloc, pb_strbuf_detach(&sb));
+    }
+    push(&argv, &n, &alloc, pb_xstrdup("--backend"));
+    push(&argv, &n, &alloc, pb_xstrdup(b ? b->ops->kind : "none"));
+    for (size_t i = 0; b && i < b->options.count; i++) {
+        struct pb_strbuf sb = PB_STRBUF_INIT;
+        pb_strbuf_addf(&sb, "%s=%s", b->options.values[i].spec->name,
+                       b->options.values[i].text);
+        push(&argv, &n, &alloc, pb_xstrdup("--opt"));
+        push(&argv, &n, &alloc, pb_strbuf_detach(&sb));
+    }
+    return argv;
+}
+
+static void free_argv(char **argv)
+{
+    for (size_t i = 0; argv && argv[i]; i++)
+        free(argv[i]);
+    free(argv);
+}
+
+void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
+                   double timeout_s, struct pb_run *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->nphases = w->nphases;
+    out->status = PB_RUN_FAILED;
+    out->wall_s = NAN;
+
+    char **argv = run_argv(w, b);
+    struct child c;
+    char err[PB_ERRLEN];
+    double t0 = pb_now();
+    if (spawn(argv, &c, err, sizeof(err)) < 0) {
+        snprintf(out->reason, sizeof(out->reason), "%s", err);
+        free_argv(argv);
+        return;
+    }
+    free_argv(argv);
+
+    struct reader r;
+    memset(&r, 0, sizeof(r));
+    int wstatus = 0;
+    struct rusage ru;
+    memset(&ru, 0, sizeof(ru));
+    enum end_kind end = supervise(&c, timeout_s, &r, run_msg, out, &wstatus, &ru);
+    pb_strbuf_release(&r.buf);
+    out->elapsed_s = pb_now() - t0;
+    out->maxrss_kb = ru.ru_maxrss;
+
+    char last[256];
+    last_output_line(&r, last, sizeof(last));
+    if (end == END_INTERRUPTED) {
+        out->status = PB_RUN_INTERRUPTED;
+        snprintf(out->reason, sizeof(out->reason), "interrupted");
+    } else if (end == END_TIMEOUT) {
+        snprintf(out->reason, sizeof(out->reason), "timeout after %g s", timeout_s);
+    } else if (r.error[0]) {
+        snprintf(out->reason, sizeof(out->reason), "%s", r.error);
+    } else if (r.bad_line) {
+        snprintf(out->reason, sizeof(out->reason), "malformed message from worker: %s",
+                 r.bad_why);
+    } else if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0 || !r.done) {
+        char st[64];
+        describe_status(wstatus, st, sizeof(st));
+        if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
+            snprintf(st, sizeof(st), "ended without reporting");
+        if (last[0])
+            snprintf(out->reason, sizeof(out->reason), "%s (last output: %s)", st, last);
+        else
+            snprintf(out->reason, sizeof(out->reason), "%s", st);
+    } else if (!isfinite(out->wall_s)) {
+        snprintf(out->reason, sizeof(out->reason), "worker reported no measured region");
+    } else {
+        out->status = PB_RUN_OK;
+    }
+}
+
+/* ------------------------------------------------------------- probe */
+
+struct probe_ctx {
+    const char *const *kinds;
+    size_t n;
+    int *ok;
+    char (*why)[PB_ERRLEN];
+    int *seen;
+    char *python;
+    size_t pylen;
+};
+
+static void probe_msg(const struct pb_proto_msg *m, void *ctx)
+{
+    struct probe_ctx *p = ctx;
+    if (!strcmp(m->tag, "hello")) {
+        const char *py = pb_proto_get(m, "python");
+        if (p->python)
+            snprintf(p->python, p->pylen, "%s", py ? py : "");
+        return;
+    }
+    if (strcmp(m->tag, "probe"))
+        return;
+    const char *kind = pb_proto_get(m, "kind");
+    const char *why = pb_proto_get(m, "why");
+    long ok = 0;
+    pb_proto_get_long(m, "ok", &ok);
+    for (size_t i = 0; kind && i < p->n; i++) {
+        if (strcmp(p->kinds[i], kind))
+            continue;
+        p->ok[i] = ok != 0;
+        p->seen[i] = 1;
+        snprintf(p->why[i], PB_ERRLEN, "%s", why ? why : "");
+    }
+}
+
+int pb_worker_probe(const char *const *kinds, size_t n, int *ok, char (*why)[PB_ERRLEN],
+                    char *python, size_t pylen, char *err, size_t errlen)
+{
+    char **argv = NULL;
+    size_t an = 0, alloc = 0;
+    push(&argv, &an, &alloc, pb_xstrdup(self_exe));
+    push(&argv, &an, &alloc, pb_xstrdup("--worker"));
+    push(&argv, &an, &alloc, pb_xstrdup("probe"));
+    push(&argv, &an, &alloc, pb_xstrdup("--fd"));
+    push(&argv, &an, &alloc, pb_xstrdup("3"));
+    for (size_t i = 0; i < n; i++) {
+        push(&argv, &an, &alloc, pb_xstrdup("--backend"));
+        push(&argv, &an, &alloc, pb_xstrdup(kinds[i]));
+    }
+    struct child c;
+    int rc = spawn(argv, &c, err, errlen);
+    free_argv(argv);
+    if (rc < 0)
+        return -1;
+    int *seen = pb_xcalloc(n ? n : 1, sizeof(*seen));
+    struct probe_ctx ctx = { kinds, n, ok, why, seen, python, pylen };
+    struct reader r;
+    memset(&r, 0, sizeof(r));
+    int wstatus = 0;
+    struct rusage ru;
+    enum end_kind end = supervise(&c, 60.0, &r, probe_msg, &ctx, &wstatus, &ru);
+    pb_strbuf_release(&r.buf);
+    rc = 0;
+    if (end != END_EXITED || !r.done) {
+        char st[64], last[256];
+        describe_status(wstatus, st, sizeof(st));
+        last_output_line(&r, last, sizeof(last));
+        rc = pb_error(err, errlen, "probe worker failed: %s%s%s",
+                      end == END_TIMEOUT ? "timeout" :
+                      end == END_INTERRUPTED ? "interrupted" : r.error[0] ? r.error : st,
+                      last[0] ? "; last output: " : "", last);
+    }
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (!seen[i]) {
+            ok[i] = 0;
+            snprintf(why[i], PB_ERRLEN, "the probe did not answer for this backend");
+        }
+    free(seen);
+    return rc;
+}

@@ -1,0 +1,57 @@
+/*
+ * worker.h: the parent side of a worker run. Spawns the binary itself in
+ * worker mode (see worker_main.h) in a process group of its own, reads its
+ * messages (protocol.h), enforces the timeout, and turns every way a worker
+ * can end into a struct pb_run: ok, or failed with a one-line reason
+ * ("killed by SIGSEGV", "timeout after 30 s", the exception's last line).
+ */
+#ifndef PB_WORKER_H
+#define PB_WORKER_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "accuracy.h"
+#include "config.h"
+#include "util.h"
+
+enum pb_run_status { PB_RUN_OK, PB_RUN_FAILED, PB_RUN_INTERRUPTED };
+
+struct pb_run {
+    enum pb_run_status status;
+    char reason[512];               /* why it failed, "" when ok */
+    double wall_s;                  /* measured region */
+    double cpu_s;                   /* process user + sys in the region */
+    double cpu_user_s, cpu_sys_s;
+    double start_s, stop_s;         /* backend start() and stop() */
+    long maxrss_kb;                 /* peak RSS of the worker (wait4) */
+    size_t nphases;
+    double phase_wall_s[PB_MAX_PHASES];
+    double phase_user_s[PB_MAX_PHASES];
+    double phase_sys_s[PB_MAX_PHASES];
+    int has_attr;                   /* the backend produced a report */
+    struct pb_attribution attr;
+    double collect_s;               /* report collection time */
+    char note[512];                 /* backend's note, "" when none */
+    char python[256];               /* sys.version of the worker */
+    double elapsed_s;               /* whole worker lifetime, parent's view */
+};
+
+/* Set by the caller's SIGINT/SIGTERM handler; a running worker is killed and
+ * its run comes back PB_RUN_INTERRUPTED. */
+extern volatile sig_atomic_t pb_worker_stop_requested;
+
+/* Path of this binary (/proc/self/exe), resolved once at start-up. */
+int pb_worker_init(const char *argv0, char *err, size_t errlen);
+
+/* Run workload w under backend b (NULL: the unprofiled baseline). */
+void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
+                   double timeout_s, struct pb_run *out);
+
+/* Ask a worker whether each kind can run here. ok[i] = 1 or 0 with why[i]
+ * (each PB_ERRLEN bytes). Returns 0, or -1 when the probe itself failed
+ * (message in err). python receives the worker's sys.version. */
+int pb_worker_probe(const char *const *kinds, size_t n, int *ok, char (*why)[PB_ERRLEN],
+                    char *python, size_t pylen, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,482 @@
+/* worker_main.c: the worker process (see worker_main.h). */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "worker_main.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "accuracy.h"
+#include "backend.h"
+#include "clock.h"
+#include "config.h"
+#include "protocol.h"
+#include "util.h"
+
+#ifndef PB_PYTHON_EXE
+#define PB_PYTHON_EXE "/usr/bin/python3"
+#endif
+
+struct worker_args {
+    const char *mode;               /* "run" or "probe" */
+    int fd;
+    const char *file;
+    const char *phase_spec[PB_MAX_PHASES];   /* "FUNC=LITERAL" */
+    size_t nphases;
+    const char *backends[64];
+    size_t nbackends;
+    const char *opts[64];                    /* "KEY=VALUE" */
+    size_t nopts;
+};
+
+/* Python helpers, defined once in a private namespace. Kept in Python
+ * because they are outside every measured region. */
+static const char helper_src[] =
+    "import sys, os, ast, importlib.util, traceback\n"
+    "def load(path):\n"
+    "    name = os.path.splitext(os.path.basename(path))[0] or 'workload'\n"
+    "    d = os.path.dirname(path)\n"
+    "    if d not in sys.path:\n"
+    "        sys.path.insert(0, d)\n"
+    "    sys.argv = [path]\n"
+    "    if not os.path.isfile(path):\n"
+    "        raise FileNotFoundError(f'workload file not found: {path}')\n"
+    "    spec = importlib.util.spec_from_file_location(name, path)\n"
+    "    if spec is None or spec.loader is None:\n"
+    "        raise ImportError(f'cannot load {path} as a Python module')\n"
+    "    mod = importlib.util.module_from_spec(spec)\n"
+    "    sys.modules[name] = mod\n"
+    "    spec.loader.exec_module(mod)\n"
+    "    return mod\n"
+    "def phase(mod, fname, literal):\n"
+    "    f = getattr(mod, fname, None)\n"
+    "    if f is None:\n"
+    "        raise AttributeError(f'workload {mod.__file__} has no function {fname!r}')\n"
+    "    if not callable(f):\n"
+    "        raise TypeError(f'{fname!r} in {mod.__file__} is not callable')\n"
+    "    args = ast.literal_eval(literal)\n"
+    "    code = getattr(f, '__code__', None)\n"
+    "    return (f, tuple(args), code.co_filename if code else '',\n"
+    "            code.co_name if code else fname)\n"
+    "def last_line(t, v):\n"
+    "    return traceback.format_exception_only(t, v)[-1].strip()\n";
+
+static PyObject *helpers;   /* dict of the helper namespace */
+
+/* ---------------------------------------------------------------- output */
+
+static int out_fd = -1;
+
+static void send_line(struct pb_strbuf *sb)
+{
+    pb_proto_end(sb);
+    if (pb_write_all(out_fd, sb->buf, sb->len) < 0) {
+        /* The parent is gone; nobody is left to tell. */
+        _exit(3);
+    }
+    pb_strbuf_release(sb);
+}
+
+static void send_error(const char *stage, const char *text)
+{
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    pb_proto_begin(&sb, "error");
+    pb_proto_add_str(&sb, "stage", stage);
+    pb_proto_add_str(&sb, "text", text);
+    send_line(&sb);
+}
+
+/* The pending Python exception as one line ("ValueError: boom"), cleared. */
+static void take_py_error(char *buf, size_t len)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    snprintf(buf, len, "unknown python error");
+    if (!type)
+        goto out;
+    PyObject *fn = helpers ? PyDict_GetItemString(helpers, "last_line") : NULL;
+    PyObject *line = fn ? PyObject_CallFunctionObjArgs(fn, type, value ? value : Py_None, NULL)
+                        : NULL;
+    const char *s = line ? PyUnicode_AsUTF8(line) : NULL;
+    if (s)
+        snprintf(buf, len, "%s", s);
+    else if (PyExceptionClass_Check(type))
+        snprintf(buf, len, "%s", ((PyTypeObject *)type)->tp_name);
+    Py_XDECREF(line);
+    PyErr_Clear();
+out:
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+}
+
+/* ---------------------------------------------------------------- python */
+
+static int python_start(const char *script, char *err, size_t errlen)
+{
+    PyConfig config;
+    /* Isolated: no PYTHON* environment, no user site, no script directory on
+     * sys.path; Debian's site still adds /usr/lib/python3/dist-packages. The
+     * program name points at the interpreter matching the linked libpython so
+     * the prefix (and sys.executable, which scalene needs) is Debian's. */
+    PyConfig_InitIsolatedConfig(&config);
+    config.write_bytecode = 0;
+    config.install_signal_handlers = 1;
+    PyStatus st = PyConfig_SetBytesString(&config, &config.program_name, PB_PYTHON_EXE);
+    if (!PyStatus_Exception(st)) {
+        char *argv[] = { (char *)(script ? script : "") };
+        st = PyConfig_SetBytesArgv(&config, 1, argv);
+    }
+    if (!PyStatus_Exception(st))
+        st = Py_InitializeFromConfig(&config);
+    PyConfig_Clear(&config);
+    if (PyStatus_Exception(st))
+        return pb_error(err, errlen, "cannot initialise python: %s",
+                        st.err_msg ? st.err_msg : "unknown error");
+    PyObject *main_mod = PyImport_AddModule("__main__");   /* borrowed */
+    helpers = PyDict_New();
+    if (!main_mod || !helpers)
+        return pb_error(err, errlen, "cannot initialise python helpers");
+    PyDict_SetItemString(helpers, "__builtins__", PyEval_GetBuiltins());
+    PyObject *r = PyRun_String(helper_src, Py_file_input, helpers, helpers);
+    if (!r) {
+        char why[PB_ERRLEN];
+        take_py_error(why, sizeof(why));
+        return pb_error(err, errlen, "cannot initialise python helpers: %s", why);
+    }
+    Py_DECREF(r);
+    return 0;
+}
+
+static int python_stop(void)
+{
+    Py_CLEAR(helpers);
+    return Py_FinalizeEx();
+}
+
+/* ---------------------------------------------------------------- run */
+
+struct phase {
+    PyObject *func;
+    PyObject *args;
+    char *file;          /* co_filename, owned */
+    char *name;          /* co_name, owned */
+    double wall_s;
+    struct pb_cpu_times cpu;
+};
+
+static int resolve_phases(PyObject *mod, const struct worker_args *a, struct phase *ph,
+                          char *err, size_t errlen)
+{
+    PyObject *fn = PyDict_GetItemString(helpers, "phase");
+    for (size_t i = 0; i < a->nphases; i++) {
+        const char *spec = a->phase_spec[i];
+        const char *eq = strchr(spec, '=');
+        if (!eq)
+            return pb_error(err, errlen, "bad --phase '%s'", spec);
+        PyObject *r = PyObject_CallFunction(fn, "Os#s", mod, spec, (Py_ssize_t)(eq - spec),
+                                            eq + 1);
+        if (!r) {
+            char why[PB_ERRLEN];
+            take_py_error(why, sizeof(why));
+            return pb_error(err, errlen, "%s", why);
+        }
+        const char *file, *name;
+        if (!PyArg_ParseTuple(r, "OOss", &ph[i].func, &ph[i].args, &file, &name)) {
+            Py_DECREF(r);
+            char why[PB_ERRLEN];
+            take_py_error(why, sizeof(why));
+            return pb_error(err, errlen, "%s", why);
+        }
+        Py_INCREF(ph[i].func);
+        Py_INCREF(ph[i].args);
+        ph[i].file = pb_xstrdup(file);
+        ph[i].name = pb_xstrdup(name);
+        Py_DECREF(r);
+    }
+    return 0;
+}
+
+static void release_phases(struct phase *ph, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        Py_XDECREF(ph[i].func);
+        Py_XDECREF(ph[i].args);
+        free(ph[i].file);
+        free(ph[i].name);
+    }
+}
+
+/* Run the phases in order, timing each on the calling thread. Returns the
+ * index of the phase that raised, or -1 when all returned. */
+static long run_phases(struct phase *ph, size_t n, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct pb_cpu_times c0, c1;
+        pb_thread_times(&c0);
+        double t0 = pb_now();
+        PyObject *r = PyObject_Call(ph[i].func, ph[i].args, NULL);
+        double t1 = pb_now();
+        pb_thread_times(&c1);
+        ph[i].wall_s = t1 - t0;
+        ph[i].cpu.user_s = c1.user_s - c0.user_s;
+        ph[i].cpu.sys_s = c1.sys_s - c0.sys_s;
+        if (!r) {
+            char why[PB_ERRLEN];
+            take_py_error(why, sizeof(why));
+            pb_error(err, errlen, "%s: %s", ph[i].name, why);
+            return (long)i;
+        }
+        Py_DECREF(r);
+    }
+    return -1;
+}
+
+static int worker_run(const struct worker_args *a)
+{
+    char err[PB_ERRLEN];
+    const char *stage = "setup";
+    struct phase ph[PB_MAX_PHASES];
+    memset(ph, 0, sizeof(ph));
+    struct pb_options opts = { NULL, 0 };
+    struct pb_report report;
+    pb_report_init(&report);
+    void *state = NULL;
+    int created = 0, started = 0, status = 1;
+    PyObject *mod = NULL;
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+
+    if (a->nbackends != 1 || !a->file) {
+        send_error(stage, "worker needs --file and exactly one --backend");
+        return 2;
+    }
+    const struct pb_backend_ops *ops = pb_backend_find(a->backends[0]);
+    if (!ops) {
+        snprintf(err, sizeof(err), "unknown backend kind '%s'", a->backends[0]);
+        send_error(stage, err);
+        return 2;
+    }
+    if (pb_options_init_defaults(&opts, ops->options, err, sizeof(err)) < 0)
+        goto fail;
+    for (size_t i = 0; i < a->nopts; i++) {
+        char *kv = pb_xstrdup(a->opts[i]);
+        char *eq = strchr(kv, '=');
+        int rc = eq ? (*eq = '\0', pb_options_set(&opts, kv, eq + 1, err, sizeof(err)))
+                    : pb_error(err, sizeof(err), "bad --opt '%s'", kv);
+        free(kv);
+        if (rc < 0)
+            goto fail;
+    }
+
+    stage = "python";
+    if (python_start(a->file, err, sizeof(err)) < 0)
+        goto fail;
+
+    pb_proto_begin(&sb, "hello");
+    pb_proto_add_long(&sb, "version", PB_PROTO_VERSION);
+    pb_proto_add_long(&sb, "pid", getpid());
+    pb_proto_add_str(&sb, "python", Py_GetVersion());
+    send_line(&sb);
+
+    stage = "import";
+    mod = PyObject_CallFunction(PyDict_GetItemString(helpers, "load"), "s", a->file);
+    if (!mod) {
+        take_py_error(err, sizeof(err));
+        goto fail;
+    }
+    if (resolve_phases(mod, a, ph, err, sizeof(err)) < 0)
+        goto fail;
+
+    stage = "available";
+    if (ops->available && !ops->available(err, sizeof(err)))
+        goto fail;
+    stage = "create";
+    if (ops->create(&state, &opts, err, sizeof(err)) < 0)
+        goto fail;
+    created = 1;
+
+    /* ---- measured region ---- */
+    struct pb_cpu_times p0, p1;
+    pb_process_times(&p0);
+    double r0 = pb_now();
+    stage = "start";
+    if (ops->start(state, err, sizeof(err)) < 0)
+        goto fail;
+    started = 1;
+    double r_started = pb_now();
+    char phase_err[PB_ERRLEN];
+    long bad = run_phases(ph, a->nphases, phase_err, sizeof(phase_err));
+    double r_stopping = pb_now();
+    stage = "stop";
+    started = 0;
+    if (ops->stop(state, err, sizeof(err)) < 0)
+        goto fail;
+    double r1 = pb_now();
+    pb_process_times(&p1);
+    /* ---- end of measured region ---- */
+
+    if (bad >= 0) {
+        stage = "phase";
+        snprintf(err, sizeof(err), "%s", phase_err);
+        goto fail;
+    }
+
+    stage = "collect";
+    double c0 = pb_now();
+    if (ops->collect(state, &report, err, sizeof(err)) < 0)
+        goto fail;
+    double collect_s = pb_now() - c0;
+
+    struct pb_phase_ident ids[PB_MAX_PHASES];
+    for (size_t i = 0; i < a->nphases; i++) {
+        ids[i].file = ph[i].file;
+        ids[i].name = ph[i].name;
+    }
+    struct pb_attribution attr;
+    pb_attribute(&report, ids, a->nphases, &attr);
+
+    for (size_t i = 0; i < a->nphases; i++) {
+        pb_proto_begin(&sb, "phase");
+        pb_proto_add_long(&sb, "index", (long long)i);
+        pb_proto_add_double(&sb, "wall", ph[i].wall_s);
+        pb_proto_add_double(&sb, "user", ph[i].cpu.user_s);
+        pb_proto_add_double(&sb, "sys", ph[i].cpu.sys_s);
+        send_line(&sb);
+    }
+    pb_proto_begin(&sb, "region");
+    pb_proto_add_double(&sb, "wall", r1 - r0);
+    pb_proto_add_double(&sb, "cpu_user", p1.user_s - p0.user_s);
+    pb_proto_add_double(&sb, "cpu_sys", p1.sys_s - p0.sys_s);
+    pb_proto_add_double(&sb, "start", r_started - r0);
+    pb_proto_add_double(&sb, "stop", r1 - r_stopping);
+    send_line(&sb);
+    if (ops->caps & PB_CAP_REPORT) {
+        pb_proto_begin(&sb, "attr");
+        pb_proto_add_double(&sb, "total", attr.total_s);
+        pb_proto_add_double(&sb, "other", attr.other_s);
+        pb_proto_add_long(&sb, "categories", attr.categories);
+        for (int c = 0; c < PB_CAT_COUNT; c++)
+            pb_proto_add_double(&sb, pb_category_name(c), attr.cat_s[c]);
+        pb_proto_add_long(&sb, "entries", (long long)attr.entries);
+        pb_proto_add_double(&sb, "collect", collect_s);
+        send_line(&sb);
+        for (size_t i = 0; i < a->nphases; i++) {
+            pb_proto_begin(&sb, "attr_phase");
+            pb_proto_add_long(&sb, "index", (long long)i);
+            pb_proto_add_double(&sb, "seconds", attr.phase_s[i]);
+            send_line(&sb);
+        }
+    }
+    if (report.note) {
+        pb_proto_begin(&sb, "note");
+        pb_proto_add_str(&sb, "text", report.note);
+        send_line(&sb);
+    }
+    status = 0;
+    goto out;
+
+fail:
+    send_error(stage, err);
+out:
+    if (started)
+        ops->stop(state, err, sizeof(err));
+    if (created)
+        ops->destroy(state);
+    pb_report_release(&report);
+    pb_options_release(&opts);
+    release_phases(ph, a->nphases);
+    Py_XDECREF(mod);
+    if (Py_IsInitialized() && python_stop() < 0 && status == 0) {
+        send_error("finalize", "python finalisation failed");
+        status = 1;
+    }
+    if (status == 0) {
+        pb_proto_begin(&sb, "done");
+        send_line(&sb);
+    }
+    return status;
+}
+
+static int worker_probe(const struct worker_args *a)
+{
+    char err[PB_ERRLEN];
+    if (python_start(NULL, err, sizeof(err)) < 0) {
+        send_error("python", err);
+        return 1;
+    }
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    pb_proto_begin(&sb, "hello");
+    pb_proto_add_long(&sb, "version", PB_PROTO_VERSION);
+    pb_proto_add_long(&sb, "pid", getpid());
+    pb_proto_add_str(&sb, "python", Py_GetVersion());
+    send_line(&sb);
+    for (size_t i = 0; i < a->nbackends; i++) {
+        const struct pb_backend_ops *ops = pb_backend_find(a->backends[i]);
+        char why[PB_ERRLEN] = "";
+        int ok = 0;
+        if (!ops)
+            snprintf(why, sizeof(why), "unknown backend kind");
+        else
+            ok = ops->available ? ops->available(why, sizeof(why)) : 1;
+        if (PyErr_Occurred())
+            PyErr_Clear();
+        pb_proto_begin(&sb, "probe");
+        pb_proto_add_str(&sb, "kind", a->backends[i]);
+        pb_proto_add_long(&sb, "ok", ok);
+        pb_proto_add_str(&sb, "why", why);
+        send_line(&sb);
+    }
+    int rc = python_stop() < 0 ? 1 : 0;
+    pb_proto_begin(&sb, "done");
+    send_line(&sb);
+    return rc;
+}
+
+static int parse_args(int argc, char **argv, struct worker_args *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->fd = -1;
+    if (argc < 3)
+        return -1;
+    a->mode = argv[2];
+    for (int i = 3; i < argc; i++) {
+        const char *k = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v)
+            return -1;
+        i++;
+        if (!strcmp(k, "--fd"))
+            a->fd = atoi(v);
+        else if (!strcmp(k, "--file"))
+            a->file = v;
+        else if (!strcmp(k, "--phase") && a->nphases < PB_MAX_PHASES)
+            a->phase_spec[a->nphases++] = v;
+        else if (!strcmp(k, "--backend") && a->nbackends < 64)
+            a->backends[a->nbackends++] = v;
+        else if (!strcmp(k, "--opt") && a->nopts < 64)
+            a->opts[a->nopts++] = v;
+        else
+            return -1;
+    }
+    return a->fd >= 0 ? 0 : -1;
+}
+
+int pb_worker_main(int argc, char **argv)
+{
+    struct worker_args a;
+    if (parse_args(argc, argv, &a) < 0) {
+        fprintf(stderr, "pyprof-bench: bad worker command line (internal use only)\n");
+        return 2;
+    }
+    out_fd = a.fd;
+    if (!strcmp(a.mode, "run"))
+        return worker_run(&a);
+    if (!strcmp(a.mode, "probe"))
+        return worker_probe(&a);
+    fprintf(stderr, "pyprof-bench: unknown worker mode '%s'\n", a.mode);
+    return 2;
+}

@@ -1,0 +1,45 @@
+/*
+ * writers.h: the outputs of a run, each rendered from struct pb_results into a
+ * string (the caller writes it atomically or prints it):
+ *
+ *   results.json   json_writer.c  everything, schema PB_RESULTS_SCHEMA
+ *   summary.csv    csv_writer.c   one row per workload and backend
+ *   summary.md     md_writer.c    the same as a Markdown table, with the truth
+ *   terminal table table.c        a table per workload, fits 100 columns
+ *
+ * Numbers that do not exist (NAN) are null in JSON, empty in CSV and "-" in
+ * the tables.
+ */
+#ifndef PB_WRITERS_H
+#define PB_WRITERS_H
+
+#include "results.h"
+
+/* Each returns a string you own. */
+char *pb_write_results_json(const struct pb_results *res);
+char *pb_write_summary_csv(const struct pb_results *res);
+char *pb_write_summary_md(const struct pb_results *res);
+/* color: use ANSI colours for the status column. */
+char *pb_write_table(const struct pb_results *res, int color);
+
+/* The leading columns of summary.csv, fixed by the documentation. */
+#define PB_CSV_HEADER "workload,backend,status,wall_ratio,wall_ratio_lo,wall_ratio_hi," \
+                      "cpu_ratio,rss_delta_kb,fae_pp,ce_pp,clock,rounds,failed_runs," \
+                      "cpu_ratio_lo,cpu_ratio_hi,collect_s,reason"
+
+/* Shared formatting: "%.*f" of v, or dash when v is NAN. */
+void pb_fmt_num(char *buf, size_t len, double v, int prec, const char *dash);
+
+/* The human-readable texts of one cell, shared by the terminal table and
+ * summary.md: wall "1.23x [1.20-1.25]", cpu "1.01x", mem "+1.2 MB",
+ * fae "3.1", ce "n/a", status "ok" / "failed: reason" / "skipped: reason". */
+struct pb_cell_texts {
+    char wall[96], cpu[32], mem[32], fae[16], ce[16], status[600];
+};
+void pb_cell_texts(const struct pb_results *res, const struct pb_cell *c,
+                   struct pb_cell_texts *t);
+/* One line describing a workload's truth: "T = 0.412 s (python 22%, native
+ * 36%, system 42%) over 10 unprofiled runs". */
+void pb_truth_line(const struct pb_results *res, size_t w, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,249 @@
+#!/usr/bin/python3
+"""End-to-end tests: run the real pyprof-bench binary on real configs.
+
+Usage: tests/e2e/run.py [--binary ./pyprof-bench] [-k SUBSTRING]
+Each test is a function named test_*; the closing line is 'N passed, N failed'.
+"""
+import argparse
+import csv
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+CONFIGS = os.path.join(HERE, "configs")
+CSV_LEADING = ("workload,backend,status,wall_ratio,wall_ratio_lo,wall_ratio_hi,"
+               "cpu_ratio,rss_delta_kb,fae_pp,ce_pp").split(",")
+BINARY = None
+
+
+def run(args, timeout=300, **kw):
+    """Run the binary; returns CompletedProcess with text output."""
+    return subprocess.run([BINARY] + args, capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT, **kw)
+
+
+def cfg(name):
+    return os.path.join(CONFIGS, name)
+
+
+def load_outputs(out):
+    with open(os.path.join(out, "results.json")) as f:
+        results = json.load(f)
+    with open(os.path.join(out, "summary.csv"), newline="") as f:
+        rows = list(csv.reader(f))
+    with open(os.path.join(out, "summary.md")) as f:
+        md = f.read()
+    return results, rows, md
+
+
+def check(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+# ---------------------------------------------------------------- tests
+
+def test_help_and_version():
+    """--help documents options and exit codes; --version prints the version."""
+    r = run(["--help"])
+    check(r.returncode == 0, f"--help exit {r.returncode}")
+    for word in ("--list", "--out", "--only-backend", "--only-workload", "--rounds",
+                 "--quiet", "exit status", "130"):
+        check(word in r.stdout, f"--help lacks {word!r}")
+    r = run(["--version"])
+    check(r.returncode == 0 and r.stdout.startswith("pyprof-bench "), r.stdout)
+
+
+def test_usage_errors():
+    """Bad command lines exit 2 with a message and run nothing."""
+    for args, text in ((["--frobnicate", cfg("small.yaml")], "unknown option"),
+                       ([], "missing CONFIG.yaml"),
+                       (["--rounds", "0", cfg("small.yaml")], "--rounds"),
+                       ([cfg("small.yaml"), "extra"], "unexpected argument")):
+        r = run(args)
+        check(r.returncode == 2, f"{args}: exit {r.returncode}")
+        check(text in r.stderr, f"{args}: stderr {r.stderr!r}")
+
+
+def test_bad_config_reports_location_and_runs_nothing():
+    """A config error cites file:line:column, suggests the key, exits 2, writes nothing."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        r = run(["--out", out, cfg("bad_typo.yaml")])
+        check(r.returncode == 2, f"exit {r.returncode}")
+        check("bad_typo.yaml:3:3:" in r.stderr, r.stderr)
+        check("did you mean 'warmup'" in r.stderr, r.stderr)
+        check(not os.path.exists(out), "output folder created for a bad config")
+
+
+def test_list_shows_availability():
+    """--list names every workload and backend with its availability."""
+    r = run(["--list", cfg("small.yaml")])
+    check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+    for word in ("tiny", "sleep", "none", "available"):
+        check(word in r.stdout, f"--list lacks {word!r}: {r.stdout}")
+
+
+def test_only_filters_and_unknown_names():
+    """--only-workload limits the matrix; an unknown name exits 2 with a suggestion."""
+    r = run(["--only-workload", "tny", cfg("small.yaml")])
+    check(r.returncode == 2 and "did you mean 'tiny'" in r.stderr, r.stderr)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        r = run(["--quiet", "--rounds", "1", "--only-workload", "sleep", "--out", out,
+                 cfg("small.yaml")])
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        results, rows, _ = load_outputs(out)
+        check([w["name"] for w in results["workloads"]] == ["sleep"], results["workloads"])
+        check(len(rows) == 2, rows)
+
+
+def test_small_config_outputs():
+    """A good config: exit 0, the three files parse, CSV columns as documented,
+    sleep truth is almost all off-CPU, interleaved rounds recorded."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        r = run(["--out", out, cfg("small.yaml")])
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        results, rows, md = load_outputs(out)
+        check(rows[0][:len(CSV_LEADING)] == CSV_LEADING, rows[0])
+        check(len(rows) == 3, f"rows {rows}")
+        for row in rows[1:]:
+            d = dict(zip(rows[0], row))
+            check(d["status"] == "ok", d)
+            ratio = float(d["wall_ratio"])
+            check(0.3 < ratio < 3, f"A/A ratio {ratio}")
+            check(float(d["wall_ratio_lo"]) <= ratio <= float(d["wall_ratio_hi"]), d)
+            check(d["fae_pp"] == "" and d["ce_pp"] == "", "none has no accuracy")
+        check(results["schema"] == 1, "schema")
+        for key in ("tool", "config", "machine", "python", "workloads", "backends",
+                    "runs", "summary"):
+            check(key in results, f"results.json lacks {key}")
+        check(results["config"]["hash"] and len(results["config"]["hash"]) == 16, "hash")
+        check("3.11" in results["python"], results["python"])
+        sleep = [w for w in results["workloads"] if w["name"] == "sleep"][0]
+        ph = sleep["phases"][0]
+        cpu = ph["truth_user_s"] + ph["truth_sys_s"]
+        check(cpu < 0.1 * ph["truth_wall_s"], f"sleep truth cpu {cpu} of {ph['truth_wall_s']}")
+        check(sleep["truth"]["runs"] == 3, sleep["truth"])
+        # (3 rounds + 1 warm-up) x 2 workloads x (baseline + none)
+        check(len(results["runs"]) == 16, len(results["runs"]))
+        check(sum(1 for x in results["runs"] if x["warmup"]) == 4, "warm-ups")
+        check(all(x["status"] == "ok" for x in results["runs"]), "all ok")
+        check("| tiny | none |" in md, md[:400])
+        check("T = " in r.stdout and "wall overhead" in r.stdout, r.stdout)
+        # Not a terminal: plain progress lines.
+        check("run 1/16 " in r.stderr, r.stderr[:300])
+        for line in r.stdout.splitlines():
+            check(len(line) <= 100, f"table line over 100 columns: {line!r}")
+
+
+def test_failures_become_failed_runs():
+    """A raising, aborting, hanging, missing or misnamed workload is a failed run with
+    the right reason; the good workload still completes; exit status 1."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        t0 = time.monotonic()
+        r = run(["--out", out, cfg("failures.yaml")], timeout=120)
+        check(r.returncode == 1, f"exit {r.returncode}: {r.stderr}")
+        results, rows, _ = load_outputs(out)
+        by = {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
+        check(by["ok"]["status"] == "ok", by["ok"])
+        want = {
+            "raises": "ValueError: boom 42",
+            "aborts": "killed by SIGABRT",
+            "hangs": "timeout after 2 s",
+            "missing_file": "workload file not found",
+            "missing_function": "has no function 'no_such_function'",
+        }
+        for name, text in want.items():
+            check(by[name]["status"] == "failed", by[name])
+            check(text in by[name]["reason"], f"{name}: {by[name]['reason']!r}")
+        # A cell that failed twice is not retried: hangs costs at most 2 timeouts
+        # (its baseline and its none run are separate cells of the same workload).
+        check(time.monotonic() - t0 < 60, "failures took too long")
+
+
+def test_sigint_keeps_finished_runs():
+    """Ctrl-C: exit 130, results for finished runs written and valid, no worker left."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        p = subprocess.Popen([BINARY, "--out", out, cfg("long.yaml")], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(2.5)
+        p.send_signal(signal.SIGINT)
+        stdout, stderr = p.communicate(timeout=30)
+        check(p.returncode == 130, f"exit {p.returncode}: {stderr}")
+        results, rows, _ = load_outputs(out)
+        check(results["interrupted"] is True, "interrupted flag")
+        check(len(results["runs"]) >= 3, f"{len(results['runs'])} runs kept")
+        check(all(x["status"] == "ok" for x in results["runs"]), "no interrupted run kept")
+        time.sleep(0.2)
+        ps = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+        check("--worker" not in ps, f"orphan workers:\n{ps}")
+
+
+def test_locked_output_folder_is_refused():
+    """Two runs cannot write the same --out folder."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        os.makedirs(out)
+        with open(os.path.join(out, ".lock"), "w") as lk:
+            fcntl.flock(lk, fcntl.LOCK_EX)
+            r = run(["--quiet", "--out", out, cfg("small.yaml")])
+        check(r.returncode == 2 and "in use by another" in r.stderr, r.stderr)
+
+
+def test_unwritable_output_folder():
+    """An output folder that cannot be created is a clear error before anything runs."""
+    r = run(["--out", "/proc/pyprof-bench-cannot-write", cfg("small.yaml")])
+    check(r.returncode == 2 and "cannot" in r.stderr, r.stderr)
+
+
+def test_reference_configs_load():
+    """Every shipped config loads (--list) without error."""
+    for name in sorted(os.listdir(os.path.join(ROOT, "configs"))):
+        if not name.endswith(".yaml"):
+            continue
+        r = run(["--list", os.path.join("configs", name)])
+        check(r.returncode == 0, f"{name}: exit {r.returncode}: {r.stderr}")
+
+
+# ---------------------------------------------------------------- runner
+
+def main():
+    global BINARY
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", default=os.path.join(ROOT, "pyprof-bench"))
+    ap.add_argument("-k", default="")
+    a = ap.parse_args()
+    BINARY = os.path.abspath(a.binary)
+    tests = [(n, f) for n, f in sorted(globals().items())
+             if n.startswith("test_") and callable(f) and a.k in n]
+    passed = failed = 0
+    for name, fn in tests:
+        t0 = time.monotonic()
+        try:
+            fn()
+        except Exception:
+            failed += 1
+            print(f"FAIL {name} ({time.monotonic() - t0:.1f} s)")
+            traceback.print_exc()
+        else:
+            passed += 1
+            print(f"ok   {name} ({time.monotonic() - t0:.1f} s)")
+        sys.stdout.flush()
+    print(f"e2e: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
