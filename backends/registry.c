@@ -4,9 +4,13 @@
 #include <string.h>
 
 extern const struct pb_backend_ops pb_backend_none;
+extern const struct pb_backend_ops pb_backend_deterministic;
+extern const struct pb_backend_ops pb_backend_multiclock;
 
 const struct pb_backend_ops *const pb_backends[] = {
     &pb_backend_none,
+    &pb_backend_deterministic,
+    &pb_backend_multiclock,
     NULL,
 };
 

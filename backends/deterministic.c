@@ -1,0 +1,73 @@
+/*
+ * deterministic.c: the cProfile approach in C. A profile function records
+ * every call and return of every thread: call counts, inclusive and self
+ * time per function and thread, C functions as entries of their own (so
+ * native time is visible). Self time of Python functions is python, of C
+ * functions native; it cannot see system time. Engine: tracer.c.
+ */
+#include "../harness/backend.h"
+#include "../harness/util.h"
+#include "tracer.h"
+
+static const char *const clock_choices[] = { "wall", "cpu", NULL };
+
+static const struct pb_option_spec deterministic_options[] = {
+    { "clock", PB_OPT_ENUM, "wall", 0, -1, clock_choices,
+      "wall (CLOCK_MONOTONIC) or cpu (the thread's CPU clock, about 135 ns a read)" },
+    { "builtins", PB_OPT_BOOL, "true", 0, -1, NULL,
+      "trace calls of C functions as entries of their own (native time)" },
+    { NULL, 0, NULL, 0, 0, NULL, NULL },
+};
+
+static int deterministic_create(void **state, const struct pb_options *opts, char *err,
+                                size_t errlen)
+{
+    struct tracer_config cfg = {
+        .clock = pb_options_get(opts, "clock")->v.choice == 1 ? TRACER_CPU : TRACER_WALL,
+        .split = TRACER_SPLIT_NONE,
+        .builtins = pb_options_bool(opts, "builtins"),
+    };
+    *state = tracer_new(&cfg);
+    return *state ? 0 : pb_error(err, errlen, "out of memory");
+}
+
+static int deterministic_start(void *state, char *err, size_t errlen)
+{
+    return tracer_start(state, err, errlen);
+}
+
+static int deterministic_stop(void *state, char *err, size_t errlen)
+{
+    return tracer_stop(state, err, errlen);
+}
+
+static int deterministic_collect(void *state, struct pb_report *out, char *err, size_t errlen)
+{
+    return tracer_collect(state, out, err, errlen);
+}
+
+static void deterministic_destroy(void *state)
+{
+    tracer_free(state);
+}
+
+static const char *deterministic_clock(const struct pb_options *opts)
+{
+    return pb_options_text(opts, "clock");
+}
+
+const struct pb_backend_ops pb_backend_deterministic = {
+    .kind = "deterministic",
+    .summary = "C profile function on every thread: calls, inclusive/self time, C calls",
+    .mechanism = "tracing",
+    .categories = PB_CAT_BIT(PB_CAT_PYTHON) | PB_CAT_BIT(PB_CAT_NATIVE),
+    .caps = PB_CAP_THREADS | PB_CAP_REGION | PB_CAP_REPORT,
+    .options = deterministic_options,
+    .available = NULL,
+    .create = deterministic_create,
+    .start = deterministic_start,
+    .stop = deterministic_stop,
+    .collect = deterministic_collect,
+    .destroy = deterministic_destroy,
+    .clock = deterministic_clock,
+};

@@ -1,0 +1,126 @@
+/* accuracy.c: attribution, truth categories, FAE and CE (see accuracy.h and
+ * ../shared/MEASURE.md). */
+#include "accuracy.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Same file: equal strings, or both resolve to the same real path. */
+static int same_file(const char *a, const char *b)
+{
+    if (!strcmp(a, b))
+        return 1;
+    if (a[0] != '/' && b[0] != '/')
+        return 0;
+    char ra[PATH_MAX], rb[PATH_MAX];
+    if (!realpath(a, ra) || !realpath(b, rb))
+        return 0;
+    return !strcmp(ra, rb);
+}
+
+void pb_attribute(const struct pb_report *r, const struct pb_phase_ident *phases,
+                  size_t nphases, struct pb_attribution *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (nphases > PB_MAX_PHASES)
+        nphases = PB_MAX_PHASES;
+    out->nphases = nphases;
+    out->entries = r->count;
+    out->categories = r->categories & PB_CAT_ALL;
+    double sum_p = 0;
+    for (size_t i = 0; i < r->count; i++) {
+        const struct pb_report_entry *e = &r->entries[i];
+        for (size_t p = 0; p < nphases; p++) {
+            if (strcmp(e->name, phases[p].name) || !same_file(e->file, phases[p].file))
+                continue;
+            out->phase_s[p] += e->inclusive_s;
+            sum_p += e->inclusive_s;
+            break;
+        }
+        for (int c = 0; c < PB_CAT_COUNT; c++)
+            if (out->categories & PB_CAT_BIT(c))
+                out->cat_s[c] += e->cat_s[c];
+    }
+    double total = r->total_s > 0 ? r->total_s : pb_report_self_total(r);
+    if (total < sum_p)
+        total = sum_p;
+    out->total_s = total;
+    out->other_s = total - sum_p;
+    if (out->other_s < 0)
+        out->other_s = 0;
+}
+
+void pb_truth_categories(const struct pb_phase_truth *t, double cat_s[PB_CAT_COUNT])
+{
+    for (int c = 0; c < PB_CAT_COUNT; c++)
+        cat_s[c] = 0;
+    double user = t->user_s > 0 ? t->user_s : 0;
+    double sys = t->sys_s > 0 ? t->sys_s : 0;
+    double off = t->wall_s - user - sys;
+    if (off < 0)
+        off = 0;
+    enum pb_category user_cat = t->declared == PB_CAT_SYSTEM ? PB_CAT_NATIVE : t->declared;
+    cat_s[user_cat] += user;
+    cat_s[PB_CAT_SYSTEM] += sys + off;
+}
+
+const char *pb_truth_check(const struct pb_phase_truth *t, char *buf, size_t len)
+{
+    if (!(t->wall_s > 0))
+        return NULL;
+    double user_share = t->user_s / t->wall_s;
+    if (t->declared != PB_CAT_SYSTEM && user_share < 0.9) {
+        snprintf(buf, len, "declared %s but only %.0f%% of wall is user CPU",
+                 pb_category_name(t->declared), 100 * user_share);
+        return buf;
+    }
+    if (t->declared == PB_CAT_SYSTEM && 1 - user_share < 0.5) {
+        snprintf(buf, len, "declared system but %.0f%% of wall is user CPU", 100 * user_share);
+        return buf;
+    }
+    return NULL;
+}
+
+double pb_fae(const struct pb_phase_truth *truth, size_t nphases,
+              const struct pb_attribution *a)
+{
+    double T = 0, R = a->total_s;
+    for (size_t p = 0; p < nphases; p++)
+        T += truth[p].wall_s;
+    if (!(R > 0) || !(T > 0))
+        return NAN;
+    double d = a->other_s / R;
+    for (size_t p = 0; p < nphases; p++)
+        d += fabs(a->phase_s[p] / R - truth[p].wall_s / T);
+    return 50 * d;
+}
+
+double pb_ce(const struct pb_phase_truth *truth, size_t nphases,
+             const struct pb_attribution *a)
+{
+    int ncat = 0;
+    double tc[PB_CAT_COUNT] = { 0 }, RM = 0, TM = 0;
+    for (size_t p = 0; p < nphases; p++) {
+        double c[PB_CAT_COUNT];
+        pb_truth_categories(&truth[p], c);
+        for (int k = 0; k < PB_CAT_COUNT; k++)
+            tc[k] += c[k];
+    }
+    for (int k = 0; k < PB_CAT_COUNT; k++) {
+        if (!(a->categories & PB_CAT_BIT(k)))
+            continue;
+        ncat++;
+        RM += a->cat_s[k];
+        TM += tc[k];
+    }
+    if (ncat < 2 || !(RM > 0) || !(TM > 0))
+        return NAN;
+    double d = 0;
+    for (int k = 0; k < PB_CAT_COUNT; k++)
+        if (a->categories & PB_CAT_BIT(k))
+            d += fabs(a->cat_s[k] / RM - tc[k] / TM);
+    return 50 * d;
+}

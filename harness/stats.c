@@ -1,0 +1,111 @@
+/* stats.c: medians and order-statistic intervals (see stats.h). */
+#include "stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The finite values of x, sorted; *m receives their count. You own it. */
+static double *sorted_finite(const double *x, size_t n, size_t *m)
+{
+    double *s = pb_xmalloc((n ? n : 1) * sizeof(double));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i]))
+            s[k++] = x[i];
+    qsort(s, k, sizeof(double), cmp_double);
+    *m = k;
+    return s;
+}
+
+size_t pb_count_finite(const double *x, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += isfinite(x[i]) != 0;
+    return k;
+}
+
+double pb_median(const double *x, size_t n)
+{
+    size_t m;
+    double *s = sorted_finite(x, n, &m);
+    double r = NAN;
+    if (m)
+        r = m % 2 ? s[m / 2] : (s[m / 2 - 1] + s[m / 2]) / 2;
+    free(s);
+    return r;
+}
+
+/* P(B = k) for B ~ Bin(n, 1/2). */
+static double binom_half(size_t n, size_t k)
+{
+    return exp(lgamma((double)n + 1) - lgamma((double)k + 1) - lgamma((double)(n - k) + 1) -
+               (double)n * log(2.0));
+}
+
+void pb_median_ci(const double *x, size_t n, double level, double *lo, double *hi,
+                  double *coverage)
+{
+    size_t m;
+    double *s = sorted_finite(x, n, &m);
+    *lo = *hi = NAN;
+    *coverage = 0;
+    if (!m) {
+        free(s);
+        return;
+    }
+    /* [x(k), x(m+1-k)] (1-based) covers the median with probability
+     * 1 - 2 P(B <= k-1); it shrinks as k grows. Take the largest k whose
+     * coverage is still >= level, or k = 1 ([min, max]) when none is. */
+    size_t best = 1;
+    double tail = 0, best_cov = 0;
+    for (size_t k = 1; k <= m + 1 - k; k++) {
+        tail += binom_half(m, k - 1);
+        double cov = 1 - 2 * tail;
+        if (k == 1)
+            best_cov = cov;
+        else if (cov >= level) {
+            best = k;
+            best_cov = cov;
+        }
+        if (cov < level)
+            break;
+    }
+    *lo = s[best - 1];
+    *hi = s[m - best];
+    *coverage = best_cov > 0 ? best_cov : 0;
+    free(s);
+}
+
+double pb_mean(const double *x, size_t n)
+{
+    double sum = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i])) {
+            sum += x[i];
+            k++;
+        }
+    return k ? sum / (double)k : NAN;
+}
+
+double pb_stddev(const double *x, size_t n)
+{
+    size_t k = pb_count_finite(x, n);
+    if (k < 2)
+        return NAN;
+    double mean = pb_mean(x, n), ss = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i]))
+            ss += (x[i] - mean) * (x[i] - mean);
+    return sqrt(ss / (double)(k - 1));
+}

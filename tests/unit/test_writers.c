@@ -1,0 +1,241 @@
+/* test_writers.c: summary.c and the writers, on hand-made runs, against golden
+ * files in tests/unit/golden/ (regenerate with PB_UPDATE_GOLDEN=1 and review
+ * the diff). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../harness/results.h"
+#include "../../harness/writers.h"
+
+#define GOLDEN "tests/unit/golden/"
+
+static const struct pb_backend_ops reporting_ops = {
+    .kind = "scripted",
+    .summary = "test backend with a report",
+    .mechanism = "tracing",
+    .categories = PB_CAT_ALL,
+    .caps = PB_CAP_REPORT,
+};
+extern const struct pb_backend_ops pb_backend_none;
+
+static struct pb_phase phases[3] = {
+    { "f1", NULL, 0, PB_CAT_PYTHON },
+    { "f2", NULL, 0, PB_CAT_NATIVE },
+    { "f3", NULL, 0, PB_CAT_SYSTEM },
+};
+static struct pb_workload workload = { "mixed", "/w/mixed.py", 1.0, phases, 3, "x:1:1" };
+static struct pb_backend_conf backends[2] = {
+    { "none", &pb_backend_none, { NULL, 0 }, "x:2:1" },
+    { "scripted, \"quoted\"", &reporting_ops, { NULL, 0 }, "x:3:1" },
+};
+static struct pb_config config;
+
+static void add_run(struct pb_results *res, long backend, long round, double wall,
+                    double scale_attr)
+{
+    struct pb_run_record *r = pb_results_add(res);
+    r->workload = 0;
+    r->backend = backend;
+    r->round = round;
+    r->order = (long)res->nruns - 1;
+    r->run.status = PB_RUN_OK;
+    r->run.wall_s = wall;
+    r->run.cpu_s = wall * 0.6;
+    r->run.maxrss_kb = backend == 1 ? 12000 : 10000;
+    r->run.nphases = 3;
+    /* 0.22 / 0.36 / 0.42 of the wall: python, native, sleeping */
+    r->run.phase_wall_s[0] = 0.22 * wall;
+    r->run.phase_user_s[0] = 0.22 * wall;
+    r->run.phase_wall_s[1] = 0.36 * wall;
+    r->run.phase_user_s[1] = 0.36 * wall;
+    r->run.phase_wall_s[2] = 0.42 * wall;
+    r->run.phase_sys_s[2] = 0.0;
+    if (backend == 1) {
+        r->run.has_attr = 1;
+        r->run.attr.nphases = 3;
+        r->run.attr.phase_s[0] = 0.31 * scale_attr;
+        r->run.attr.phase_s[1] = 0.32 * scale_attr;
+        r->run.attr.phase_s[2] = 0.36 * scale_attr;
+        r->run.attr.other_s = 0.01 * scale_attr;
+        r->run.attr.total_s = 1.0 * scale_attr;
+        r->run.attr.categories = PB_CAT_ALL;
+        r->run.attr.cat_s[PB_CAT_PYTHON] = 0.31 * scale_attr;
+        r->run.attr.cat_s[PB_CAT_NATIVE] = 0.32 * scale_attr;
+        r->run.attr.cat_s[PB_CAT_SYSTEM] = 0.37 * scale_attr;
+        r->run.collect_s = 0.002;
+    }
+}
+
+static void build(struct pb_results *res)
+{
+    memset(&config, 0, sizeof(config));
+    config.path = "configs/test.yaml";
+    config.hash = "0123456789abcdef";
+    config.defaults.rounds = 3;
+    config.defaults.warmup = 0;
+    config.defaults.timeout_s = 60;
+    config.defaults.seed = 1;
+    config.workloads = &workload;
+    config.nworkloads = 1;
+    config.backends = backends;
+    config.nbackends = 2;
+    pb_results_init(res, &config);
+    res->started_at = 1795000000;
+    snprintf(res->python, sizeof(res->python), "3.11.2 (main) [GCC 12.2.0]");
+    snprintf(res->sys.cpu_model, sizeof(res->sys.cpu_model), "Test CPU");
+    res->sys.cpu_count = 2;
+    snprintf(res->sys.kernel, sizeof(res->sys.kernel), "Linux 6.1.0 x86_64");
+    double base[3] = { 1.0, 1.1, 0.9 };
+    double prof[3] = { 1.2, 1.4, 1.0 };
+    for (long r = 0; r < 3; r++) {
+        add_run(res, PB_BASELINE, r, base[r], 1);
+        add_run(res, 0, r, base[r] * 1.01, 1);
+        add_run(res, 1, r, prof[r], 1);
+    }
+    pb_results_summarise(res);
+}
+
+static void check_golden(const char *name, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof(path), GOLDEN "%s", name);
+    if (getenv("PB_UPDATE_GOLDEN")) {
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(text, f);
+        fclose(f);
+    }
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static char buf[65536];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    assert_string_equal(text, buf);
+}
+
+/* The cell figures follow MEASURE.md: median ratio, interval, FAE, CE. */
+static void test_summary_figures(void **state)
+{
+    (void)state;
+    struct pb_results res;
+    build(&res);
+    const struct pb_cell *c = pb_results_cell(&res, 0, 1);
+    assert_int_equal(c->status, PB_CELL_OK);
+    assert_int_equal(c->nrounds, 3);
+    /* ratios 1.2, 1.2727, 1.1111 -> median 1.2 */
+    assert_true(fabs(c->wall_ratio - 1.2) < 1e-12);
+    assert_true(fabs(c->wall_lo - 1.0 / 0.9) < 1e-12);
+    assert_true(fabs(c->wall_hi - 1.4 / 1.1) < 1e-12);
+    /* FAE: 50 * (|.31-.22| + |.32-.36| + |.36-.42| + .01) = 10 */
+    assert_true(fabs(c->fae_pp - 10.0) < 1e-9);
+    /* CE: truth .22/.36/.42, reported .31/.32/.37 -> 50 * (.09+.04+.05) = 9 */
+    assert_true(fabs(c->ce_pp - 9.0) < 1e-9);
+    assert_true(fabs(c->rss_delta_kb - 2000) < 1e-9);
+    const struct pb_cell *none = pb_results_cell(&res, 0, 0);
+    assert_true(fabs(none->wall_ratio - 1.01) < 1e-12);
+    assert_true(isnan(none->fae_pp));
+    assert_true(fabs(res.truth[0].wall_s - 1.0) < 1e-12);
+    pb_results_release(&res);
+}
+
+/* A failed run makes the cell failed with its reason; numbers from the rest. */
+static void test_failed_cell(void **state)
+{
+    (void)state;
+    struct pb_results res;
+    build(&res);
+    res.runs[2].run.status = PB_RUN_FAILED;   /* round 0 of the scripted backend */
+    snprintf(res.runs[2].run.reason, sizeof(res.runs[2].run.reason), "killed by SIGSEGV");
+    pb_results_summarise(&res);
+    const struct pb_cell *c = pb_results_cell(&res, 0, 1);
+    assert_int_equal(c->status, PB_CELL_FAILED);
+    assert_string_equal(c->reason, "killed by SIGSEGV");
+    assert_int_equal(c->nrounds, 2);
+    assert_int_equal(c->nfailed, 1);
+    assert_true(pb_results_any_failed(&res));
+    pb_results_release(&res);
+}
+
+/* An unavailable backend is skipped with its reason and no numbers. */
+static void test_skipped_cell(void **state)
+{
+    (void)state;
+    struct pb_results res;
+    build(&res);
+    res.available[1] = 0;
+    snprintf(res.why[1], PB_ERRLEN, "scripted not installed");
+    pb_results_summarise(&res);
+    const struct pb_cell *c = pb_results_cell(&res, 0, 1);
+    assert_int_equal(c->status, PB_CELL_SKIPPED);
+    assert_string_equal(c->reason, "scripted not installed");
+    assert_true(isnan(c->wall_ratio));
+    assert_false(pb_results_any_failed(&res));
+    char *csv = pb_write_summary_csv(&res);
+    assert_non_null(strstr(csv, "mixed,\"scripted, \"\"quoted\"\"\",skipped,,,,,,,,wall,0,0,,,,"
+                                "scripted not installed\n"));
+    free(csv);
+    pb_results_release(&res);
+}
+
+/* summary.csv, summary.md and the terminal table match their golden files. */
+static void test_golden_outputs(void **state)
+{
+    (void)state;
+    struct pb_results res;
+    build(&res);
+    char *csv = pb_write_summary_csv(&res);
+    check_golden("summary.csv", csv);
+    free(csv);
+    char *md = pb_write_summary_md(&res);
+    check_golden("summary.md", md);
+    free(md);
+    char *table = pb_write_table(&res, 0);
+    check_golden("table.txt", table);
+    for (char *line = table; *line;) {
+        char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        assert_true(len <= 100);
+        line += len + (nl ? 1 : 0);
+    }
+    free(table);
+    pb_results_release(&res);
+}
+
+/* results.json has every documented top-level key and the per-round ratios. */
+static void test_results_json(void **state)
+{
+    (void)state;
+    struct pb_results res;
+    build(&res);
+    char *json = pb_write_results_json(&res);
+    const char *keys[] = { "\"schema\": 1", "\"tool\"", "\"started\": \"2026-", "\"config\"",
+                           "\"hash\": \"0123456789abcdef\"", "\"machine\"", "\"python\"",
+                           "\"workloads\"", "\"backends\"", "\"runs\"", "\"summary\"",
+                           "\"wall_ratios\": [\n        1.2,", "\"fae_pp\": 10", NULL };
+    for (int i = 0; keys[i]; i++)
+        if (!strstr(json, keys[i]))
+            fail_msg("results.json lacks %s", keys[i]);
+    free(json);
+    pb_results_release(&res);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_summary_figures),
+        cmocka_unit_test(test_failed_cell),
+        cmocka_unit_test(test_skipped_cell),
+        cmocka_unit_test(test_golden_outputs),
+        cmocka_unit_test(test_results_json),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
