@@ -51,7 +51,7 @@ struct thread {
     size_t depth, stack_cap;
     int64_t last;               /* primary clock at the last event */
     int64_t last_cpu;           /* CPU clock at the last event (EVERY_EVENT) */
-    int64_t ck_wall, ck_user, ck_sys;   /* CHECKPOINT: the last checkpoint */
+    int64_t ck_wall, ck_cpu, ck_sys;    /* CHECKPOINT: the last checkpoint */
     int64_t loose_sys;          /* CHECKPOINT: charged with an empty stack */
 };
 
@@ -86,14 +86,17 @@ static inline int64_t primary_now(const struct tracer *t)
     return clock_ns(t->cfg.clock == TRACER_CPU ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC);
 }
 
-static void thread_rusage(int64_t *user, int64_t *sys)
+/* The thread's CPU time and its kernel part, in ns. The total comes from the
+ * thread CPU clock, exact; getrusage() gives the kernel part, but lags a
+ * running thread by up to a tick, so it is used for nothing else. */
+static void thread_cpu(int64_t *cpu, int64_t *sys)
 {
     struct rusage ru;
+    *cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
     if (getrusage(RUSAGE_THREAD, &ru) < 0) {
-        *user = *sys = 0;
+        *sys = 0;
         return;
     }
-    *user = (int64_t)ru.ru_utime.tv_sec * 1000000000 + (int64_t)ru.ru_utime.tv_usec * 1000;
     *sys = (int64_t)ru.ru_stime.tv_sec * 1000000000 + (int64_t)ru.ru_stime.tv_usec * 1000;
 }
 
@@ -217,7 +220,7 @@ static struct thread *current_thread(struct tracer *t, int64_t now)
     th->last = now;
     if (t->cfg.split == TRACER_SPLIT_CHECKPOINT) {
         th->ck_wall = now;
-        thread_rusage(&th->ck_user, &th->ck_sys);
+        thread_cpu(&th->ck_cpu, &th->ck_sys);
     }
     if (t->cfg.split == TRACER_SPLIT_EVERY_EVENT)
         th->last_cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
@@ -232,13 +235,21 @@ static struct thread *current_thread(struct tracer *t, int64_t now)
  * on top of the stack. */
 static void checkpoint(struct thread *th, int64_t now)
 {
-    int64_t user, sys;
-    thread_rusage(&user, &sys);
+    int64_t cpu, sys;
+    thread_cpu(&cpu, &sys);
     int64_t dw = now - th->ck_wall;
-    int64_t du = user - th->ck_user;
-    int64_t charge = dw - du;      /* kernel CPU + off-CPU */
+    int64_t dc = cpu - th->ck_cpu;
+    int64_t ds = sys - th->ck_sys;
+    if (dc < 0)
+        dc = 0;
+    if (ds < 0)
+        ds = 0;
+    if (ds > dc)
+        ds = dc;
+    int64_t charge = dw - dc;      /* off-CPU ... */
     if (charge < 0)
         charge = 0;
+    charge += ds;                  /* ... plus kernel CPU */
     if (charge > dw)
         charge = dw;
     if (th->depth)
@@ -246,7 +257,7 @@ static void checkpoint(struct thread *th, int64_t now)
     else
         th->loose_sys += charge;
     th->ck_wall = now;
-    th->ck_user = user;
+    th->ck_cpu = cpu;
     th->ck_sys = sys;
 }
 
@@ -420,6 +431,11 @@ struct tracer *tracer_new(const struct tracer_config *cfg)
     if (!t)
         return NULL;
     t->cfg = *cfg;
+    /* Imported now, outside the measured region, so start() costs little. */
+    PyObject *threading = PyImport_ImportModule("threading");
+    if (!threading)
+        PyErr_Clear();
+    Py_XDECREF(threading);
     return t;
 }
 

@@ -1,9 +1,10 @@
 /*
  * clock.h: the clocks the harness measures with.
  *
- * Wall time is CLOCK_MONOTONIC. Thread and process CPU time come from
- * getrusage(2), which splits user and kernel time (the kernel scales its
- * tick-sampled split to the precise runtime, so the sum is exact).
+ * Wall time is CLOCK_MONOTONIC. CPU time: the total from the thread's or
+ * process's CPU-time clock (exact, nanoseconds), the kernel part from
+ * getrusage(2) (which lags a running thread by up to a scheduler tick), the
+ * user part the rest.
  */
 #ifndef PB_CLOCK_H
 #define PB_CLOCK_H

@@ -111,6 +111,10 @@ int pb_config_load_buffer(struct pb_config *cfg, const char *name, const char *d
                           size_t len, char *err, size_t errlen);
 void pb_config_release(struct pb_config *cfg);
 
+/* Tests only: look backend kinds up in registry (NULL-terminated) instead of
+ * pb_backends; NULL restores the default. */
+void pb_config_set_registry(const struct pb_backend_ops *const *registry);
+
 const struct pb_workload *pb_config_workload(const struct pb_config *cfg, const char *name);
 const struct pb_backend_conf *pb_config_backend(const struct pb_config *cfg, const char *name);
 

@@ -48,7 +48,6 @@ static int check_range(const struct pb_option_spec *spec, double v, char *err, s
 int pb_option_parse(const struct pb_option_spec *spec, const char *text,
                     struct pb_option_value *out, char *err, size_t errlen)
 {
-    char canon[64];
     const char *keep = text;
     memset(out, 0, sizeof(*out));
     out->spec = spec;
@@ -70,8 +69,7 @@ int pb_option_parse(const struct pb_option_spec *spec, const char *text,
             return pb_error(err, errlen, "must not be negative, got '%s'", text);
         if (check_range(spec, out->v.d, err, errlen) < 0)
             return -1;
-        snprintf(canon, sizeof(canon), "%.17g", out->v.d);
-        keep = canon;
+        /* The text as written ("20us") is canonical: it reads back the same. */
         break;
     }
     case PB_OPT_NUMBER:

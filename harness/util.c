@@ -185,6 +185,15 @@ char *pb_join(const char *const *items, const char *sep)
     return pb_strbuf_detach(&sb);
 }
 
+void pb_format_double(char *buf, size_t len, double v)
+{
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, len, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
 int pb_parse_double(const char *text, double *out)
 {
     if (!text || !*text || isspace((unsigned char)*text))

@@ -61,6 +61,10 @@ char *pb_join(const char *const *items, const char *sep);
  * "1m" (minutes). Returns 0 and stores seconds, or -1 with a message. */
 int pb_parse_duration(const char *text, double *seconds, char *err, size_t errlen);
 
+/* The shortest %g text of v that reads back as exactly v ("0.1", not
+ * "0.10000000000000001"). */
+void pb_format_double(char *buf, size_t len, double v);
+
 /* Strict number parsing of a whole string. */
 int pb_parse_double(const char *text, double *out);
 int pb_parse_long(const char *text, long *out);

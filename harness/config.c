@@ -1,0 +1,926 @@
+/*
+ * config.c: load the YAML config with libyaml (see config.h for the schema).
+ *
+ * Two passes per file: an event scan that rejects what the document loader
+ * would turn into a blow-up (aliases, nesting deeper than MAX_NESTING), then
+ * libyaml's document loader, whose nodes carry the marks every error cites.
+ * Included files are loaded before the rest of the including file, so later
+ * files override defaults and append workloads and backends by construction.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "util.h"
+
+#define MAX_NESTING 64
+#define MAX_CONFIG_BYTES (16 * 1024 * 1024)
+
+static const struct pb_backend_ops *const *registry_override;
+
+void pb_config_set_registry(const struct pb_backend_ops *const *registry)
+{
+    registry_override = registry;
+}
+
+static const struct pb_backend_ops *const *registry(void)
+{
+    return registry_override ? registry_override : pb_backends;
+}
+
+static const struct pb_backend_ops *find_kind(const char *kind)
+{
+    const struct pb_backend_ops *const *r = registry();
+    for (size_t i = 0; r[i]; i++)
+        if (!strcmp(r[i]->kind, kind))
+            return r[i];
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- loader */
+
+struct loader {
+    struct pb_config *cfg;
+    char *err;
+    size_t errlen;
+    uint64_t hash;
+    char *chain[PB_MAX_INCLUDE_DEPTH + 2];   /* real paths being loaded */
+    int depth;
+    double *own_scale;                        /* per workload, before defaults */
+    size_t own_scale_cap;
+};
+
+/* The file being walked, for messages. */
+struct doc {
+    struct loader *ld;
+    const char *name;       /* path as it appears in messages */
+    char *dir;              /* absolute directory of the file, owned */
+    yaml_document_t yaml;
+};
+
+static int fail_at(const struct doc *d, const yaml_node_t *node, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail_at(const struct doc *d, const yaml_node_t *node, const char *fmt, ...)
+{
+    char msg[PB_ERRLEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    size_t line = node ? node->start_mark.line + 1 : 1;
+    size_t col = node ? node->start_mark.column + 1 : 1;
+    return pb_error(d->ld->err, d->ld->errlen, "%s:%zu:%zu: %s", d->name, line, col, msg);
+}
+
+static void hash_bytes(struct loader *ld, const char *data, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        ld->hash ^= (unsigned char)data[i];
+        ld->hash *= 0x100000001b3ULL;
+    }
+}
+
+static const char *node_kind(const yaml_node_t *n)
+{
+    switch (n->type) {
+    case YAML_SCALAR_NODE: return "a scalar";
+    case YAML_SEQUENCE_NODE: return "a list";
+    case YAML_MAPPING_NODE: return "a mapping";
+    default: return "nothing";
+    }
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+    return (const char *)n->data.scalar.value;
+}
+
+static int is_plain(const yaml_node_t *n)
+{
+    return n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+}
+
+static yaml_node_t *node(const struct doc *d, int id)
+{
+    return yaml_document_get_node((yaml_document_t *)&d->yaml, id);
+}
+
+/* Check every key of mapping m: a scalar, not repeated, one of allowed.
+ * what names the mapping in messages ("defaults", "backend 'x'"). */
+static int check_keys(const struct doc *d, const yaml_node_t *m, const char *const *allowed,
+                      const char *what)
+{
+    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node(d, p->key);
+        if (!k || k->type != YAML_SCALAR_NODE)
+            return fail_at(d, k, "keys in %s must be plain names", what);
+        for (yaml_node_pair_t *q = m->data.mapping.pairs.start; q < p; q++)
+            if (!strcmp(scalar(node(d, q->key)), scalar(k)))
+                return fail_at(d, k, "duplicate key '%s' in %s", scalar(k), what);
+        size_t i;
+        for (i = 0; allowed[i]; i++)
+            if (!strcmp(allowed[i], scalar(k)))
+                break;
+        if (allowed[i])
+            continue;
+        const char *s = pb_suggest(scalar(k), allowed);
+        if (s)
+            return fail_at(d, k, "unknown key '%s' in %s; did you mean '%s'?", scalar(k), what, s);
+        char *all = pb_join(allowed, ", ");
+        fail_at(d, k, "unknown key '%s' in %s (expected: %s)", scalar(k), what, all);
+        free(all);
+        return -1;
+    }
+    return 0;
+}
+
+/* The value of key in mapping m, or NULL. */
+static yaml_node_t *get(const struct doc *d, const yaml_node_t *m, const char *key)
+{
+    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node(d, p->key);
+        if (k && k->type == YAML_SCALAR_NODE && !strcmp(scalar(k), key))
+            return node(d, p->value);
+    }
+    return NULL;
+}
+
+static int want_scalar(const struct doc *d, const yaml_node_t *n, const char *what)
+{
+    if (n->type != YAML_SCALAR_NODE)
+        return fail_at(d, n, "%s must be a single value, got %s", what, node_kind(n));
+    return 0;
+}
+
+static int get_long(const struct doc *d, const yaml_node_t *n, const char *what, long min,
+                    long *out)
+{
+    if (want_scalar(d, n, what) < 0)
+        return -1;
+    if (pb_parse_long(scalar(n), out) < 0)
+        return fail_at(d, n, "%s must be an integer, got '%s'", what, scalar(n));
+    if (*out < min)
+        return fail_at(d, n, "%s must be at least %ld, got %ld", what, min, *out);
+    return 0;
+}
+
+static int valid_name(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' && *s != '-')
+            return 0;
+    return 1;
+}
+
+static int valid_identifier(const char *s)
+{
+    if (!*s || isdigit((unsigned char)*s))
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_')
+            return 0;
+    return 1;
+}
+
+/* dir + "/" + rel, with "." and ".." segments resolved textually. */
+static char *join_path(const char *dir, const char *rel)
+{
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    if (rel[0] == '/')
+        pb_strbuf_adds(&sb, rel);
+    else
+        pb_strbuf_addf(&sb, "%s/%s", dir, rel);
+    char *in = pb_strbuf_detach(&sb);
+    char *out = pb_xmalloc(strlen(in) + 2);
+    size_t o = 0;
+    for (char *seg = in; seg && *seg;) {
+        char *slash = strchr(seg, '/');
+        size_t len = slash ? (size_t)(slash - seg) : strlen(seg);
+        if (len == 0 || (len == 1 && seg[0] == '.')) {
+            /* skip */
+        } else if (len == 2 && seg[0] == '.' && seg[1] == '.') {
+            while (o > 0 && out[o - 1] != '/')
+                o--;
+            if (o > 0)
+                o--;
+        } else {
+            out[o++] = '/';
+            memcpy(out + o, seg, len);
+            o += len;
+        }
+        seg = slash ? slash + 1 : NULL;
+    }
+    if (o == 0)
+        out[o++] = '/';
+    out[o] = '\0';
+    free(in);
+    return out;
+}
+
+/* ---------------------------------------------------------------- sections */
+
+static int load_file(struct loader *ld, const char *path, const char *shown,
+                     const struct doc *from, const yaml_node_t *at);
+
+static int do_include(struct doc *d, const yaml_node_t *n)
+{
+    if (n->type == YAML_SCALAR_NODE) {
+        char *path = join_path(d->dir, scalar(n));
+        int rc = load_file(d->ld, path, scalar(n), d, n);
+        free(path);
+        return rc;
+    }
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fail_at(d, n, "include must be a file name or a list of them, got %s",
+                       node_kind(n));
+    for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
+        yaml_node_t *item = node(d, *i);
+        if (want_scalar(d, item, "an include") < 0)
+            return -1;
+        char *path = join_path(d->dir, scalar(item));
+        int rc = load_file(d->ld, path, scalar(item), d, item);
+        free(path);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int do_defaults(struct doc *d, const yaml_node_t *m)
+{
+    static const char *const keys[] = { "rounds", "warmup", "timeout", "output", "seed",
+                                        "scale", NULL };
+    struct pb_defaults *def = &d->ld->cfg->defaults;
+    if (m->type != YAML_MAPPING_NODE)
+        return fail_at(d, m, "defaults must be a mapping, got %s", node_kind(m));
+    if (check_keys(d, m, keys, "defaults") < 0)
+        return -1;
+    yaml_node_t *n;
+    if ((n = get(d, m, "rounds")) && get_long(d, n, "rounds", 1, &def->rounds) < 0)
+        return -1;
+    if ((n = get(d, m, "warmup")) && get_long(d, n, "warmup", 0, &def->warmup) < 0)
+        return -1;
+    if ((n = get(d, m, "seed")) && get_long(d, n, "seed", 0, &def->seed) < 0)
+        return -1;
+    if ((n = get(d, m, "timeout"))) {
+        char why[PB_ERRLEN];
+        if (want_scalar(d, n, "timeout") < 0)
+            return -1;
+        if (pb_parse_duration(scalar(n), &def->timeout_s, why, sizeof(why)) < 0)
+            return fail_at(d, n, "timeout: %s", why);
+        if (!(def->timeout_s > 0))
+            return fail_at(d, n, "timeout must be more than 0, got '%s'", scalar(n));
+    }
+    if ((n = get(d, m, "scale"))) {
+        if (want_scalar(d, n, "scale") < 0)
+            return -1;
+        if (pb_parse_double(scalar(n), &def->scale) < 0 || !(def->scale > 0))
+            return fail_at(d, n, "scale must be a number more than 0, got '%s'", scalar(n));
+    }
+    if ((n = get(d, m, "output"))) {
+        if (want_scalar(d, n, "output") < 0)
+            return -1;
+        if (!*scalar(n))
+            return fail_at(d, n, "output must not be empty");
+        free(def->output);
+        def->output = pb_xstrdup(scalar(n));
+    }
+    return 0;
+}
+
+static int parse_arg(const struct doc *d, const yaml_node_t *n, struct pb_arg *a)
+{
+    memset(a, 0, sizeof(*a));
+    if (n->type != YAML_SCALAR_NODE)
+        return fail_at(d, n, "phase arguments must be single values, got %s", node_kind(n));
+    const char *v = scalar(n);
+    if (!is_plain(n)) {
+        a->kind = PB_ARG_STRING;
+    } else if (!*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") ||
+               !strcmp(v, "NULL")) {
+        a->kind = PB_ARG_NONE;
+    } else if (!strcmp(v, "true") || !strcmp(v, "True") || !strcmp(v, "TRUE")) {
+        a->kind = PB_ARG_BOOL;
+        a->i = 1;
+    } else if (!strcmp(v, "false") || !strcmp(v, "False") || !strcmp(v, "FALSE")) {
+        a->kind = PB_ARG_BOOL;
+    } else {
+        char *end;
+        errno = 0;
+        long long i = strtoll(v, &end, 10);
+        if (!*end && !errno) {
+            a->kind = PB_ARG_INT;
+            a->i = i;
+            return 0;
+        }
+        double f;
+        if (pb_parse_double(v, &f) == 0) {
+            a->kind = PB_ARG_FLOAT;
+            a->f = f;
+            return 0;
+        }
+        a->kind = PB_ARG_STRING;
+    }
+    if (a->kind == PB_ARG_STRING)
+        a->s = pb_xstrdup(v);
+    return 0;
+}
+
+static int do_phase(struct doc *d, const yaml_node_t *m, const char *wname, struct pb_phase *ph)
+{
+    static const char *const keys[] = { "function", "args", "category", NULL };
+    char what[200];
+    snprintf(what, sizeof(what), "a phase of workload '%.100s'", wname);
+    if (m->type != YAML_MAPPING_NODE)
+        return fail_at(d, m, "%s must be a mapping, got %s", what, node_kind(m));
+    if (check_keys(d, m, keys, what) < 0)
+        return -1;
+    yaml_node_t *fn = get(d, m, "function");
+    if (!fn)
+        return fail_at(d, m, "%s has no function", what);
+    if (want_scalar(d, fn, "function") < 0)
+        return -1;
+    if (!valid_identifier(scalar(fn)))
+        return fail_at(d, fn, "function must be a Python identifier, got '%s'", scalar(fn));
+    ph->function = pb_xstrdup(scalar(fn));
+    yaml_node_t *cat = get(d, m, "category");
+    if (!cat)
+        return fail_at(d, m, "phase '%s' of workload '%s' has no category (python, native or "
+                       "system)", ph->function, wname);
+    if (want_scalar(d, cat, "category") < 0)
+        return -1;
+    int c = pb_category_parse(scalar(cat));
+    if (c < 0)
+        return fail_at(d, cat, "category must be python, native or system, got '%s'",
+                       scalar(cat));
+    ph->category = (enum pb_category)c;
+    yaml_node_t *args = get(d, m, "args");
+    if (args) {
+        if (args->type != YAML_SEQUENCE_NODE)
+            return fail_at(d, args, "args must be a list, got %s", node_kind(args));
+        size_t n = (size_t)(args->data.sequence.items.top - args->data.sequence.items.start);
+        ph->args = pb_xcalloc(n ? n : 1, sizeof(*ph->args));
+        for (size_t i = 0; i < n; i++) {
+            if (parse_arg(d, node(d, args->data.sequence.items.start[i]), &ph->args[i]) < 0)
+                return -1;
+            ph->nargs = i + 1;
+        }
+    }
+    return 0;
+}
+
+static int name_taken(const struct pb_config *cfg, const char *name, int workload)
+{
+    if (workload) {
+        for (size_t i = 0; i < cfg->nworkloads; i++)
+            if (!strcmp(cfg->workloads[i].name, name))
+                return 1;
+    } else {
+        for (size_t i = 0; i < cfg->nbackends; i++)
+            if (!strcmp(cfg->backends[i].name, name))
+                return 1;
+    }
+    return 0;
+}
+
+static char *where(const struct doc *d, const yaml_node_t *n)
+{
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    pb_strbuf_addf(&sb, "%s:%zu:%zu", d->name, n->start_mark.line + 1,
+                   n->start_mark.column + 1);
+    return pb_strbuf_detach(&sb);
+}
+
+static int do_workload(struct doc *d, const yaml_node_t *m)
+{
+    static const char *const keys[] = { "name", "file", "scale", "phases", NULL };
+    struct loader *ld = d->ld;
+    struct pb_config *cfg = ld->cfg;
+    if (m->type != YAML_MAPPING_NODE)
+        return fail_at(d, m, "a workload must be a mapping, got %s", node_kind(m));
+    yaml_node_t *name = get(d, m, "name");
+    char what[160];
+    snprintf(what, sizeof(what), "workload '%.100s'",
+             name && name->type == YAML_SCALAR_NODE ? scalar(name) : "?");
+    if (check_keys(d, m, keys, what) < 0)
+        return -1;
+    if (!name)
+        return fail_at(d, m, "a workload has no name");
+    if (want_scalar(d, name, "name") < 0)
+        return -1;
+    if (!valid_name(scalar(name)))
+        return fail_at(d, name, "workload name '%s' may only use letters, digits, '_', '.' "
+                       "and '-'", scalar(name));
+    if (name_taken(cfg, scalar(name), 1))
+        return fail_at(d, name, "workload '%s' is defined twice", scalar(name));
+
+    cfg->workloads = pb_xrealloc(cfg->workloads, (cfg->nworkloads + 1) * sizeof(*cfg->workloads));
+    if (cfg->nworkloads + 1 > ld->own_scale_cap) {
+        ld->own_scale_cap = (cfg->nworkloads + 1) * 2;
+        ld->own_scale = pb_xrealloc(ld->own_scale, ld->own_scale_cap * sizeof(double));
+    }
+    struct pb_workload *w = &cfg->workloads[cfg->nworkloads++];
+    memset(w, 0, sizeof(*w));
+    w->name = pb_xstrdup(scalar(name));
+    w->where = where(d, m);
+    ld->own_scale[cfg->nworkloads - 1] = 1.0;
+
+    yaml_node_t *file = get(d, m, "file");
+    if (!file)
+        return fail_at(d, m, "workload '%s' has no file", w->name);
+    if (want_scalar(d, file, "file") < 0)
+        return -1;
+    if (!*scalar(file))
+        return fail_at(d, file, "file must not be empty");
+    w->file = join_path(d->dir, scalar(file));
+
+    yaml_node_t *scale = get(d, m, "scale");
+    if (scale) {
+        double s;
+        if (want_scalar(d, scale, "scale") < 0)
+            return -1;
+        if (pb_parse_double(scalar(scale), &s) < 0 || !(s > 0))
+            return fail_at(d, scale, "scale must be a number more than 0, got '%s'",
+                           scalar(scale));
+        ld->own_scale[cfg->nworkloads - 1] = s;
+    }
+
+    yaml_node_t *phases = get(d, m, "phases");
+    if (!phases)
+        return fail_at(d, m, "workload '%s' has no phases", w->name);
+    if (phases->type != YAML_SEQUENCE_NODE)
+        return fail_at(d, phases, "phases must be a list, got %s", node_kind(phases));
+    size_t n = (size_t)(phases->data.sequence.items.top - phases->data.sequence.items.start);
+    if (n == 0)
+        return fail_at(d, phases, "workload '%s' has an empty list of phases", w->name);
+    if (n > PB_MAX_PHASES)
+        return fail_at(d, phases, "workload '%s' has %zu phases; at most %d are supported",
+                       w->name, n, PB_MAX_PHASES);
+    w->phases = pb_xcalloc(n, sizeof(*w->phases));
+    for (size_t i = 0; i < n; i++) {
+        w->nphases = i + 1;
+        if (do_phase(d, node(d, phases->data.sequence.items.start[i]), w->name, &w->phases[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int do_backend(struct doc *d, const yaml_node_t *m)
+{
+    struct pb_config *cfg = d->ld->cfg;
+    if (m->type != YAML_MAPPING_NODE)
+        return fail_at(d, m, "a backend must be a mapping, got %s", node_kind(m));
+    yaml_node_t *name = get(d, m, "name");
+    yaml_node_t *kind = get(d, m, "kind");
+    const char *shown = name && name->type == YAML_SCALAR_NODE ? scalar(name) : "?";
+    if (!name)
+        return fail_at(d, m, "a backend has no name");
+    if (want_scalar(d, name, "name") < 0)
+        return -1;
+    if (!valid_name(scalar(name)))
+        return fail_at(d, name, "backend name '%s' may only use letters, digits, '_', '.' "
+                       "and '-'", scalar(name));
+    if (name_taken(cfg, scalar(name), 0))
+        return fail_at(d, name, "backend '%s' is defined twice", scalar(name));
+    if (!kind)
+        return fail_at(d, m, "backend '%s' has no kind", shown);
+    if (want_scalar(d, kind, "kind") < 0)
+        return -1;
+    const struct pb_backend_ops *ops = find_kind(scalar(kind));
+    if (!ops) {
+        const struct pb_backend_ops *const *r = registry();
+        size_t n = 0;
+        while (r[n])
+            n++;
+        const char **kinds = pb_xcalloc(n + 1, sizeof(*kinds));
+        for (size_t i = 0; i < n; i++)
+            kinds[i] = r[i]->kind;
+        const char *s = pb_suggest(scalar(kind), kinds);
+        char *all = pb_join(kinds, ", ");
+        if (s)
+            fail_at(d, kind, "unknown backend kind '%s' (did you mean '%s'?)", scalar(kind), s);
+        else
+            fail_at(d, kind, "unknown backend kind '%s' (expected: %s)", scalar(kind), all);
+        free(all);
+        free(kinds);
+        return -1;
+    }
+    size_t nopt = 0;
+    while (ops->options && ops->options[nopt].name)
+        nopt++;
+    const char **keys = pb_xcalloc(nopt + 3, sizeof(*keys));
+    keys[0] = "name";
+    keys[1] = "kind";
+    for (size_t i = 0; i < nopt; i++)
+        keys[i + 2] = ops->options[i].name;
+    char what[160];
+    snprintf(what, sizeof(what), "backend '%.100s'", shown);
+    int rc = check_keys(d, m, keys, what);
+    free(keys);
+    if (rc < 0)
+        return -1;
+
+    cfg->backends = pb_xrealloc(cfg->backends, (cfg->nbackends + 1) * sizeof(*cfg->backends));
+    struct pb_backend_conf *b = &cfg->backends[cfg->nbackends++];
+    memset(b, 0, sizeof(*b));
+    b->name = pb_xstrdup(scalar(name));
+    b->ops = ops;
+    b->where = where(d, m);
+    char why[PB_ERRLEN];
+    if (pb_options_init_defaults(&b->options, ops->options, why, sizeof(why)) < 0)
+        return fail_at(d, kind, "%s", why);
+    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node(d, p->key), *v = node(d, p->value);
+        if (!strcmp(scalar(k), "name") || !strcmp(scalar(k), "kind"))
+            continue;
+        if (v->type != YAML_SCALAR_NODE)
+            return fail_at(d, v, "in backend '%s': option '%s' must be a single value, got %s",
+                           b->name, scalar(k), node_kind(v));
+        if (pb_options_set(&b->options, scalar(k), scalar(v), why, sizeof(why)) < 0)
+            return fail_at(d, v, "in backend '%s': %s", b->name, why);
+    }
+    return 0;
+}
+
+static int do_list(struct doc *d, const yaml_node_t *n, const char *what,
+                   int (*fn)(struct doc *, const yaml_node_t *))
+{
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fail_at(d, n, "%s must be a list, got %s", what, node_kind(n));
+    for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++)
+        if (fn(d, node(d, *i)) < 0)
+            return -1;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- files */
+
+/* Reject aliases (a billion-laughs document is tiny but expands without
+ * bound in any walk) and nesting deeper than MAX_NESTING, and report syntax
+ * errors with their position. */
+static int scan_events(struct doc *d, const unsigned char *data, size_t len)
+{
+    yaml_parser_t p;
+    yaml_event_t ev;
+    int depth = 0, docs = 0, rc = 0;
+    if (!yaml_parser_initialize(&p))
+        return pb_error(d->ld->err, d->ld->errlen, "%s: out of memory", d->name);
+    yaml_parser_set_input_string(&p, data, len);
+    for (;;) {
+        if (!yaml_parser_parse(&p, &ev)) {
+            rc = pb_error(d->ld->err, d->ld->errlen, "%s:%zu:%zu: yaml syntax error: %s%s%s",
+                          d->name, p.problem_mark.line + 1, p.problem_mark.column + 1,
+                          p.problem ? p.problem : "unknown problem",
+                          p.context ? " " : "", p.context ? p.context : "");
+            break;
+        }
+        yaml_event_type_t type = ev.type;
+        size_t line = ev.start_mark.line + 1, col = ev.start_mark.column + 1;
+        yaml_event_delete(&ev);
+        if (type == YAML_STREAM_END_EVENT)
+            break;
+        if (type == YAML_ALIAS_EVENT) {
+            rc = pb_error(d->ld->err, d->ld->errlen,
+                          "%s:%zu:%zu: aliases (*name) are not supported", d->name, line, col);
+            break;
+        }
+        if (type == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
+            rc = pb_error(d->ld->err, d->ld->errlen,
+                          "%s:%zu:%zu: a config holds one YAML document, found another",
+                          d->name, line, col);
+            break;
+        }
+        if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) {
+            if (++depth > MAX_NESTING) {
+                rc = pb_error(d->ld->err, d->ld->errlen,
+                              "%s:%zu:%zu: nesting deeper than %d levels", d->name, line, col,
+                              MAX_NESTING);
+                break;
+            }
+        } else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) {
+            depth--;
+        }
+    }
+    yaml_parser_delete(&p);
+    return rc;
+}
+
+static int walk(struct doc *d)
+{
+    static const char *const keys[] = { "include", "defaults", "workloads", "backends", NULL };
+    yaml_node_t *root = yaml_document_get_root_node(&d->yaml);
+    if (!root || (root->type == YAML_SCALAR_NODE && !*scalar(root) && is_plain(root)))
+        return pb_error(d->ld->err, d->ld->errlen, "%s:1:1: empty config", d->name);
+    if (root->type != YAML_MAPPING_NODE)
+        return fail_at(d, root, "a config must be a mapping with include, defaults, workloads "
+                       "and backends, got %s", node_kind(root));
+    if (check_keys(d, root, keys, "the config") < 0)
+        return -1;
+    yaml_node_t *n;
+    if ((n = get(d, root, "include")) && do_include(d, n) < 0)
+        return -1;
+    if ((n = get(d, root, "defaults")) && do_defaults(d, n) < 0)
+        return -1;
+    if ((n = get(d, root, "workloads")) && do_list(d, n, "workloads", do_workload) < 0)
+        return -1;
+    if ((n = get(d, root, "backends")) && do_list(d, n, "backends", do_backend) < 0)
+        return -1;
+    return 0;
+}
+
+static int load_data(struct loader *ld, const char *shown, const char *dir,
+                     const unsigned char *data, size_t len)
+{
+    struct doc d;
+    memset(&d, 0, sizeof(d));
+    d.ld = ld;
+    d.name = shown;
+    d.dir = pb_xstrdup(dir);
+    hash_bytes(ld, (const char *)data, len);
+    int rc = scan_events(&d, data, len);
+    if (rc == 0) {
+        yaml_parser_t p;
+        if (!yaml_parser_initialize(&p)) {
+            free(d.dir);
+            return pb_error(ld->err, ld->errlen, "%s: out of memory", shown);
+        }
+        yaml_parser_set_input_string(&p, data, len);
+        if (!yaml_parser_load(&p, &d.yaml)) {
+            rc = pb_error(ld->err, ld->errlen, "%s:%zu:%zu: yaml error: %s", shown,
+                          p.problem_mark.line + 1, p.problem_mark.column + 1,
+                          p.problem ? p.problem : "unknown problem");
+        } else {
+            rc = walk(&d);
+            yaml_document_delete(&d.yaml);
+        }
+        yaml_parser_delete(&p);
+    }
+    free(d.dir);
+    return rc;
+}
+
+static int read_all(const char *path, unsigned char **out, size_t *len, char *why, size_t whylen)
+{
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return pb_error(why, whylen, "%s", strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return pb_error(why, whylen, "is a directory, not a YAML file");
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return pb_error(why, whylen, "%s", strerror(errno));
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        pb_strbuf_add(&sb, buf, n);
+        if (sb.len > MAX_CONFIG_BYTES) {
+            fclose(f);
+            pb_strbuf_release(&sb);
+            return pb_error(why, whylen, "larger than %d MB", MAX_CONFIG_BYTES >> 20);
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        pb_strbuf_release(&sb);
+        return pb_error(why, whylen, "read error");
+    }
+    *len = sb.len;
+    *out = (unsigned char *)pb_strbuf_detach(&sb);
+    return 0;
+}
+
+/* Load path; from/at say where it was included from (NULL for the top). */
+static int load_file(struct loader *ld, const char *path, const char *shown,
+                     const struct doc *from, const yaml_node_t *at)
+{
+    char real[PATH_MAX];
+    const char *key = realpath(path, real) ? real : path;
+    for (int i = 0; i < ld->depth; i++) {
+        if (strcmp(ld->chain[i], key))
+            continue;
+        struct pb_strbuf sb = PB_STRBUF_INIT;
+        for (int j = i; j < ld->depth; j++)
+            pb_strbuf_addf(&sb, "%s -> ", ld->chain[j]);
+        pb_strbuf_adds(&sb, key);
+        fail_at(from, at, "include cycle: %s", sb.buf);
+        pb_strbuf_release(&sb);
+        return -1;
+    }
+    if (ld->depth > PB_MAX_INCLUDE_DEPTH)
+        return fail_at(from, at, "includes nested deeper than %d files", PB_MAX_INCLUDE_DEPTH);
+    unsigned char *data = NULL;
+    size_t len = 0;
+    char why[PB_ERRLEN];
+    if (read_all(path, &data, &len, why, sizeof(why)) < 0) {
+        if (from)
+            return fail_at(from, at, "cannot open include '%s': %s", shown, why);
+        return pb_error(ld->err, ld->errlen, "cannot open '%s': %s", shown, why);
+    }
+    char *dir = pb_xstrdup(key);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir)
+        *slash = '\0';
+    else if (slash)
+        dir[1] = '\0';
+    if (dir[0] != '/') {
+        char cwd[PATH_MAX];
+        char *abs = join_path(getcwd(cwd, sizeof(cwd)) ? cwd : "/", slash ? dir : ".");
+        free(dir);
+        dir = abs;
+    }
+    /* Messages name an included file relative to the includer's folder as
+     * the user wrote it joined with that folder, the top file as given. */
+    char *name = from ? join_path(from->dir, shown) : pb_xstrdup(shown);
+    ld->chain[ld->depth++] = pb_xstrdup(key);
+    int rc = load_data(ld, name, dir, data, len);
+    free(ld->chain[--ld->depth]);
+    free(name);
+    free(dir);
+    free(data);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- API */
+
+static void set_defaults(struct pb_config *cfg)
+{
+    cfg->defaults.rounds = 10;
+    cfg->defaults.warmup = 1;
+    cfg->defaults.timeout_s = 60;
+    cfg->defaults.output = pb_xstrdup("results");
+    cfg->defaults.seed = 1;
+    cfg->defaults.scale = 1.0;
+}
+
+static int finish(struct loader *ld, const char *name, int rc)
+{
+    struct pb_config *cfg = ld->cfg;
+    if (rc == 0 && cfg->nworkloads == 0)
+        rc = pb_error(ld->err, ld->errlen, "%s:1:1: no workloads defined", name);
+    if (rc == 0 && cfg->nbackends == 0)
+        rc = pb_error(ld->err, ld->errlen, "%s:1:1: no backends defined", name);
+    for (size_t i = 0; rc == 0 && i < cfg->nworkloads; i++)
+        cfg->workloads[i].scale = ld->own_scale[i] * cfg->defaults.scale;
+    free(ld->own_scale);
+    if (rc < 0) {
+        pb_config_release(cfg);
+        return -1;
+    }
+    char hex[17];
+    snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)ld->hash);
+    cfg->hash = pb_xstrdup(hex);
+    return 0;
+}
+
+int pb_config_load(struct pb_config *cfg, const char *path, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    set_defaults(cfg);
+    cfg->path = pb_xstrdup(path);
+    struct loader ld;
+    memset(&ld, 0, sizeof(ld));
+    ld.cfg = cfg;
+    ld.err = err;
+    ld.errlen = errlen;
+    ld.hash = 0xcbf29ce484222325ULL;
+    int rc = load_file(&ld, path, path, NULL, NULL);
+    return finish(&ld, path, rc);
+}
+
+int pb_config_load_buffer(struct pb_config *cfg, const char *name, const char *data,
+                          size_t len, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    set_defaults(cfg);
+    cfg->path = pb_xstrdup(name);
+    struct loader ld;
+    memset(&ld, 0, sizeof(ld));
+    ld.cfg = cfg;
+    ld.err = err;
+    ld.errlen = errlen;
+    ld.hash = 0xcbf29ce484222325ULL;
+    char cwd[PATH_MAX];
+    int rc = load_data(&ld, name, getcwd(cwd, sizeof(cwd)) ? cwd : "/",
+                       (const unsigned char *)data, len);
+    return finish(&ld, name, rc);
+}
+
+void pb_config_release(struct pb_config *cfg)
+{
+    for (size_t i = 0; i < cfg->nworkloads; i++) {
+        struct pb_workload *w = &cfg->workloads[i];
+        for (size_t p = 0; p < w->nphases; p++) {
+            free(w->phases[p].function);
+            for (size_t a = 0; a < w->phases[p].nargs; a++)
+                free(w->phases[p].args[a].s);
+            free(w->phases[p].args);
+        }
+        free(w->phases);
+        free(w->name);
+        free(w->file);
+        free(w->where);
+    }
+    free(cfg->workloads);
+    for (size_t i = 0; i < cfg->nbackends; i++) {
+        free(cfg->backends[i].name);
+        free(cfg->backends[i].where);
+        pb_options_release(&cfg->backends[i].options);
+    }
+    free(cfg->backends);
+    free(cfg->defaults.output);
+    free(cfg->path);
+    free(cfg->hash);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+const struct pb_workload *pb_config_workload(const struct pb_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->nworkloads; i++)
+        if (!strcmp(cfg->workloads[i].name, name))
+            return &cfg->workloads[i];
+    return NULL;
+}
+
+const struct pb_backend_conf *pb_config_backend(const struct pb_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->nbackends; i++)
+        if (!strcmp(cfg->backends[i].name, name))
+            return &cfg->backends[i];
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- args */
+
+static void python_string(struct pb_strbuf *sb, const char *s)
+{
+    pb_strbuf_add(sb, "'", 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\\' || *p == '\'')
+            pb_strbuf_addf(sb, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            pb_strbuf_addf(sb, "\\x%02x", *p);
+        else
+            pb_strbuf_add(sb, (const char *)p, 1);
+    }
+    pb_strbuf_add(sb, "'", 1);
+}
+
+char *pb_phase_args_literal(const struct pb_phase *ph, double scale)
+{
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    pb_strbuf_add(&sb, "(", 1);
+    for (size_t i = 0; i < ph->nargs; i++) {
+        const struct pb_arg *a = &ph->args[i];
+        if (i)
+            pb_strbuf_adds(&sb, ", ");
+        switch (a->kind) {
+        case PB_ARG_INT: {
+            long long v = a->i;
+            if (scale != 1.0) {
+                double x = llround((double)a->i * scale);
+                v = (long long)x;
+                if (a->i >= 1 && v < 1)
+                    v = 1;
+            }
+            pb_strbuf_addf(&sb, "%lld", v);
+            break;
+        }
+        case PB_ARG_FLOAT: {
+            char buf[64];
+            pb_format_double(buf, sizeof(buf) - 3, a->f * scale);
+            if (!strpbrk(buf, ".eni"))
+                strcat(buf, ".0");
+            pb_strbuf_adds(&sb, buf);
+            break;
+        }
+        case PB_ARG_BOOL:
+            pb_strbuf_adds(&sb, a->i ? "True" : "False");
+            break;
+        case PB_ARG_NONE:
+            pb_strbuf_adds(&sb, "None");
+            break;
+        case PB_ARG_STRING:
+            python_string(&sb, a->s ? a->s : "");
+            break;
+        }
+    }
+    if (ph->nargs == 1)
+        pb_strbuf_add(&sb, ",", 1);
+    pb_strbuf_add(&sb, ")", 1);
+    return pb_strbuf_detach(&sb);
+}
