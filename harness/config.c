@@ -581,9 +581,21 @@ static int scan_events(struct doc *d, const unsigned char *data, size_t len)
     yaml_parser_set_input_string(&p, data, len);
     for (;;) {
         if (!yaml_parser_parse(&p, &ev)) {
+            size_t line = p.problem_mark.line + 1, col = p.problem_mark.column + 1;
+            if (p.error == YAML_READER_ERROR) {
+                /* Reader errors (bad encoding) only know their byte offset. */
+                line = col = 1;
+                for (size_t i = 0; i < p.problem_offset && i < len; i++, col++)
+                    if (data[i] == '\n') {
+                        line++;
+                        col = 0;
+                    }
+                rc = pb_error(d->ld->err, d->ld->errlen, "%s:%zu:%zu: not valid text: %s",
+                              d->name, line, col, p.problem ? p.problem : "bad encoding");
+                break;
+            }
             rc = pb_error(d->ld->err, d->ld->errlen, "%s:%zu:%zu: yaml syntax error: %s%s%s",
-                          d->name, p.problem_mark.line + 1, p.problem_mark.column + 1,
-                          p.problem ? p.problem : "unknown problem",
+                          d->name, line, col, p.problem ? p.problem : "unknown problem",
                           p.context ? " " : "", p.context ? p.context : "");
             break;
         }

@@ -1,0 +1,317 @@
+/* test_config.c: the YAML config loader: the schema, includes, and every kind
+ * of bad input, each checked for its message and its line:column. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../../harness/config.h"
+#include "../../harness/util.h"
+
+static const char *const clocks[] = { "wall", "cpu", NULL };
+static const struct pb_option_spec withopts_options[] = {
+    { "interval", PB_OPT_DURATION, "1ms", 100e-6, 0.1, NULL, "interval" },
+    { "clock", PB_OPT_ENUM, "wall", 0, -1, clocks, "clock" },
+    { NULL, 0, NULL, 0, 0, NULL, NULL },
+};
+static const struct pb_backend_ops withopts = {
+    .kind = "withopts", .summary = "test", .mechanism = "test", .options = withopts_options,
+};
+static const struct pb_backend_ops sampling = {
+    .kind = "sampling", .summary = "test", .mechanism = "test", .options = withopts_options,
+};
+extern const struct pb_backend_ops pb_backend_none;
+static const struct pb_backend_ops *const test_registry[] = {
+    &pb_backend_none, &withopts, &sampling, NULL,
+};
+
+static int setup(void **state)
+{
+    (void)state;
+    pb_config_set_registry(test_registry);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    pb_config_set_registry(NULL);
+    return 0;
+}
+
+static const char prefix[] = "workloads:\n"
+                             "  - name: w\n"
+                             "    file: w.py\n"
+                             "    phases:\n"
+                             "      - function: f\n"
+                             "        category: python\n"
+                             "backends:\n"
+                             "  - name: b\n"
+                             "    kind: none\n";
+
+/* Load text; expect failure with exactly msg. */
+static void expect_error(const char *text, const char *msg)
+{
+    struct pb_config cfg;
+    char err[PB_ERRLEN] = "";
+    int rc = pb_config_load_buffer(&cfg, "t.yaml", text, strlen(text), err, sizeof(err));
+    if (rc == 0) {
+        pb_config_release(&cfg);
+        fail_msg("loaded, expected: %s", msg);
+    }
+    if (strcmp(err, msg))
+        fail_msg("got:  %s\nwant: %s", err, msg);
+    pb_config_release(&cfg);   /* safe after a failure */
+}
+
+static void expect_file_error(const char *path, const char *msg)
+{
+    struct pb_config cfg;
+    char err[PB_ERRLEN] = "";
+    if (pb_config_load(&cfg, path, err, sizeof(err)) == 0) {
+        pb_config_release(&cfg);
+        fail_msg("loaded %s, expected: %s", path, msg);
+    }
+    if (!strstr(err, msg))
+        fail_msg("got:  %s\nwant: %s", err, msg);
+}
+
+/* Every field of a good config with an include, merged as documented. */
+static void test_good_config(void **state)
+{
+    (void)state;
+    struct pb_config cfg;
+    char err[PB_ERRLEN];
+    if (pb_config_load(&cfg, "tests/configs/good.yaml", err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    assert_int_equal(cfg.defaults.rounds, 5);       /* overridden */
+    assert_int_equal(cfg.defaults.warmup, 2);       /* from the include */
+    assert_int_equal(cfg.defaults.seed, 9);
+    assert_true(cfg.defaults.timeout_s == 120);
+    assert_string_equal(cfg.defaults.output, "results");
+    assert_int_equal(cfg.nworkloads, 2);
+    assert_string_equal(cfg.workloads[0].name, "w1");   /* included first */
+    assert_string_equal(cfg.workloads[1].name, "w2");
+    assert_non_null(strstr(cfg.workloads[0].file, "/tests/configs/w1.py"));
+    assert_null(strstr(cfg.workloads[0].file, ".."));
+    assert_true(cfg.workloads[0].scale == 2.0);
+    assert_true(cfg.workloads[1].scale == 1.0);     /* 0.5 * defaults 2 */
+    assert_int_equal(cfg.workloads[0].phases[0].category, PB_CAT_NATIVE);
+    const struct pb_phase *ph = &cfg.workloads[1].phases[0];
+    assert_int_equal(ph->nargs, 6);
+    assert_int_equal(ph->args[0].kind, PB_ARG_INT);
+    assert_int_equal(ph->args[1].kind, PB_ARG_FLOAT);
+    assert_int_equal(ph->args[2].kind, PB_ARG_STRING);
+    assert_int_equal(ph->args[3].kind, PB_ARG_BOOL);
+    assert_int_equal(ph->args[4].kind, PB_ARG_NONE);
+    assert_int_equal(ph->args[5].kind, PB_ARG_STRING);
+    char *lit = pb_phase_args_literal(ph, 2.0);
+    assert_string_equal(lit, "(2002, 1.0, 'text', True, None, 'it\\'s')");
+    free(lit);
+    assert_int_equal(cfg.nbackends, 2);
+    const struct pb_backend_conf *b = pb_config_backend(&cfg, "det");
+    assert_non_null(b);
+    assert_ptr_equal(b->ops, &withopts);
+    assert_true(fabs(pb_options_double(&b->options, "interval") - 0.002) < 1e-15);
+    assert_string_equal(pb_options_text(&b->options, "clock"), "cpu");
+    assert_non_null(pb_config_workload(&cfg, "w1"));
+    assert_null(pb_config_workload(&cfg, "nope"));
+    assert_int_equal(strlen(cfg.hash), 16);
+    pb_config_release(&cfg);
+    pb_config_release(&cfg);
+}
+
+/* Typos get the nearest key; unrelated keys get the list. */
+static void test_unknown_keys(void **state)
+{
+    (void)state;
+    char text[2048];
+    snprintf(text, sizeof(text), "%s  - name: sampling\n    kind: sampling\n    interva: 2ms\n",
+             prefix);
+    expect_error(text, "t.yaml:12:5: unknown key 'interva' in backend 'sampling'; did you "
+                       "mean 'interval'?");
+    expect_error("defaults:\n  zzzzzz: 1\n",
+                 "t.yaml:2:3: unknown key 'zzzzzz' in defaults (expected: rounds, warmup, "
+                 "timeout, output, seed, scale)");
+    expect_error("defaults:\n  warmpu: 1\n",
+                 "t.yaml:2:3: unknown key 'warmpu' in defaults; did you mean 'warmup'?");
+    expect_error("workload:\n  - x\n",
+                 "t.yaml:1:1: unknown key 'workload' in the config; did you mean 'workloads'?");
+}
+
+/* Wrong types and out-of-range values are rejected where they are. */
+static void test_types_and_ranges(void **state)
+{
+    (void)state;
+    expect_error("defaults:\n  rounds: 0\n", "t.yaml:2:11: rounds must be at least 1, got 0");
+    expect_error("defaults:\n  rounds: ten\n",
+                 "t.yaml:2:11: rounds must be an integer, got 'ten'");
+    expect_error("defaults:\n  rounds: [1]\n",
+                 "t.yaml:2:11: rounds must be a single value, got a list");
+    expect_error("defaults:\n  warmup: -1\n", "t.yaml:2:11: warmup must be at least 0, got -1");
+    expect_error("defaults:\n  timeout: 0s\n",
+                 "t.yaml:2:12: timeout must be more than 0, got '0s'");
+    expect_error("defaults:\n  timeout: soon\n",
+                 "t.yaml:2:12: timeout: 'soon' is not a duration (expected a number of "
+                 "seconds or a number with ns, us, ms, s or m)");
+    expect_error("defaults:\n  scale: -2\n",
+                 "t.yaml:2:10: scale must be a number more than 0, got '-2'");
+    expect_error("defaults: 3\n", "t.yaml:1:11: defaults must be a mapping, got a scalar");
+    expect_error("- a\n", "t.yaml:1:1: a config must be a mapping with include, defaults, "
+                          "workloads and backends, got a list");
+    char text[2048];
+    snprintf(text, sizeof(text), "%s  - name: s\n    kind: sampling\n    interval: -1ms\n",
+             prefix);
+    expect_error(text, "t.yaml:12:15: in backend 's': option 'interval': must not be "
+                       "negative, got '-1ms'");
+    snprintf(text, sizeof(text), "%s  - name: s\n    kind: sampling\n    interval: 1s\n",
+             prefix);
+    expect_error(text, "t.yaml:12:15: in backend 's': option 'interval': must be between "
+                       "100us and 100ms");
+}
+
+/* Workloads and phases: required fields, categories, names, args. */
+static void test_workload_errors(void **state)
+{
+    (void)state;
+    expect_error("workloads:\n  - name: w\n    file: w.py\n    phases:\n      - function: f\n"
+                 "        category: cpu\n",
+                 "t.yaml:6:19: category must be python, native or system, got 'cpu'");
+    expect_error("workloads:\n  - name: w\n    file: w.py\n    phases:\n      - function: f\n",
+                 "t.yaml:5:9: phase 'f' of workload 'w' has no category (python, native or "
+                 "system)");
+    expect_error("workloads:\n  - name: w\n    file: w.py\n    phases: []\n",
+                 "t.yaml:4:13: workload 'w' has an empty list of phases");
+    expect_error("workloads:\n  - name: w b\n", "t.yaml:2:11: workload name 'w b' may only "
+                 "use letters, digits, '_', '.' and '-'");
+    expect_error("workloads:\n  - name: w\n    file: w.py\n    phases:\n      - function: 1f\n"
+                 "        category: python\n",
+                 "t.yaml:5:19: function must be a Python identifier, got '1f'");
+    expect_error("workloads:\n  - name: w\n    file: w.py\n    phases:\n      - function: f\n"
+                 "        args: [[1]]\n        category: python\n",
+                 "t.yaml:6:16: phase arguments must be single values, got a list");
+    expect_error("workloads:\n  - name: w\n    phases: []\n", "t.yaml:2:5: workload 'w' has no file");
+    char text[2048];
+    snprintf(text, sizeof(text), "%s  - name: b\n    kind: none\n", prefix);
+    expect_error(text, "t.yaml:10:11: backend 'b' is defined twice");
+    expect_error("workloads: []\nbackends: []\n", "t.yaml:1:1: no workloads defined");
+}
+
+/* Unknown backend kinds are answered with a suggestion or the list. */
+static void test_unknown_kind(void **state)
+{
+    (void)state;
+    expect_error("backends:\n  - name: s\n    kind: samplin\n",
+                 "t.yaml:3:11: unknown backend kind 'samplin' (did you mean 'sampling'?)");
+    expect_error("backends:\n  - name: s\n    kind: zzzzzzzz\n",
+                 "t.yaml:3:11: unknown backend kind 'zzzzzzzz' (expected: none, withopts, "
+                 "sampling)");
+    expect_error("backends:\n  - name: s\n", "t.yaml:2:5: backend 's' has no kind");
+}
+
+/* Hostile YAML: duplicate keys, syntax errors, aliases, nesting, two documents. */
+static void test_hostile_yaml(void **state)
+{
+    (void)state;
+    expect_error("defaults:\n  rounds: 3\n  rounds: 4\n",
+                 "t.yaml:3:3: duplicate key 'rounds' in defaults");
+    expect_error("defaults: [1, 2\n",
+                 "t.yaml:2:1: yaml syntax error: did not find expected ',' or ']' while "
+                 "parsing a flow sequence");
+    /* billion laughs: rejected at the first alias, before any expansion */
+    clock_t t0 = clock();
+    expect_error("a: &a [x, x, x, x, x, x, x, x, x]\n"
+                 "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                 "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+                 "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n",
+                 "t.yaml:2:8: aliases (*name) are not supported");
+    assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 1.0);
+    char *deep = pb_xmalloc(20002);
+    memset(deep, '[', 10000);
+    memset(deep + 10000, ']', 10000);
+    deep[20000] = '\n';
+    deep[20001] = '\0';
+    struct pb_config cfg;
+    char err[PB_ERRLEN];
+    assert_int_equal(pb_config_load_buffer(&cfg, "t.yaml", deep, 20001, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "t.yaml:1:"));
+    free(deep);
+    expect_error("defaults: {}\n---\ndefaults: {}\n",
+                 "t.yaml:2:1: a config holds one YAML document, found another");
+    char *huge = pb_xmalloc(4 << 20);
+    memset(huge, 'x', (4 << 20) - 1);
+    memcpy(huge, "zz: ", 4);
+    huge[(4 << 20) - 1] = '\0';
+    expect_error(huge, "t.yaml:1:1: unknown key 'zz' in the config (expected: include, "
+                       "defaults, workloads, backends)");
+    free(huge);
+}
+
+/* Files: empty, a directory, invalid UTF-8, missing, includes that fail. */
+static void test_bad_files(void **state)
+{
+    (void)state;
+    expect_file_error("tests/configs/bad/empty.yaml", "tests/configs/bad/empty.yaml:1:1: "
+                      "empty config");
+    expect_file_error("tests/configs/bad", "cannot open 'tests/configs/bad': is a directory");
+    expect_file_error("tests/configs/bad/utf8.yaml", "tests/configs/bad/utf8.yaml:2:");
+    expect_file_error("tests/configs/bad/utf8.yaml", "invalid");
+    expect_file_error("tests/configs/nope.yaml", "cannot open 'tests/configs/nope.yaml': No "
+                      "such file or directory");
+    expect_file_error("tests/configs/bad/missing_include.yaml",
+                      "tests/configs/bad/missing_include.yaml:3:10: cannot open include "
+                      "'nowhere.yaml': No such file or directory");
+    expect_file_error("tests/configs/bad/cycle_a.yaml", "include cycle: ");
+    expect_file_error("tests/configs/bad/cycle_a.yaml", "cycle_a.yaml -> ");
+    expect_file_error("tests/configs/bad/inner_error.yaml",
+                      "tests/configs/bad/inner_bad.yaml:2:11: rounds must be at least 1, got 0");
+}
+
+/* Argument literals: tuples, escaping, scaling. */
+static void test_args_literal(void **state)
+{
+    (void)state;
+    struct pb_arg args[4] = {
+        { PB_ARG_INT, 3, 0, NULL },
+        { PB_ARG_FLOAT, 0, 0.1, NULL },
+        { PB_ARG_STRING, 0, 0, "a\nb\\" },
+        { PB_ARG_BOOL, 0, 0, NULL },
+    };
+    struct pb_phase ph = { "f", args, 4, PB_CAT_PYTHON };
+    char *s = pb_phase_args_literal(&ph, 1.0);
+    assert_string_equal(s, "(3, 0.1, 'a\\x0ab\\\\', False)");
+    free(s);
+    s = pb_phase_args_literal(&ph, 0.1);
+    assert_string_equal(s, "(1, 0.010000000000000002, 'a\\x0ab\\\\', False)");
+    free(s);
+    ph.nargs = 1;
+    s = pb_phase_args_literal(&ph, 1.0);
+    assert_string_equal(s, "(3,)");
+    free(s);
+    ph.nargs = 0;
+    s = pb_phase_args_literal(&ph, 1.0);
+    assert_string_equal(s, "()");
+    free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_config),
+        cmocka_unit_test(test_unknown_keys),
+        cmocka_unit_test(test_types_and_ranges),
+        cmocka_unit_test(test_workload_errors),
+        cmocka_unit_test(test_unknown_kind),
+        cmocka_unit_test(test_hostile_yaml),
+        cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_args_literal),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
