@@ -13,7 +13,8 @@ void fake_backend_script(const struct fake_entry *e, size_t n, unsigned categori
                          double total_s)
 {
     nscript = n < 32 ? n : 32;
-    memcpy(script, e, nscript * sizeof(*e));
+    if (nscript)
+        memcpy(script, e, nscript * sizeof(*e));
     script_cats = categories;
     script_total = total_s;
 }
