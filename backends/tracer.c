@@ -1,9 +1,22 @@
 /* tracer.c: the tracing engine of the deterministic and multiclock backends
  * (see tracer.h). */
 #define PY_SSIZE_T_CLEAN
+/* The internal frame layout (pycore_frame.h) gives the code object and the
+ * instruction offset of a frame without a call and a reference count each:
+ * this is the hot path. Everything used from it is in one place:
+ * frame_code() and frame_lasti(), CPython 3.11 only. */
+#define Py_BUILD_CORE 1
 #include <Python.h>
 #include <frameobject.h>
+#include <internal/pycore_frame.h>
 #include <opcode.h>
+
+#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030C0000
+#error "tracer.c reads CPython 3.11's frame layout"
+#endif
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 
 #include "tracer.h"
 
@@ -28,7 +41,7 @@ struct func {
     int64_t self_cpu;           /* EVERY_EVENT: on-CPU ns of the self time */
     int64_t sys;                /* CHECKPOINT: kernel + off-CPU ns charged */
     int active;                 /* entries of this function on the stack */
-    int entry_lasti;            /* byte offset of the code's first RESUME: a
+    int entry_lasti;            /* offset (code units) of the first RESUME: a
                                    CALL event there is a new call, elsewhere a
                                    generator or coroutine being resumed */
 };
@@ -63,6 +76,8 @@ struct tracer {
     int nomem;                  /* an allocation failed in the hot path */
     uint64_t events;
     PyObject *hook;             /* the threading.setprofile callable */
+    double tick_ns;             /* nanoseconds per tick of the primary clock */
+    int64_t threshold_ticks, period_ticks;
 };
 
 /* The active tracer, and each thread's record of it. The generation tells a
@@ -71,6 +86,19 @@ static struct tracer *active;
 static unsigned generation;
 static __thread struct thread *tls_thread;
 static __thread unsigned tls_gen;
+
+/* ---------------------------------------------------------------- frames */
+
+static inline PyCodeObject *frame_code(PyFrameObject *frame)
+{
+    return frame->f_frame->f_code;          /* borrowed */
+}
+
+/* Instruction offset (code units) of the frame, -1 before the first. */
+static inline int frame_lasti(PyFrameObject *frame)
+{
+    return _PyInterpreterFrame_LASTI(frame->f_frame);
+}
 
 /* ---------------------------------------------------------------- clocks */
 
@@ -81,9 +109,71 @@ static inline int64_t clock_ns(clockid_t id)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* The wall clock of the hot path is the TSC where it is invariant (about
+ * 8 ns a read instead of 20-40 ns for CLOCK_MONOTONIC), converted to
+ * nanoseconds with a factor calibrated against CLOCK_MONOTONIC when the
+ * tracer is created; CLOCK_MONOTONIC itself elsewhere. */
+static int use_tsc;
+static double tsc_ns_per_tick = 1.0;
+
+static int tsc_invariant(void)
+{
+#if defined(__x86_64__)
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[4096];
+    int constant = 0, nonstop = 0;
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof(line), f)) {
+        if (strncmp(line, "flags", 5))
+            continue;
+        constant = strstr(line, " constant_tsc") != NULL;
+        nonstop = strstr(line, " nonstop_tsc") != NULL;
+        break;
+    }
+    fclose(f);
+    return constant && nonstop;
+#else
+    return 0;
+#endif
+}
+
+static void calibrate_tsc(void)
+{
+#if defined(__x86_64__)
+    if (!tsc_invariant()) {
+        use_tsc = 0;
+        return;
+    }
+    int64_t t0 = clock_ns(CLOCK_MONOTONIC);
+    uint64_t c0 = __rdtsc();
+    struct timespec pause = { 0, 20 * 1000 * 1000 };
+    nanosleep(&pause, NULL);
+    int64_t t1 = clock_ns(CLOCK_MONOTONIC);
+    uint64_t c1 = __rdtsc();
+    if (c1 <= c0 || t1 <= t0) {
+        use_tsc = 0;
+        return;
+    }
+    tsc_ns_per_tick = (double)(t1 - t0) / (double)(c1 - c0);
+    use_tsc = 1;
+#else
+    use_tsc = 0;
+#endif
+}
+
+static inline int64_t wall_ticks(void)
+{
+#if defined(__x86_64__)
+    if (use_tsc)
+        return (int64_t)__rdtsc();
+#endif
+    return clock_ns(CLOCK_MONOTONIC);
+}
+
 static inline int64_t primary_now(const struct tracer *t)
 {
-    return clock_ns(t->cfg.clock == TRACER_CPU ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC);
+    return t->cfg.clock == TRACER_CPU ? clock_ns(CLOCK_THREAD_CPUTIME_ID) : wall_ticks();
 }
 
 /* The thread's CPU time and its kernel part, in ns. The total comes from the
@@ -129,7 +219,8 @@ static int grow_slots(struct thread *th)
     return 0;
 }
 
-/* Byte offset of the first RESUME instruction of code (0 when not found). In
+/* Offset in code units of the first RESUME instruction of code (0 when not
+ * found). In
  * 3.11 a function's CALL event is reported at its first RESUME; generator
  * code runs RETURN_GENERATOR and POP_TOP before it. Runs once per code object;
  * the exception state is left as it was. */
@@ -144,7 +235,7 @@ static int first_resume_offset(PyCodeObject *code)
         Py_ssize_t n = PyBytes_GET_SIZE(bytes);
         for (Py_ssize_t i = 0; i + 1 < n; i += 2)
             if (b[i] == RESUME) {
-                off = (int)i;
+                off = (int)(i / 2);
                 break;
             }
     }
@@ -233,11 +324,11 @@ static struct thread *current_thread(struct tracer *t, int64_t now)
 
 /* Charge kernel and off-CPU time since the last checkpoint to the function
  * on top of the stack. */
-static void checkpoint(struct thread *th, int64_t now)
+static void checkpoint(const struct tracer *t, struct thread *th, int64_t now)
 {
     int64_t cpu, sys;
     thread_cpu(&cpu, &sys);
-    int64_t dw = now - th->ck_wall;
+    int64_t dw = (int64_t)((double)(now - th->ck_wall) * t->tick_ns);
     int64_t dc = cpu - th->ck_cpu;
     int64_t ds = sys - th->ck_sys;
     if (dc < 0)
@@ -333,20 +424,19 @@ static int tracer_callback(PyObject *obj, PyFrameObject *frame, int what, PyObje
     int64_t cpu = 0;
     if (t->cfg.split == TRACER_SPLIT_EVERY_EVENT)
         cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-    else if (t->cfg.split == TRACER_SPLIT_CHECKPOINT && now - th->ck_wall >= t->cfg.period_ns)
-        checkpoint(th, now);
+    else if (t->cfg.split == TRACER_SPLIT_CHECKPOINT && now - th->ck_wall >= t->period_ticks)
+        checkpoint(t, th, now);
 
     switch (what) {
     case PyTrace_CALL: {
-        PyCodeObject *code = PyFrame_GetCode(frame);
+        PyCodeObject *code = frame_code(frame);
         long fi = find_func(th, code, FUNC_PY, (PyObject *)code);
-        Py_DECREF(code);
         if (fi < 0) {
             t->nomem = 1;
             break;
         }
         /* A generator or coroutine being resumed is not a new call. */
-        if (PyFrame_GetLasti(frame) <= th->funcs[fi].entry_lasti)
+        if (frame_lasti(frame) <= th->funcs[fi].entry_lasti)
             th->funcs[fi].calls++;
         push(t, th, fi, frame, now, cpu);
         break;
@@ -371,8 +461,8 @@ static int tracer_callback(PyObject *obj, PyFrameObject *frame, int what, PyObje
             th->stack[th->depth - 1].frame == arg) {
             /* Only C code can block: a long C call is where off-CPU time is. */
             if (t->cfg.split == TRACER_SPLIT_CHECKPOINT &&
-                now - th->stack[th->depth - 1].start >= t->cfg.threshold_ns)
-                checkpoint(th, now);
+                now - th->stack[th->depth - 1].start >= t->threshold_ticks)
+                checkpoint(t, th, now);
             pop_one(th, now, cpu);
         }
         break;
@@ -431,6 +521,14 @@ struct tracer *tracer_new(const struct tracer_config *cfg)
     if (!t)
         return NULL;
     t->cfg = *cfg;
+    if (cfg->clock == TRACER_WALL) {
+        calibrate_tsc();
+        t->tick_ns = use_tsc ? tsc_ns_per_tick : 1.0;
+    } else {
+        t->tick_ns = 1.0;
+    }
+    t->threshold_ticks = (int64_t)((double)cfg->threshold_ns / t->tick_ns);
+    t->period_ticks = (int64_t)((double)cfg->period_ns / t->tick_ns);
     /* Imported now, outside the measured region, so start() costs little. */
     PyObject *threading = PyImport_ImportModule("threading");
     if (!threading)
@@ -502,7 +600,7 @@ static int stop_tracing(struct tracer *t, char *err, size_t errlen)
     /* Frames still open were running until now: close them at the stop time
      * (this thread's clock now; other threads' at their last event for the
      * CPU clock, which cannot be read from here). */
-    int64_t now_wall = clock_ns(CLOCK_MONOTONIC);
+    int64_t now_wall = wall_ticks();
     for (struct thread *th = t->threads; th; th = th->next) {
         int own = tls_thread == th && tls_gen == t->gen;
         int64_t now = t->cfg.clock == TRACER_WALL ? now_wall
@@ -510,7 +608,7 @@ static int stop_tracing(struct tracer *t, char *err, size_t errlen)
         int64_t cpu = t->cfg.split == TRACER_SPLIT_EVERY_EVENT && own
                           ? clock_ns(CLOCK_THREAD_CPUTIME_ID) : th->last_cpu;
         if (t->cfg.split == TRACER_SPLIT_CHECKPOINT && own)
-            checkpoint(th, now);
+            checkpoint(t, th, now);
         while (th->depth)
             pop_one(th, now, cpu);
     }
@@ -542,8 +640,8 @@ int tracer_collect(struct tracer *t, struct pb_report *out, char *err, size_t er
             }
             struct pb_report_entry *e = pb_report_add(out, file, line, name, (uint64_t)th->tid);
             e->count = f->calls;
-            e->inclusive_s = (double)f->incl * 1e-9;
-            e->self_s = (double)f->self * 1e-9;
+            e->inclusive_s = (double)f->incl * t->tick_ns * 1e-9;
+            e->self_s = (double)f->self * t->tick_ns * 1e-9;
             enum pb_category own = f->kind == FUNC_PY ? PB_CAT_PYTHON : PB_CAT_NATIVE;
             double sys_s = 0;
             if (t->cfg.split == TRACER_SPLIT_EVERY_EVENT) {
