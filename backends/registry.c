@@ -6,11 +6,15 @@
 extern const struct pb_backend_ops pb_backend_none;
 extern const struct pb_backend_ops pb_backend_deterministic;
 extern const struct pb_backend_ops pb_backend_multiclock;
+extern const struct pb_backend_ops pb_backend_cprofile;
+extern const struct pb_backend_ops pb_backend_yappi;
 
 const struct pb_backend_ops *const pb_backends[] = {
     &pb_backend_none,
     &pb_backend_deterministic,
     &pb_backend_multiclock,
+    &pb_backend_cprofile,
+    &pb_backend_yappi,
     NULL,
 };
 
