@@ -7,8 +7,10 @@
 
 #include "report.h"
 
-/* Widths chosen so a row fits in 100 columns. */
+/* Widths chosen so a row fits in 100 columns; the backend column grows with
+ * the longest name up to W_BACKEND_MAX, taking room from the status. */
 #define W_BACKEND 16
+#define W_BACKEND_MAX 24
 #define W_WALL 24
 #define W_CPU 8
 #define W_MEM 10
@@ -69,6 +71,12 @@ char *pb_write_table(const struct pb_results *res, int color)
 {
     const struct pb_config *cfg = res->cfg;
     struct pb_strbuf sb = PB_STRBUF_INIT;
+    int wb = W_BACKEND;
+    for (size_t b = 0; b < cfg->nbackends; b++) {
+        int len = (int)strlen(cfg->backends[b].name);
+        if (res->backend_on[b] && len > wb)
+            wb = len < W_BACKEND_MAX ? len : W_BACKEND_MAX;
+    }
     for (size_t w = 0; w < cfg->nworkloads; w++) {
         if (!res->workload_on[w])
             continue;
@@ -81,7 +89,7 @@ char *pb_write_table(const struct pb_results *res, int color)
             if (res->truth[w].warning[p][0])
                 pb_strbuf_addf(&sb, "  warning: phase %s: %s\n", wl->phases[p].function,
                                res->truth[w].warning[p]);
-        pb_strbuf_addf(&sb, "  %-*s %-*s %-*s %*s %*s %*s  %s\n", W_BACKEND, "backend",
+        pb_strbuf_addf(&sb, "  %-*s %-*s %-*s %*s %*s %*s  %s\n", wb, "backend",
                        W_WALL, "wall overhead [95% CI]", W_CPU, "cpu", W_MEM, "memory",
                        W_PP, "FAE", W_PP, "CE", "status");
         for (size_t b = 0; b < cfg->nbackends; b++) {
@@ -90,7 +98,7 @@ char *pb_write_table(const struct pb_results *res, int color)
             const struct pb_cell *c = pb_results_cell(res, w, b);
             struct pb_cell_texts t;
             pb_cell_texts(res, c, &t);
-            int used = 2 + W_BACKEND + 1 + W_WALL + 1 + W_CPU + 1 + W_MEM + 1 + W_PP + 1 +
+            int used = 2 + wb + 1 + W_WALL + 1 + W_CPU + 1 + W_MEM + 1 + W_PP + 1 +
                        W_PP + 2;
             int room = LINE_MAX_COLS - used;
             const char *on = "", *off = "";
@@ -98,8 +106,8 @@ char *pb_write_table(const struct pb_results *res, int color)
                 on = c->status == PB_CELL_FAILED ? "\033[31m" : "\033[33m";
                 off = "\033[0m";
             }
-            pb_strbuf_addf(&sb, "  %-*.*s %-*s %-*s %*s %*s %*s  %s%.*s%s\n", W_BACKEND,
-                           W_BACKEND, cfg->backends[b].name, W_WALL, t.wall, W_CPU, t.cpu,
+            pb_strbuf_addf(&sb, "  %-*.*s %-*s %-*s %*s %*s %*s  %s%.*s%s\n", wb,
+                           wb, cfg->backends[b].name, W_WALL, t.wall, W_CPU, t.cpu,
                            W_MEM, t.mem, W_PP, t.fae, W_PP, t.ce, on, room, t.status, off);
         }
     }

@@ -208,6 +208,48 @@ def test_unwritable_output_folder():
     check(r.returncode == 2 and "cannot" in r.stderr, r.stderr)
 
 
+def yappi_installed():
+    return subprocess.run(["/usr/bin/python3", "-c", "import yappi"],
+                          capture_output=True).returncode == 0
+
+
+def test_tracing_backends_and_adapters():
+    """Every tracing backend and installed adapter: rows ok with numbers; the
+    categories they report follow the workload; yappi's cpu clock gives the sleep
+    phase almost nothing (the tool's truth, shown, not fixed)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        r = run(["--quiet", "--out", out, cfg("tracers.yaml")])
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        results, rows, _ = load_outputs(out)
+        by = {(row[0], row[1]): dict(zip(rows[0], row)) for row in rows[1:]}
+        names = ["deterministic", "multiclock", "multiclock-every-event", "cprofile"]
+        if yappi_installed():
+            names += ["yappi-wall", "yappi-cpu"]
+        else:
+            for n in ("yappi-wall", "yappi-cpu"):
+                d = by[("tiny", n)]
+                check(d["status"] == "skipped" and "yappi not installed" in d["reason"], d)
+        for n in names:
+            d = by[("tiny", n)]
+            check(d["status"] == "ok", d)
+            check(float(d["wall_ratio"]) > 0 and float(d["fae_pp"]) >= 0, d)
+            check(d["ce_pp"] != "", f"{n} has categories, CE expected: {d}")
+        runs = [x for x in results["runs"] if x["status"] == "ok" and x["attribution"]]
+        for x in runs:
+            a = x["attribution"]
+            if x["workload"] == "sleep" and x["backend"] in ("multiclock", "multiclock-every-event"):
+                cats = a["categories_s"]
+                check(cats["system"] > 0.9 * sum(cats.values()), f"{x['backend']}: {cats}")
+            if x["workload"] == "sleep" and x["backend"] == "yappi-cpu":
+                check(a["phases_s"][0] < 0.1 * x["wall_s"], f"yappi-cpu sleep {a}")
+            if x["workload"] == "sleep" and x["backend"] in ("deterministic", "cprofile"):
+                check(a["phases_s"][0] > 0.9 * x["phases"][0]["wall_s"], f"{x['backend']} {a}")
+        if yappi_installed():
+            notes = [x["note"] for x in runs if x["backend"] == "yappi-wall"]
+            check(notes and notes[0].startswith("yappi 1."), notes)
+
+
 def test_reference_configs_load():
     """Every shipped config loads (--list) without error; include-only files are
     checked through the configs that include them."""

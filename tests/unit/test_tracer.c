@@ -238,6 +238,86 @@ static void test_multiclock_sleep_is_system(void **state)
     Py_DECREF(g);
 }
 
+/* Started and stopped in the middle of a call stack: the frames entered
+ * before start and left after stop do not corrupt the totals. */
+static void *mid_state;
+static const struct pb_backend_ops *mid_ops;
+
+static PyObject *start_here(PyObject *self, PyObject *args)
+{
+    (void)self, (void)args;
+    char err[PB_ERRLEN];
+    if (mid_ops->start(mid_state, err, sizeof(err)) < 0)
+        return PyErr_Format(PyExc_RuntimeError, "%s", err);
+    Py_RETURN_NONE;
+}
+
+static PyObject *stop_here(PyObject *self, PyObject *args)
+{
+    (void)self, (void)args;
+    char err[PB_ERRLEN];
+    if (mid_ops->stop(mid_state, err, sizeof(err)) < 0)
+        return PyErr_Format(PyExc_RuntimeError, "%s", err);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef start_def = { "start_here", start_here, METH_NOARGS, NULL };
+static PyMethodDef stop_def = { "stop_here", stop_here, METH_NOARGS, NULL };
+
+static void test_mid_stack(void **state)
+{
+    (void)state;
+    mid_ops = pb_backend_find("deterministic");
+    struct pb_options o;
+    char err[PB_ERRLEN];
+    pb_options_init_defaults(&o, mid_ops->options, err, sizeof(err));
+    assert_int_equal(mid_ops->create(&mid_state, &o, err, sizeof(err)), 0);
+    PyObject *g = PyDict_New();
+    PyDict_SetItemString(g, "__builtins__", PyEval_GetBuiltins());
+    PyObject *f1 = PyCFunction_New(&start_def, NULL), *f2 = PyCFunction_New(&stop_def, NULL);
+    PyDict_SetItemString(g, "start_here", f1);
+    PyDict_SetItemString(g, "stop_here", f2);
+    PyObject *r = PyRun_String("def inner():\n"
+                               "    return sum(range(1000))\n"
+                               "def deep():\n"
+                               "    inner()\n"
+                               "    stop_here()\n"
+                               "    inner()\n"
+                               "def outer():\n"
+                               "    start_here()\n"
+                               "    inner()\n"
+                               "    deep()\n"
+                               "    inner()\n"
+                               "outer()\n",
+                               Py_file_input, g, g);
+    if (!r)
+        PyErr_Print();
+    assert_non_null(r);
+    Py_DECREF(r);
+    struct pb_report rep;
+    pb_report_init(&rep);
+    assert_int_equal(mid_ops->collect(mid_state, &rep, err, sizeof(err)), 0);
+    const struct pb_report_entry *inner = find(&rep, "inner");
+    const struct pb_report_entry *deep = find(&rep, "deep");
+    assert_non_null(inner);
+    assert_non_null(deep);
+    assert_int_equal(inner->count, 2);     /* the one after stop is not seen */
+    assert_int_equal(deep->count, 1);
+    const struct pb_report_entry *outer = find(&rep, "outer");
+    assert_true(!outer || outer->count == 0);   /* entered before start */
+    for (size_t i = 0; i < rep.count; i++) {
+        assert_true(rep.entries[i].self_s >= 0);
+        assert_true(rep.entries[i].inclusive_s + 1e-9 >= rep.entries[i].self_s);
+        assert_true(rep.entries[i].inclusive_s < 10);
+    }
+    pb_report_release(&rep);
+    mid_ops->destroy(mid_state);
+    pb_options_release(&o);
+    Py_DECREF(f1);
+    Py_DECREF(f2);
+    Py_DECREF(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +327,7 @@ int main(void)
         cmocka_unit_test(test_exception_state_kept),
         cmocka_unit_test(test_thread_started_mid_run),
         cmocka_unit_test(test_multiclock_sleep_is_system),
+        cmocka_unit_test(test_mid_stack),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
