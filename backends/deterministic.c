@@ -31,26 +31,6 @@ static int deterministic_create(void **state, const struct pb_options *opts, cha
     return *state ? 0 : pb_error(err, errlen, "out of memory");
 }
 
-static int deterministic_start(void *state, char *err, size_t errlen)
-{
-    return tracer_start(state, err, errlen);
-}
-
-static int deterministic_stop(void *state, char *err, size_t errlen)
-{
-    return tracer_stop(state, err, errlen);
-}
-
-static int deterministic_collect(void *state, struct pb_report *out, char *err, size_t errlen)
-{
-    return tracer_collect(state, out, err, errlen);
-}
-
-static void deterministic_destroy(void *state)
-{
-    tracer_free(state);
-}
-
 static const char *deterministic_clock(const struct pb_options *opts)
 {
     return pb_options_text(opts, "clock");
@@ -65,9 +45,9 @@ const struct pb_backend_ops pb_backend_deterministic = {
     .options = deterministic_options,
     .available = NULL,
     .create = deterministic_create,
-    .start = deterministic_start,
-    .stop = deterministic_stop,
-    .collect = deterministic_collect,
-    .destroy = deterministic_destroy,
+    .start = tracer_start,
+    .stop = tracer_stop,
+    .collect = tracer_collect,
+    .destroy = tracer_free,
     .clock = deterministic_clock,
 };

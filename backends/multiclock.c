@@ -44,26 +44,6 @@ static int multiclock_create(void **state, const struct pb_options *opts, char *
     return *state ? 0 : pb_error(err, errlen, "out of memory");
 }
 
-static int multiclock_start(void *state, char *err, size_t errlen)
-{
-    return tracer_start(state, err, errlen);
-}
-
-static int multiclock_stop(void *state, char *err, size_t errlen)
-{
-    return tracer_stop(state, err, errlen);
-}
-
-static int multiclock_collect(void *state, struct pb_report *out, char *err, size_t errlen)
-{
-    return tracer_collect(state, out, err, errlen);
-}
-
-static void multiclock_destroy(void *state)
-{
-    tracer_free(state);
-}
-
 static const char *multiclock_clock(const struct pb_options *opts)
 {
     (void)opts;
@@ -79,9 +59,9 @@ const struct pb_backend_ops pb_backend_multiclock = {
     .options = multiclock_options,
     .available = NULL,
     .create = multiclock_create,
-    .start = multiclock_start,
-    .stop = multiclock_stop,
-    .collect = multiclock_collect,
-    .destroy = multiclock_destroy,
+    .start = tracer_start,
+    .stop = tracer_stop,
+    .collect = tracer_collect,
+    .destroy = tracer_free,
     .clock = multiclock_clock,
 };

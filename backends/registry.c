@@ -8,9 +8,11 @@ extern const struct pb_backend_ops pb_backend_deterministic;
 extern const struct pb_backend_ops pb_backend_multiclock;
 extern const struct pb_backend_ops pb_backend_cprofile;
 extern const struct pb_backend_ops pb_backend_yappi;
+extern const struct pb_backend_ops pb_backend_sampling;
 
 const struct pb_backend_ops *const pb_backends[] = {
     &pb_backend_none,
+    &pb_backend_sampling,
     &pb_backend_deterministic,
     &pb_backend_multiclock,
     &pb_backend_cprofile,

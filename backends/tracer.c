@@ -66,6 +66,8 @@ struct thread {
     int64_t last_cpu;           /* CPU clock at the last event (EVERY_EVENT) */
     int64_t ck_wall, ck_cpu, ck_sys;    /* CHECKPOINT: the last checkpoint */
     int64_t loose_sys;          /* CHECKPOINT: charged with an empty stack */
+    const void *last_key;       /* one-entry cache in front of the table: */
+    long last_index;            /* recursion and loops repeat the same key */
 };
 
 struct tracer {
@@ -245,8 +247,24 @@ static int first_resume_offset(PyCodeObject *code)
     return off;
 }
 
+static long find_func_slow(struct thread *th, const void *key, enum func_kind kind,
+                           PyObject *obj);
+
 /* The index of key's function in th, adding it when new; -1 on OOM. */
 static long find_func(struct thread *th, const void *key, enum func_kind kind, PyObject *obj)
+{
+    if (key == th->last_key)
+        return th->last_index;
+    long i = find_func_slow(th, key, kind, obj);
+    if (i >= 0) {
+        th->last_key = key;
+        th->last_index = i;
+    }
+    return i;
+}
+
+static long find_func_slow(struct thread *th, const void *key, enum func_kind kind,
+                           PyObject *obj)
 {
     if (th->slots_cap) {
         size_t h = hash_ptr(key) & (th->slots_cap - 1);
@@ -548,8 +566,9 @@ static void set_all_threads(Py_tracefunc fn)
         _PyEval_SetProfile(ts, fn, NULL);
 }
 
-int tracer_start(struct tracer *t, char *err, size_t errlen)
+int tracer_start(void *tracer, char *err, size_t errlen)
 {
+    struct tracer *t = tracer;
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
     int rc = start_tracing(t, err, errlen);
@@ -576,8 +595,9 @@ static int start_tracing(struct tracer *t, char *err, size_t errlen)
     return 0;
 }
 
-int tracer_stop(struct tracer *t, char *err, size_t errlen)
+int tracer_stop(void *tracer, char *err, size_t errlen)
 {
+    struct tracer *t = tracer;
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
     int rc = stop_tracing(t, err, errlen);
@@ -615,8 +635,9 @@ static int stop_tracing(struct tracer *t, char *err, size_t errlen)
     return rc;
 }
 
-int tracer_collect(struct tracer *t, struct pb_report *out, char *err, size_t errlen)
+int tracer_collect(void *tracer, struct pb_report *out, char *err, size_t errlen)
 {
+    struct tracer *t = tracer;
     int split = t->cfg.split != TRACER_SPLIT_NONE;
     out->categories = PB_CAT_BIT(PB_CAT_PYTHON) |
                       (t->cfg.builtins ? PB_CAT_BIT(PB_CAT_NATIVE) : 0) |
@@ -668,8 +689,9 @@ int tracer_collect(struct tracer *t, struct pb_report *out, char *err, size_t er
     return 0;
 }
 
-void tracer_free(struct tracer *t)
+void tracer_free(void *tracer)
 {
+    struct tracer *t = tracer;
     if (!t)
         return;
     if (t->running) {

@@ -46,13 +46,15 @@ struct tracer;
 
 /* Returns NULL on out of memory. */
 struct tracer *tracer_new(const struct tracer_config *cfg);
+/* The rest take the tracer as void * so they fill the start, stop, collect
+ * and destroy slots of struct pb_backend_ops directly. */
 /* Install on every existing thread and on threads started by threading. */
-int tracer_start(struct tracer *t, char *err, size_t errlen);
+int tracer_start(void *tracer, char *err, size_t errlen);
 /* Remove from every thread; frames still open are closed at the stop time. */
-int tracer_stop(struct tracer *t, char *err, size_t errlen);
+int tracer_stop(void *tracer, char *err, size_t errlen);
 /* Fill the report; a hot-path failure (out of memory) becomes the report's
  * note and an error. */
-int tracer_collect(struct tracer *t, struct pb_report *out, char *err, size_t errlen);
-void tracer_free(struct tracer *t);
+int tracer_collect(void *tracer, struct pb_report *out, char *err, size_t errlen);
+void tracer_free(void *tracer);
 
 #endif

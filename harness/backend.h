@@ -52,6 +52,9 @@ struct pb_backend_ops {
     /* Optional. The clock the backend's times are read from ("wall", "cpu"),
      * for the tables; NULL means "wall". */
     const char *(*clock)(const struct pb_options *opts);
+    /* Optional. After collect(), write the profile next to the results:
+     * PREFIX.folded (flame-graph folded stacks) and PREFIX.speedscope.json. */
+    int (*export_profile)(void *state, const char *prefix, char *err, size_t errlen);
 };
 
 /* NULL-terminated registry of every backend kind (backends/registry.c). */

@@ -396,6 +396,23 @@ static int name_taken(const struct pb_config *cfg, const char *name, int workloa
     return 0;
 }
 
+/* The name of a workload or backend (what: "workload", "backend") in mapping
+ * m: present, a scalar, a valid and not yet used name. */
+static int check_name(const struct doc *d, const yaml_node_t *m, const yaml_node_t *name,
+                      const char *what, int workload)
+{
+    if (!name)
+        return fail_at(d, m, "a %s has no name", what);
+    if (want_scalar(d, name, "name") < 0)
+        return -1;
+    if (!valid_name(scalar(name)))
+        return fail_at(d, name, "%s name '%s' may only use letters, digits, '_', '.' and '-'",
+                       what, scalar(name));
+    if (name_taken(d->ld->cfg, scalar(name), workload))
+        return fail_at(d, name, "%s '%s' is defined twice", what, scalar(name));
+    return 0;
+}
+
 static char *where(const struct doc *d, const yaml_node_t *n)
 {
     struct pb_strbuf sb = PB_STRBUF_INIT;
@@ -415,17 +432,8 @@ static int do_workload(struct doc *d, const yaml_node_t *m)
     char what[160];
     snprintf(what, sizeof(what), "workload '%.100s'",
              name && name->type == YAML_SCALAR_NODE ? scalar(name) : "?");
-    if (check_keys(d, m, keys, what) < 0)
+    if (check_keys(d, m, keys, what) < 0 || check_name(d, m, name, "workload", 1) < 0)
         return -1;
-    if (!name)
-        return fail_at(d, m, "a workload has no name");
-    if (want_scalar(d, name, "name") < 0)
-        return -1;
-    if (!valid_name(scalar(name)))
-        return fail_at(d, name, "workload name '%s' may only use letters, digits, '_', '.' "
-                       "and '-'", scalar(name));
-    if (name_taken(cfg, scalar(name), 1))
-        return fail_at(d, name, "workload '%s' is defined twice", scalar(name));
 
     cfg->workloads = pb_xrealloc(cfg->workloads, (cfg->nworkloads + 1) * sizeof(*cfg->workloads));
     if (cfg->nworkloads + 1 > ld->own_scale_cap) {
@@ -486,15 +494,8 @@ static int do_backend(struct doc *d, const yaml_node_t *m)
     yaml_node_t *name = get(d, m, "name");
     yaml_node_t *kind = get(d, m, "kind");
     const char *shown = name && name->type == YAML_SCALAR_NODE ? scalar(name) : "?";
-    if (!name)
-        return fail_at(d, m, "a backend has no name");
-    if (want_scalar(d, name, "name") < 0)
+    if (check_name(d, m, name, "backend", 0) < 0)
         return -1;
-    if (!valid_name(scalar(name)))
-        return fail_at(d, name, "backend name '%s' may only use letters, digits, '_', '.' "
-                       "and '-'", scalar(name));
-    if (name_taken(cfg, scalar(name), 0))
-        return fail_at(d, name, "backend '%s' is defined twice", scalar(name));
     if (!kind)
         return fail_at(d, m, "backend '%s' has no kind", shown);
     if (want_scalar(d, kind, "kind") < 0)

@@ -47,6 +47,8 @@ static const char usage_text[] =
     "  --only-workload NAME   run only this workload; repeatable\n"
     "  --rounds N             measured rounds per cell, overriding the config\n"
     "  --quiet                no progress and no table on the terminal\n"
+    "  --export-profiles      backends that can (sampling) write each run's profile\n"
+    "                         to DIR/profiles/ as folded stacks and speedscope JSON\n"
     "  -h, --help             this help\n"
     "  --version              version and git revision\n"
     "\n"
@@ -68,6 +70,7 @@ struct cli {
     long rounds;        /* 0: from the config */
     int list;
     int quiet;
+    int export_profiles;
 };
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -85,7 +88,7 @@ static int usage_error(const char *fmt, ...)
 static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now)
 {
     enum { OPT_LIST = 256, OPT_OUT, OPT_ONLY_BACKEND, OPT_ONLY_WORKLOAD, OPT_ROUNDS,
-           OPT_QUIET, OPT_VERSION };
+           OPT_QUIET, OPT_VERSION, OPT_EXPORT };
     static const struct option longopts[] = {
         { "list", no_argument, NULL, OPT_LIST },
         { "out", required_argument, NULL, OPT_OUT },
@@ -93,6 +96,7 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now)
         { "only-workload", required_argument, NULL, OPT_ONLY_WORKLOAD },
         { "rounds", required_argument, NULL, OPT_ROUNDS },
         { "quiet", no_argument, NULL, OPT_QUIET },
+        { "export-profiles", no_argument, NULL, OPT_EXPORT },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
@@ -115,6 +119,7 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now)
                                                "got '%s'", optarg);
             break;
         case OPT_QUIET: c->quiet = 1; break;
+        case OPT_EXPORT: c->export_profiles = 1; break;
         case 'h':
             fputs(usage_text, stdout);
             return *exit_now = EXIT_OK;
@@ -294,10 +299,13 @@ static int run(struct cli *c)
 
     pb_sysinfo_read(&res.sys);
     install_signals();
-    struct pb_runner_opts ropts = { c->quiet };
+    struct pb_strbuf profiles = PB_STRBUF_INIT;
+    pb_strbuf_addf(&profiles, "%s/profiles", out_path);
+    struct pb_runner_opts ropts = { c->quiet, profiles.buf, c->export_profiles };
     if (!c->quiet)
         fprintf(stderr, "pyprof-bench: %s -> %s\n", cfg.path, out_path);
     pb_runner_run(&res, &ropts);
+    pb_strbuf_release(&profiles);
     pb_results_summarise(&res);
 
     int write_failed = write_outputs(&res, &dir) < 0;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "clock.h"
@@ -132,7 +133,17 @@ void pb_runner_run(struct pb_results *res, const struct pb_runner_opts *opts)
         rec->round = j->round;
         rec->warmup = j->round < res->warmup;
         rec->order = (long)i;
-        pb_worker_run(w, b, cfg->defaults.timeout_s, &rec->run);
+        char *prefix = NULL;
+        if (b && opts->export_dir && b->ops->export_profile &&
+            (opts->export_all || pb_options_bool(&b->options, "export"))) {
+            struct pb_strbuf sb = PB_STRBUF_INIT;
+            pb_strbuf_addf(&sb, "%s/%s.%s.r%ld", opts->export_dir, w->name, b->name, j->round);
+            prefix = pb_strbuf_detach(&sb);
+            /* Created on first use; a failure shows as the run's export error. */
+            mkdir(opts->export_dir, 0777);
+        }
+        pb_worker_run(w, b, cfg->defaults.timeout_s, prefix, &rec->run);
+        free(prefix);
         if (rec->run.status == PB_RUN_INTERRUPTED) {
             res->nruns--;     /* an interrupted run is not a result */
             res->interrupted = 1;

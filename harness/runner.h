@@ -13,6 +13,11 @@
 
 struct pb_runner_opts {
     int quiet;
+    /* Folder for exported profiles, or NULL: a backend that can export does
+     * so when this is set and either export_all or its `export` option is
+     * true. Files: DIR/WORKLOAD.BACKEND.rROUND.{folded,speedscope.json}. */
+    const char *export_dir;
+    int export_all;
 };
 
 /* Probe availability of the selected backends (fills res->available/why and

@@ -311,7 +311,8 @@ static void push(char ***argv, size_t *n, size_t *alloc, char *s)
     (*argv)[*n] = NULL;
 }
 
-static char **run_argv(const struct pb_workload *w, const struct pb_backend_conf *b)
+static char **run_argv(const struct pb_workload *w, const struct pb_backend_conf *b,
+                       const char *export_prefix)
 {
     char **argv = NULL;
     size_t n = 0, alloc = 0;
@@ -332,6 +333,10 @@ static char **run_argv(const struct pb_workload *w, const struct pb_backend_conf
     }
     push(&argv, &n, &alloc, pb_xstrdup("--backend"));
     push(&argv, &n, &alloc, pb_xstrdup(b ? b->ops->kind : "none"));
+    if (export_prefix) {
+        push(&argv, &n, &alloc, pb_xstrdup("--export"));
+        push(&argv, &n, &alloc, pb_xstrdup(export_prefix));
+    }
     for (size_t i = 0; b && i < b->options.count; i++) {
         struct pb_strbuf sb = PB_STRBUF_INIT;
         pb_strbuf_addf(&sb, "%s=%s", b->options.values[i].spec->name,
@@ -350,14 +355,14 @@ static void free_argv(char **argv)
 }
 
 void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
-                   double timeout_s, struct pb_run *out)
+                   double timeout_s, const char *export_prefix, struct pb_run *out)
 {
     memset(out, 0, sizeof(*out));
     out->nphases = w->nphases;
     out->status = PB_RUN_FAILED;
     out->wall_s = NAN;
 
-    char **argv = run_argv(w, b);
+    char **argv = run_argv(w, b, export_prefix);
     struct child c;
     char err[PB_ERRLEN];
     double t0 = pb_now();

@@ -44,9 +44,11 @@ extern volatile sig_atomic_t pb_worker_stop_requested;
 /* Path of this binary (/proc/self/exe), resolved once at start-up. */
 int pb_worker_init(const char *argv0, char *err, size_t errlen);
 
-/* Run workload w under backend b (NULL: the unprofiled baseline). */
+/* Run workload w under backend b (NULL: the unprofiled baseline). With
+ * export_prefix, a backend that can export its profile writes
+ * PREFIX.folded and PREFIX.speedscope.json. */
 void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
-                   double timeout_s, struct pb_run *out);
+                   double timeout_s, const char *export_prefix, struct pb_run *out);
 
 /* Ask a worker whether each kind can run here. ok[i] = 1 or 0 with why[i]
  * (each PB_ERRLEN bytes). Returns 0, or -1 when the probe itself failed

@@ -30,6 +30,7 @@ struct worker_args {
     size_t nbackends;
     const char *opts[64];                    /* "KEY=VALUE" */
     size_t nopts;
+    const char *export_prefix;               /* write the profile here */
 };
 
 /* Python helpers, defined once in a private namespace. Kept in Python
@@ -330,6 +331,10 @@ static int worker_run(const struct worker_args *a)
     if (ops->collect(state, &report, err, sizeof(err)) < 0)
         goto fail;
     double collect_s = pb_now() - c0;
+    stage = "export";
+    if (a->export_prefix && ops->export_profile &&
+        ops->export_profile(state, a->export_prefix, err, sizeof(err)) < 0)
+        goto fail;
 
     struct pb_phase_ident ids[PB_MAX_PHASES];
     for (size_t i = 0; i < a->nphases; i++) {
@@ -459,6 +464,8 @@ static int parse_args(int argc, char **argv, struct worker_args *a)
             a->backends[a->nbackends++] = v;
         else if (!strcmp(k, "--opt") && a->nopts < 64)
             a->opts[a->nopts++] = v;
+        else if (!strcmp(k, "--export"))
+            a->export_prefix = v;
         else
             return -1;
     }

@@ -223,7 +223,8 @@ def test_tracing_backends_and_adapters():
         check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
         results, rows, _ = load_outputs(out)
         by = {(row[0], row[1]): dict(zip(rows[0], row)) for row in rows[1:]}
-        names = ["deterministic", "multiclock", "multiclock-every-event", "cprofile"]
+        names = ["sampling", "deterministic", "multiclock", "multiclock-every-event",
+                 "cprofile"]
         if yappi_installed():
             names += ["yappi-wall", "yappi-cpu"]
         else:
@@ -238,7 +239,8 @@ def test_tracing_backends_and_adapters():
         runs = [x for x in results["runs"] if x["status"] == "ok" and x["attribution"]]
         for x in runs:
             a = x["attribution"]
-            if x["workload"] == "sleep" and x["backend"] in ("multiclock", "multiclock-every-event"):
+            if x["workload"] == "sleep" and x["backend"] in ("sampling", "multiclock",
+                                                              "multiclock-every-event"):
                 cats = a["categories_s"]
                 check(cats["system"] > 0.9 * sum(cats.values()), f"{x['backend']}: {cats}")
             if x["workload"] == "sleep" and x["backend"] == "yappi-cpu":
@@ -248,6 +250,27 @@ def test_tracing_backends_and_adapters():
         if yappi_installed():
             notes = [x["note"] for x in runs if x["backend"] == "yappi-wall"]
             check(notes and notes[0].startswith("yappi 1."), notes)
+
+
+def test_export_profiles():
+    """--export-profiles: the sampling backend writes folded stacks and speedscope
+    JSON per run next to the results; folded lines are 'frames count'."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        r = run(["--quiet", "--export-profiles", "--only-backend", "sampling",
+                 "--only-workload", "tiny", "--out", out, cfg("tracers.yaml")])
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        prof = os.path.join(out, "profiles")
+        names = sorted(os.listdir(prof))
+        check(names == ["tiny.sampling.r0.folded", "tiny.sampling.r0.speedscope.json",
+                        "tiny.sampling.r1.folded", "tiny.sampling.r1.speedscope.json"], names)
+        with open(os.path.join(prof, "tiny.sampling.r0.folded")) as f:
+            lines = f.read().splitlines()
+        check(lines and all(l.rsplit(" ", 1)[1].isdigit() for l in lines), lines[:3])
+        check(any("tiny.py:spin" in l for l in lines), lines[:5])
+        with open(os.path.join(prof, "tiny.sampling.r0.speedscope.json")) as f:
+            d = json.load(f)
+        check(d["profiles"] and d["shared"]["frames"], "speedscope content")
 
 
 def test_reference_configs_load():

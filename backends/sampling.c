@@ -1,0 +1,778 @@
+/*
+ * sampling.c: the statistical sampler. A thread of its own wakes every
+ * `interval` (jittered) and reads the Python stacks of every thread of the
+ * interpreter WITHOUT the GIL and without any profile hook, so the eval loop
+ * keeps its specialised (fast) instructions.
+ *
+ * Safety: the thread states and _PyInterpreterFrame chains are read with
+ * process_vm_readv(2) on our own process, which returns EFAULT for a freed
+ * or torn pointer instead of crashing; every code object read is checked to
+ * be of PyCode_Type, depth is bounded (frames deeper than max_depth are
+ * counted as truncated), and names are copied once per code object into a
+ * cache, off the Python heap.
+ *
+ * Categories, per thread and per sample: the interval since the thread's
+ * previous sample (its weight) is split by the thread's own CPU clock into
+ * on-CPU and off-CPU time. Off-CPU is system (sleep, I/O, lock and GIL
+ * waits); on-CPU is native when the leaf frame is executing a call
+ * instruction (the callee is C: a Python callee would be a frame of its
+ * own), python otherwise. Kernel CPU time is counted as on-CPU in this
+ * version (the thread CPU clock does not separate it).
+ *
+ * Layout knowledge of CPython 3.11 (pycore_frame.h, pycore_interp.h) lives in
+ * the "reading the interpreter" section only.
+ */
+#define PY_SSIZE_T_CLEAN
+#define Py_BUILD_CORE 1
+#include <Python.h>
+#include <internal/pycore_frame.h>
+#include <internal/pycore_interp.h>
+#include <opcode.h>
+
+#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030C0000
+#error "sampling.c reads CPython 3.11's thread and frame layout"
+#endif
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../harness/backend.h"
+#include "../harness/json.h"
+#include "../harness/util.h"
+
+#define MAX_THREADS 256
+
+/* ---------------------------------------------------------------- model */
+
+struct code_info {            /* one per code object address, process-wide */
+    uintptr_t addr;
+    char *file, *name;
+    int line;
+};
+
+struct fstat {                /* one per (thread, code object) */
+    uint32_t code;            /* index into the code cache */
+    uint64_t samples;         /* as leaf */
+    uint64_t last_sample;     /* sample id that last added inclusive time */
+    int64_t self_ns, incl_ns;
+    int64_t cat_ns[PB_CAT_COUNT];
+};
+
+struct stack {                /* one per distinct (thread, stack), for export */
+    uint64_t hash;
+    unsigned long tid;
+    uint32_t depth;
+    uint32_t *codes;          /* leaf first */
+    uint64_t count;           /* samples */
+};
+
+struct tstat {                /* one per thread seen */
+    unsigned long tid;
+    clockid_t cpu_clock;
+    int64_t last_wall, last_cpu;
+    int seen_now;
+    struct fstat *funcs;
+    size_t nfuncs, cap;
+    uint32_t *slots;          /* code index -> func index + 1 */
+    size_t slots_cap;
+    int64_t unattributed_ns;  /* samples with no Python frame */
+};
+
+struct sampler {
+    double interval_s;
+    int cpu_only;             /* clock: cpu -- only on-CPU time counts */
+    int max_depth;
+    PyInterpreterState *interp;
+    pid_t pid;
+    pthread_t thread;
+    atomic_int running;
+    int started;
+    /* Written by the sampler thread only, read after join. */
+    struct code_info *codes;
+    size_t ncodes, codes_cap;
+    uint32_t *code_slots;
+    size_t code_slots_cap;
+    struct tstat threads[MAX_THREADS];
+    size_t nthreads;
+    uint64_t samples, sample_id, truncated, read_errors;
+    uint64_t stack_samples;   /* thread samples that found a Python stack */
+    int nomem;
+    int64_t sampler_cpu_ns;
+    uint64_t rng;
+    int keep_stacks;          /* record whole stacks for export */
+    struct stack *stacks;
+    size_t nstacks, stacks_cap;
+    uint32_t *stack_slots;
+    size_t stack_slots_cap;
+    uint32_t *scratch;        /* the current sample's stack, max_depth long */
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static int64_t now_ns(clockid_t id)
+{
+    struct timespec ts;
+    if (clock_gettime(id, &ts) < 0)
+        return -1;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The CPU-time clock of any thread of this process, by TID (the encoding
+ * glibc's pthread_getcpuclockid uses). */
+static clockid_t tid_cpu_clock(unsigned long tid)
+{
+    return (clockid_t)((~(clockid_t)tid) << 3) | 6;
+}
+
+static inline size_t hash_u64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return (size_t)x;
+}
+
+/* ------------------------------------------------- reading the interpreter */
+
+/* Copy len bytes at addr of this process into buf; 0, or -1 when the address
+ * is not readable (EFAULT) -- never a crash. */
+static int peek(const struct sampler *s, uintptr_t addr, void *buf, size_t len)
+{
+    struct iovec local = { buf, len };
+    struct iovec remote = { (void *)addr, len };
+    if (!addr)
+        return -1;
+    ssize_t n = process_vm_readv(s->pid, &local, 1, &remote, 1, 0);
+    return n == (ssize_t)len ? 0 : -1;
+}
+
+/* A str object's text (ASCII or Latin-1 compact strings), malloc'd. */
+static char *peek_string(const struct sampler *s, uintptr_t addr)
+{
+    PyASCIIObject a;
+    if (peek(s, addr, &a, sizeof(a)) < 0 || !a.state.compact || a.length < 0 ||
+        a.length > 4096)
+        return NULL;
+    size_t n = (size_t)a.length;
+    if (a.state.ascii) {
+        char *out = malloc(n + 1);
+        if (!out || peek(s, addr + sizeof(PyASCIIObject), out, n) < 0) {
+            free(out);
+            return NULL;
+        }
+        out[n] = '\0';
+        return out;
+    }
+    if (a.state.kind != PyUnicode_1BYTE_KIND)
+        return NULL;
+    unsigned char *raw = malloc(n + 1);
+    char *out = malloc(2 * n + 1);
+    if (!raw || !out || peek(s, addr + sizeof(PyCompactUnicodeObject), raw, n) < 0) {
+        free(raw);
+        free(out);
+        return NULL;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {          /* Latin-1 to UTF-8 */
+        if (raw[i] < 0x80) {
+            out[o++] = (char)raw[i];
+        } else {
+            out[o++] = (char)(0xC0 | (raw[i] >> 6));
+            out[o++] = (char)(0x80 | (raw[i] & 0x3F));
+        }
+    }
+    out[o] = '\0';
+    free(raw);
+    return out;
+}
+
+/* Index of the code object at addr in the cache, reading its names the
+ * first time; -1 when addr is not a readable code object. */
+static long code_index(struct sampler *s, uintptr_t addr)
+{
+    if (s->code_slots_cap) {
+        size_t h = hash_u64(addr) & (s->code_slots_cap - 1);
+        while (s->code_slots[h]) {
+            uint32_t i = s->code_slots[h] - 1;
+            if (s->codes[i].addr == addr)
+                return i;
+            h = (h + 1) & (s->code_slots_cap - 1);
+        }
+    }
+    PyCodeObject co;
+    if (peek(s, addr, &co, offsetof(PyCodeObject, co_code_adaptive)) < 0 ||
+        Py_TYPE(&co) != &PyCode_Type)
+        return -1;
+    if ((s->ncodes + 1) * 2 > s->code_slots_cap) {
+        size_t cap = s->code_slots_cap ? s->code_slots_cap * 2 : 1024;
+        uint32_t *slots = calloc(cap, sizeof(*slots));
+        if (!slots)
+            return -1;
+        for (size_t i = 0; i < s->ncodes; i++) {
+            size_t h = hash_u64(s->codes[i].addr) & (cap - 1);
+            while (slots[h])
+                h = (h + 1) & (cap - 1);
+            slots[h] = (uint32_t)i + 1;
+        }
+        free(s->code_slots);
+        s->code_slots = slots;
+        s->code_slots_cap = cap;
+    }
+    if (s->ncodes == s->codes_cap) {
+        size_t cap = s->codes_cap ? s->codes_cap * 2 : 256;
+        struct code_info *c = realloc(s->codes, cap * sizeof(*c));
+        if (!c)
+            return -1;
+        s->codes = c;
+        s->codes_cap = cap;
+    }
+    struct code_info *ci = &s->codes[s->ncodes];
+    ci->addr = addr;
+    ci->file = peek_string(s, (uintptr_t)co.co_filename);
+    ci->name = peek_string(s, (uintptr_t)co.co_name);
+    ci->line = co.co_firstlineno;
+    if (!ci->file)
+        ci->file = strdup("?");
+    if (!ci->name)
+        ci->name = strdup("?");
+    size_t h = hash_u64(addr) & (s->code_slots_cap - 1);
+    while (s->code_slots[h])
+        h = (h + 1) & (s->code_slots_cap - 1);
+    s->code_slots[h] = (uint32_t)s->ncodes + 1;
+    return (long)s->ncodes++;
+}
+
+/* Is the instruction a call into something that is not a Python function
+ * (a Python callee would have a frame of its own above this one)? */
+static int is_c_call(uint8_t op)
+{
+    switch (op) {
+    case PRECALL: case CALL: case CALL_FUNCTION_EX: case CALL_ADAPTIVE:
+    case PRECALL_ADAPTIVE: case PRECALL_BOUND_METHOD: case PRECALL_BUILTIN_CLASS:
+    case PRECALL_BUILTIN_FAST_WITH_KEYWORDS:
+    case PRECALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS: case PRECALL_NO_KW_BUILTIN_FAST:
+    case PRECALL_NO_KW_BUILTIN_O: case PRECALL_NO_KW_ISINSTANCE: case PRECALL_NO_KW_LEN:
+    case PRECALL_NO_KW_LIST_APPEND: case PRECALL_NO_KW_METHOD_DESCRIPTOR_FAST:
+    case PRECALL_NO_KW_METHOD_DESCRIPTOR_NOARGS: case PRECALL_NO_KW_METHOD_DESCRIPTOR_O:
+    case PRECALL_NO_KW_STR_1: case PRECALL_NO_KW_TUPLE_1: case PRECALL_NO_KW_TYPE_1:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* ---------------------------------------------------------------- samples */
+
+static struct tstat *thread_for(struct sampler *s, unsigned long tid, int64_t wall)
+{
+    for (size_t i = 0; i < s->nthreads; i++)
+        if (s->threads[i].tid == tid)
+            return &s->threads[i];
+    if (s->nthreads == MAX_THREADS)
+        return NULL;
+    struct tstat *t = &s->threads[s->nthreads++];
+    memset(t, 0, sizeof(*t));
+    t->tid = tid;
+    t->cpu_clock = tid_cpu_clock(tid);
+    t->last_wall = wall;
+    t->last_cpu = now_ns(t->cpu_clock);
+    return t;
+}
+
+static struct fstat *func_for(struct tstat *t, uint32_t code)
+{
+    if (t->slots_cap) {
+        size_t h = hash_u64(code) & (t->slots_cap - 1);
+        while (t->slots[h]) {
+            uint32_t i = t->slots[h] - 1;
+            if (t->funcs[i].code == code)
+                return &t->funcs[i];
+            h = (h + 1) & (t->slots_cap - 1);
+        }
+    }
+    if ((t->nfuncs + 1) * 2 > t->slots_cap) {
+        size_t cap = t->slots_cap ? t->slots_cap * 2 : 128;
+        uint32_t *slots = calloc(cap, sizeof(*slots));
+        if (!slots)
+            return NULL;
+        for (size_t i = 0; i < t->nfuncs; i++) {
+            size_t h = hash_u64(t->funcs[i].code) & (cap - 1);
+            while (slots[h])
+                h = (h + 1) & (cap - 1);
+            slots[h] = (uint32_t)i + 1;
+        }
+        free(t->slots);
+        t->slots = slots;
+        t->slots_cap = cap;
+    }
+    if (t->nfuncs == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        struct fstat *f = realloc(t->funcs, cap * sizeof(*f));
+        if (!f)
+            return NULL;
+        t->funcs = f;
+        t->cap = cap;
+    }
+    struct fstat *f = &t->funcs[t->nfuncs];
+    memset(f, 0, sizeof(*f));
+    f->code = code;
+    size_t h = hash_u64(code) & (t->slots_cap - 1);
+    while (t->slots[h])
+        h = (h + 1) & (t->slots_cap - 1);
+    t->slots[h] = (uint32_t)t->nfuncs + 1;
+    return &t->funcs[t->nfuncs++];
+}
+
+/* Count one sample of stack codes[0..depth) (leaf first) of thread tid. */
+static int record_stack(struct sampler *s, unsigned long tid, const uint32_t *codes,
+                        uint32_t depth)
+{
+    uint64_t h = hash_u64(tid);
+    for (uint32_t i = 0; i < depth; i++)
+        h = hash_u64(h ^ codes[i]) + i;
+    if (s->stack_slots_cap) {
+        size_t k = h & (s->stack_slots_cap - 1);
+        while (s->stack_slots[k]) {
+            struct stack *st = &s->stacks[s->stack_slots[k] - 1];
+            if (st->hash == h && st->tid == tid && st->depth == depth &&
+                !memcmp(st->codes, codes, depth * sizeof(*codes))) {
+                st->count++;
+                return 0;
+            }
+            k = (k + 1) & (s->stack_slots_cap - 1);
+        }
+    }
+    if ((s->nstacks + 1) * 2 > s->stack_slots_cap) {
+        size_t cap = s->stack_slots_cap ? s->stack_slots_cap * 2 : 1024;
+        uint32_t *slots = calloc(cap, sizeof(*slots));
+        if (!slots)
+            return -1;
+        for (size_t i = 0; i < s->nstacks; i++) {
+            size_t k = s->stacks[i].hash & (cap - 1);
+            while (slots[k])
+                k = (k + 1) & (cap - 1);
+            slots[k] = (uint32_t)i + 1;
+        }
+        free(s->stack_slots);
+        s->stack_slots = slots;
+        s->stack_slots_cap = cap;
+    }
+    if (s->nstacks == s->stacks_cap) {
+        size_t cap = s->stacks_cap ? s->stacks_cap * 2 : 256;
+        struct stack *n = realloc(s->stacks, cap * sizeof(*n));
+        if (!n)
+            return -1;
+        s->stacks = n;
+        s->stacks_cap = cap;
+    }
+    struct stack *st = &s->stacks[s->nstacks];
+    st->codes = malloc((depth ? depth : 1) * sizeof(*codes));
+    if (!st->codes)
+        return -1;
+    memcpy(st->codes, codes, depth * sizeof(*codes));
+    st->hash = h;
+    st->tid = tid;
+    st->depth = depth;
+    st->count = 1;
+    size_t k = h & (s->stack_slots_cap - 1);
+    while (s->stack_slots[k])
+        k = (k + 1) & (s->stack_slots_cap - 1);
+    s->stack_slots[k] = (uint32_t)s->nstacks + 1;
+    s->nstacks++;
+    return 0;
+}
+
+/* Sample one thread whose PyThreadState copy is ts. */
+static void sample_thread(struct sampler *s, const PyThreadState *ts, int64_t wall)
+{
+    struct tstat *t = thread_for(s, ts->native_thread_id, wall);
+    if (!t)
+        return;
+    t->seen_now = 1;
+    int64_t cpu = now_ns(t->cpu_clock);
+    int64_t dw = wall - t->last_wall;
+    int64_t dc = cpu >= 0 && t->last_cpu >= 0 ? cpu - t->last_cpu : dw;
+    t->last_wall = wall;
+    t->last_cpu = cpu;
+    if (dw <= 0)
+        return;
+    if (dc < 0)
+        dc = 0;
+    if (dc > dw)
+        dc = dw;
+    int64_t off = dw - dc;
+    int64_t weight = s->cpu_only ? dc : dw;
+    if (weight <= 0)
+        return;
+
+    _PyCFrame cf;
+    uintptr_t fa = 0;
+    if (peek(s, (uintptr_t)ts->cframe, &cf, sizeof(cf)) == 0)
+        fa = (uintptr_t)cf.current_frame;
+    s->sample_id++;
+    int depth = 0, leaf = 1;
+    while (fa) {
+        _PyInterpreterFrame fr;
+        if (depth >= s->max_depth) {
+            s->truncated++;
+            break;
+        }
+        if (peek(s, fa, &fr, offsetof(_PyInterpreterFrame, localsplus)) < 0) {
+            s->read_errors++;
+            break;
+        }
+        long ci = code_index(s, (uintptr_t)fr.f_code);
+        if (ci < 0) {
+            s->read_errors++;
+            break;
+        }
+        struct fstat *f = func_for(t, (uint32_t)ci);
+        if (!f) {
+            s->nomem = 1;
+            return;
+        }
+        if (s->keep_stacks)
+            s->scratch[depth] = (uint32_t)ci;
+        if (leaf) {
+            uint16_t word = 0;
+            int native = peek(s, (uintptr_t)fr.prev_instr, &word, sizeof(word)) == 0 &&
+                         is_c_call((uint8_t)(word & 0xFF));
+            f->samples++;
+            f->self_ns += weight;
+            if (s->cpu_only) {
+                f->cat_ns[native ? PB_CAT_NATIVE : PB_CAT_PYTHON] += weight;
+            } else {
+                f->cat_ns[native ? PB_CAT_NATIVE : PB_CAT_PYTHON] += dc;
+                f->cat_ns[PB_CAT_SYSTEM] += off;
+            }
+            leaf = 0;
+        }
+        if (f->last_sample != s->sample_id) {   /* recursion counted once */
+            f->last_sample = s->sample_id;
+            f->incl_ns += weight;
+        }
+        fa = (uintptr_t)fr.previous;
+        depth++;
+    }
+    if (!leaf)
+        s->stack_samples++;
+    if (leaf)
+        t->unattributed_ns += weight;
+    else if (s->keep_stacks && record_stack(s, t->tid, s->scratch, (uint32_t)depth) < 0)
+        s->nomem = 1;
+}
+
+static void sample_all(struct sampler *s)
+{
+    int64_t wall = now_ns(CLOCK_MONOTONIC);
+    PyThreadState *head = NULL;
+    if (peek(s, (uintptr_t)&s->interp->threads.head, &head, sizeof(head)) < 0)
+        return;
+    s->samples++;
+    uintptr_t addr = (uintptr_t)head;
+    for (int n = 0; addr && n < MAX_THREADS; n++) {
+        PyThreadState ts;
+        if (peek(s, addr, &ts, sizeof(ts)) < 0) {
+            s->read_errors++;
+            break;
+        }
+        sample_thread(s, &ts, wall);
+        addr = (uintptr_t)ts.next;
+    }
+}
+
+static double jitter(struct sampler *s)
+{
+    /* xorshift64*, uniform in [0.5, 1.5): breaks lock-step with periodic work */
+    s->rng ^= s->rng >> 12;
+    s->rng ^= s->rng << 25;
+    s->rng ^= s->rng >> 27;
+    uint64_t r = s->rng * 2685821657736338717ULL;
+    return 0.5 + (double)(r >> 11) / 9007199254740992.0;
+}
+
+static void *sampler_main(void *arg)
+{
+    struct sampler *s = arg;
+    while (atomic_load(&s->running)) {
+        double pause = s->interval_s * jitter(s);
+        struct timespec ts = { (time_t)pause, (long)((pause - (double)(time_t)pause) * 1e9) };
+        nanosleep(&ts, NULL);
+        if (!atomic_load(&s->running))
+            break;
+        sample_all(s);
+        if (s->nomem)
+            break;
+    }
+    s->sampler_cpu_ns = now_ns(CLOCK_THREAD_CPUTIME_ID);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- backend */
+
+static const char *const clock_choices[] = { "wall", "cpu", NULL };
+
+static const struct pb_option_spec sampling_options[] = {
+    { "interval", PB_OPT_DURATION, "1ms", 100e-6, 0.1, NULL,
+      "mean time between samples (jittered by +-50%)" },
+    { "clock", PB_OPT_ENUM, "wall", 0, -1, clock_choices,
+      "wall: every interval counts; cpu: only on-CPU time counts" },
+    { "max_depth", PB_OPT_INT, "2048", 16, 100000, NULL,
+      "frames read per stack; deeper stacks are counted as truncated" },
+    { "export", PB_OPT_BOOL, "false", 0, -1, NULL,
+      "write each run's profile as folded stacks and speedscope JSON "
+      "(also turned on by --export-profiles)" },
+    { NULL, 0, NULL, 0, 0, NULL, NULL },
+};
+
+static int sampling_create(void **state, const struct pb_options *opts, char *err, size_t errlen)
+{
+    struct sampler *s = calloc(1, sizeof(*s));
+    if (!s)
+        return pb_error(err, errlen, "out of memory");
+    s->interval_s = pb_options_double(opts, "interval");
+    s->cpu_only = pb_options_get(opts, "clock")->v.choice == 1;
+    s->max_depth = (int)pb_options_int(opts, "max_depth");
+    s->keep_stacks = 1;   /* cheap, and export is decided after the run */
+    s->scratch = malloc((size_t)s->max_depth * sizeof(*s->scratch));
+    if (!s->scratch) {
+        free(s);
+        return pb_error(err, errlen, "out of memory");
+    }
+    s->interp = PyThreadState_GetInterpreter(PyThreadState_Get());
+    s->pid = getpid();
+    s->rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)now_ns(CLOCK_MONOTONIC);
+    /* Fail now, not silently later, where process_vm_readv is not allowed. */
+    PyThreadState *probe;
+    if (peek(s, (uintptr_t)&s->interp->threads.head, &probe, sizeof(probe)) < 0) {
+        int e = errno;
+        free(s->scratch);
+        free(s);
+        return pb_error(err, errlen, "cannot read this process's memory with process_vm_readv: %s",
+                        strerror(e));
+    }
+    *state = s;
+    return 0;
+}
+
+static int sampling_start(void *state, char *err, size_t errlen)
+{
+    struct sampler *s = state;
+    int64_t wall = now_ns(CLOCK_MONOTONIC);
+    /* Threads alive now are accounted from now on. */
+    PyThreadState *ts = PyInterpreterState_ThreadHead(s->interp);
+    for (; ts; ts = PyThreadState_Next(ts))
+        thread_for(s, ts->native_thread_id, wall);
+    atomic_store(&s->running, 1);
+    int rc = pthread_create(&s->thread, NULL, sampler_main, s);
+    if (rc) {
+        atomic_store(&s->running, 0);
+        return pb_error(err, errlen, "cannot start the sampler thread: %s", strerror(rc));
+    }
+    s->started = 1;
+    return 0;
+}
+
+static int sampling_stop(void *state, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    struct sampler *s = state;
+    if (!s->started)
+        return 0;
+    atomic_store(&s->running, 0);
+    /* The GIL is held while joining: the sampler never needs it. */
+    pthread_join(s->thread, NULL);
+    s->started = 0;
+    return 0;
+}
+
+static int sampling_collect(void *state, struct pb_report *out, char *err, size_t errlen)
+{
+    struct sampler *s = state;
+    double total = 0;
+    uint64_t leaf_samples = 0;
+    for (size_t i = 0; i < s->nthreads; i++) {
+        struct tstat *t = &s->threads[i];
+        total += (double)t->unattributed_ns * 1e-9;
+        for (size_t k = 0; k < t->nfuncs; k++) {
+            struct fstat *f = &t->funcs[k];
+            struct code_info *ci = &s->codes[f->code];
+            struct pb_report_entry *e = pb_report_add(out, ci->file, ci->line, ci->name,
+                                                      (uint64_t)t->tid);
+            e->count = f->samples;
+            e->inclusive_s = (double)f->incl_ns * 1e-9;
+            e->self_s = (double)f->self_ns * 1e-9;
+            for (int c = 0; c < PB_CAT_COUNT; c++)
+                e->cat_s[c] = (double)f->cat_ns[c] * 1e-9;
+            total += e->self_s;
+            leaf_samples += f->samples;
+        }
+    }
+    out->total_s = total;
+    out->categories = s->cpu_only ? PB_CAT_BIT(PB_CAT_PYTHON) | PB_CAT_BIT(PB_CAT_NATIVE)
+                                  : PB_CAT_ALL;
+    char note[256];
+    snprintf(note, sizeof(note), "%llu samples, %llu stacks of %zu threads, %llu truncated, "
+             "%llu unreadable; sampler CPU %.1f ms", (unsigned long long)s->samples,
+             (unsigned long long)s->stack_samples, s->nthreads,
+             (unsigned long long)s->truncated, (unsigned long long)s->read_errors,
+             (double)s->sampler_cpu_ns * 1e-6);
+    pb_report_set_note(out, note);
+    (void)leaf_samples;
+    if (s->nomem)
+        return pb_error(err, errlen, "out of memory in the sampler after %llu samples",
+                        (unsigned long long)s->samples);
+    return 0;
+}
+
+static void sampling_destroy(void *state)
+{
+    struct sampler *s = state;
+    char err[PB_ERRLEN];
+    sampling_stop(s, err, sizeof(err));
+    for (size_t i = 0; i < s->nthreads; i++) {
+        free(s->threads[i].funcs);
+        free(s->threads[i].slots);
+    }
+    for (size_t i = 0; i < s->ncodes; i++) {
+        free(s->codes[i].file);
+        free(s->codes[i].name);
+    }
+    for (size_t i = 0; i < s->nstacks; i++)
+        free(s->stacks[i].codes);
+    free(s->stacks);
+    free(s->stack_slots);
+    free(s->scratch);
+    free(s->codes);
+    free(s->code_slots);
+    free(s);
+}
+
+/* ---------------------------------------------------------------- export */
+
+static int write_file(const char *path, const char *data, size_t len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return pb_error(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+    size_t n = fwrite(data, 1, len, f);
+    int bad = n != len || ferror(f);
+    if (fclose(f) != 0 || bad)
+        return pb_error(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+    return 0;
+}
+
+/* Frame names in folded stacks: "file:function"; ';' and ' ' would break
+ * the format, so they become '_'. */
+static void add_frame_name(struct pb_strbuf *sb, const struct code_info *ci)
+{
+    size_t start = sb->len;
+    pb_strbuf_addf(sb, "%s:%s", ci->file, ci->name);
+    for (size_t i = start; i < sb->len; i++)
+        if (sb->buf[i] == ';' || sb->buf[i] == ' ' || sb->buf[i] == '\n')
+            sb->buf[i] = '_';
+}
+
+/* PREFIX.folded: "thread-TID;file:fn;file:fn COUNT" per stack, root first
+ * (flamegraph.pl, speedscope); PREFIX.speedscope.json: one sampled profile
+ * per thread, weights in seconds of samples. */
+static int sampling_export(void *state, const char *prefix, char *err, size_t errlen)
+{
+    struct sampler *s = state;
+    struct pb_strbuf folded = PB_STRBUF_INIT, json = PB_STRBUF_INIT, path = PB_STRBUF_INIT;
+    for (size_t i = 0; i < s->nstacks; i++) {
+        const struct stack *st = &s->stacks[i];
+        pb_strbuf_addf(&folded, "thread-%lu", st->tid);
+        for (uint32_t d = st->depth; d-- > 0;) {
+            pb_strbuf_add(&folded, ";", 1);
+            add_frame_name(&folded, &s->codes[st->codes[d]]);
+        }
+        pb_strbuf_addf(&folded, " %llu\n", (unsigned long long)st->count);
+    }
+    pb_strbuf_adds(&json, "{\"$schema\": \"https://www.speedscope.app/file-format-schema.json\",\n"
+                          " \"exporter\": \"pyprof-bench sampling\",\n \"shared\": {\"frames\": [");
+    for (size_t i = 0; i < s->ncodes; i++) {
+        struct pb_strbuf name = PB_STRBUF_INIT;
+        pb_strbuf_adds(&name, s->codes[i].name);
+        pb_strbuf_addf(&json, "%s\n  {\"name\": ", i ? "," : "");
+        pb_json_quote(&json, name.buf);
+        pb_strbuf_adds(&json, ", \"file\": ");
+        pb_json_quote(&json, s->codes[i].file);
+        pb_strbuf_addf(&json, ", \"line\": %d}", s->codes[i].line);
+        pb_strbuf_release(&name);
+    }
+    pb_strbuf_adds(&json, "]},\n \"profiles\": [");
+    for (size_t t = 0; t < s->nthreads; t++) {
+        unsigned long tid = s->threads[t].tid;
+        uint64_t total = 0;
+        pb_strbuf_addf(&json, "%s\n  {\"type\": \"sampled\", \"name\": \"thread %lu\", "
+                       "\"unit\": \"none\", \"startValue\": 0, \"samples\": [",
+                       t ? "," : "", tid);
+        int first = 1;
+        for (size_t i = 0; i < s->nstacks; i++) {
+            const struct stack *st = &s->stacks[i];
+            if (st->tid != tid)
+                continue;
+            pb_strbuf_addf(&json, "%s[", first ? "" : ", ");
+            for (uint32_t d = st->depth; d-- > 0;)
+                pb_strbuf_addf(&json, "%u%s", st->codes[d], d ? ", " : "");
+            pb_strbuf_add(&json, "]", 1);
+            first = 0;
+        }
+        pb_strbuf_adds(&json, "], \"weights\": [");
+        first = 1;
+        for (size_t i = 0; i < s->nstacks; i++) {
+            if (s->stacks[i].tid != tid)
+                continue;
+            pb_strbuf_addf(&json, "%s%llu", first ? "" : ", ",
+                           (unsigned long long)s->stacks[i].count);
+            total += s->stacks[i].count;
+            first = 0;
+        }
+        pb_strbuf_addf(&json, "], \"endValue\": %llu}", (unsigned long long)total);
+    }
+    pb_strbuf_adds(&json, "]}\n");
+    int rc = 0;
+    pb_strbuf_addf(&path, "%s.folded", prefix);
+    if (write_file(path.buf, folded.buf ? folded.buf : "", folded.len, err, errlen) < 0)
+        rc = -1;
+    path.len = 0;
+    pb_strbuf_addf(&path, "%s.speedscope.json", prefix);
+    if (rc == 0 && write_file(path.buf, json.buf, json.len, err, errlen) < 0)
+        rc = -1;
+    pb_strbuf_release(&folded);
+    pb_strbuf_release(&json);
+    pb_strbuf_release(&path);
+    return rc;
+}
+
+static const char *sampling_clock(const struct pb_options *opts)
+{
+    return pb_options_text(opts, "clock");
+}
+
+const struct pb_backend_ops pb_backend_sampling = {
+    .kind = "sampling",
+    .summary = "samples every thread's Python stack from a thread of its own, no profile hook",
+    .mechanism = "sampling",
+    .categories = PB_CAT_ALL,
+    .caps = PB_CAP_THREADS | PB_CAP_REGION | PB_CAP_REPORT,
+    .options = sampling_options,
+    .available = NULL,
+    .create = sampling_create,
+    .start = sampling_start,
+    .stop = sampling_stop,
+    .collect = sampling_collect,
+    .destroy = sampling_destroy,
+    .clock = sampling_clock,
+    .export_profile = sampling_export,
+};

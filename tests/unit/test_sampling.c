@@ -1,0 +1,291 @@
+/* test_sampling.c: the sampling backend through the backend interface in an
+ * embedded interpreter: categories of the reference phases, threads started
+ * after start, deep recursion, and repeated start/stop. Bounds on categories
+ * are generous; the benchmark holds the tight figures. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <math.h>
+#include <string.h>
+
+#include "../../harness/backend.h"
+#include "../../harness/report.h"
+#include "../../harness/util.h"
+
+static PyObject *globals;
+
+static int setup(void **state)
+{
+    (void)state;
+    PyConfig config;
+    PyConfig_InitIsolatedConfig(&config);
+    config.write_bytecode = 0;
+    PyStatus st = PyConfig_SetBytesString(&config, &config.program_name, PB_PYTHON_EXE);
+    if (!PyStatus_Exception(st))
+        st = Py_InitializeFromConfig(&config);
+    PyConfig_Clear(&config);
+    if (PyStatus_Exception(st))
+        return -1;
+    globals = PyDict_New();
+    PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins());
+    PyObject *r = PyRun_String(
+        "import time, threading\n"
+        "def spin(n):\n"
+        "    s = 0\n"
+        "    for i in range(n):\n"
+        "        s += i\n"
+        "def native(n):\n"
+        "    return sum(range(n))\n"
+        "def nap(t):\n"
+        "    time.sleep(t)\n"
+        "def deep(n):\n"
+        "    if n:\n"
+        "        return deep(n - 1)\n"
+        "    spin(300000)\n"
+        "def worker_body():\n"
+        "    spin(2000000)\n"
+        "def with_thread():\n"
+        "    t = threading.Thread(target=worker_body)\n"
+        "    t.start()\n"
+        "    nap(0.05)\n"
+        "    t.join()\n",
+        Py_file_input, globals, globals);
+    if (!r) {
+        PyErr_Print();
+        return -1;
+    }
+    Py_DECREF(r);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    Py_CLEAR(globals);
+    return Py_FinalizeEx() < 0 ? -1 : 0;
+}
+
+static int count_threads(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* Run code under the sampler (options as name/value pairs). */
+static void sample(const char *code, const char *const *opts, struct pb_report *rep)
+{
+    const struct pb_backend_ops *ops = pb_backend_find("sampling");
+    assert_non_null(ops);
+    struct pb_options o;
+    char err[PB_ERRLEN];
+    assert_int_equal(pb_options_init_defaults(&o, ops->options, err, sizeof(err)), 0);
+    for (size_t i = 0; opts && opts[i]; i += 2)
+        assert_int_equal(pb_options_set(&o, opts[i], opts[i + 1], err, sizeof(err)), 0);
+    void *st;
+    if (ops->create(&st, &o, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    assert_int_equal(ops->start(st, err, sizeof(err)), 0);
+    PyObject *r = PyRun_String(code, Py_file_input, globals, globals);
+    if (!r)
+        PyErr_Print();
+    assert_non_null(r);
+    Py_DECREF(r);
+    assert_int_equal(ops->stop(st, err, sizeof(err)), 0);
+    pb_report_init(rep);
+    assert_int_equal(ops->collect(st, rep, err, sizeof(err)), 0);
+    ops->destroy(st);
+    pb_options_release(&o);
+}
+
+/* Share of category c in the self time of the entries named name. */
+static double share(const struct pb_report *r, const char *name, int c)
+{
+    double all = 0, in = 0;
+    for (size_t i = 0; i < r->count; i++) {
+        if (strcmp(r->entries[i].name, name))
+            continue;
+        all += r->entries[i].self_s;
+        in += r->entries[i].cat_s[c];
+    }
+    return all > 0 ? in / all : NAN;
+}
+
+/* sleep is at least 90% system, sum(range) 80% native, a loop 80% python. */
+static void test_categories(void **state)
+{
+    (void)state;
+    struct pb_report r;
+    sample("nap(0.1)\nnative(12000000)\nspin(5000000)\n", NULL, &r);
+    assert_int_equal(r.categories, PB_CAT_ALL);
+    double s1 = share(&r, "nap", PB_CAT_SYSTEM), s2 = share(&r, "native", PB_CAT_NATIVE),
+           s3 = share(&r, "spin", PB_CAT_PYTHON);
+    if (!(s1 >= 0.9 && s2 >= 0.8 && s3 >= 0.8))
+        fail_msg("system %.2f native %.2f python %.2f", s1, s2, s3);
+    assert_non_null(strstr(r.note, "samples"));
+    pb_report_release(&r);
+}
+
+/* A thread started after start() is sampled; stop() leaves no thread behind. */
+static void test_new_thread_and_no_leftover(void **state)
+{
+    (void)state;
+    int before = count_threads();
+    struct pb_report r;
+    sample("with_thread()\n", NULL, &r);
+    assert_int_equal(count_threads(), before);
+    uint64_t main_tid = 0, worker_tid = 0;
+    for (size_t i = 0; i < r.count; i++) {
+        if (!strcmp(r.entries[i].name, "with_thread"))
+            main_tid = r.entries[i].thread;
+        if (!strcmp(r.entries[i].name, "worker_body"))
+            worker_tid = r.entries[i].thread;
+    }
+    assert_true(main_tid != 0 && worker_tid != 0 && main_tid != worker_tid);
+    pb_report_release(&r);
+}
+
+/* 1000 frames of recursion: sampled, and truncation is counted, not silent. */
+static void test_deep_recursion(void **state)
+{
+    (void)state;
+    struct pb_report r;
+    sample("deep(900)\n", NULL, &r);
+    double incl = 0;
+    for (size_t i = 0; i < r.count; i++)
+        if (!strcmp(r.entries[i].name, "deep"))
+            incl = r.entries[i].inclusive_s;
+    assert_true(incl > 0);
+    assert_non_null(strstr(r.note, " 0 truncated"));
+    pb_report_release(&r);
+    const char *opts[] = { "max_depth", "100", NULL };
+    sample("deep(900)\n", opts, &r);
+    assert_null(strstr(r.note, " 0 truncated"));
+    pb_report_release(&r);
+}
+
+/* clock: cpu counts on-CPU time only: a sleep is almost nothing. */
+static void test_cpu_clock(void **state)
+{
+    (void)state;
+    const char *opts[] = { "clock", "cpu", NULL };
+    struct pb_report r;
+    sample("nap(0.1)\nspin(2000000)\n", opts, &r);
+    double nap = 0, spin = 0;
+    for (size_t i = 0; i < r.count; i++) {
+        if (!strcmp(r.entries[i].name, "nap"))
+            nap += r.entries[i].inclusive_s;
+        if (!strcmp(r.entries[i].name, "spin"))
+            spin += r.entries[i].inclusive_s;
+    }
+    assert_true(spin > 0 && nap < 0.2 * spin);
+    pb_report_release(&r);
+}
+
+/* Many start/stop cycles: nothing left running (ASan/LSan check the memory). */
+static void test_start_stop_cycles(void **state)
+{
+    (void)state;
+    const struct pb_backend_ops *ops = pb_backend_find("sampling");
+    struct pb_options o;
+    char err[PB_ERRLEN];
+    const char *n = getenv("PB_SAMPLING_CYCLES");
+    long cycles = n ? atol(n) : 10000;
+    pb_options_init_defaults(&o, ops->options, err, sizeof(err));
+    int before = count_threads();
+    for (long i = 0; i < cycles; i++) {
+        void *st;
+        assert_int_equal(ops->create(&st, &o, err, sizeof(err)), 0);
+        assert_int_equal(ops->start(st, err, sizeof(err)), 0);
+        assert_int_equal(ops->stop(st, err, sizeof(err)), 0);
+        struct pb_report r;
+        pb_report_init(&r);
+        assert_int_equal(ops->collect(st, &r, err, sizeof(err)), 0);
+        pb_report_release(&r);
+        ops->destroy(st);
+    }
+    assert_int_equal(count_threads(), before);
+    pb_options_release(&o);
+}
+
+/* The folded export round-trips: its counts sum to the stack samples, its
+ * frames are file:function, and the speedscope file is written too. */
+static void test_export_round_trip(void **state)
+{
+    (void)state;
+    const struct pb_backend_ops *ops = pb_backend_find("sampling");
+    struct pb_options o;
+    char err[PB_ERRLEN];
+    pb_options_init_defaults(&o, ops->options, err, sizeof(err));
+    void *st;
+    assert_int_equal(ops->create(&st, &o, err, sizeof(err)), 0);
+    assert_int_equal(ops->start(st, err, sizeof(err)), 0);
+    PyObject *r = PyRun_String("spin(2000000)\nnap(0.05)\n", Py_file_input, globals, globals);
+    assert_non_null(r);
+    Py_DECREF(r);
+    assert_int_equal(ops->stop(st, err, sizeof(err)), 0);
+    struct pb_report rep;
+    pb_report_init(&rep);
+    assert_int_equal(ops->collect(st, &rep, err, sizeof(err)), 0);
+    char dir[] = "/tmp/pb-export-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char prefix[256], path[300];
+    snprintf(prefix, sizeof(prefix), "%s/run", dir);
+    assert_int_equal(ops->export_profile(st, prefix, err, sizeof(err)), 0);
+    unsigned long long stacks = 0;
+    const char *p = strstr(rep.note, "samples, ");
+    assert_non_null(p);
+    stacks = strtoull(p + 9, NULL, 10);
+    snprintf(path, sizeof(path), "%s.folded", prefix);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[8192];
+    unsigned long long sum = 0;
+    int saw_spin = 0;
+    while (fgets(line, sizeof(line), f)) {
+        char *sp = strrchr(line, ' ');
+        assert_non_null(sp);
+        sum += strtoull(sp + 1, NULL, 10);
+        saw_spin |= strstr(line, ":spin ") != NULL || strstr(line, ":spin;") != NULL;
+    }
+    fclose(f);
+    assert_true(stacks > 0);
+    assert_int_equal(sum, stacks);
+    assert_true(saw_spin);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s.speedscope.json", prefix);
+    assert_int_equal(access(path, R_OK), 0);
+    unlink(path);
+    rmdir(dir);
+    pb_report_release(&rep);
+    ops->destroy(st);
+    pb_options_release(&o);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_categories),
+        cmocka_unit_test(test_new_thread_and_no_leftover),
+        cmocka_unit_test(test_deep_recursion),
+        cmocka_unit_test(test_cpu_clock),
+        cmocka_unit_test(test_start_stop_cycles),
+        cmocka_unit_test(test_export_round_trip),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
