@@ -129,7 +129,8 @@ static int64_t now_ns(clockid_t id)
  * glibc's pthread_getcpuclockid uses). */
 static clockid_t tid_cpu_clock(unsigned long tid)
 {
-    return (clockid_t)((~(clockid_t)tid) << 3) | 6;
+    /* ~tid << 3 computed unsigned: shifting a negative int is undefined. */
+    return (clockid_t)(((unsigned int)~(unsigned int)tid << 3) | 6u);
 }
 
 static inline size_t hash_u64(uint64_t x)
