@@ -32,7 +32,9 @@ static void format_seconds(char *buf, size_t len, double s)
 
 static int check_range(const struct pb_option_spec *spec, double v, char *err, size_t errlen)
 {
-    if (spec->min > spec->max || (v >= spec->min && v <= spec->max))
+    /* A relative tolerance: "100us" is 100 * 1e-6, a hair below 1e-4. */
+    double eps = 1e-9 * (fabs(spec->min) > fabs(spec->max) ? fabs(spec->min) : fabs(spec->max));
+    if (spec->min > spec->max || (v >= spec->min - eps && v <= spec->max + eps))
         return 0;
     char lo[32], hi[32];
     if (spec->type == PB_OPT_DURATION) {

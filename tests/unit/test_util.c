@@ -93,6 +93,9 @@ static void test_options(void **state)
     assert_string_equal(pb_options_text(&o, "clock"), "wall");
     assert_int_equal(pb_options_int(&o, "depth"), 64);
 
+    /* the range ends are inclusive, whatever the rounding of the unit */
+    assert_int_equal(pb_options_set(&o, "interval", "100us", err, sizeof(err)), 0);
+    assert_int_equal(pb_options_set(&o, "interval", "100ms", err, sizeof(err)), 0);
     assert_int_equal(pb_options_set(&o, "interval", "200us", err, sizeof(err)), 0);
     assert_true(fabs(pb_options_double(&o, "interval") - 200e-6) < 1e-15);
     assert_int_equal(pb_options_set(&o, "interval", "-1ms", err, sizeof(err)), -1);
