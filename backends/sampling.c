@@ -16,8 +16,10 @@
  * on-CPU and off-CPU time. Off-CPU is system (sleep, I/O, lock and GIL
  * waits); on-CPU is native when the leaf frame is executing a call
  * instruction (the callee is C: a Python callee would be a frame of its
- * own), python otherwise. Kernel CPU time is counted as on-CPU in this
- * version (the thread CPU clock does not separate it).
+ * own), python otherwise. Kernel CPU time comes from the thread's
+ * /proc/self/task/TID/stat, read at most every KERNEL_READ_NS: its growth is
+ * a debt that moves the next samples' on-CPU time to system, so kernel time
+ * lands on the code that was running when it accrued, to within a tick.
  *
  * Layout knowledge of CPython 3.11 (pycore_frame.h, pycore_interp.h) lives in
  * the "reading the interpreter" section only.
@@ -49,6 +51,8 @@
 #include "../harness/util.h"
 
 #define MAX_THREADS 256
+/* How often a thread's kernel time is read from /proc (about 1.2 us a read). */
+#define KERNEL_READ_NS 5000000
 
 /* ---------------------------------------------------------------- model */
 
@@ -84,6 +88,10 @@ struct tstat {                /* one per thread seen */
     uint32_t *slots;          /* code index -> func index + 1 */
     size_t slots_cap;
     int64_t unattributed_ns;  /* samples with no Python frame */
+    int64_t kernel_read_at;   /* wall time of the last /proc read */
+    unsigned long long stime_ticks;   /* kernel time at that read, clock ticks */
+    int64_t kernel_debt_ns;   /* kernel time not yet moved to system */
+    int kernel_known;         /* stime_ticks holds a reading */
 };
 
 struct sampler {
@@ -113,6 +121,7 @@ struct sampler {
     uint32_t *stack_slots;
     size_t stack_slots_cap;
     uint32_t *scratch;        /* the current sample's stack, max_depth long */
+    double ns_per_tick;       /* of /proc's utime and stime */
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -272,6 +281,45 @@ static int is_c_call(uint8_t op)
 
 /* ---------------------------------------------------------------- samples */
 
+/* Kernel time of thread tid so far, in clock ticks (field 15 of
+ * /proc/self/task/TID/stat); -1 when unreadable (the thread has ended). */
+static long long thread_stime_ticks(unsigned long tid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/self/task/%lu/stat", tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* The command name (field 2) may hold spaces: count from its ')'. */
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return -1;
+    unsigned long long utime = 0, stime = 0;
+    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+               &utime, &stime) != 2)
+        return -1;
+    return (long long)stime;
+}
+
+/* Add the kernel time the thread accrued since the last read to its debt. */
+static void update_kernel(struct sampler *s, struct tstat *t, int64_t wall)
+{
+    if (t->kernel_known && wall - t->kernel_read_at < KERNEL_READ_NS)
+        return;
+    long long st = thread_stime_ticks(t->tid);
+    t->kernel_read_at = wall;
+    if (st < 0)
+        return;
+    if (t->kernel_known && (unsigned long long)st > t->stime_ticks)
+        t->kernel_debt_ns += (int64_t)((double)((unsigned long long)st - t->stime_ticks) *
+                                       s->ns_per_tick);
+    t->stime_ticks = (unsigned long long)st;
+    t->kernel_known = 1;
+}
+
 static struct tstat *thread_for(struct sampler *s, unsigned long tid, int64_t wall)
 {
     for (size_t i = 0; i < s->nthreads; i++)
@@ -285,6 +333,7 @@ static struct tstat *thread_for(struct sampler *s, unsigned long tid, int64_t wa
     t->cpu_clock = tid_cpu_clock(tid);
     t->last_wall = wall;
     t->last_cpu = now_ns(t->cpu_clock);
+    update_kernel(s, t, wall);
     return t;
 }
 
@@ -410,7 +459,12 @@ static void sample_thread(struct sampler *s, const PyThreadState *ts, int64_t wa
     if (dc > dw)
         dc = dw;
     int64_t off = dw - dc;
-    int64_t weight = s->cpu_only ? dc : dw;
+    update_kernel(s, t, wall);
+    int64_t kern = t->kernel_debt_ns < dc ? t->kernel_debt_ns : dc;
+    t->kernel_debt_ns -= kern;
+    dc -= kern;               /* on-CPU user time */
+    off += kern;              /* system: off-CPU plus kernel CPU */
+    int64_t weight = s->cpu_only ? dc + kern : dw;
     if (weight <= 0)
         return;
 
@@ -449,7 +503,8 @@ static void sample_thread(struct sampler *s, const PyThreadState *ts, int64_t wa
             f->samples++;
             f->self_ns += weight;
             if (s->cpu_only) {
-                f->cat_ns[native ? PB_CAT_NATIVE : PB_CAT_PYTHON] += weight;
+                f->cat_ns[native ? PB_CAT_NATIVE : PB_CAT_PYTHON] += dc;
+                f->cat_ns[PB_CAT_SYSTEM] += kern;
             } else {
                 f->cat_ns[native ? PB_CAT_NATIVE : PB_CAT_PYTHON] += dc;
                 f->cat_ns[PB_CAT_SYSTEM] += off;
@@ -551,6 +606,8 @@ static int sampling_create(void **state, const struct pb_options *opts, char *er
     s->interp = PyThreadState_GetInterpreter(PyThreadState_Get());
     s->pid = getpid();
     s->rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)now_ns(CLOCK_MONOTONIC);
+    long hz = sysconf(_SC_CLK_TCK);
+    s->ns_per_tick = 1e9 / (double)(hz > 0 ? hz : 100);
     /* Fail now, not silently later, where process_vm_readv is not allowed. */
     PyThreadState *probe;
     if (peek(s, (uintptr_t)&s->interp->threads.head, &probe, sizeof(probe)) < 0) {

@@ -54,6 +54,14 @@ static int setup(void **state)
         "    spin(300000)\n"
         "def worker_body():\n"
         "    spin(2000000)\n"
+        "def kernel_heavy(rounds):\n"
+        "    import os\n"
+        "    fd = os.open('/dev/zero', os.O_RDONLY)\n"
+        "    try:\n"
+        "        for _ in range(rounds):\n"
+        "            os.read(fd, 32 << 20)\n"
+        "    finally:\n"
+        "        os.close(fd)\n"
         "def with_thread():\n"
         "    t = threading.Thread(target=worker_body)\n"
         "    t.start()\n"
@@ -138,6 +146,18 @@ static void test_categories(void **state)
     if (!(s1 >= 0.9 && s2 >= 0.8 && s3 >= 0.8))
         fail_msg("system %.2f native %.2f python %.2f", s1, s2, s3);
     assert_non_null(strstr(r.note, "samples"));
+    pb_report_release(&r);
+}
+
+/* Kernel CPU time (reading /dev/zero) is system, not native. */
+static void test_kernel_time_is_system(void **state)
+{
+    (void)state;
+    struct pb_report r;
+    sample("kernel_heavy(20)\n", NULL, &r);
+    double sys = share(&r, "kernel_heavy", PB_CAT_SYSTEM);
+    if (!(sys >= 0.5))
+        fail_msg("kernel_heavy system share %.2f", sys);
     pb_report_release(&r);
 }
 
@@ -281,6 +301,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_categories),
+        cmocka_unit_test(test_kernel_time_is_system),
         cmocka_unit_test(test_new_thread_and_no_leftover),
         cmocka_unit_test(test_deep_recursion),
         cmocka_unit_test(test_cpu_clock),
