@@ -54,6 +54,15 @@
 /* How often a thread's kernel time is read from /proc (about 1.2 us a read). */
 #define KERNEL_READ_NS 5000000
 
+/* Sub-kinds of system time, detail for the run's note. Off-CPU time is
+ * classified by where the thread waits in the kernel at the sample
+ * (/proc/self/task/TID/wchan), read only when the interval was mostly
+ * off-CPU. */
+enum subkind { SUB_SLEEP, SUB_IO, SUB_LOCK, SUB_RUNQUEUE, SUB_KERNEL, SUB_COUNT };
+static const char *const subkind_names[SUB_COUNT] = {
+    "sleep", "I/O wait", "lock or GIL wait", "waiting for a CPU", "kernel CPU",
+};
+
 /* ---------------------------------------------------------------- model */
 
 struct code_info {            /* one per code object address, process-wide */
@@ -122,6 +131,7 @@ struct sampler {
     size_t stack_slots_cap;
     uint32_t *scratch;        /* the current sample's stack, max_depth long */
     double ns_per_tick;       /* of /proc's utime and stime */
+    int64_t sub_ns[SUB_COUNT];
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -304,6 +314,26 @@ static long long thread_stime_ticks(unsigned long tid)
     return (long long)stime;
 }
 
+/* Where thread tid waits now: a sub-kind of off-CPU time. */
+static enum subkind wait_kind(unsigned long tid)
+{
+    char path[64], buf[128];
+    snprintf(path, sizeof(path), "/proc/self/task/%lu/wchan", tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return SUB_RUNQUEUE;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    if (!n || !strcmp(buf, "0"))
+        return SUB_RUNQUEUE;          /* runnable: preempted, not waiting */
+    if (strstr(buf, "nanosleep") || strstr(buf, "hrtimer"))
+        return SUB_SLEEP;
+    if (strstr(buf, "futex"))
+        return SUB_LOCK;              /* the GIL is a condition variable */
+    return SUB_IO;
+}
+
 /* Add the kernel time the thread accrued since the last read to its debt. */
 static void update_kernel(struct sampler *s, struct tstat *t, int64_t wall)
 {
@@ -467,6 +497,9 @@ static void sample_thread(struct sampler *s, const PyThreadState *ts, int64_t wa
     int64_t weight = s->cpu_only ? dc + kern : dw;
     if (weight <= 0)
         return;
+    s->sub_ns[SUB_KERNEL] += kern;
+    if (off - kern > 0)
+        s->sub_ns[2 * (off - kern) > dw ? wait_kind(t->tid) : SUB_RUNQUEUE] += off - kern;
 
     _PyCFrame cf;
     uintptr_t fa = 0;
@@ -678,13 +711,17 @@ static int sampling_collect(void *state, struct pb_report *out, char *err, size_
     out->total_s = total;
     out->categories = s->cpu_only ? PB_CAT_BIT(PB_CAT_PYTHON) | PB_CAT_BIT(PB_CAT_NATIVE)
                                   : PB_CAT_ALL;
-    char note[256];
-    snprintf(note, sizeof(note), "%llu samples, %llu stacks of %zu threads, %llu truncated, "
-             "%llu unreadable; sampler CPU %.1f ms", (unsigned long long)s->samples,
-             (unsigned long long)s->stack_samples, s->nthreads,
-             (unsigned long long)s->truncated, (unsigned long long)s->read_errors,
-             (double)s->sampler_cpu_ns * 1e-6);
-    pb_report_set_note(out, note);
+    struct pb_strbuf note = PB_STRBUF_INIT;
+    pb_strbuf_addf(&note, "%llu samples, %llu stacks of %zu threads, %llu truncated, "
+                   "%llu unreadable; sampler CPU %.1f ms; system:",
+                   (unsigned long long)s->samples, (unsigned long long)s->stack_samples,
+                   s->nthreads, (unsigned long long)s->truncated,
+                   (unsigned long long)s->read_errors, (double)s->sampler_cpu_ns * 1e-6);
+    for (int k = 0; k < SUB_COUNT; k++)
+        pb_strbuf_addf(&note, "%s %s %.4f s", k ? "," : "", subkind_names[k],
+                       (double)s->sub_ns[k] * 1e-9);
+    pb_report_set_note(out, note.buf);
+    pb_strbuf_release(&note);
     (void)leaf_samples;
     if (s->nomem)
         return pb_error(err, errlen, "out of memory in the sampler after %llu samples",

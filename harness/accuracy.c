@@ -8,12 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Same file: equal strings, or both resolve to the same real path. */
+/* Same file: equal strings, or both resolve to the same real path. A name
+ * that does not resolve ("<string>", "<built-in>", a file since deleted, a
+ * relative path from another directory) matches only itself. Relative paths
+ * resolve against the current directory, which in the worker is the one
+ * Python started in, as for the interpreter's own relative co_filename. */
 static int same_file(const char *a, const char *b)
 {
     if (!strcmp(a, b))
         return 1;
-    if (a[0] != '/' && b[0] != '/')
+    if (!a[0] || !b[0] || a[0] == '<' || b[0] == '<')
         return 0;
     char ra[PATH_MAX], rb[PATH_MAX];
     if (!realpath(a, ra) || !realpath(b, rb))
@@ -72,13 +76,17 @@ const char *pb_truth_check(const struct pb_phase_truth *t, char *buf, size_t len
     if (!(t->wall_s > 0))
         return NULL;
     double user_share = t->user_s / t->wall_s;
+    /* Percentages are rounded, but never onto the threshold they failed
+     * ("only 90%" for 89.7% would contradict the rule it reports). */
+    double pct = round(100 * user_share);
     if (t->declared != PB_CAT_SYSTEM && user_share < 0.9) {
         snprintf(buf, len, "declared %s but only %.0f%% of wall is user CPU",
-                 pb_category_name(t->declared), 100 * user_share);
+                 pb_category_name(t->declared), pct < 90 ? pct : 89);
         return buf;
     }
     if (t->declared == PB_CAT_SYSTEM && 1 - user_share < 0.5) {
-        snprintf(buf, len, "declared system but %.0f%% of wall is user CPU", 100 * user_share);
+        snprintf(buf, len, "declared system but %.0f%% of wall is user CPU",
+                 pct > 50 ? pct : 51);
         return buf;
     }
     return NULL;
@@ -93,8 +101,10 @@ double pb_fae(const struct pb_phase_truth *truth, size_t nphases,
     if (!(R > 0) || !(T > 0))
         return NAN;
     double d = a->other_s / R;
-    for (size_t p = 0; p < nphases; p++)
-        d += fabs(a->phase_s[p] / R - truth[p].wall_s / T);
+    for (size_t p = 0; p < nphases; p++) {
+        double rp = p < PB_MAX_PHASES ? a->phase_s[p] : 0;
+        d += fabs(rp / R - truth[p].wall_s / T);
+    }
     return 50 * d;
 }
 

@@ -17,7 +17,10 @@
 
 /* How a phase function is recognised in a report: same name and same file
  * (compared after resolving both with realpath(3) when possible, so relative
- * and absolute spellings match). */
+ * and absolute spellings match; a file that does not resolve, such as
+ * "<string>", matches only the identical string). An entry is credited to the
+ * first phase it matches: a function listed as two phases is one entry in a
+ * profile and cannot be split between them. */
 struct pb_phase_ident {
     const char *file;
     const char *name;

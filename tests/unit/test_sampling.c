@@ -141,6 +141,10 @@ static void test_categories(void **state)
     struct pb_report r;
     sample("nap(0.1)\nnative(12000000)\nspin(5000000)\n", NULL, &r);
     assert_int_equal(r.categories, PB_CAT_ALL);
+    /* the sleep is detailed as sleep in the note */
+    const char *sl = strstr(r.note, "sleep ");
+    assert_non_null(sl);
+    assert_true(strtod(sl + 6, NULL) > 0.05);
     double s1 = share(&r, "nap", PB_CAT_SYSTEM), s2 = share(&r, "native", PB_CAT_NATIVE),
            s3 = share(&r, "spin", PB_CAT_PYTHON);
     if (!(s1 >= 0.9 && s2 >= 0.8 && s3 >= 0.8))

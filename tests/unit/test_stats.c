@@ -1,4 +1,6 @@
-/* test_stats.c: medians and order-statistic intervals against known values. */
+/* test_stats.c: medians and order-statistic intervals against known values
+ * (coverages from exact binomial sums, computed separately with Python's
+ * math.comb). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,73 +8,142 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdlib.h>
 
 #include "../../harness/stats.h"
 
-#define NEAR(a, b) assert_true(fabs((a) - (b)) < 1e-4)
+#define NEAR(a, b, eps) do { if (fabs((a) - (b)) > (eps)) \
+    fail_msg("%.12g != %.12g", (double)(a), (double)(b)); } while (0)
 
-/* Medians of odd and even counts; NAN values are ignored; none is NAN. */
+/* 1..n in a scrambled order, so that x(k) = k after sorting. You own it. */
+static double *ranks(size_t n)
+{
+    double *x = malloc(n * sizeof(*x));
+    assert_non_null(x);
+    for (size_t i = 0; i < n; i++)
+        x[i] = (double)((i * 7919 % n) + 1);   /* 7919 is prime, coprime to n */
+    return x;
+}
+
+/* Medians of odd and even counts; NAN and infinite values are ignored; no
+ * finite value gives NAN; the input is not reordered. */
 static void test_median(void **state)
 {
     (void)state;
     double odd[] = { 5, 1, 3 };
     double even[] = { 4, 1, 3, 2 };
     double with_nan[] = { NAN, 7, NAN };
+    double with_inf[] = { INFINITY, 1, 2, -INFINITY, 3 };
+    double none[] = { NAN, INFINITY };
     assert_true(pb_median(odd, 3) == 3);
     assert_true(pb_median(even, 4) == 2.5);
     assert_true(pb_median(with_nan, 3) == 7);
+    assert_true(pb_median(with_inf, 5) == 2);
     assert_true(isnan(pb_median(with_nan, 1)));
+    assert_true(isnan(pb_median(none, 2)));
     assert_true(isnan(pb_median(NULL, 0)));
-    assert_true(odd[0] == 5);   /* input untouched */
+    assert_true(odd[0] == 5 && odd[1] == 1 && odd[2] == 3);
 }
 
-/* 95% intervals: n = 9 -> x(2)..x(8), 96.09%; n = 10 -> x(2)..x(9), 97.85%;
- * n = 20 -> x(6)..x(15), 95.86%; n = 5 -> [min, max], 93.75%; n = 1 -> x. */
-static void test_median_ci(void **state)
+/* 95% intervals of small samples: n = 9 -> x(2)..x(8), 96.09%;
+ * n = 10 -> x(2)..x(9), 97.85%; n = 20 -> x(6)..x(15), 95.86%;
+ * n = 6 -> [min, max], 96.88% (the first n that reaches 95%);
+ * n = 5 -> [min, max] and only 93.75%; n = 2 -> [min, max], 50%;
+ * n = 1 -> [x, x] with coverage 0; no data -> NAN. */
+static void test_median_ci_small(void **state)
 {
     (void)state;
-    double x[20];
-    for (int i = 0; i < 20; i++)
-        x[i] = 20 - i;          /* reverse order: the function sorts */
-    double lo, hi, cov;
-    double nine[9] = { 9, 8, 7, 6, 5, 4, 3, 2, 1 };
-    pb_median_ci(nine, 9, 0.95, &lo, &hi, &cov);
-    assert_true(lo == 2 && hi == 8);
-    NEAR(cov, 0.9609);
-    double ten[10] = { 10, 9, 8, 7, 6, 5, 4, 3, 2, 1 };
-    pb_median_ci(ten, 10, 0.95, &lo, &hi, &cov);
-    assert_true(lo == 2 && hi == 9);
-    NEAR(cov, 0.9785);
-    pb_median_ci(x, 20, 0.95, &lo, &hi, &cov);
-    assert_true(lo == 6 && hi == 15);
-    NEAR(cov, 0.9586);
-    double five[5] = { 3, 1, 2, 5, 4 };
-    pb_median_ci(five, 5, 0.95, &lo, &hi, &cov);
-    assert_true(lo == 1 && hi == 5);
-    NEAR(cov, 0.9375);
-    double one[1] = { 7 };
-    pb_median_ci(one, 1, 0.95, &lo, &hi, &cov);
-    assert_true(lo == 7 && hi == 7 && cov == 0);
+    static const struct {
+        size_t n, lo, hi;
+        double coverage;
+    } cases[] = {
+        { 9, 2, 8, 0.9609375 },      { 10, 2, 9, 0.978515625 },
+        { 20, 6, 15, 0.958610534668 }, { 6, 1, 6, 0.96875 },
+        { 5, 1, 5, 0.9375 },         { 2, 1, 2, 0.5 },
+        { 1, 1, 1, 0 },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        double *x = ranks(cases[i].n);
+        double lo, hi, cov;
+        pb_median_ci(x, cases[i].n, 0.95, &lo, &hi, &cov);
+        if (lo != (double)cases[i].lo || hi != (double)cases[i].hi)
+            fail_msg("n=%zu: [%g, %g], want [%zu, %zu]", cases[i].n, lo, hi, cases[i].lo,
+                     cases[i].hi);
+        NEAR(cov, cases[i].coverage, 1e-9);
+        free(x);
+    }
+    double lo = 0, hi = 0, cov = 1;
     pb_median_ci(NULL, 0, 0.95, &lo, &hi, &cov);
+    assert_true(isnan(lo) && isnan(hi));
+    assert_true(cov == 0);
+}
+
+/* NAN inputs are dropped before the order statistics are taken: nine
+ * finite values among NANs give the n = 9 interval. */
+static void test_median_ci_nan(void **state)
+{
+    (void)state;
+    double x[] = { NAN, 9, 8, NAN, 7, 6, 5, 4, NAN, 3, 2, 1, NAN };
+    double lo, hi, cov;
+    pb_median_ci(x, sizeof(x) / sizeof(x[0]), 0.95, &lo, &hi, &cov);
+    assert_true(lo == 2 && hi == 8);
+    NEAR(cov, 0.9609375, 1e-9);
+    double only_nan[] = { NAN, NAN };
+    pb_median_ci(only_nan, 2, 0.95, &lo, &hi, &cov);
     assert_true(isnan(lo) && isnan(hi));
 }
 
-/* Mean and sample standard deviation. */
+/* Large samples, where the binomial terms underflow one by one and the sum
+ * must still be exact to many digits: n = 100 -> x(40)..x(61), 96.48%;
+ * n = 1000 -> x(469)..x(532), 95.37%; n = 3000 -> x(1446)..x(1555), 95.34%;
+ * and another level, n = 100 at 99% -> x(37)..x(64), 99.34%. */
+static void test_median_ci_large(void **state)
+{
+    (void)state;
+    static const struct {
+        size_t n;
+        double level;
+        size_t lo, hi;
+        double coverage;
+    } cases[] = {
+        { 100, 0.95, 40, 61, 0.964799799782 },
+        { 1000, 0.95, 469, 532, 0.953708802640 },
+        { 3000, 0.95, 1446, 1555, 0.953433550618 },
+        { 100, 0.99, 37, 64, 0.993362879484 },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        double *x = ranks(cases[i].n);
+        double lo, hi, cov;
+        pb_median_ci(x, cases[i].n, cases[i].level, &lo, &hi, &cov);
+        if (lo != (double)cases[i].lo || hi != (double)cases[i].hi)
+            fail_msg("n=%zu: [%g, %g], want [%zu, %zu]", cases[i].n, lo, hi, cases[i].lo,
+                     cases[i].hi);
+        NEAR(cov, cases[i].coverage, 1e-9);
+        assert_true(cov >= cases[i].level);
+        free(x);
+    }
+}
+
+/* Mean and sample standard deviation of the finite values. */
 static void test_mean_stddev(void **state)
 {
     (void)state;
     double x[] = { 2, 4, 4, 4, 5, 5, 7, 9, NAN };
     assert_true(pb_mean(x, 9) == 5);
-    NEAR(pb_stddev(x, 9), 2.13809);
+    NEAR(pb_stddev(x, 9), sqrt(32.0 / 7), 1e-12);
     assert_int_equal(pb_count_finite(x, 9), 8);
     assert_true(isnan(pb_stddev(x, 1)));
+    assert_true(isnan(pb_mean(x + 8, 1)));
+    assert_int_equal(pb_count_finite(NULL, 0), 0);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_median),
-        cmocka_unit_test(test_median_ci),
+        cmocka_unit_test(test_median_ci_small),
+        cmocka_unit_test(test_median_ci_nan),
+        cmocka_unit_test(test_median_ci_large),
         cmocka_unit_test(test_mean_stddev),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
