@@ -1,6 +1,9 @@
 /* protocol.c: the worker line protocol (see protocol.h). */
 #include "protocol.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,26 +25,41 @@ static int hexval(char c)
     return -1;
 }
 
-/* Decode %XX in place; returns -1 on a bad escape. */
-static int decode(char *s)
+/* Bytes a value may hold unescaped: what pb_proto_add_str() writes as is. */
+static int is_plain(unsigned char c)
+{
+    return c > ' ' && c < 0x7f && c != '%' && c != '=';
+}
+
+/* Decode the value s[0..n) in place and terminate it. Returns 0, or -1 with
+ * a message naming key. */
+static int decode(char *s, size_t n, const char *key, char *err, size_t errlen)
 {
     char *w = s;
-    for (char *r = s; *r; r++) {
-        if (*r != '%') {
-            *w++ = *r;
-            continue;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '%') {
+            int hi = i + 1 < n ? hexval(s[i + 1]) : -1;
+            int lo = hi >= 0 && i + 2 < n ? hexval(s[i + 2]) : -1;
+            if (hi < 0 || lo < 0)
+                return pb_error(err, errlen, "bad %%-escape in field '%s'", key);
+            if (hi == 0 && lo == 0)
+                return pb_error(err, errlen, "NUL byte in field '%s'", key);
+            *w++ = (char)(hi * 16 + lo);
+            i += 2;
+        } else if (is_plain(c)) {
+            *w++ = (char)c;
+        } else {
+            return pb_error(err, errlen, "unescaped byte 0x%02x in field '%s'", c, key);
         }
-        int hi = r[1] ? hexval(r[1]) : -1;
-        int lo = hi >= 0 && r[2] ? hexval(r[2]) : -1;
-        if (hi < 0 || lo < 0)
-            return -1;
-        *w++ = (char)(hi * 16 + lo);
-        r += 2;
     }
     *w = '\0';
     return 0;
 }
 
+/* The parser works on a copy of the line, cutting it with NULs:
+ * "tag k=v%20x k2=" -> tag"\0"k"\0"v x"\0"k2"\0""\0". Every separator must be
+ * exactly one space, so a field is found by its '=' and the next ' '. */
 int pb_proto_parse(const char *line, size_t len, struct pb_proto_msg *msg, char *err,
                    size_t errlen)
 {
@@ -60,17 +78,19 @@ int pb_proto_parse(const char *line, size_t len, struct pb_proto_msg *msg, char 
     msg->buf = buf;
 
     char *p = buf;
-    char *tag_end = p;
-    while (is_name_char(*tag_end))
-        tag_end++;
-    if (tag_end == p || (*tag_end && *tag_end != ' ')) {
+    while (is_name_char(*p))
+        p++;
+    if (p == buf || (*p && *p != ' ')) {
         pb_proto_msg_release(msg);
         return pb_error(err, errlen, "bad message tag");
     }
-    msg->tag = p;
-    p = tag_end;
+    msg->tag = buf;
     while (*p) {
         *p++ = '\0';   /* the separating space */
+        if (!*p) {
+            pb_proto_msg_release(msg);
+            return pb_error(err, errlen, "trailing space in message");
+        }
         char *key = p;
         while (is_name_char(*p))
             p++;
@@ -88,18 +108,15 @@ int pb_proto_parse(const char *line, size_t len, struct pb_proto_msg *msg, char 
             return pb_error(err, errlen, "more than %d fields in a message",
                             PB_PROTO_MAX_FIELDS);
         }
-        char save = *p;
-        *p = '\0';
-        if (decode(value) < 0) {
-            pb_error(err, errlen, "bad %%-escape in field '%s'", key);
+        /* The decoded value is no longer than the encoded one: its NUL lands
+         * at or before p. p's separator is put back for the loop, which
+         * overwrites it with a NUL again. */
+        char sep = *p;
+        if (decode(value, (size_t)(p - value), key, err, errlen) < 0) {
             pb_proto_msg_release(msg);
             return -1;
         }
-        *p = save;
-        if (save == ' ' && p[1] == '\0') {
-            pb_proto_msg_release(msg);
-            return pb_error(err, errlen, "trailing space in message");
-        }
+        *p = sep;
         msg->fields[msg->nfields].key = key;
         msg->fields[msg->nfields].value = value;
         msg->nfields++;
@@ -134,7 +151,20 @@ int pb_proto_get_double(const struct pb_proto_msg *msg, const char *key, double 
         *out = v[0] == '-' ? -INFINITY : INFINITY;
         return 0;
     }
-    return pb_parse_double(v, out);
+    if (pb_parse_double(v, out) == 0)
+        return 0;
+    /* pb_parse_double() refuses whatever strtod() flags ERANGE, and glibc
+     * flags subnormal results too; %.17g writes those, so take them back.
+     * Overflow stays an error. */
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (*v && !isspace((unsigned char)*v) && end != v && !*end && errno == ERANGE &&
+        fabs(d) < DBL_MIN) {
+        *out = d;
+        return 0;
+    }
+    return -1;
 }
 
 int pb_proto_get_long(const struct pb_proto_msg *msg, const char *key, long *out)
@@ -152,8 +182,8 @@ void pb_proto_add_str(struct pb_strbuf *sb, const char *key, const char *value)
 {
     static const char hex[] = "0123456789ABCDEF";
     pb_strbuf_addf(sb, " %s=", key);
-    for (const unsigned char *s = (const unsigned char *)value; *s; s++) {
-        if (*s > ' ' && *s < 0x7f && *s != '%' && *s != '=') {
+    for (const unsigned char *s = (const unsigned char *)(value ? value : ""); *s; s++) {
+        if (is_plain(*s)) {
             pb_strbuf_add(sb, (const char *)s, 1);
         } else {
             char e[3] = { '%', hex[*s >> 4], hex[*s & 15] };

@@ -7,10 +7,14 @@
  *
  * Tags and keys are [a-z0-9_]+. Values are percent-encoded: every byte that
  * is not printable ASCII, and ' ', '%', '=', is written %XX (uppercase hex).
- * Numbers are written with %.17g (doubles) or %lld (integers). Lines are at
- * most PB_PROTO_MAX_LINE bytes; a message has at most PB_PROTO_MAX_FIELDS
- * fields. Unknown tags and keys are ignored by the reader (forward
- * compatibility); a malformed line is an error.
+ * Numbers are written with %.17g (doubles; non-finite ones as nan, inf,
+ * -inf) or %lld (integers). Lines are at most PB_PROTO_MAX_LINE bytes, not
+ * counting the '\n'; a message has at most PB_PROTO_MAX_FIELDS fields.
+ * Unknown tags and keys are ignored by the reader (forward compatibility); a
+ * malformed line is an error. The reader is strict, since only
+ * pb_proto_add_*() write lines: separators are exactly one space, a byte that
+ * should have been escaped, a bad or truncated escape and %00 are errors. A
+ * key given twice is accepted; lookups see its first value.
  *
  * Messages a worker sends (times in seconds):
  *   hello version=1 pid=N python=TEXT
@@ -58,7 +62,8 @@ const char *pb_proto_get(const struct pb_proto_msg *msg, const char *key);
 int pb_proto_get_double(const struct pb_proto_msg *msg, const char *key, double *out);
 int pb_proto_get_long(const struct pb_proto_msg *msg, const char *key, long *out);
 
-/* Encoder: begin a line with its tag, add fields, end with '\n'. */
+/* Encoder: begin a line with its tag, add fields, end with '\n'. A NULL string
+ * value is written as the empty string. */
 void pb_proto_begin(struct pb_strbuf *sb, const char *tag);
 void pb_proto_add_str(struct pb_strbuf *sb, const char *key, const char *value);
 void pb_proto_add_double(struct pb_strbuf *sb, const char *key, double value);

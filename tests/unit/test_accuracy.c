@@ -1,12 +1,13 @@
-/* test_accuracy.c: the accuracy arithmetic of MEASURE.md against hand-computed
- * values, with reports produced by a scripted fake backend through the
- * backend interface. */
+/* test_accuracy.c: the accuracy arithmetic of ../shared/MEASURE.md against
+ * values computed by hand in the comments, with reports produced by a
+ * scripted fake backend driven through the backend interface. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,162 +18,380 @@
 #include "../../harness/util.h"
 #include "fake_backend.h"
 
-#define NEAR(a, b) do { if (fabs((a) - (b)) > 1e-9) fail_msg("%.12g != %.12g", (double)(a), (double)(b)); } while (0)
+#define NEAR(a, b) do { if (fabs((a) - (b)) > 1e-9) \
+    fail_msg("%.12g != %.12g", (double)(a), (double)(b)); } while (0)
+
+/* A scripted entry: file, function, inclusive and self seconds, then self
+ * seconds per category (python, native, system); E_T adds a thread. */
+#define E(f, n, incl, self, py, nat, sys) \
+    { .file = (f), .name = (n), .inclusive_s = (incl), .self_s = (self), \
+      .cat_s = { (py), (nat), (sys) } }
+#define E_T(f, n, incl, self, py, nat, sys, tid) \
+    { .file = (f), .name = (n), .inclusive_s = (incl), .self_s = (self), \
+      .cat_s = { (py), (nat), (sys) }, .thread = (tid) }
+
+#define PY PB_CAT_BIT(PB_CAT_PYTHON)
+#define NAT PB_CAT_BIT(PB_CAT_NATIVE)
 
 static const struct pb_phase_ident phases[3] = {
     { "/w/mixed.py", "f1" }, { "/w/mixed.py", "f2" }, { "/w/mixed.py", "f3" },
 };
 
-/* The seed's mixed truth: 0.22 s python, 0.36 s native, 0.42 s sleeping. */
+/* The seed's mixed workload: f1 a pure loop (python), f2 sum() (native), f3
+ * a sleep (system). Wall shares 22/36/42 (T = 1.0 s).
+ * Truth categories (pb_truth_categories):
+ *   python = f1 user                                   = 0.215
+ *   native = f2 user + f3 user (a system phase's user)  = 0.350 + 0.001 = 0.351
+ *   system = kernel + off-CPU of every phase:
+ *            f1 0.002 + (0.22 - 0.215 - 0.002 = 0.003)  = 0.005
+ *            f2 0.004 + (0.36 - 0.350 - 0.004 = 0.006)  = 0.010
+ *            f3 0.003 + (0.42 - 0.001 - 0.003 = 0.416)  = 0.419 -> 0.434
+ *   sum 0.215 + 0.351 + 0.434 = 1.0 */
 static const struct pb_phase_truth truth[3] = {
-    { 0.22, 0.22, 0.0, PB_CAT_PYTHON },
-    { 0.36, 0.36, 0.0, PB_CAT_NATIVE },
-    { 0.42, 0.0, 0.0, PB_CAT_SYSTEM },
+    { 0.22, 0.215, 0.002, PB_CAT_PYTHON },
+    { 0.36, 0.350, 0.004, PB_CAT_NATIVE },
+    { 0.42, 0.001, 0.003, PB_CAT_SYSTEM },
 };
 
-/* Collect a scripted report through the vtable and attribute it. */
-static void run_fake(const struct fake_entry *e, size_t n, unsigned cats, double total,
-                     struct pb_attribution *a)
+/* Run the fake through its whole lifecycle with this script and attribute
+ * the report it collects to the given phases. */
+static void run_fake_ids(const struct fake_entry *e, size_t n, unsigned cats, double total,
+                         const struct pb_phase_ident *ids, size_t nids,
+                         struct pb_attribution *a)
 {
-    char err[PB_ERRLEN];
-    void *st;
+    char err[PB_ERRLEN] = "";
+    void *st = NULL;
     struct pb_report r;
     fake_backend_script(e, n, cats, total);
-    assert_int_equal(fake_backend.create(&st, NULL, err, sizeof(err)), 0);
-    assert_int_equal(fake_backend.start(st, err, sizeof(err)), 0);
-    assert_int_equal(fake_backend.stop(st, err, sizeof(err)), 0);
+    if (fake_backend.create(&st, NULL, err, sizeof(err)) < 0 ||
+        fake_backend.start(st, err, sizeof(err)) < 0 ||
+        fake_backend.stop(st, err, sizeof(err)) < 0)
+        fail_msg("fake backend: %s", err);
     pb_report_init(&r);
-    assert_int_equal(fake_backend.collect(st, &r, err, sizeof(err)), 0);
+    if (fake_backend.collect(st, &r, err, sizeof(err)) < 0)
+        fail_msg("fake backend: %s", err);
     fake_backend.destroy(st);
-    pb_attribute(&r, phases, 3, a);
+    assert_int_equal(r.count, n);
+    pb_attribute(&r, ids, nids, a);
     pb_report_release(&r);
 }
 
-/* A report equal to the truth scores 0 on both. */
+static void run_fake(const struct fake_entry *e, size_t n, unsigned cats, double total,
+                     struct pb_attribution *a)
+{
+    run_fake_ids(e, n, cats, total, phases, 3, a);
+}
+
+/* ------------------------------------------------------------ FAE */
+
+/* A report equal to the truth scores 0 on both measures. f2's time is in a
+ * builtin it calls: inclusive counts it, self does not; the total comes from
+ * the sum of self seconds (total_s left 0). */
 static void test_perfect(void **state)
 {
     (void)state;
     struct fake_entry e[] = {
-        { "/w/mixed.py", "f1", 0.22, 0.22, { 0.22, 0, 0 } },
-        { "/w/mixed.py", "f2", 0.36, 0.0, { 0, 0, 0 } },
-        { "<built-in>", "sum", 0.36, 0.36, { 0, 0.36, 0 } },
-        { "/w/mixed.py", "f3", 0.42, 0.42, { 0, 0, 0.42 } },
+        E("/w/mixed.py", "f1", 0.22, 0.22, 0.215, 0, 0.005),
+        E("/w/mixed.py", "f2", 0.36, 0.0, 0, 0, 0),
+        E("<built-in>", "sum", 0.36, 0.36, 0, 0.350, 0.010),
+        E("/w/mixed.py", "f3", 0.42, 0.42, 0, 0.001, 0.419),
     };
     struct pb_attribution a;
     run_fake(e, 4, PB_CAT_ALL, 0, &a);
-    NEAR(a.total_s, 1.0);   /* sum of self */
+    assert_int_equal(a.nphases, 3);
+    assert_int_equal(a.entries, 4);
+    assert_int_equal(a.categories, PB_CAT_ALL);
+    NEAR(a.phase_s[0], 0.22);
+    NEAR(a.phase_s[1], 0.36);
+    NEAR(a.phase_s[2], 0.42);
+    NEAR(a.total_s, 1.0);
     NEAR(a.other_s, 0);
+    NEAR(a.cat_s[PB_CAT_PYTHON], 0.215);
+    NEAR(a.cat_s[PB_CAT_NATIVE], 0.351);
+    NEAR(a.cat_s[PB_CAT_SYSTEM], 0.434);
     NEAR(pb_fae(truth, 3, &a), 0);
     NEAR(pb_ce(truth, 3, &a), 0);
 }
 
-/* pyinstrument-like shares 31/32/36 with 1% elsewhere:
- * FAE = 50 * (|.31-.22| + |.32-.36| + |.36-.42| + .01) = 50 * .20 = 10.
- * Categories 31/32/37: CE = 50 * (.09 + .04 + .05) = 9. */
+/* pyinstrument-like shares 31/32/36 with 1% in a harness frame:
+ * FAE = 50 * (|.31-.22| + |.32-.36| + |.36-.42| + .01)
+ *     = 50 * (.09 + .04 + .06 + .01) = 50 * .20 = 10.
+ * Reported categories 31/32/37 against the truth's 21.5/35.1/43.4:
+ * CE = 50 * (.095 + .031 + .064) = 50 * .19 = 9.5. */
 static void test_seed_numbers(void **state)
 {
     (void)state;
     struct fake_entry e[] = {
-        { "/w/mixed.py", "f1", 0.31, 0.31, { 0.31, 0, 0 } },
-        { "/w/mixed.py", "f2", 0.32, 0.32, { 0, 0.32, 0 } },
-        { "/w/mixed.py", "f3", 0.36, 0.36, { 0, 0, 0.36 } },
-        { "/lib/x.py", "harness", 0.01, 0.01, { 0, 0, 0.01 } },
+        E("/w/mixed.py", "f1", 0.31, 0.31, 0.31, 0, 0),
+        E("/w/mixed.py", "f2", 0.32, 0.32, 0, 0.32, 0),
+        E("/w/mixed.py", "f3", 0.36, 0.36, 0, 0, 0.36),
+        E("/lib/harness.py", "run", 0.01, 0.01, 0, 0, 0.01),
     };
     struct pb_attribution a;
     run_fake(e, 4, PB_CAT_ALL, 1.0, &a);
+    NEAR(a.total_s, 1.0);
     NEAR(a.other_s, 0.01);
     NEAR(pb_fae(truth, 3, &a), 10.0);
-    NEAR(pb_ce(truth, 3, &a), 9.0);
+    NEAR(pb_ce(truth, 3, &a), 9.5);
 }
 
-/* Everything outside the phases: FAE 100. A missed phase: its share counts. */
-static void test_outside_and_missed(void **state)
+/* Everything outside the phases: FAE 100, the maximum. All of it reported as
+ * python: CE = 50 * (|1-.215| + .351 + .434) = 50 * 1.57 = 78.5. */
+static void test_all_outside(void **state)
 {
     (void)state;
-    struct fake_entry out[] = { { "/elsewhere.py", "loop", 1.0, 1.0, { 1, 0, 0 } } };
-    struct pb_attribution a;
-    run_fake(out, 1, PB_CAT_ALL, 0, &a);
-    NEAR(pb_fae(truth, 3, &a), 100.0);
-    /* only f1 and f2 seen, in true proportion 22:36 */
-    struct fake_entry part[] = {
-        { "/w/mixed.py", "f1", 0.22, 0.22, { 0.22, 0, 0 } },
-        { "/w/mixed.py", "f2", 0.36, 0.36, { 0, 0.36, 0 } },
-    };
-    run_fake(part, 2, PB_CAT_ALL, 0, &a);
-    /* shares .3793/.6207/0 vs .22/.36/.42: 50 * (.1593 + .2607 + .42) = 42 */
-    NEAR(pb_fae(truth, 3, &a), 42.0);
-    /* an empty report has nothing to compare */
-    run_fake(NULL, 0, PB_CAT_ALL, 0, &a);
-    assert_true(isnan(pb_fae(truth, 3, &a)));
-}
-
-/* CE over two categories renormalises both sides; one category is n/a. */
-static void test_ce_restricted(void **state)
-{
-    (void)state;
-    /* python+native only; truth python .22, native .36 -> .3793/.6207.
-     * reported .5/.5: CE = 50 * (.1207 + .1207) = 12.07 */
     struct fake_entry e[] = {
-        { "/w/mixed.py", "f1", 0.5, 0.5, { 0.5, 0, 0 } },
-        { "/w/mixed.py", "f2", 0.5, 0.5, { 0, 0.5, 0 } },
+        E("/elsewhere.py", "loop", 1.0, 1.0, 1.0, 0, 0),
+        E("/w/mixed.py", "helper", 0.5, 0.5, 0.5, 0, 0),   /* right file, not a phase */
+        E("/w/other.py", "f1", 0.5, 0.5, 0.5, 0, 0),       /* a phase name, wrong file */
     };
     struct pb_attribution a;
-    run_fake(e, 2, PB_CAT_BIT(PB_CAT_PYTHON) | PB_CAT_BIT(PB_CAT_NATIVE), 0, &a);
-    NEAR(pb_ce(truth, 3, &a), 50 * 2 * (0.5 - 0.22 / 0.58));
-    run_fake(e, 2, PB_CAT_BIT(PB_CAT_PYTHON), 0, &a);
+    run_fake(e, 3, PB_CAT_ALL, 0, &a);
+    NEAR(a.phase_s[0] + a.phase_s[1] + a.phase_s[2], 0);
+    NEAR(a.other_s, 2.0);
+    NEAR(pb_fae(truth, 3, &a), 100.0);
+    NEAR(pb_ce(truth, 3, &a), 78.5);
+}
+
+/* A missed phase costs its whole share, and the others' inflated shares too:
+ * f1 and f2 seen in true proportion 22:36, f3 (sleep) dropped.
+ * Shares .22/.58 = .37931 and .36/.58 = .62069 against .22/.36/.42:
+ * FAE = 50 * (.15931 + .26069 + .42) = 50 * .84 = 42. */
+static void test_missed_phase(void **state)
+{
+    (void)state;
+    struct fake_entry e[] = {
+        E("/w/mixed.py", "f1", 0.22, 0.22, 0.22, 0, 0),
+        E("/w/mixed.py", "f2", 0.36, 0.36, 0, 0.36, 0),
+    };
+    struct pb_attribution a;
+    run_fake(e, 2, PB_CAT_ALL, 0, &a);
+    NEAR(a.phase_s[2], 0);
+    NEAR(a.other_s, 0);
+    NEAR(pb_fae(truth, 3, &a), 42.0);
+}
+
+/* R_p sums a phase over threads. A backend total below sum R_p (recursion
+ * or threads counted twice) is raised to sum R_p, so R_other is never < 0.
+ * Threads 1 and 2 run f2 for .18 each: R_2 = .36; total_s .5 < 1.0 -> 1.0;
+ * FAE 0. With total_s 2.0: other 1.0, shares halved:
+ * FAE = 50 * (.11 + .18 + .21 + .5) = 50. */
+static void test_threads_and_total(void **state)
+{
+    (void)state;
+    struct fake_entry e[] = {
+        E_T("/w/mixed.py", "f1", 0.22, 0.22, 0.22, 0, 0, 1),
+        E_T("/w/mixed.py", "f2", 0.18, 0.18, 0, 0.18, 0, 1),
+        E_T("/w/mixed.py", "f2", 0.18, 0.18, 0, 0.18, 0, 2),
+        E_T("/w/mixed.py", "f3", 0.42, 0.42, 0, 0, 0.42, 2),
+    };
+    struct pb_attribution a;
+    run_fake(e, 4, PB_CAT_ALL, 0.5, &a);
+    NEAR(a.phase_s[1], 0.36);
+    NEAR(a.total_s, 1.0);
+    NEAR(a.other_s, 0);
+    NEAR(pb_fae(truth, 3, &a), 0);
+    run_fake(e, 4, PB_CAT_ALL, 2.0, &a);
+    NEAR(a.total_s, 2.0);
+    NEAR(a.other_s, 1.0);
+    NEAR(pb_fae(truth, 3, &a), 50.0);
+}
+
+/* Nothing to compare is NAN, never a number: an empty report (R = 0), and a
+ * truth with no time in it (T = 0). */
+static void test_nothing_to_compare(void **state)
+{
+    (void)state;
+    struct pb_attribution a;
+    run_fake(NULL, 0, PB_CAT_ALL, 0, &a);
+    assert_int_equal(a.entries, 0);
+    NEAR(a.total_s, 0);
+    assert_true(isnan(pb_fae(truth, 3, &a)));
+    assert_true(isnan(pb_ce(truth, 3, &a)));
+    struct fake_entry e[] = { E("/w/mixed.py", "f1", 1.0, 1.0, 1.0, 0, 0) };
+    run_fake(e, 1, PB_CAT_ALL, 0, &a);
+    const struct pb_phase_truth zero[3] = { { 0, 0, 0, PB_CAT_PYTHON } };
+    assert_true(isnan(pb_fae(zero, 3, &a)));
+    assert_true(isnan(pb_ce(zero, 3, &a)));
+}
+
+/* ------------------------------------------------------------- CE */
+
+/* A backend telling python and native apart (mask of 2): both sides are
+ * renormalised over those two, the system time the backend cannot see is
+ * neither charged nor read (it reports NAN there).
+ * Truth: python .215, native .351 -> .215/.566 = .37986, .351/.566 = .62014.
+ * Reported .5/.5: CE = 50 * (.12014 + .12014) = 12.014. */
+static void test_ce_two_categories(void **state)
+{
+    (void)state;
+    struct fake_entry e[] = {
+        E("/w/mixed.py", "f1", 0.5, 0.5, 0.5, 0, NAN),
+        E("/w/mixed.py", "f2", 0.5, 0.5, 0, 0.5, NAN),
+    };
+    struct pb_attribution a;
+    run_fake(e, 2, PY | NAT, 0, &a);
+    assert_int_equal(a.categories, PY | NAT);
+    NEAR(a.cat_s[PB_CAT_SYSTEM], 0);
+    NEAR(pb_ce(truth, 3, &a), 50 * 2 * (0.5 - 0.215 / 0.566));
+    NEAR(pb_ce(truth, 3, &a), 12.0141342756);
+}
+
+/* Fewer than two categories is "n/a" (NAN), as is a mask whose reported
+ * seconds are all 0. Bits outside PB_CAT_ALL are dropped. */
+static void test_ce_not_applicable(void **state)
+{
+    (void)state;
+    struct fake_entry e[] = {
+        E("/w/mixed.py", "f1", 0.5, 0.5, 0.5, 0, 0),
+        E("/w/mixed.py", "f2", 0.5, 0.5, 0, 0.5, 0),
+    };
+    struct pb_attribution a;
+    run_fake(e, 2, PY, 0, &a);
+    NEAR(a.cat_s[PB_CAT_NATIVE], 0);     /* outside the mask: not summed */
+    assert_true(isnan(pb_ce(truth, 3, &a)));
+    run_fake(e, 2, 0, 0, &a);
+    assert_true(isnan(pb_ce(truth, 3, &a)));
+    run_fake(e, 2, PB_CAT_ALL | 0x100, 0, &a);
+    assert_int_equal(a.categories, PB_CAT_ALL);
+    struct fake_entry none[] = { E("/w/mixed.py", "f1", 1.0, 1.0, 0, 0, 0) };
+    run_fake(none, 1, PB_CAT_ALL, 0, &a);
     assert_true(isnan(pb_ce(truth, 3, &a)));
 }
 
-/* Phase functions match through another spelling of the same file. */
+/* -------------------------------------------------------- matching */
+
+/* A phase's file matches through other spellings of the same file: relative
+ * to the current directory, with "./", through a symbolic link. Names that
+ * do not resolve ("<string>", a missing file) and other files do not match.
+ * Every entry is 1 s of f1 (self 1 s): R_1 counts the 4 matching ones. */
 static void test_match_by_real_path(void **state)
 {
     (void)state;
     char dir[] = "/tmp/pb-accuracy-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    char file[256], other[256];
+    char file[PATH_MAX], dotted[PATH_MAX], link[PATH_MAX], other[PATH_MAX];
     snprintf(file, sizeof(file), "%s/w.py", dir);
-    snprintf(other, sizeof(other), "%s/./w.py", dir);
+    snprintf(dotted, sizeof(dotted), "%s/./w.py", dir);
+    snprintf(link, sizeof(link), "%s/link.py", dir);
+    snprintf(other, sizeof(other), "%s/x.py", dir);
     FILE *f = fopen(file, "w");
     assert_non_null(f);
     fclose(f);
+    f = fopen(other, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(symlink(file, link), 0);
+
+    char cwd[PATH_MAX];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    assert_int_equal(chdir(dir), 0);
+
     struct pb_phase_ident id[1] = { { file, "f1" } };
-    struct pb_report r;
-    pb_report_init(&r);
-    pb_report_add(&r, other, 1, "f1", 0)->inclusive_s = 1.0;
-    pb_report_add(&r, "<string>", 1, "f1", 0)->inclusive_s = 0.5;
-    r.entries[0].self_s = 1.0;
-    r.entries[1].self_s = 0.5;
+    struct fake_entry e[] = {
+        E(file, "f1", 1, 1, 0, 0, 0),           /* identical */
+        E("w.py", "f1", 1, 1, 0, 0, 0),         /* relative to the cwd */
+        E(dotted, "f1", 1, 1, 0, 0, 0),         /* another absolute spelling */
+        E(link, "f1", 1, 1, 0, 0, 0),           /* a symbolic link to it */
+        E("<string>", "f1", 1, 1, 0, 0, 0),
+        E("missing.py", "f1", 1, 1, 0, 0, 0),
+        E("x.py", "f1", 1, 1, 0, 0, 0),         /* another existing file */
+        E("", "f1", 1, 1, 0, 0, 0),
+        E("w.py", "f2", 1, 1, 0, 0, 0),         /* right file, other name */
+    };
     struct pb_attribution a;
-    pb_attribute(&r, id, 1, &a);
-    NEAR(a.phase_s[0], 1.0);
-    NEAR(a.other_s, 0.5);
-    pb_report_release(&r);
+    run_fake_ids(e, 9, PB_CAT_ALL, 0, id, 1, &a);
+    int rc = chdir(cwd);
+    unlink(link);
+    unlink(other);
     unlink(file);
     rmdir(dir);
+    assert_int_equal(rc, 0);
+    NEAR(a.phase_s[0], 4.0);
+    NEAR(a.other_s, 5.0);
+    NEAR(a.total_s, 9.0);
 }
 
-/* Truth categories and the sanity check of declarations. */
-static void test_truth(void **state)
+/* A function listed as two phases is one profile entry: it is credited to
+ * the first phase only, and nothing is counted twice. */
+static void test_duplicate_phase(void **state)
+{
+    (void)state;
+    const struct pb_phase_ident twice[2] = { { "/w/a.py", "f" }, { "/w/a.py", "f" } };
+    struct fake_entry e[] = { E("/w/a.py", "f", 1.0, 1.0, 0, 0, 0) };
+    struct pb_attribution a;
+    run_fake_ids(e, 1, PB_CAT_ALL, 0, twice, 2, &a);
+    NEAR(a.phase_s[0], 1.0);
+    NEAR(a.phase_s[1], 0);
+    NEAR(a.total_s, 1.0);
+}
+
+/* ----------------------------------------------------------- truth */
+
+/* T_c of single phases: user time goes to the declared category, except a
+ * system phase's, which is native (the C code making the calls); kernel
+ * CPU and off-CPU go to system; off-CPU is clamped at 0 when user + sys
+ * exceed wall (clock granularity). */
+static void test_truth_categories(void **state)
 {
     (void)state;
     double c[PB_CAT_COUNT];
+    /* system phase: native .02, system = kernel .1 + off-CPU (.5-.02-.1) = .48 */
     struct pb_phase_truth sys = { 0.5, 0.02, 0.1, PB_CAT_SYSTEM };
     pb_truth_categories(&sys, c);
-    NEAR(c[PB_CAT_NATIVE], 0.02);           /* user part of a system phase */
-    NEAR(c[PB_CAT_SYSTEM], 0.48);           /* kernel 0.1 + off-CPU 0.38 */
     NEAR(c[PB_CAT_PYTHON], 0);
+    NEAR(c[PB_CAT_NATIVE], 0.02);
+    NEAR(c[PB_CAT_SYSTEM], 0.48);
+    /* python phase: python .9, system = .05 + (1 - .9 - .05) = .1 */
+    struct pb_phase_truth py = { 1.0, 0.9, 0.05, PB_CAT_PYTHON };
+    pb_truth_categories(&py, c);
+    NEAR(c[PB_CAT_PYTHON], 0.9);
+    NEAR(c[PB_CAT_NATIVE], 0);
+    NEAR(c[PB_CAT_SYSTEM], 0.1);
+    /* native phase */
+    struct pb_phase_truth nat = { 0.4, 0.38, 0.0, PB_CAT_NATIVE };
+    pb_truth_categories(&nat, c);
+    NEAR(c[PB_CAT_PYTHON], 0);
+    NEAR(c[PB_CAT_NATIVE], 0.38);
+    NEAR(c[PB_CAT_SYSTEM], 0.02);
+    /* user + sys 1.1 > wall 1.0: off-CPU 0, system is the kernel time .3 */
     struct pb_phase_truth over = { 1.0, 0.8, 0.3, PB_CAT_PYTHON };
     pb_truth_categories(&over, c);
-    NEAR(c[PB_CAT_SYSTEM], 0.3);            /* off-CPU clamped at 0 */
+    NEAR(c[PB_CAT_PYTHON], 0.8);
+    NEAR(c[PB_CAT_SYSTEM], 0.3);
+}
+
+/* The declaration check: python/native need user >= 90% of wall, system
+ * needs wall - user >= 50% of wall; the message gives the measured share,
+ * rounded but never onto the threshold it failed. */
+static void test_truth_check(void **state)
+{
+    (void)state;
     char buf[160];
-    struct pb_phase_truth bad = { 1.0, 0.62, 0, PB_CAT_PYTHON };
-    assert_string_equal(pb_truth_check(&bad, buf, sizeof(buf)),
+    struct pb_phase_truth py = { 1.0, 0.62, 0, PB_CAT_PYTHON };
+    assert_string_equal(pb_truth_check(&py, buf, sizeof(buf)),
                         "declared python but only 62% of wall is user CPU");
-    struct pb_phase_truth busy = { 1.0, 0.8, 0, PB_CAT_SYSTEM };
-    assert_string_equal(pb_truth_check(&busy, buf, sizeof(buf)),
+    struct pb_phase_truth nat = { 2.0, 1.0, 0.5, PB_CAT_NATIVE };
+    assert_string_equal(pb_truth_check(&nat, buf, sizeof(buf)),
+                        "declared native but only 50% of wall is user CPU");
+    struct pb_phase_truth sys = { 1.0, 0.8, 0, PB_CAT_SYSTEM };
+    assert_string_equal(pb_truth_check(&sys, buf, sizeof(buf)),
                         "declared system but 80% of wall is user CPU");
-    assert_null(pb_truth_check(&truth[0], buf, sizeof(buf)));
-    assert_null(pb_truth_check(&truth[2], buf, sizeof(buf)));
+    struct pb_phase_truth near_py = { 1.0, 0.897, 0, PB_CAT_PYTHON };
+    assert_string_equal(pb_truth_check(&near_py, buf, sizeof(buf)),
+                        "declared python but only 89% of wall is user CPU");
+    struct pb_phase_truth near_sys = { 1.0, 0.502, 0, PB_CAT_SYSTEM };
+    assert_string_equal(pb_truth_check(&near_sys, buf, sizeof(buf)),
+                        "declared system but 51% of wall is user CPU");
+    /* consistent ones, thresholds included, and a phase with no wall time */
+    for (int p = 0; p < 3; p++)
+        assert_null(pb_truth_check(&truth[p], buf, sizeof(buf)));
+    struct pb_phase_truth edge_py = { 1.0, 0.9, 0, PB_CAT_PYTHON };
+    struct pb_phase_truth edge_sys = { 1.0, 0.5, 0, PB_CAT_SYSTEM };
+    struct pb_phase_truth empty = { 0, 0, 0, PB_CAT_PYTHON };
+    assert_null(pb_truth_check(&edge_py, buf, sizeof(buf)));
+    assert_null(pb_truth_check(&edge_sys, buf, sizeof(buf)));
+    assert_null(pb_truth_check(&empty, buf, sizeof(buf)));
 }
 
 int main(void)
@@ -180,10 +399,16 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_perfect),
         cmocka_unit_test(test_seed_numbers),
-        cmocka_unit_test(test_outside_and_missed),
-        cmocka_unit_test(test_ce_restricted),
+        cmocka_unit_test(test_all_outside),
+        cmocka_unit_test(test_missed_phase),
+        cmocka_unit_test(test_threads_and_total),
+        cmocka_unit_test(test_nothing_to_compare),
+        cmocka_unit_test(test_ce_two_categories),
+        cmocka_unit_test(test_ce_not_applicable),
         cmocka_unit_test(test_match_by_real_path),
-        cmocka_unit_test(test_truth),
+        cmocka_unit_test(test_duplicate_phase),
+        cmocka_unit_test(test_truth_categories),
+        cmocka_unit_test(test_truth_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
