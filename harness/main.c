@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "charts.h"
 #include "config.h"
 #include "output_dir.h"
 #include "results.h"
@@ -309,13 +310,28 @@ static int run(struct cli *c)
     pb_results_summarise(&res);
 
     int write_failed = write_outputs(&res, &dir) < 0;
+    struct pb_strbuf charts = PB_STRBUF_INIT;
+    pb_strbuf_addf(&charts, "%s/charts", out_path);
+    int nscripts = pb_charts_write(&res, charts.buf, err, sizeof(err));
+    int rendered = nscripts > 0 ? pb_charts_render(charts.buf, err, sizeof(err)) : 0;
+    if (nscripts < 0 || rendered < 0) {
+        fprintf(stderr, "pyprof-bench: charts: %s\n", err);
+        write_failed = 1;
+    }
     if (!c->quiet) {
         char *table = pb_write_table(&res, pb_use_color(STDOUT_FILENO));
         fputs(table, stdout);
         free(table);
         printf("\n%zu runs in %.1f s. Results: %s/{results.json,summary.csv,summary.md}\n",
                res.nruns, res.elapsed_s, out_path);
+        if (rendered > 0)
+            printf("Charts: %s/*.png and *.svg (%d charts)\n", charts.buf, rendered);
+        else if (nscripts > 0)
+            printf("Charts: gnuplot is not installed; the scripts are in %s: "
+                   "cd there and run 'gnuplot NAME.gp' (Debian: apt-get install gnuplot-nox)\n",
+                   charts.buf);
     }
+    pb_strbuf_release(&charts);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "pyprof-bench: write failure on standard output\n");
         write_failed = 1;

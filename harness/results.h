@@ -47,6 +47,9 @@ struct pb_cell {
     double rss_delta_kb;
     double fae_pp, ce_pp;      /* NAN: not applicable */
     double collect_s;          /* median report collection time */
+    double cat_share[PB_CAT_COUNT];   /* median share of each category in the
+                                         backend's report; NAN where it cannot
+                                         tell that category apart */
     double wall_s;             /* median profiled region wall */
 };
 

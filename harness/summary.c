@@ -140,6 +140,8 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     cell->wall_ratio = cell->wall_lo = cell->wall_hi = NAN;
     cell->cpu_ratio = cell->cpu_lo = cell->cpu_hi = NAN;
     cell->rss_delta_kb = cell->fae_pp = cell->ce_pp = cell->collect_s = cell->wall_s = NAN;
+    for (int c = 0; c < PB_CAT_COUNT; c++)
+        cell->cat_share[c] = NAN;
 
     if (!res->available[b]) {
         cell->status = PB_CELL_SKIPPED;
@@ -168,6 +170,9 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     double *ce = pb_xcalloc(cap, sizeof(double));
     double *col = pb_xcalloc(cap, sizeof(double));
     double *pw = pb_xcalloc(cap, sizeof(double));
+    double *share[PB_CAT_COUNT];
+    for (int c = 0; c < PB_CAT_COUNT; c++)
+        share[c] = pb_xcalloc(cap, sizeof(double));
     size_t n = 0;
     for (long round = 0; round < res->rounds + res->warmup && n < cap; round++) {
         const struct pb_run *base = find_run(res, w, PB_BASELINE, round);
@@ -179,6 +184,13 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         rss[n] = (double)(prof->maxrss_kb - base->maxrss_kb);
         pw[n] = prof->wall_s;
         fae[n] = ce[n] = col[n] = NAN;
+        double sum = 0;
+        for (int c = 0; c < PB_CAT_COUNT; c++)
+            if (prof->has_attr && (prof->attr.categories & PB_CAT_BIT(c)))
+                sum += prof->attr.cat_s[c];
+        for (int c = 0; c < PB_CAT_COUNT; c++)
+            share[c][n] = sum > 0 && (prof->attr.categories & PB_CAT_BIT(c))
+                              ? prof->attr.cat_s[c] / sum : NAN;
         if (prof->has_attr && truth->nruns > 0) {
             fae[n] = pb_fae(truth->phase, wl->nphases, &prof->attr);
             ce[n] = pb_ce(truth->phase, wl->nphases, &prof->attr);
@@ -197,6 +209,10 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     cell->ce_pp = pb_median(ce, n);
     cell->collect_s = pb_median(col, n);
     cell->wall_s = pb_median(pw, n);
+    for (int c = 0; c < PB_CAT_COUNT; c++) {
+        cell->cat_share[c] = pb_median(share[c], n);
+        free(share[c]);
+    }
     free(wall);
     free(cpu);
     free(rss);

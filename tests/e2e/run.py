@@ -219,7 +219,7 @@ def test_tracing_backends_and_adapters():
     phase almost nothing (the tool's truth, shown, not fixed)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out")
-        r = run(["--quiet", "--out", out, cfg("tracers.yaml")])
+        r = run(["--out", out, cfg("tracers.yaml")])
         check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
         results, rows, _ = load_outputs(out)
         by = {(row[0], row[1]): dict(zip(rows[0], row)) for row in rows[1:]}
@@ -250,6 +250,32 @@ def test_tracing_backends_and_adapters():
         if yappi_installed():
             notes = [x["note"] for x in runs if x["backend"] == "yappi-wall"]
             check(notes and notes[0].startswith("yappi 1."), notes)
+        check_charts(os.path.join(out, "charts"), r.stdout)
+
+
+def png_size(path):
+    with open(path, "rb") as f:
+        head = f.read(24)
+    check(head[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG")
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def check_charts(charts, stdout):
+    """The chart scripts exist, and when gnuplot is here they rendered to PNG
+    images of the expected size and to SVG."""
+    want = {"overhead": (1200, 560), "accuracy-tiny": (900, 520), "tradeoff-tiny": (900, 560)}
+    for name in want:
+        check(os.path.exists(os.path.join(charts, name + ".gp")), f"{name}.gp missing")
+        check(os.path.exists(os.path.join(charts, name + ".dat")), f"{name}.dat missing")
+    if subprocess.run(["sh", "-c", "command -v gnuplot"], capture_output=True).returncode:
+        check("gnuplot is not installed" in stdout, "no hint to render the scripts")
+        return
+    for name, size in want.items():
+        check(png_size(os.path.join(charts, name + ".png")) == size, f"{name}.png size")
+        check(os.path.getsize(os.path.join(charts, name + ".svg")) > 1000, f"{name}.svg")
+        # the script itself is valid: gnuplot exits 0 on it
+        g = subprocess.run(["gnuplot", name + ".gp"], cwd=charts, capture_output=True)
+        check(g.returncode == 0, g.stderr)
 
 
 def test_export_profiles():

@@ -1,0 +1,376 @@
+/* charts.c: gnuplot data files and scripts, and their rendering (see charts.h). */
+#include "charts.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+extern char **environ;
+
+/* Category colours, and backend colours by position in the config. */
+static const char *const cat_color[PB_CAT_COUNT] = { "#4C72B0", "#DD8452", "#55A868" };
+static const unsigned backend_colors[] = {
+    0x7f7f7f, 0x1f77b4, 0xd62728, 0x2ca02c, 0x9467bd, 0x8c564b, 0xe377c2, 0xbcbd22,
+    0x17becf, 0xff7f0e, 0x393b79, 0x637939,
+};
+#define NCOLORS (sizeof(backend_colors) / sizeof(backend_colors[0]))
+
+static int write_text(const char *dir, const char *name, const char *text, char *err,
+                      size_t errlen)
+{
+    struct pb_strbuf path = PB_STRBUF_INIT;
+    pb_strbuf_addf(&path, "%s/%s", dir, name);
+    FILE *f = fopen(path.buf, "w");
+    int rc = 0;
+    if (!f || fputs(text, f) < 0)
+        rc = pb_error(err, errlen, "cannot write '%s': %s", path.buf, strerror(errno));
+    if (f && fclose(f) != 0 && rc == 0)
+        rc = pb_error(err, errlen, "cannot write '%s': %s", path.buf, strerror(errno));
+    pb_strbuf_release(&path);
+    return rc;
+}
+
+/* gnuplot string literal (single quotes doubled). */
+static void gp_quote(struct pb_strbuf *sb, const char *s)
+{
+    pb_strbuf_add(sb, "'", 1);
+    for (; *s; s++) {
+        if (*s == '\'')
+            pb_strbuf_add(sb, "'", 1);
+        pb_strbuf_add(sb, s, 1);
+    }
+    pb_strbuf_add(sb, "'", 1);
+}
+
+/* A data file field: names go in double quotes, numbers or '?' (missing). */
+static void dat_name(struct pb_strbuf *sb, const char *s)
+{
+    pb_strbuf_add(sb, "\"", 1);
+    for (; *s; s++)
+        pb_strbuf_add(sb, *s == '"' ? "'" : s, 1);
+    pb_strbuf_add(sb, "\" ", 2);
+}
+
+static void dat_num(struct pb_strbuf *sb, double v)
+{
+    if (isfinite(v))
+        pb_strbuf_addf(sb, "%.6g ", v);
+    else
+        pb_strbuf_adds(sb, "? ");
+}
+
+/* Terminal set-up and the replot to SVG around a plot command. */
+static void gp_begin(struct pb_strbuf *gp, const char *base, int width, int height)
+{
+    pb_strbuf_addf(gp, "# Rendered by pyprof-bench; run again with: gnuplot %s.gp\n"
+                   "set datafile missing '?'\n"
+                   "set terminal pngcairo size %d,%d font 'Sans,10' noenhanced\n"
+                   "set output '%s.png'\n", base, width, height, base);
+}
+
+static void gp_end(struct pb_strbuf *gp, const char *base, int width, int height)
+{
+    pb_strbuf_addf(gp, "set terminal svg size %d,%d font 'Sans,10' noenhanced\n"
+                   "set output '%s.svg'\nreplot\nunset output\n", width, height, base);
+}
+
+static int selected_backends(const struct pb_results *res, size_t *idx)
+{
+    int n = 0;
+    for (size_t b = 0; b < res->cfg->nbackends; b++)
+        if (res->backend_on[b] && res->available[b])
+            idx[n++] = b;
+    return n;
+}
+
+static int write_overhead(const struct pb_results *res, const char *dir, char *err,
+                          size_t errlen)
+{
+    const struct pb_config *cfg = res->cfg;
+    size_t *bi = pb_xcalloc(cfg->nbackends + 1, sizeof(size_t));
+    int nb = selected_backends(res, bi);
+    struct pb_strbuf dat = PB_STRBUF_INIT, gp = PB_STRBUF_INIT;
+    double lo = INFINITY, hi = 0;
+    pb_strbuf_adds(&dat, "# workload, then per backend: wall ratio, 95% low, 95% high\n");
+    for (size_t w = 0; w < cfg->nworkloads; w++) {
+        if (!res->workload_on[w])
+            continue;
+        dat_name(&dat, cfg->workloads[w].name);
+        for (int k = 0; k < nb; k++) {
+            const struct pb_cell *c = pb_results_cell(res, w, bi[k]);
+            dat_num(&dat, c->wall_ratio);
+            dat_num(&dat, c->wall_lo);
+            dat_num(&dat, c->wall_hi);
+            if (isfinite(c->wall_lo) && c->wall_lo < lo)
+                lo = c->wall_lo;
+            if (isfinite(c->wall_hi) && c->wall_hi > hi)
+                hi = c->wall_hi;
+        }
+        pb_strbuf_add(&dat, "\n", 1);
+    }
+    int logscale = isfinite(lo) && lo > 0 && hi / lo > 4;
+    gp_begin(&gp, "overhead", 1200, 560);
+    pb_strbuf_addf(&gp,
+                   "set title 'Wall-clock overhead: profiled run / unprofiled run of the same round "
+                   "(median over rounds, bars: 95%% interval)'\n"
+                   "set style data histograms\n"
+                   "set style histogram errorbars gap 1.5 lw 1\n"
+                   "set style fill solid 0.85 border -1\n"
+                   "set key outside right top title 'backend'\n"
+                   "set ylabel 'slowdown (x)%s'\n"
+                   "set grid ytics\n"
+                   "%s\n"
+                   "set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb '#444444'\n"
+                   "plot ",
+                   logscale ? ", log scale" : "",
+                   logscale ? "set logscale y\nset yrange [0.8:*]" : "set yrange [0:*]");
+    for (int k = 0; k < nb; k++) {
+        const struct pb_backend_conf *b = &cfg->backends[bi[k]];
+        if (k)
+            pb_strbuf_adds(&gp, ", \\\n     ");
+        pb_strbuf_addf(&gp, "'overhead.dat' using %d:%d:%d%s title ", 2 + 3 * k, 3 + 3 * k,
+                       4 + 3 * k, k == 0 ? ":xtic(1)" : "");
+        gp_quote(&gp, b->name);
+        pb_strbuf_addf(&gp, " lc rgb '#%06x'", backend_colors[bi[k] % NCOLORS]);
+    }
+    pb_strbuf_add(&gp, "\n", 1);
+    gp_end(&gp, "overhead", 1200, 560);
+    int rc = 0;
+    if (nb == 0)
+        rc = 0;
+    else if (write_text(dir, "overhead.dat", dat.buf, err, errlen) < 0 ||
+             write_text(dir, "overhead.gp", gp.buf, err, errlen) < 0)
+        rc = -1;
+    else
+        rc = 1;
+    pb_strbuf_release(&dat);
+    pb_strbuf_release(&gp);
+    free(bi);
+    return rc;
+}
+
+/* accuracy-W and tradeoff-W for one workload; returns scripts written. */
+static int write_workload(const struct pb_results *res, size_t w, const char *dir, char *err,
+                          size_t errlen)
+{
+    const struct pb_config *cfg = res->cfg;
+    const struct pb_truth *t = &res->truth[w];
+    const char *wname = cfg->workloads[w].name;
+    size_t *bi = pb_xcalloc(cfg->nbackends + 1, sizeof(size_t));
+    int nb = selected_backends(res, bi), written = 0, rc = 0;
+    struct pb_strbuf dat = PB_STRBUF_INIT, gp = PB_STRBUF_INIT, name = PB_STRBUF_INIT;
+    double tsum = t->cat_s[0] + t->cat_s[1] + t->cat_s[2];
+
+    /* accuracy: rows truth + each backend with categories; columns in % */
+    pb_strbuf_adds(&dat, "# row, then python, native, system share of attributed time (%)\n");
+    dat_name(&dat, "truth");
+    for (int c = 0; c < PB_CAT_COUNT; c++)
+        dat_num(&dat, tsum > 0 ? 100 * t->cat_s[c] / tsum : NAN);
+    pb_strbuf_add(&dat, "\n", 1);
+    int rows = 0;
+    for (int k = 0; k < nb; k++) {
+        const struct pb_cell *c = pb_results_cell(res, w, bi[k]);
+        const struct pb_backend_conf *b = &cfg->backends[bi[k]];
+        if (!(b->ops->caps & PB_CAP_REPORT) || c->status == PB_CELL_SKIPPED)
+            continue;
+        struct pb_strbuf label = PB_STRBUF_INIT;
+        pb_strbuf_adds(&label, b->name);
+        if (!isfinite(c->cat_share[PB_CAT_SYSTEM]))
+            pb_strbuf_adds(&label, " (no system)");
+        dat_name(&dat, label.buf);
+        pb_strbuf_release(&label);
+        for (int cat = 0; cat < PB_CAT_COUNT; cat++)
+            dat_num(&dat, isfinite(c->cat_share[cat]) ? 100 * c->cat_share[cat] : 0);
+        pb_strbuf_add(&dat, "\n", 1);
+        rows++;
+    }
+    if (rows > 0 && tsum > 0) {
+        pb_strbuf_addf(&name, "accuracy-%s", wname);
+        gp_begin(&gp, name.buf, 900, 520);
+        pb_strbuf_adds(&gp, "set title ");
+        struct pb_strbuf title = PB_STRBUF_INIT;
+        pb_strbuf_addf(&title, "%s: time categories, measured truth beside what each backend "
+                       "reports", wname);
+        gp_quote(&gp, title.buf);
+        pb_strbuf_release(&title);
+        pb_strbuf_addf(&gp, "\nset style data histograms\n"
+                       "set style histogram rowstacked\n"
+                       "set style fill solid 0.9 border -1\n"
+                       "set boxwidth 0.7\n"
+                       "set yrange [0:100]\n"
+                       "set ylabel 'share of the time attributed (%%)'\n"
+                       "set xtics rotate by -25 left\n"
+                       "set key outside right top\n"
+                       "plot '%s.dat' using 2:xtic(1) title 'python' lc rgb '%s', \\\n"
+                       "     '' using 3 title 'native' lc rgb '%s', \\\n"
+                       "     '' using 4 title 'system (kernel + off-CPU)' lc rgb '%s'\n",
+                       name.buf, cat_color[0], cat_color[1], cat_color[2]);
+        gp_end(&gp, name.buf, 900, 520);
+        struct pb_strbuf f1 = PB_STRBUF_INIT, f2 = PB_STRBUF_INIT;
+        pb_strbuf_addf(&f1, "%s.dat", name.buf);
+        pb_strbuf_addf(&f2, "%s.gp", name.buf);
+        if (write_text(dir, f1.buf, dat.buf, err, errlen) < 0 ||
+            write_text(dir, f2.buf, gp.buf, err, errlen) < 0)
+            rc = -1;
+        else
+            written++;
+        pb_strbuf_release(&f1);
+        pb_strbuf_release(&f2);
+    }
+
+    /* tradeoff: overhead against FAE */
+    dat.len = gp.len = name.len = 0;
+    if (dat.buf)
+        dat.buf[0] = '\0';
+    pb_strbuf_adds(&dat, "# backend, wall ratio, FAE (points), colour\n");
+    int points = 0;
+    double lo = INFINITY, hi = 0;
+    size_t *pb = pb_xcalloc(cfg->nbackends + 1, sizeof(size_t));   /* backend of each point */
+    for (int k = 0; k < nb; k++) {
+        const struct pb_cell *c = pb_results_cell(res, w, bi[k]);
+        if (!isfinite(c->fae_pp) || !isfinite(c->wall_ratio))
+            continue;
+        pb[points] = bi[k];
+        dat_name(&dat, cfg->backends[bi[k]].name);
+        dat_num(&dat, c->wall_ratio);
+        dat_num(&dat, c->fae_pp);
+        pb_strbuf_addf(&dat, "%u\n", backend_colors[bi[k] % NCOLORS]);
+        if (c->wall_ratio < lo)
+            lo = c->wall_ratio;
+        if (c->wall_ratio > hi)
+            hi = c->wall_ratio;
+        points++;
+    }
+    if (rc == 0 && points > 0) {
+        pb_strbuf_addf(&name, "tradeoff-%s", wname);
+        gp_begin(&gp, name.buf, 900, 560);
+        pb_strbuf_adds(&gp, "set title ");
+        struct pb_strbuf title = PB_STRBUF_INIT;
+        pb_strbuf_addf(&title, "%s: the trade-off, overhead against attribution error "
+                       "(lower left is better)", wname);
+        gp_quote(&gp, title.buf);
+        pb_strbuf_release(&title);
+        pb_strbuf_addf(&gp, "\nset xlabel 'wall-clock slowdown (x)%s'\n"
+                       "set ylabel 'function attribution error, FAE (percentage points)'\n"
+                       "set grid\n%s"
+                       "set yrange [0:*]\n"
+                       "set offsets graph 0.05, graph 0.05, graph 0.1, graph 0.05\n"
+                       "set key outside right top title 'backend'\n"
+                       "plot ",
+                       hi / lo > 4 ? ", log scale" : "",
+                       hi / lo > 4 ? "set logscale x\n" : "");
+        /* One series per backend: the legend names them, no label can overlap. */
+        for (int k = 0; k < points; k++) {
+            pb_strbuf_addf(&gp, "%s'%s.dat' every ::%d::%d using 2:3 with points pt 7 ps 1.8 "
+                           "lc rgb '#%06x' title ", k ? ", \\\n     " : "", name.buf, k, k,
+                           backend_colors[pb[k] % NCOLORS]);
+            gp_quote(&gp, cfg->backends[pb[k]].name);
+        }
+        pb_strbuf_add(&gp, "\n", 1);
+        gp_end(&gp, name.buf, 900, 560);
+        struct pb_strbuf f1 = PB_STRBUF_INIT, f2 = PB_STRBUF_INIT;
+        pb_strbuf_addf(&f1, "%s.dat", name.buf);
+        pb_strbuf_addf(&f2, "%s.gp", name.buf);
+        if (write_text(dir, f1.buf, dat.buf, err, errlen) < 0 ||
+            write_text(dir, f2.buf, gp.buf, err, errlen) < 0)
+            rc = -1;
+        else
+            written++;
+        pb_strbuf_release(&f1);
+        pb_strbuf_release(&f2);
+    }
+    pb_strbuf_release(&dat);
+    pb_strbuf_release(&gp);
+    pb_strbuf_release(&name);
+    free(pb);
+    free(bi);
+    return rc < 0 ? -1 : written;
+}
+
+int pb_charts_write(const struct pb_results *res, const char *dir, char *err, size_t errlen)
+{
+    if (mkdir(dir, 0777) < 0 && errno != EEXIST)
+        return pb_error(err, errlen, "cannot create '%s': %s", dir, strerror(errno));
+    int total = write_overhead(res, dir, err, errlen);
+    if (total < 0)
+        return -1;
+    for (size_t w = 0; w < res->cfg->nworkloads; w++) {
+        if (!res->workload_on[w])
+            continue;
+        int n = write_workload(res, w, dir, err, errlen);
+        if (n < 0)
+            return -1;
+        total += n;
+    }
+    return total;
+}
+
+static int on_path(const char *prog)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        return 0;
+    char *copy = pb_xstrdup(path), *save = NULL;
+    int found = 0;
+    for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+        struct pb_strbuf p = PB_STRBUF_INIT;
+        pb_strbuf_addf(&p, "%s/%s", d, prog);
+        found = access(p.buf, X_OK) == 0;
+        pb_strbuf_release(&p);
+    }
+    free(copy);
+    return found;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int gp_only(const struct dirent *e)
+{
+    size_t n = strlen(e->d_name);
+    return n > 3 && !strcmp(e->d_name + n - 3, ".gp");
+}
+
+int pb_charts_render(const char *dir, char *err, size_t errlen)
+{
+    if (!on_path("gnuplot"))
+        return 0;
+    struct dirent **list;
+    int n = scandir(dir, &list, gp_only, by_name);
+    if (n < 0)
+        return pb_error(err, errlen, "cannot read '%s': %s", dir, strerror(errno));
+    int done = 0, rc = 0;
+    for (int i = 0; i < n; i++) {
+        if (rc == 0) {
+            /* gnuplot runs in the charts folder so scripts use plain names. */
+            pid_t pid;
+            posix_spawn_file_actions_t fa;
+            posix_spawn_file_actions_init(&fa);
+            posix_spawn_file_actions_addchdir_np(&fa, dir);
+            posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", 1, 0);
+            char *argv[] = { "gnuplot", list[i]->d_name, NULL };
+            int st = 0, e = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+            posix_spawn_file_actions_destroy(&fa);
+            if (e)
+                rc = pb_error(err, errlen, "cannot run gnuplot: %s", strerror(e));
+            else if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+                rc = pb_error(err, errlen, "gnuplot failed on %s/%s", dir, list[i]->d_name);
+            else
+                done++;
+        }
+        free(list[i]);
+    }
+    free(list);
+    return rc < 0 ? -1 : done;
+}
