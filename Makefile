@@ -53,7 +53,7 @@ export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 endif
 
-.PHONY: all deps run test unit e2e clean check-pkgs
+.PHONY: all deps run test unit e2e clean check-pkgs fuzz
 all: $(BIN)
 
 $(BIN): $(MAIN_OBJ) $(BUILD)/libpb.a
@@ -87,6 +87,29 @@ unit: $(TEST_BIN)
 
 e2e: $(BIN)
 	/usr/bin/python3 tests/e2e/run.py --binary ./$(BIN)
+
+# libFuzzer targets (clang): the config loader and the worker protocol, each
+# run for FUZZ_SECONDS on a corpus seeded from tests/configs and configs/.
+FUZZ_SECONDS ?= 60
+FUZZ_SRC  := harness/config.c harness/option.c harness/util.c harness/category.c \
+             harness/report.c harness/protocol.c backends/registry.c backends/none.c
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
+fuzz:
+	@mkdir -p build/fuzz/corpus-config build/fuzz/corpus-protocol
+	@cp configs/*.yaml tests/configs/*.yaml tests/configs/bad/*.yaml tests/e2e/configs/*.yaml \
+	    build/fuzz/corpus-config/
+	@printf 'phase index=0 wall=0.1 user=0.09 sys=0\n' > build/fuzz/corpus-protocol/phase
+	@printf 'error stage=phase text=ValueError:%%20boom\n' > build/fuzz/corpus-protocol/error
+	clang $(FUZZ_FLAGS) $(shell pkg-config --cflags yaml-0.1) \
+	    -o build/fuzz/fuzz_config tests/fuzz/fuzz_config.c harness/config.c harness/option.c \
+	    harness/util.c harness/category.c harness/report.c tests/fuzz/registry_stub.c \
+	    $(shell pkg-config --libs yaml-0.1) -lm
+	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_protocol tests/fuzz/fuzz_protocol.c \
+	    harness/protocol.c harness/util.c -lm
+	./build/fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+	    -print_final_stats=1 build/fuzz/corpus-config
+	./build/fuzz/fuzz_protocol -max_total_time=$(FUZZ_SECONDS) -max_len=1024 \
+	    -print_final_stats=1 build/fuzz/corpus-protocol
 
 clean:
 	rm -rf build pyprof-bench
