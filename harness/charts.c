@@ -233,7 +233,7 @@ static int write_workload(const struct pb_results *res, size_t w, const char *di
         dat.buf[0] = '\0';
     pb_strbuf_adds(&dat, "# backend, wall ratio, FAE (points), colour\n");
     int points = 0;
-    double lo = INFINITY, hi = 0;
+    double lo = INFINITY, hi = 0, maxfae = 0;
     size_t *pb = pb_xcalloc(cfg->nbackends + 1, sizeof(size_t));   /* backend of each point */
     for (int k = 0; k < nb; k++) {
         const struct pb_cell *c = pb_results_cell(res, w, bi[k]);
@@ -244,6 +244,8 @@ static int write_workload(const struct pb_results *res, size_t w, const char *di
         dat_num(&dat, c->wall_ratio);
         dat_num(&dat, c->fae_pp);
         pb_strbuf_addf(&dat, "%u\n", backend_colors[bi[k] % NCOLORS]);
+        if (c->fae_pp > maxfae)
+            maxfae = c->fae_pp;
         if (c->wall_ratio < lo)
             lo = c->wall_ratio;
         if (c->wall_ratio > hi)
@@ -262,12 +264,14 @@ static int write_workload(const struct pb_results *res, size_t w, const char *di
         pb_strbuf_addf(&gp, "\nset xlabel 'wall-clock slowdown (x)%s'\n"
                        "set ylabel 'function attribution error, FAE (percentage points)'\n"
                        "set grid\n%s"
-                       "set yrange [0:*]\n"
+                       "%s"
                        "set offsets graph 0.05, graph 0.05, graph 0.1, graph 0.05\n"
                        "set key outside right top title 'backend'\n"
                        "plot ",
                        hi / lo > 4 ? ", log scale" : "",
-                       hi / lo > 4 ? "set logscale x\n" : "");
+                       hi / lo > 4 ? "set logscale x\n" : "",
+                       /* an all-zero range would make gnuplot warn */
+                       maxfae < 1 ? "set yrange [0:1]\n" : "set yrange [0:*]\n");
         /* One series per backend: the legend names them, no label can overlap. */
         for (int k = 0; k < points; k++) {
             pb_strbuf_addf(&gp, "%s'%s.dat' every ::%d::%d using 2:3 with points pt 7 ps 1.8 "

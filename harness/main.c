@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "charts.h"
+#include "compare.h"
 #include "config.h"
 #include "output_dir.h"
 #include "results.h"
@@ -34,6 +35,7 @@ enum { EXIT_OK = 0, EXIT_RUNS_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130
 
 static const char usage_text[] =
     "usage: pyprof-bench [options] CONFIG.yaml\n"
+    "       pyprof-bench compare [--threshold P] [--force] BASE.json NEW.json\n"
     "\n"
     "Runs every workload of CONFIG under every backend in fresh worker processes,\n"
     "measures ground truth and overhead, and writes results.json, summary.csv and\n"
@@ -52,11 +54,16 @@ static const char usage_text[] =
     "                         to DIR/profiles/ as folded stacks and speedscope JSON\n"
     "  -h, --help             this help\n"
     "  --version              version and git revision\n"
+    "  --baseline BASE.json   after the run, compare its overheads with BASE.json\n"
+    "                         (a results.json) and exit 3 on a regression\n"
+    "  --threshold P          smallest change that counts as a regression: 5% (default)\n"
+    "  --force                compare results from different machines or Pythons\n"
     "\n"
     "exit status:\n"
     "  0    every run succeeded (skipped backends do not count as failures)\n"
     "  1    some runs failed; the others are still measured and reported\n"
-    "  2    usage or config error; nothing was run\n"
+    "  2    usage or config error, or unreadable or incomparable result files\n"
+    "  3    --baseline or compare: an overhead regressed past the threshold\n"
     "  130  interrupted (Ctrl-C) or 143 (SIGTERM); finished runs are written\n"
     "\n"
     "environment: NO_COLOR disables colours.\n";
@@ -72,6 +79,11 @@ struct cli {
     int list;
     int quiet;
     int export_profiles;
+    const char *baseline;
+    double threshold;
+    int force;
+    int compare;            /* the compare subcommand */
+    const char *compare_base, *compare_new;
 };
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -86,10 +98,10 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now)
+static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, int compare)
 {
     enum { OPT_LIST = 256, OPT_OUT, OPT_ONLY_BACKEND, OPT_ONLY_WORKLOAD, OPT_ROUNDS,
-           OPT_QUIET, OPT_VERSION, OPT_EXPORT };
+           OPT_QUIET, OPT_VERSION, OPT_EXPORT, OPT_BASELINE, OPT_THRESHOLD, OPT_FORCE };
     static const struct option longopts[] = {
         { "list", no_argument, NULL, OPT_LIST },
         { "out", required_argument, NULL, OPT_OUT },
@@ -98,11 +110,16 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now)
         { "rounds", required_argument, NULL, OPT_ROUNDS },
         { "quiet", no_argument, NULL, OPT_QUIET },
         { "export-profiles", no_argument, NULL, OPT_EXPORT },
+        { "baseline", required_argument, NULL, OPT_BASELINE },
+        { "threshold", required_argument, NULL, OPT_THRESHOLD },
+        { "force", no_argument, NULL, OPT_FORCE },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
     };
     memset(c, 0, sizeof(*c));
+    c->threshold = 0.05;
+    c->compare = compare;
     *exit_now = -1;
     c->only_backend = pb_xcalloc((size_t)argc + 1, sizeof(char *));
     c->only_workload = pb_xcalloc((size_t)argc + 1, sizeof(char *));
@@ -121,6 +138,23 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now)
             break;
         case OPT_QUIET: c->quiet = 1; break;
         case OPT_EXPORT: c->export_profiles = 1; break;
+        case OPT_BASELINE: c->baseline = optarg; break;
+        case OPT_FORCE: c->force = 1; break;
+        case OPT_THRESHOLD: {
+            char *t = pb_xstrdup(optarg);
+            size_t n = strlen(t);
+            int pct = n && t[n - 1] == '%';
+            if (pct)
+                t[n - 1] = '\0';
+            double v;
+            int bad = pb_parse_double(t, &v) < 0 || v < 0;
+            free(t);
+            if (bad)
+                return *exit_now = usage_error("--threshold needs a percentage such as 5%% or "
+                                               "0.05, got '%s'", optarg);
+            c->threshold = pct ? v / 100 : v;
+            break;
+        }
         case 'h':
             fputs(usage_text, stdout);
             return *exit_now = EXIT_OK;
@@ -132,6 +166,13 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now)
         default:
             return *exit_now = usage_error("unknown option '%s'", argv[optind - 1]);
         }
+    }
+    if (c->compare) {
+        if (argc - optind != 2)
+            return *exit_now = usage_error("compare needs BASE.json and NEW.json");
+        c->compare_base = argv[optind];
+        c->compare_new = argv[optind + 1];
+        return 0;
     }
     if (optind >= argc)
         return *exit_now = usage_error("missing CONFIG.yaml");
@@ -341,8 +382,28 @@ static int run(struct cli *c)
     for (size_t i = 0; i < res.nruns; i++)
         if (res.runs[i].run.status == PB_RUN_FAILED)
             any_failed = 1;
+    int regressed = 0;
+    if (c->baseline && !res.interrupted) {
+        struct pb_strbuf now = PB_STRBUF_INIT;
+        pb_strbuf_addf(&now, "%s/results.json", out_path);
+        if (!c->quiet)
+            printf("\nCompared with %s:\n", c->baseline);
+        FILE *table = c->quiet ? fopen("/dev/null", "w") : stdout;
+        int rc = pb_compare_files(c->baseline, now.buf, c->threshold, c->force,
+                                  table ? table : stdout, stderr, err, sizeof(err));
+        if (table && table != stdout)
+            fclose(table);
+        pb_strbuf_release(&now);
+        if (rc == 2) {
+            fprintf(stderr, "pyprof-bench: --baseline: %s\n", err);
+            write_failed = 1;
+        }
+        regressed = rc == 3;
+    }
     if (res.interrupted)
         status = pb_worker_stop_requested == SIGTERM ? 128 + SIGTERM : EXIT_INTERRUPTED;
+    else if (regressed)
+        status = 3;
     else
         status = any_failed || write_failed ? EXIT_RUNS_FAILED : EXIT_OK;
 out:
@@ -359,7 +420,25 @@ int main(int argc, char **argv)
         return pb_worker_main(argc, argv);
     struct cli c;
     int exit_now;
-    parse_cli(argc, argv, &c, &exit_now);
+    int is_compare = argc > 1 && !strcmp(argv[1], "compare");
+    if (is_compare) {
+        argv[1] = argv[0];   /* getopt starts after the subcommand */
+        argc--;
+        argv++;
+    }
+    parse_cli(argc, argv, &c, &exit_now, is_compare);
+    if (is_compare && exit_now < 0) {
+        char err[PB_ERRLEN];
+        int rc = pb_compare_files(c.compare_base, c.compare_new, c.threshold, c.force, stdout,
+                                  stderr, err, sizeof(err));
+        if (rc == 2)
+            fprintf(stderr, "pyprof-bench: compare: %s\n", err);
+        if (fflush(stdout) != 0)
+            rc = 2;
+        free(c.only_backend);
+        free(c.only_workload);
+        return rc;
+    }
     int rc = exit_now >= 0 ? exit_now : run(&c);
     free(c.only_backend);
     free(c.only_workload);

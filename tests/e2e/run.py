@@ -299,6 +299,55 @@ def test_export_profiles():
         check(d["profiles"] and d["shared"]["frames"], "speedscope content")
 
 
+def fake_results(path, ratios, cpu="Test CPU", python="3.11.2 (main)"):
+    doc = {"schema": 1, "machine": {"cpu_model": cpu}, "python": python,
+           "summary": [{"workload": "mixed", "backend": "det", "clock": "wall",
+                        "wall_ratios": ratios}]}
+    with open(path, "w") as f:
+        json.dump(doc, f)
+
+
+def test_compare_verdicts():
+    """compare: a real regression exits 3 with a reason, noise passes, too few
+    rounds is inconclusive, other machines and malformed files exit 2."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base, slow, same, few, other, bad = (os.path.join(tmp, n) for n in
+                                             ("b", "s", "n", "f", "o", "x"))
+        fake_results(base, [1.50, 1.51, 1.49, 1.52, 1.48, 1.50, 1.51, 1.49, 1.50, 1.50])
+        fake_results(slow, [1.80, 1.81, 1.79, 1.82, 1.78, 1.80, 1.81, 1.79, 1.80, 1.80])
+        fake_results(same, [1.51, 1.49, 1.50, 1.52, 1.48, 1.50, 1.49, 1.51, 1.50, 1.50])
+        fake_results(few, [1.80, 1.81, 1.79])
+        fake_results(other, [1.50] * 10, cpu="Other CPU")
+        with open(bad, "w") as f:
+            f.write("{\"schema\": 1, \"summary\": [")
+        r = run(["compare", base, slow])
+        check(r.returncode == 3 and "FAIL (slower)" in r.stdout, r.stdout + r.stderr)
+        check("regression: mixed / det" in r.stderr, r.stderr)
+        r = run(["compare", base, same])
+        check(r.returncode == 0 and "pass (no significant change)" in r.stdout, r.stdout)
+        r = run(["compare", base, few])
+        check(r.returncode == 0 and "inconclusive" in r.stdout, r.stdout)
+        r = run(["compare", "--threshold", "25%", base, slow])
+        check(r.returncode == 0, r.stdout)
+        r = run(["compare", base, other])
+        check(r.returncode == 2 and "CPU model" in r.stderr, r.stderr)
+        r = run(["compare", "--force", base, other])
+        check(r.returncode == 0 and "warning" in r.stderr, r.stderr)
+        r = run(["compare", base, bad])
+        check(r.returncode == 2 and "not valid JSON" in r.stderr, r.stderr)
+
+
+def test_baseline_gate():
+    """--baseline compares the run with an earlier results.json in one step."""
+    with tempfile.TemporaryDirectory() as tmp:
+        a, b = os.path.join(tmp, "a"), os.path.join(tmp, "b")
+        r = run(["--quiet", "--out", a, cfg("small.yaml")])
+        check(r.returncode == 0, r.stderr)
+        r = run(["--out", b, "--baseline", os.path.join(a, "results.json"), cfg("small.yaml")])
+        check(r.returncode == 0, r.stdout + r.stderr)
+        check("Compared with" in r.stdout and "inconclusive" in r.stdout, r.stdout)
+
+
 def test_reference_configs_load():
     """Every shipped config loads (--list) without error; include-only files are
     checked through the configs that include them."""

@@ -1,0 +1,226 @@
+/* compare.c: overhead comparison and the regression gate (see compare.h). */
+#include "compare.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_parse.h"
+#include "stats.h"
+#include "util.h"
+
+#define BOOTSTRAP_RESAMPLES 2000
+
+const char *pb_verdict_name(enum pb_verdict v)
+{
+    switch (v) {
+    case PB_VERDICT_PASS: return "pass";
+    case PB_VERDICT_WARN: return "warn";
+    case PB_VERDICT_FAIL: return "FAIL";
+    case PB_VERDICT_INCONCLUSIVE: return "inconclusive";
+    }
+    return "?";
+}
+
+static unsigned long long rng_next(unsigned long long *s)
+{
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 2685821657736338717ULL;
+}
+
+static double resampled_median(const double *x, size_t n, double *tmp, unsigned long long *s)
+{
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = x[rng_next(s) % n];
+    return pb_median(tmp, n);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void pb_compare_ratios(const double *base, size_t nb, const double *now, size_t nn,
+                       double threshold, struct pb_change *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->nbase = nb;
+    out->nnow = nn;
+    out->base = pb_median(base, nb);
+    out->now = pb_median(now, nn);
+    out->change = out->lo = out->hi = NAN;
+    out->verdict = PB_VERDICT_INCONCLUSIVE;
+    if (!nb || !nn || !(out->base > 0) || !(out->now > 0))
+        return;
+    out->change = out->now / out->base - 1;
+    double *tmp = pb_xmalloc((nb > nn ? nb : nn) * sizeof(double));
+    double *boot = pb_xmalloc(BOOTSTRAP_RESAMPLES * sizeof(double));
+    unsigned long long s = 0x9E3779B97F4A7C15ULL;
+    for (int i = 0; i < BOOTSTRAP_RESAMPLES; i++) {
+        double mb = resampled_median(base, nb, tmp, &s);
+        double mn = resampled_median(now, nn, tmp, &s);
+        boot[i] = mn / mb - 1;
+    }
+    qsort(boot, BOOTSTRAP_RESAMPLES, sizeof(double), cmp_double);
+    out->lo = boot[(int)(0.025 * BOOTSTRAP_RESAMPLES)];
+    out->hi = boot[(int)(0.975 * BOOTSTRAP_RESAMPLES) - 1];
+    free(tmp);
+    free(boot);
+    if (nb < PB_COMPARE_MIN_ROUNDS || nn < PB_COMPARE_MIN_ROUNDS)
+        out->verdict = PB_VERDICT_INCONCLUSIVE;
+    else if (out->lo > threshold)
+        out->verdict = PB_VERDICT_FAIL;
+    else if (out->hi <= threshold)
+        out->verdict = out->lo > 0 ? PB_VERDICT_WARN : PB_VERDICT_PASS;
+    else
+        out->verdict = PB_VERDICT_INCONCLUSIVE;
+}
+
+static int load(const char *path, struct pb_jval *doc, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return pb_error(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        pb_strbuf_add(&sb, buf, n);
+    fclose(f);
+    char why[PB_ERRLEN];
+    int rc = pb_json_parse(sb.buf ? sb.buf : "", sb.len, doc, why, sizeof(why));
+    pb_strbuf_release(&sb);
+    if (rc < 0)
+        return pb_error(err, errlen, "'%s' is not valid JSON: %s", path, why);
+    const struct pb_jval *schema = pb_jval_get(doc, "schema");
+    const struct pb_jval *summary = pb_jval_get(doc, "summary");
+    if (!schema || schema->type != PB_J_NUM || schema->num != 1 || !summary ||
+        summary->type != PB_J_ARR) {
+        pb_jval_release(doc);
+        return pb_error(err, errlen, "'%s' is not a pyprof-bench results.json (schema 1)", path);
+    }
+    return 0;
+}
+
+/* The per-round wall ratios of entry e, as a new array; *n gets the count. */
+static double *ratios(const struct pb_jval *e, size_t *n)
+{
+    const struct pb_jval *a = pb_jval_get(e, "wall_ratios");
+    *n = 0;
+    if (!a || a->type != PB_J_ARR)
+        return pb_xmalloc(sizeof(double));
+    double *x = pb_xmalloc((a->n ? a->n : 1) * sizeof(double));
+    for (size_t i = 0; i < a->n; i++)
+        if (a->items[i].type == PB_J_NUM && isfinite(a->items[i].num))
+            x[(*n)++] = a->items[i].num;
+    return x;
+}
+
+static const struct pb_jval *find_entry(const struct pb_jval *summary, const char *w,
+                                        const char *b)
+{
+    for (size_t i = 0; i < summary->n; i++) {
+        const char *ew = pb_jval_str(&summary->items[i], "workload");
+        const char *eb = pb_jval_str(&summary->items[i], "backend");
+        if (ew && eb && !strcmp(ew, w) && !strcmp(eb, b))
+            return &summary->items[i];
+    }
+    return NULL;
+}
+
+/* Refuse files from different machines or Python builds unless forced. */
+static int same_machine(const struct pb_jval *a, const struct pb_jval *b, int force,
+                        FILE *err_out, char *err, size_t errlen)
+{
+    const char *ca = pb_jval_str(pb_jval_get(a, "machine"), "cpu_model");
+    const char *cb = pb_jval_str(pb_jval_get(b, "machine"), "cpu_model");
+    const char *pa = pb_jval_str(a, "python"), *pyb = pb_jval_str(b, "python");
+    const char *what = NULL;
+    if (!ca || !cb || strcmp(ca, cb))
+        what = "CPU model";
+    else if (!pa || !pyb || strcmp(pa, pyb))
+        what = "Python build";
+    if (!what)
+        return 0;
+    if (force) {
+        fprintf(err_out, "pyprof-bench: warning: the two results differ in %s; compared "
+                "anyway (--force)\n", what);
+        return 0;
+    }
+    return pb_error(err, errlen, "the two results differ in %s, so their overheads are not "
+                    "comparable (use --force to compare anyway)", what);
+}
+
+int pb_compare_files(const char *base_path, const char *new_path, double threshold, int force,
+                     FILE *out, FILE *err_out, char *err, size_t errlen)
+{
+    struct pb_jval base, now;
+    if (load(base_path, &base, err, errlen) < 0)
+        return 2;
+    if (load(new_path, &now, err, errlen) < 0) {
+        pb_jval_release(&base);
+        return 2;
+    }
+    int status = 0;
+    if (same_machine(&base, &now, force, err_out, err, errlen) < 0) {
+        status = 2;
+        goto out;
+    }
+    const struct pb_jval *sb = pb_jval_get(&base, "summary"), *sn = pb_jval_get(&now, "summary");
+    fprintf(out, "%-14s %-18s %-7s %8s %8s  %-24s %s\n", "workload", "backend", "clock", "base",
+            "new", "change [95% CI]", "verdict");
+    for (size_t i = 0; i < sn->n; i++) {
+        const struct pb_jval *e = &sn->items[i];
+        const char *w = pb_jval_str(e, "workload"), *b = pb_jval_str(e, "backend");
+        const char *clock = pb_jval_str(e, "clock");
+        if (!w || !b)
+            continue;
+        const struct pb_jval *eb = find_entry(sb, w, b);
+        if (!eb) {
+            fprintf(out, "%-14.14s %-18.18s %-7.7s %8s %8s  %-24s %s\n", w, b, clock ? clock : "",
+                    "-", "-", "-", "new (not in base)");
+            continue;
+        }
+        size_t nb, nn;
+        double *rb = ratios(eb, &nb), *rn = ratios(e, &nn);
+        struct pb_change c;
+        pb_compare_ratios(rb, nb, rn, nn, threshold, &c);
+        free(rb);
+        free(rn);
+        char change[64] = "-";
+        if (isfinite(c.change))
+            snprintf(change, sizeof(change), "%+.1f%% [%+.1f%%, %+.1f%%]", 100 * c.change,
+                     100 * c.lo, 100 * c.hi);
+        const char *dir = !isfinite(c.lo) ? "" : c.lo > 0 ? "slower" : c.hi < 0 ? "faster"
+                                                                           : "no significant change";
+        char verdict[128];
+        if (c.nbase < PB_COMPARE_MIN_ROUNDS || c.nnow < PB_COMPARE_MIN_ROUNDS)
+            snprintf(verdict, sizeof(verdict), "inconclusive (%zu and %zu rounds; %d needed)",
+                     c.nbase, c.nnow, PB_COMPARE_MIN_ROUNDS);
+        else if (c.verdict == PB_VERDICT_INCONCLUSIVE)
+            snprintf(verdict, sizeof(verdict), "inconclusive (interval too wide)");
+        else
+            snprintf(verdict, sizeof(verdict), "%s (%s)", pb_verdict_name(c.verdict), dir);
+        char bs[32] = "-", ns[32] = "-";
+        if (isfinite(c.base))
+            snprintf(bs, sizeof(bs), "%.3fx", c.base);
+        if (isfinite(c.now))
+            snprintf(ns, sizeof(ns), "%.3fx", c.now);
+        fprintf(out, "%-14.14s %-18.18s %-7.7s %8s %8s  %-24s %s\n", w, b, clock ? clock : "", bs,
+                ns, change, verdict);
+        if (c.verdict == PB_VERDICT_FAIL) {
+            fprintf(err_out, "regression: %s / %s: wall overhead %.3fx -> %.3fx, %+.1f%% "
+                    "[%+.1f%%, %+.1f%%], past the %.0f%% threshold\n", w, b, c.base, c.now,
+                    100 * c.change, 100 * c.lo, 100 * c.hi, 100 * threshold);
+            status = 3;
+        }
+    }
+out:
+    pb_jval_release(&base);
+    pb_jval_release(&now);
+    return status;
+}

@@ -1,0 +1,46 @@
+/*
+ * compare.h: `pyprof-bench compare BASE.json NEW.json` and the --baseline
+ * gate. For each workload and backend in both files, the change of the wall
+ * overhead is median(new ratios) / median(base ratios) - 1, with a 95%
+ * bootstrap interval (2000 resamples of each file's per-round ratios, fixed
+ * seed). Verdicts, with threshold t (default 5%):
+ *
+ *   inconclusive  fewer than PB_COMPARE_MIN_ROUNDS rounds on either side, or
+ *                 an interval reaching past +t whose low end is not past it
+ *   fail          the whole interval is above +t (slower beyond the threshold)
+ *   pass          the high end is at most +t; "warn" when the interval is
+ *                 wholly above 0 (a significant slowdown below the threshold)
+ *
+ * and a direction: slower / faster when the interval excludes 0, else
+ * "no significant change". Files from different machines (CPU model, Python
+ * build) are refused unless forced.
+ */
+#ifndef PB_COMPARE_H
+#define PB_COMPARE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define PB_COMPARE_MIN_ROUNDS 9
+
+enum pb_verdict { PB_VERDICT_PASS, PB_VERDICT_WARN, PB_VERDICT_FAIL, PB_VERDICT_INCONCLUSIVE };
+
+struct pb_change {
+    double base, now;          /* median wall ratio of each file */
+    double change, lo, hi;     /* relative change and its 95% interval */
+    size_t nbase, nnow;
+    enum pb_verdict verdict;
+};
+
+/* The change between two sets of per-round ratios, and its verdict. */
+void pb_compare_ratios(const double *base, size_t nb, const double *now, size_t nn,
+                       double threshold, struct pb_change *out);
+const char *pb_verdict_name(enum pb_verdict v);
+
+/* Compare two result files, printing a table to out (and one line per
+ * failure to err_out). Returns 0 when nothing failed, 3 when a regression
+ * failed, 2 on unreadable or incomparable files (message in err). */
+int pb_compare_files(const char *base_path, const char *new_path, double threshold, int force,
+                     FILE *out, FILE *err_out, char *err, size_t errlen);
+
+#endif
