@@ -317,6 +317,11 @@ static int run(struct cli *c)
         goto out;
     if (c->rounds)
         res.rounds = c->rounds;
+    if (c->baseline && access(c->baseline, R_OK) < 0) {
+        fprintf(stderr, "pyprof-bench: --baseline: cannot read '%s': %s\n", c->baseline,
+                strerror(errno));
+        goto out;
+    }
 
     if (pb_worker_init(NULL, err, sizeof(err)) < 0 || pb_runner_probe(&res, err, sizeof(err)) < 0) {
         fprintf(stderr, "pyprof-bench: cannot start a worker: %s\n", err);
@@ -382,7 +387,7 @@ static int run(struct cli *c)
     for (size_t i = 0; i < res.nruns; i++)
         if (res.runs[i].run.status == PB_RUN_FAILED)
             any_failed = 1;
-    int regressed = 0;
+    int regressed = 0, baseline_bad = 0;
     if (c->baseline && !res.interrupted) {
         struct pb_strbuf now = PB_STRBUF_INIT;
         pb_strbuf_addf(&now, "%s/results.json", out_path);
@@ -396,12 +401,14 @@ static int run(struct cli *c)
         pb_strbuf_release(&now);
         if (rc == 2) {
             fprintf(stderr, "pyprof-bench: --baseline: %s\n", err);
-            write_failed = 1;
+            baseline_bad = 1;
         }
         regressed = rc == 3;
     }
     if (res.interrupted)
         status = pb_worker_stop_requested == SIGTERM ? 128 + SIGTERM : EXIT_INTERRUPTED;
+    else if (baseline_bad)
+        status = EXIT_USAGE;
     else if (regressed)
         status = 3;
     else
