@@ -16,6 +16,9 @@ static const struct pb_option_spec deterministic_options[] = {
       "wall (CLOCK_MONOTONIC) or cpu (the thread's CPU clock, about 135 ns a read)" },
     { "builtins", PB_OPT_BOOL, "true", 0, -1, NULL,
       "trace calls of C functions as entries of their own (native time)" },
+    { "burn", PB_OPT_NUMBER, "0", 0, 1, NULL,
+      "for testing regression gates only: at stop, busy-wait for this fraction of "
+      "the traced time (0.1 adds 10% to the region)" },
     { NULL, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -26,6 +29,7 @@ static int deterministic_create(void **state, const struct pb_options *opts, cha
         .clock = pb_options_get(opts, "clock")->v.choice == 1 ? TRACER_CPU : TRACER_WALL,
         .split = TRACER_SPLIT_NONE,
         .builtins = pb_options_bool(opts, "builtins"),
+        .burn = pb_options_double(opts, "burn"),
     };
     *state = tracer_new(&cfg);
     return *state ? 0 : pb_error(err, errlen, "out of memory");

@@ -79,6 +79,7 @@ struct tracer {
     uint64_t events;
     PyObject *hook;             /* the threading.setprofile callable */
     double tick_ns;             /* nanoseconds per tick of the primary clock */
+    int64_t started_ns;         /* CLOCK_MONOTONIC at start, for cfg.burn */
     int64_t threshold_ticks, period_ticks;
 };
 
@@ -591,6 +592,7 @@ static int start_tracing(struct tracer *t, char *err, size_t errlen)
         return pb_error(err, errlen, "cannot install the tracer for new threads");
     }
     /* The existing threads, this one last so the region starts right away. */
+    t->started_ns = clock_ns(CLOCK_MONOTONIC);
     set_all_threads(tracer_callback);
     return 0;
 }
@@ -610,6 +612,12 @@ static int stop_tracing(struct tracer *t, char *err, size_t errlen)
     if (!t->running)
         return 0;
     set_all_threads(NULL);
+    if (t->cfg.burn > 0) {
+        int64_t now = clock_ns(CLOCK_MONOTONIC);
+        int64_t until = now + (int64_t)((double)(now - t->started_ns) * t->cfg.burn);
+        while (clock_ns(CLOCK_MONOTONIC) < until)
+            ;
+    }
     int rc = 0;
     if (threading_setprofile(Py_None) < 0) {
         PyErr_Clear();

@@ -40,6 +40,9 @@ struct tracer_config {
     int builtins;              /* trace C function calls as their own entries */
     int64_t threshold_ns;      /* CHECKPOINT: C calls longer than this */
     int64_t period_ns;         /* CHECKPOINT: at least this often */
+    double burn;               /* test use: at stop, busy-wait for this fraction
+                                  of the traced time, a known overhead for
+                                  testing regression gates (0: off) */
 };
 
 struct tracer;

@@ -266,12 +266,15 @@ static int write_workload(const struct pb_results *res, size_t w, const char *di
                        "set grid\n%s"
                        "%s"
                        "set offsets graph 0.05, graph 0.05, graph 0.1, graph 0.05\n"
+                       "set xrange [%g:%g]\n"
                        "set key outside right top title 'backend'\n"
                        "plot ",
                        hi / lo > 4 ? ", log scale" : "",
                        hi / lo > 4 ? "set logscale x\n" : "",
                        /* an all-zero range would make gnuplot warn */
-                       maxfae < 1 ? "set yrange [0:1]\n" : "set yrange [0:*]\n");
+                       maxfae < 1 ? "set yrange [0:1]\n" : "set yrange [0:*]\n",
+                       /* explicit: a single point would make gnuplot warn */
+                       lo * 0.95, hi * 1.05);
         /* One series per backend: the legend names them, no label can overlap. */
         for (int k = 0; k < points; k++) {
             pb_strbuf_addf(&gp, "%s'%s.dat' every ::%d::%d using 2:3 with points pt 7 ps 1.8 "

@@ -348,6 +348,21 @@ def test_baseline_gate():
         check("Compared with" in r.stdout and "inconclusive" in r.stdout, r.stdout)
 
 
+def test_gate_catches_injected_overhead():
+    """An overhead injected on purpose (burn: 0.5) fails the --baseline gate with
+    exit 3 and a one-line reason; the same code against itself passes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        a, b, c = (os.path.join(tmp, n) for n in ("a", "b", "c"))
+        r = run(["--quiet", "--out", a, cfg("gate_base.yaml")])
+        check(r.returncode == 0, r.stderr)
+        base = os.path.join(a, "results.json")
+        r = run(["--quiet", "--out", b, "--baseline", base, cfg("gate_burn.yaml")])
+        check(r.returncode == 3, f"exit {r.returncode}: {r.stderr}")
+        check("regression: nap / deterministic" in r.stderr, r.stderr)
+        r = run(["--quiet", "--out", c, "--baseline", base, cfg("gate_base.yaml")])
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+
+
 def test_reference_configs_load():
     """Every shipped config loads (--list) without error; include-only files are
     checked through the configs that include them."""
