@@ -95,6 +95,7 @@ FUZZ_SRC  := harness/config.c harness/option.c harness/util.c harness/category.c
              harness/report.c harness/protocol.c backends/registry.c backends/none.c
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
 fuzz:
+	@sh tests/deps.sh clang libclang-rt-14-dev
 	@mkdir -p build/fuzz/corpus-config build/fuzz/corpus-protocol
 	@cp configs/*.yaml tests/configs/*.yaml tests/configs/bad/*.yaml tests/e2e/configs/*.yaml \
 	    build/fuzz/corpus-config/
