@@ -39,6 +39,21 @@ static int write_text(const char *dir, const char *name, const char *text, char 
     return rc;
 }
 
+/* NAME.dat and NAME.gp in dir. */
+static int write_chart(const char *dir, const char *name, const char *dat, const char *gp,
+                       char *err, size_t errlen)
+{
+    struct pb_strbuf f = PB_STRBUF_INIT;
+    pb_strbuf_addf(&f, "%s.dat", name);
+    int rc = write_text(dir, f.buf, dat, err, errlen);
+    f.len = 0;
+    pb_strbuf_addf(&f, "%s.gp", name);
+    if (rc == 0)
+        rc = write_text(dir, f.buf, gp, err, errlen);
+    pb_strbuf_release(&f);
+    return rc;
+}
+
 /* gnuplot string literal (single quotes doubled). */
 static void gp_quote(struct pb_strbuf *sb, const char *s)
 {
@@ -147,8 +162,7 @@ static int write_overhead(const struct pb_results *res, const char *dir, char *e
     int rc = 0;
     if (nb == 0)
         rc = 0;
-    else if (write_text(dir, "overhead.dat", dat.buf, err, errlen) < 0 ||
-             write_text(dir, "overhead.gp", gp.buf, err, errlen) < 0)
+    else if (write_chart(dir, "overhead", dat.buf, gp.buf, err, errlen) < 0)
         rc = -1;
     else
         rc = 1;
@@ -215,16 +229,10 @@ static int write_workload(const struct pb_results *res, size_t w, const char *di
                        "     '' using 4 title 'system (kernel + off-CPU)' lc rgb '%s'\n",
                        name.buf, cat_color[0], cat_color[1], cat_color[2]);
         gp_end(&gp, name.buf, 900, 520);
-        struct pb_strbuf f1 = PB_STRBUF_INIT, f2 = PB_STRBUF_INIT;
-        pb_strbuf_addf(&f1, "%s.dat", name.buf);
-        pb_strbuf_addf(&f2, "%s.gp", name.buf);
-        if (write_text(dir, f1.buf, dat.buf, err, errlen) < 0 ||
-            write_text(dir, f2.buf, gp.buf, err, errlen) < 0)
+        if (write_chart(dir, name.buf, dat.buf, gp.buf, err, errlen) < 0)
             rc = -1;
         else
             written++;
-        pb_strbuf_release(&f1);
-        pb_strbuf_release(&f2);
     }
 
     /* tradeoff: overhead against FAE */
@@ -284,16 +292,10 @@ static int write_workload(const struct pb_results *res, size_t w, const char *di
         }
         pb_strbuf_add(&gp, "\n", 1);
         gp_end(&gp, name.buf, 900, 560);
-        struct pb_strbuf f1 = PB_STRBUF_INIT, f2 = PB_STRBUF_INIT;
-        pb_strbuf_addf(&f1, "%s.dat", name.buf);
-        pb_strbuf_addf(&f2, "%s.gp", name.buf);
-        if (write_text(dir, f1.buf, dat.buf, err, errlen) < 0 ||
-            write_text(dir, f2.buf, gp.buf, err, errlen) < 0)
+        if (write_chart(dir, name.buf, dat.buf, gp.buf, err, errlen) < 0)
             rc = -1;
         else
             written++;
-        pb_strbuf_release(&f1);
-        pb_strbuf_release(&f2);
     }
     pb_strbuf_release(&dat);
     pb_strbuf_release(&gp);

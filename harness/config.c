@@ -800,17 +800,24 @@ static int finish(struct loader *ld, const char *name, int rc)
     return 0;
 }
 
-int pb_config_load(struct pb_config *cfg, const char *path, char *err, size_t errlen)
+/* A config with its defaults and a loader writing into it. */
+static void begin(struct loader *ld, struct pb_config *cfg, const char *name, char *err,
+                  size_t errlen)
 {
     memset(cfg, 0, sizeof(*cfg));
     set_defaults(cfg);
-    cfg->path = pb_xstrdup(path);
+    cfg->path = pb_xstrdup(name);
+    memset(ld, 0, sizeof(*ld));
+    ld->cfg = cfg;
+    ld->err = err;
+    ld->errlen = errlen;
+    ld->hash = 0xcbf29ce484222325ULL;   /* FNV-1a offset basis */
+}
+
+int pb_config_load(struct pb_config *cfg, const char *path, char *err, size_t errlen)
+{
     struct loader ld;
-    memset(&ld, 0, sizeof(ld));
-    ld.cfg = cfg;
-    ld.err = err;
-    ld.errlen = errlen;
-    ld.hash = 0xcbf29ce484222325ULL;
+    begin(&ld, cfg, path, err, errlen);
     int rc = load_file(&ld, path, path, NULL, NULL);
     return finish(&ld, path, rc);
 }
@@ -818,15 +825,8 @@ int pb_config_load(struct pb_config *cfg, const char *path, char *err, size_t er
 int pb_config_load_buffer(struct pb_config *cfg, const char *name, const char *data,
                           size_t len, char *err, size_t errlen)
 {
-    memset(cfg, 0, sizeof(*cfg));
-    set_defaults(cfg);
-    cfg->path = pb_xstrdup(name);
     struct loader ld;
-    memset(&ld, 0, sizeof(ld));
-    ld.cfg = cfg;
-    ld.err = err;
-    ld.errlen = errlen;
-    ld.hash = 0xcbf29ce484222325ULL;
+    begin(&ld, cfg, name, err, errlen);
     char cwd[PATH_MAX];
     int rc = load_data(&ld, name, getcwd(cwd, sizeof(cwd)) ? cwd : "/",
                        (const unsigned char *)data, len);

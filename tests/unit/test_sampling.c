@@ -21,24 +21,16 @@
 #include "../../harness/backend.h"
 #include "../../harness/report.h"
 #include "../../harness/util.h"
+#include "pyembed.h"
 
 static PyObject *globals;
 
 static int setup(void **state)
 {
     (void)state;
-    PyConfig config;
-    PyConfig_InitIsolatedConfig(&config);
-    config.write_bytecode = 0;
-    PyStatus st = PyConfig_SetBytesString(&config, &config.program_name, PB_PYTHON_EXE);
-    if (!PyStatus_Exception(st))
-        st = Py_InitializeFromConfig(&config);
-    PyConfig_Clear(&config);
-    if (PyStatus_Exception(st))
+    if (pyembed_start() < 0)
         return -1;
-    globals = PyDict_New();
-    PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins());
-    PyObject *r = PyRun_String(
+    globals = pyembed_run(
         "import time, threading\n"
         "def spin(n):\n"
         "    s = 0\n"
@@ -66,14 +58,8 @@ static int setup(void **state)
         "    t = threading.Thread(target=worker_body)\n"
         "    t.start()\n"
         "    nap(0.05)\n"
-        "    t.join()\n",
-        Py_file_input, globals, globals);
-    if (!r) {
-        PyErr_Print();
-        return -1;
-    }
-    Py_DECREF(r);
-    return 0;
+        "    t.join()\n");
+    return globals ? 0 : -1;
 }
 
 static int teardown(void **state)

@@ -16,6 +16,7 @@
 #include "../../harness/backend.h"
 #include "../../harness/report.h"
 #include "../../harness/util.h"
+#include "pyembed.h"
 
 #define CALLTREE "tests/e2e/workloads/calltree.py"
 
@@ -24,28 +25,15 @@ static PyObject *module;
 static int setup(void **state)
 {
     (void)state;
-    PyConfig config;
-    PyConfig_InitIsolatedConfig(&config);
-    config.write_bytecode = 0;
-    PyStatus st = PyConfig_SetBytesString(&config, &config.program_name, PB_PYTHON_EXE);
-    if (!PyStatus_Exception(st))
-        st = Py_InitializeFromConfig(&config);
-    PyConfig_Clear(&config);
-    if (PyStatus_Exception(st))
+    if (pyembed_start() < 0)
         return -1;
-    PyObject *g = PyDict_New();
-    PyDict_SetItemString(g, "__builtins__", PyEval_GetBuiltins());
-    PyObject *r = PyRun_String(
+    PyObject *g = pyembed_run(
         "import importlib.util\n"
         "spec = importlib.util.spec_from_file_location('calltree', '" CALLTREE "')\n"
         "mod = importlib.util.module_from_spec(spec)\n"
-        "spec.loader.exec_module(mod)\n",
-        Py_file_input, g, g);
-    if (!r) {
-        PyErr_Print();
+        "spec.loader.exec_module(mod)\n");
+    if (!g)
         return -1;
-    }
-    Py_DECREF(r);
     module = PyDict_GetItemString(g, "mod");
     Py_INCREF(module);
     Py_DECREF(g);
