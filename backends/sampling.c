@@ -473,6 +473,8 @@ static int record_stack(struct sampler *s, unsigned long tid, const uint32_t *co
 /* Sample one thread whose PyThreadState copy is ts. */
 static void sample_thread(struct sampler *s, const PyThreadState *ts, int64_t wall)
 {
+    if (!ts->native_thread_id)   /* created, not yet running: nothing to see */
+        return;
     struct tstat *t = thread_for(s, ts->native_thread_id, wall);
     if (!t)
         return;
@@ -661,7 +663,8 @@ static int sampling_start(void *state, char *err, size_t errlen)
     /* Threads alive now are accounted from now on. */
     PyThreadState *ts = PyInterpreterState_ThreadHead(s->interp);
     for (; ts; ts = PyThreadState_Next(ts))
-        thread_for(s, ts->native_thread_id, wall);
+        if (ts->native_thread_id)
+            thread_for(s, ts->native_thread_id, wall);
     atomic_store(&s->running, 1);
     int rc = pthread_create(&s->thread, NULL, sampler_main, s);
     if (rc) {
