@@ -50,6 +50,8 @@ static const char usage_text[] =
     "  --only-workload NAME   run only this workload; repeatable\n"
     "  --rounds N             measured rounds per cell, overriding the config\n"
     "  --quiet                no progress and no table on the terminal\n"
+    "  --format table|md      the terminal summary: aligned tables (default) or\n"
+    "                         the Markdown of summary.md, to paste into a README\n"
     "  --export-profiles      backends that can (sampling) write each run's profile\n"
     "                         to DIR/profiles/ as folded stacks and speedscope JSON\n"
     "  -h, --help             this help\n"
@@ -82,6 +84,7 @@ struct cli {
     const char *baseline;
     double threshold;
     int force;
+    int markdown;           /* --format md */
     int compare;            /* the compare subcommand */
     const char *compare_base, *compare_new;
 };
@@ -101,7 +104,8 @@ static int usage_error(const char *fmt, ...)
 static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, int compare)
 {
     enum { OPT_LIST = 256, OPT_OUT, OPT_ONLY_BACKEND, OPT_ONLY_WORKLOAD, OPT_ROUNDS,
-           OPT_QUIET, OPT_VERSION, OPT_EXPORT, OPT_BASELINE, OPT_THRESHOLD, OPT_FORCE };
+           OPT_QUIET, OPT_VERSION, OPT_EXPORT, OPT_BASELINE, OPT_THRESHOLD, OPT_FORCE,
+           OPT_FORMAT };
     static const struct option longopts[] = {
         { "list", no_argument, NULL, OPT_LIST },
         { "out", required_argument, NULL, OPT_OUT },
@@ -113,6 +117,7 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, int co
         { "baseline", required_argument, NULL, OPT_BASELINE },
         { "threshold", required_argument, NULL, OPT_THRESHOLD },
         { "force", no_argument, NULL, OPT_FORCE },
+        { "format", required_argument, NULL, OPT_FORMAT },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
@@ -140,6 +145,12 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, int co
         case OPT_EXPORT: c->export_profiles = 1; break;
         case OPT_BASELINE: c->baseline = optarg; break;
         case OPT_FORCE: c->force = 1; break;
+        case OPT_FORMAT:
+            if (!strcmp(optarg, "md") || !strcmp(optarg, "markdown"))
+                c->markdown = 1;
+            else if (strcmp(optarg, "table"))
+                return *exit_now = usage_error("--format is table or md, got '%s'", optarg);
+            break;
         case OPT_THRESHOLD: {
             char *t = pb_xstrdup(optarg);
             size_t n = strlen(t);
@@ -365,7 +376,8 @@ static int run(struct cli *c)
         write_failed = 1;
     }
     if (!c->quiet) {
-        char *table = pb_write_table(&res, pb_use_color(STDOUT_FILENO));
+        char *table = c->markdown ? pb_write_summary_md(&res)
+                                  : pb_write_table(&res, pb_use_color(STDOUT_FILENO));
         fputs(table, stdout);
         free(table);
         printf("\n%zu runs in %.1f s. Results: %s/{results.json,summary.csv,summary.md}\n",

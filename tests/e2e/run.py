@@ -191,6 +191,16 @@ def test_sigint_keeps_finished_runs():
         check("--worker" not in ps, f"orphan workers:\n{ps}")
 
 
+def test_format_md():
+    """--format md prints the Markdown summary instead of the tables."""
+    with tempfile.TemporaryDirectory() as tmp:
+        r = run(["--format", "md", "--rounds", "1", "--only-workload", "sleep", "--out",
+                 os.path.join(tmp, "o"), cfg("small.yaml")])
+        check(r.returncode == 0 and "| sleep | none |" in r.stdout, r.stdout)
+        r = run(["--format", "html", cfg("small.yaml")])
+        check(r.returncode == 2 and "--format" in r.stderr, r.stderr)
+
+
 def test_locked_output_folder_is_refused():
     """Two runs cannot write the same --out folder."""
     with tempfile.TemporaryDirectory() as tmp:
