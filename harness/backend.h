@@ -13,6 +13,11 @@
  *   ... phases run ...
  *   stop()       end profiling    -- measured region ends just after
  *   collect()    turn private data into a pb_report (timed separately)
+ *
+ * A tool that must launch the program itself (scalene) implements launch()
+ * instead of start() and stop(): the worker hands it the workload's phases
+ * (launch.h), the tool runs them in a process of its own around which the
+ * driver times the same region, and collect() reads the tool's output.
  *   destroy()    free everything; nothing of the backend may outlive it
  *
  * Errors: slots return 0 on success, -1 with a lowercase message in err.
@@ -25,6 +30,8 @@
 
 #include "option.h"
 #include "report.h"
+
+struct pb_launch;   /* launch.h */
 
 /* Capabilities beyond the categories (PB_CAT_BIT mask in .categories). */
 #define PB_CAP_THREADS  (1u << 0)   /* sees threads other than the caller's */
@@ -55,6 +62,13 @@ struct pb_backend_ops {
     /* Optional. After collect(), write the profile next to the results:
      * PREFIX.folded (flame-graph folded stacks) and PREFIX.speedscope.json. */
     int (*export_profile)(void *state, const char *prefix, char *err, size_t errlen);
+    /* Optional, replaces start() and stop(): run the phases under the tool
+     * in a process of its own. job's inputs are set and its folder made; on
+     * return its timings have been read (pb_launch_read_timings). */
+    int (*launch)(void *state, struct pb_launch *job, char *err, size_t errlen);
+    /* Optional. The version of the real tool ("1.5.16") into buf, "" when
+     * unknown; recorded in results.json. Called with Python initialised. */
+    void (*tool_version)(char *buf, size_t len);
 };
 
 /* NULL-terminated registry of every backend kind (backends/registry.c). */

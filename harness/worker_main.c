@@ -13,6 +13,7 @@
 #include "backend.h"
 #include "clock.h"
 #include "config.h"
+#include "launch.h"
 #include "protocol.h"
 #include "util.h"
 
@@ -237,6 +238,91 @@ static long run_phases(struct phase *ph, size_t n, char *err, size_t errlen)
     return -1;
 }
 
+/* The measured region as either path saw it. */
+struct region {
+    double wall_s, start_s, stop_s, cpu_user_s, cpu_sys_s;
+    long failed_phase;                  /* -1 when every phase returned */
+    char phase_error[PB_ERRLEN];
+};
+
+/* The usual path: the backend starts and stops in this process, around the
+ * phases run on this thread. *started tells the caller whether stop() is
+ * still owed after a failure; *stage becomes "stop" when stop() runs. */
+static int run_in_process(const struct pb_backend_ops *ops, void *state, struct phase *ph,
+                          size_t nphases, struct region *reg, int *started,
+                          const char **stage, char *err, size_t errlen)
+{
+    /* ---- measured region ---- */
+    struct pb_cpu_times p0, p1;
+    pb_process_times(&p0);
+    double r0 = pb_now();
+    if (ops->start(state, err, errlen) < 0)
+        return -1;
+    *started = 1;
+    double r_started = pb_now();
+    reg->failed_phase = run_phases(ph, nphases, reg->phase_error, sizeof(reg->phase_error));
+    double r_stopping = pb_now();
+    *started = 0;
+    *stage = "stop";
+    if (ops->stop(state, err, errlen) < 0)
+        return -1;
+    double r1 = pb_now();
+    pb_process_times(&p1);
+    /* ---- end of measured region ---- */
+    reg->wall_s = r1 - r0;
+    reg->start_s = r_started - r0;
+    reg->stop_s = r1 - r_stopping;
+    reg->cpu_user_s = p1.user_s - p0.user_s;
+    reg->cpu_sys_s = p1.sys_s - p0.sys_s;
+    return 0;
+}
+
+/* A launcher tool: the phases run in the tool's process (launch.h), whose
+ * driver times the same region and reports the per-phase figures. */
+static int run_launched(const struct pb_backend_ops *ops, void *state,
+                        const struct worker_args *a, struct phase *ph, struct region *reg,
+                        char *err, size_t errlen)
+{
+    struct pb_launch job;
+    memset(&job, 0, sizeof(job));
+    job.python_exe = PB_PYTHON_EXE;
+    job.workload_file = a->file;
+    job.nphases = a->nphases;
+    char *specs[PB_MAX_PHASES] = { NULL };
+    for (size_t i = 0; i < a->nphases; i++) {
+        specs[i] = pb_xstrdup(a->phase_spec[i]);
+        char *eq = strchr(specs[i], '=');   /* checked by resolve_phases() */
+        *eq = '\0';
+        job.phase_func[i] = specs[i];
+        job.phase_args[i] = eq + 1;
+    }
+    int rc = pb_launch_prepare(&job, err, errlen);
+    if (rc == 0)
+        rc = ops->launch(state, &job, err, errlen);
+    if (rc == 0) {
+        reg->wall_s = job.wall_s;
+        reg->start_s = job.start_s;
+        reg->stop_s = job.stop_s;
+        reg->cpu_user_s = job.cpu_user_s;
+        reg->cpu_sys_s = job.cpu_sys_s;
+        reg->failed_phase = job.failed_phase;
+        if (job.failed_phase >= 0)
+            snprintf(reg->phase_error, sizeof(reg->phase_error), "%.100s: %.400s",
+                     ph[job.failed_phase].name, job.error);
+        else if (job.failed_phase == -1 && job.error[0])
+            rc = pb_error(err, errlen, "the launched program failed: %s", job.error);
+        for (size_t i = 0; i < a->nphases; i++) {
+            ph[i].wall_s = job.phase_wall_s[i];
+            ph[i].cpu.user_s = job.phase_user_s[i];
+            ph[i].cpu.sys_s = job.phase_sys_s[i];
+        }
+    }
+    pb_launch_cleanup(&job);
+    for (size_t i = 0; i < a->nphases; i++)
+        free(specs[i]);
+    return rc;
+}
+
 static int worker_run(const struct worker_args *a)
 {
     char err[PB_ERRLEN];
@@ -300,29 +386,20 @@ static int worker_run(const struct worker_args *a)
         goto fail;
     created = 1;
 
-    /* ---- measured region ---- */
-    struct pb_cpu_times p0, p1;
-    pb_process_times(&p0);
-    double r0 = pb_now();
-    stage = "start";
-    if (ops->start(state, err, sizeof(err)) < 0)
-        goto fail;
-    started = 1;
-    double r_started = pb_now();
-    char phase_err[PB_ERRLEN];
-    long bad = run_phases(ph, a->nphases, phase_err, sizeof(phase_err));
-    double r_stopping = pb_now();
-    stage = "stop";
-    started = 0;
-    if (ops->stop(state, err, sizeof(err)) < 0)
-        goto fail;
-    double r1 = pb_now();
-    pb_process_times(&p1);
-    /* ---- end of measured region ---- */
-
-    if (bad >= 0) {
+    struct region reg;
+    if (ops->launch) {
+        stage = "launch";
+        if (run_launched(ops, state, a, ph, &reg, err, sizeof(err)) < 0)
+            goto fail;
+    } else {
+        stage = "start";
+        if (run_in_process(ops, state, ph, a->nphases, &reg, &started, &stage, err,
+                           sizeof(err)) < 0)
+            goto fail;
+    }
+    if (reg.failed_phase >= 0) {
         stage = "phase";
-        snprintf(err, sizeof(err), "%s", phase_err);
+        snprintf(err, sizeof(err), "%s", reg.phase_error);
         goto fail;
     }
 
@@ -353,11 +430,11 @@ static int worker_run(const struct worker_args *a)
         send_line(&sb);
     }
     pb_proto_begin(&sb, "region");
-    pb_proto_add_double(&sb, "wall", r1 - r0);
-    pb_proto_add_double(&sb, "cpu_user", p1.user_s - p0.user_s);
-    pb_proto_add_double(&sb, "cpu_sys", p1.sys_s - p0.sys_s);
-    pb_proto_add_double(&sb, "start", r_started - r0);
-    pb_proto_add_double(&sb, "stop", r1 - r_stopping);
+    pb_proto_add_double(&sb, "wall", reg.wall_s);
+    pb_proto_add_double(&sb, "cpu_user", reg.cpu_user_s);
+    pb_proto_add_double(&sb, "cpu_sys", reg.cpu_sys_s);
+    pb_proto_add_double(&sb, "start", reg.start_s);
+    pb_proto_add_double(&sb, "stop", reg.stop_s);
     send_line(&sb);
     if (ops->caps & PB_CAP_REPORT) {
         pb_proto_begin(&sb, "attr");
@@ -421,18 +498,21 @@ static int worker_probe(const struct worker_args *a)
     send_line(&sb);
     for (size_t i = 0; i < a->nbackends; i++) {
         const struct pb_backend_ops *ops = pb_backend_find(a->backends[i]);
-        char why[PB_ERRLEN] = "";
+        char why[PB_ERRLEN] = "", version[64] = "";
         int ok = 0;
         if (!ops)
             snprintf(why, sizeof(why), "unknown backend kind");
         else
             ok = ops->available ? ops->available(why, sizeof(why)) : 1;
+        if (ok && ops->tool_version)
+            ops->tool_version(version, sizeof(version));
         if (PyErr_Occurred())
             PyErr_Clear();
         pb_proto_begin(&sb, "probe");
         pb_proto_add_str(&sb, "kind", a->backends[i]);
         pb_proto_add_long(&sb, "ok", ok);
         pb_proto_add_str(&sb, "why", why);
+        pb_proto_add_str(&sb, "version", version);
         send_line(&sb);
     }
     int rc = python_stop() < 0 ? 1 : 0;

@@ -1,0 +1,78 @@
+/*
+ * launch.h: running the workload in a Python process of its own, for the
+ * tools that must be the program's launcher (scalene is started as
+ * `python3 -m scalene ... program.py`; it cannot be attached to a running
+ * interpreter).
+ *
+ * The harness writes a small driver program (launch.c holds its source) into
+ * a private temporary folder. The tool runs the driver; the driver imports
+ * the workload, resolves the phases exactly as the worker does, and times
+ * the same measured region as every other backend from inside the profiled
+ * program: from just before the tool's start call to just after its stop
+ * call (wall on CLOCK_MONOTONIC, process CPU of every thread, per phase the
+ * calling thread's user and kernel CPU). It writes those figures to a
+ * timings file the worker reads back; the tool writes its own report, which
+ * the backend parses.
+ *
+ * Timings file, one record per line, numbers in seconds:
+ *   region WALL START STOP CPU_USER CPU_SYS
+ *   phase INDEX WALL USER SYS
+ *   error INDEX TEXT          (phase INDEX raised; -1: set-up failed)
+ */
+#ifndef PB_LAUNCH_H
+#define PB_LAUNCH_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "util.h"
+
+struct pb_launch {
+    /* Given by the worker. */
+    const char *python_exe;                    /* the interpreter to run */
+    const char *workload_file;
+    size_t nphases;
+    const char *phase_func[PB_MAX_PHASES];
+    const char *phase_args[PB_MAX_PHASES];    /* Python literal of the args */
+    /* Set by pb_launch_prepare(): a private folder holding driver.py, and
+     * the paths of the files the driver and the tool write there. */
+    char dir[256];
+    char driver[300];
+    char timings[300];
+    char log[300];                             /* the tool's stdout+stderr */
+    /* Read back by pb_launch_read_timings(). */
+    double wall_s, start_s, stop_s, cpu_user_s, cpu_sys_s;
+    double phase_wall_s[PB_MAX_PHASES];
+    double phase_user_s[PB_MAX_PHASES];
+    double phase_sys_s[PB_MAX_PHASES];
+    long failed_phase;                         /* -1: none */
+    char error[PB_ERRLEN];                     /* the phase's exception */
+};
+
+/* Make the private folder and write the driver into it. */
+int pb_launch_prepare(struct pb_launch *l, char *err, size_t errlen);
+
+/* Arguments the driver takes after its path, to be appended to the tool's
+ * command line: TIMINGS WORKLOAD REGION_MODULE FUNC ARGS [FUNC ARGS...].
+ * region_module is the module whose start() and stop() bracket the region
+ * ("scalene.scalene_profiler"), or "" for none (a tool that samples from
+ * outside). Appends to argv (NULL-terminated, grown with pb_xrealloc). */
+void pb_launch_driver_args(const struct pb_launch *l, const char *region_module,
+                           char ***argv, size_t *argc);
+
+/* Run argv (argv[0] looked up in PATH) with stdin from /dev/null and
+ * stdout+stderr into l->log; wait for it. Returns 0 when it exited 0, or -1
+ * with a reason that quotes the last line of its output. */
+int pb_launch_exec(const struct pb_launch *l, char *const argv[], char *err, size_t errlen);
+
+/* Read the timings file. Returns 0 (a failed phase is reported through
+ * failed_phase and error), or -1 when the file is missing or malformed. */
+int pb_launch_read_timings(struct pb_launch *l, char *err, size_t errlen);
+
+/* The last non-empty line of the log, for error messages ("" when none). */
+void pb_launch_log_tail(const struct pb_launch *l, char *buf, size_t len);
+
+/* Remove the private folder and everything in it. */
+void pb_launch_cleanup(struct pb_launch *l);
+
+#endif
