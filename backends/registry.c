@@ -9,14 +9,18 @@ extern const struct pb_backend_ops pb_backend_multiclock;
 extern const struct pb_backend_ops pb_backend_cprofile;
 extern const struct pb_backend_ops pb_backend_yappi;
 extern const struct pb_backend_ops pb_backend_sampling;
+extern const struct pb_backend_ops pb_backend_scalene;
+extern const struct pb_backend_ops pb_backend_launched;
 
 const struct pb_backend_ops *const pb_backends[] = {
     &pb_backend_none,
+    &pb_backend_launched,
     &pb_backend_sampling,
     &pb_backend_deterministic,
     &pb_backend_multiclock,
     &pb_backend_cprofile,
     &pb_backend_yappi,
+    &pb_backend_scalene,
     NULL,
 };
 

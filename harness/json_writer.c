@@ -119,6 +119,8 @@ static void write_backends(struct pb_json *j, const struct pb_results *res)
         pb_json_string(j, "name", bc->name);
         pb_json_string(j, "kind", bc->ops->kind);
         pb_json_string(j, "mechanism", bc->ops->mechanism);
+        pb_json_string(j, "tool_version",
+                       res->tool_version[b][0] ? res->tool_version[b] : NULL);
         pb_json_string(j, "clock", pb_backend_clock(bc->ops, &bc->options));
         pb_json_array_begin(j, "categories");
         for (int c = 0; c < PB_CAT_COUNT; c++)
@@ -153,8 +155,10 @@ static void write_runs(struct pb_json *j, const struct pb_results *res)
         pb_json_int(j, "order", r->order);
         pb_json_string(j, "workload", cfg->workloads[r->workload].name);
         pb_json_string(j, "backend",
-                       r->backend == PB_BASELINE ? NULL : cfg->backends[r->backend].name);
-        pb_json_bool(j, "baseline", r->backend == PB_BASELINE);
+                       r->backend < 0 ? NULL : cfg->backends[r->backend].name);
+        pb_json_bool(j, "baseline", r->backend < 0);
+        pb_json_string(j, "baseline_kind", r->backend == PB_BASELINE ? "in-process"
+                                         : r->backend == PB_BASELINE_LAUNCHED ? "launched" : NULL);
         pb_json_int(j, "round", r->round);
         pb_json_bool(j, "warmup", r->warmup);
         pb_json_string(j, "status", run->status == PB_RUN_OK ? "ok" : "failed");
@@ -228,7 +232,7 @@ static void write_summary(struct pb_json *j, const struct pb_results *res)
                     const struct pb_run_record *r = &res->runs[i];
                     if (r->workload != w || r->round != round || r->run.status != PB_RUN_OK)
                         continue;
-                    if (r->backend == PB_BASELINE)
+                    if (r->backend == pb_baseline_for(bc->ops))
                         base = &r->run;
                     else if (r->backend == (long)b)
                         prof = &r->run;

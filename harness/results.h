@@ -14,6 +14,15 @@
 
 #define PB_RESULTS_SCHEMA 1
 #define PB_BASELINE (-1L)   /* backend index of the unprofiled baseline runs */
+/* Backend index of the launched baseline (backends/launched.c): the
+ * unprofiled workload in a plain python3 process, the denominator of the
+ * overheads of launcher backends (those with launch()). */
+#define PB_BASELINE_LAUNCHED (-2L)
+
+/* The baseline a backend's overheads are ratios to. */
+long pb_baseline_for(const struct pb_backend_ops *ops);
+/* "(baseline)" or "(launched baseline)" for an index < 0, else NULL. */
+const char *pb_baseline_name(long backend);
 
 struct pb_run_record {
     size_t workload;        /* index into cfg->workloads */
@@ -61,6 +70,7 @@ struct pb_results {
     /* Availability per backend (from the probe). */
     int *available;
     char (*why)[PB_ERRLEN];
+    char (*tool_version)[PB_VERSIONLEN];   /* the real tool's, "" for none */
     long rounds, warmup;
     unsigned long seed;
     struct pb_run_record *runs;

@@ -16,7 +16,7 @@
 
 struct job {
     size_t workload;
-    long backend;      /* PB_BASELINE or index into cfg->backends */
+    long backend;      /* PB_BASELINE(_LAUNCHED) or index into cfg->backends */
     long round;
 };
 
@@ -49,29 +49,43 @@ int pb_runner_probe(struct pb_results *res, char *err, size_t errlen)
     const char **kinds = pb_xcalloc(cfg->nbackends + 1, sizeof(*kinds));
     int *ok = pb_xcalloc(cfg->nbackends + 1, sizeof(int));
     char (*why)[PB_ERRLEN] = pb_xcalloc(cfg->nbackends + 1, sizeof(*why));
+    char (*version)[PB_VERSIONLEN] = pb_xcalloc(cfg->nbackends + 1, sizeof(*version));
     for (size_t b = 0; b < cfg->nbackends; b++)
         kinds[b] = cfg->backends[b].ops->kind;
-    int rc = pb_worker_probe(kinds, cfg->nbackends, ok, why, res->python,
+    int rc = pb_worker_probe(kinds, cfg->nbackends, ok, why, version, res->python,
                              sizeof(res->python), err, errlen);
     for (size_t b = 0; rc == 0 && b < cfg->nbackends; b++) {
         res->available[b] = ok[b];
         snprintf(res->why[b], PB_ERRLEN, "%s", why[b]);
+        snprintf(res->tool_version[b], PB_VERSIONLEN, "%s", version[b]);
     }
+    free(version);
     free(kinds);
     free(ok);
     free(why);
     return rc;
 }
 
+extern const struct pb_backend_ops pb_backend_launched;
+/* What PB_BASELINE_LAUNCHED runs: the launched kind with no options. */
+static const struct pb_backend_conf launched_baseline = {
+    .name = (char *)"(launched baseline)",
+    .ops = &pb_backend_launched,
+};
+
 static size_t plan(const struct pb_results *res, struct job **out)
 {
     const struct pb_config *cfg = res->cfg;
     unsigned long long s = res->seed * 0x9E3779B97F4A7C15ULL + 0x2545F4914F6CDD1DULL;
     size_t per_round = 0;
+    int launched = 0;   /* some backend needs the launched baseline */
+    for (size_t b = 0; b < cfg->nbackends; b++)
+        launched |= res->backend_on[b] && res->available[b] &&
+                    pb_baseline_for(cfg->backends[b].ops) == PB_BASELINE_LAUNCHED;
     for (size_t w = 0; w < cfg->nworkloads; w++) {
         if (!res->workload_on[w])
             continue;
-        per_round++;
+        per_round += 1 + (size_t)launched;
         for (size_t b = 0; b < cfg->nbackends; b++)
             per_round += res->backend_on[b] && res->available[b];
     }
@@ -88,6 +102,8 @@ static size_t plan(const struct pb_results *res, struct job **out)
         for (size_t k = 0; k < nw; k++) {
             size_t first = n;
             jobs[n++] = (struct job){ order[k], PB_BASELINE, r };
+            if (launched)
+                jobs[n++] = (struct job){ order[k], PB_BASELINE_LAUNCHED, r };
             for (size_t b = 0; b < cfg->nbackends; b++)
                 if (res->backend_on[b] && res->available[b])
                     jobs[n++] = (struct job){ order[k], (long)b, r };
@@ -105,8 +121,9 @@ void pb_runner_run(struct pb_results *res, const struct pb_runner_opts *opts)
     struct job *jobs;
     size_t n = plan(res, &jobs);
     res->planned = n;
-    /* failures[w * (nb + 1) + b + 1]; slot 0 of each workload is the baseline */
-    size_t stride = cfg->nbackends + 1;
+    /* failures[w * stride + slot]: slot 0 of each workload is the baseline,
+     * slot 1 the launched baseline, slot b + 2 backend b. */
+    size_t stride = cfg->nbackends + 2;
     int *failures = pb_xcalloc(cfg->nworkloads * stride + 1, sizeof(int));
     struct pb_progress prog;
     pb_progress_init(&prog, n, opts->quiet);
@@ -119,13 +136,17 @@ void pb_runner_run(struct pb_results *res, const struct pb_runner_opts *opts)
             res->interrupted = 1;
             break;
         }
-        if (failures[j->workload * stride] >= MAX_CELL_FAILURES ||
-            failures[j->workload * stride + (size_t)(j->backend + 1)] >= MAX_CELL_FAILURES)
+        const int *fails = &failures[j->workload * stride];
+        long base_slot = j->backend >= 0 ? pb_baseline_for(cfg->backends[j->backend].ops) + 2
+                                         : j->backend + 2;
+        if (fails[0] >= MAX_CELL_FAILURES || fails[base_slot] >= MAX_CELL_FAILURES ||
+            fails[j->backend + 2] >= MAX_CELL_FAILURES)
             continue;
         const struct pb_workload *w = &cfg->workloads[j->workload];
-        const struct pb_backend_conf *b = j->backend == PB_BASELINE
-                                              ? NULL : &cfg->backends[j->backend];
-        const char *bname = b ? b->name : "(baseline)";
+        const struct pb_backend_conf *b = j->backend >= 0 ? &cfg->backends[j->backend]
+                                        : j->backend == PB_BASELINE_LAUNCHED ? &launched_baseline
+                                        : NULL;
+        const char *bname = j->backend >= 0 ? b->name : pb_baseline_name(j->backend);
         pb_progress_start(&prog, i + 1, w->name, bname);
         struct pb_run_record *rec = pb_results_add(res);
         rec->workload = j->workload;
@@ -153,7 +174,7 @@ void pb_runner_run(struct pb_results *res, const struct pb_runner_opts *opts)
             snprintf(res->python, sizeof(res->python), "%s", rec->run.python);
         int ok = rec->run.status == PB_RUN_OK;
         if (!ok)
-            failures[j->workload * stride + (size_t)(j->backend + 1)]++;
+            failures[j->workload * stride + (size_t)(j->backend + 2)]++;
         pb_progress_end(&prog, i + 1, w->name, bname, ok, rec->run.reason,
                         rec->run.elapsed_s);
     }

@@ -28,6 +28,7 @@ void pb_results_init(struct pb_results *res, const struct pb_config *cfg)
     res->backend_on = pb_xcalloc(nb, sizeof(int));
     res->available = pb_xcalloc(nb, sizeof(int));
     res->why = pb_xcalloc(nb, sizeof(*res->why));
+    res->tool_version = pb_xcalloc(nb, sizeof(*res->tool_version));
     for (size_t i = 0; i < nw; i++)
         res->workload_on[i] = 1;
     for (size_t i = 0; i < nb; i++)
@@ -54,6 +55,7 @@ void pb_results_release(struct pb_results *res)
     free(res->backend_on);
     free(res->available);
     free(res->why);
+    free(res->tool_version);
     free(res->runs);
     free(res->truth);
     free(res->cells);
@@ -78,6 +80,17 @@ const struct pb_cell *pb_results_cell(const struct pb_results *res, size_t w, si
 }
 
 /* The measured ok run of (workload, backend, round), or NULL. */
+long pb_baseline_for(const struct pb_backend_ops *ops)
+{
+    return ops->launch ? PB_BASELINE_LAUNCHED : PB_BASELINE;
+}
+
+const char *pb_baseline_name(long backend)
+{
+    return backend == PB_BASELINE ? "(baseline)"
+         : backend == PB_BASELINE_LAUNCHED ? "(launched baseline)" : NULL;
+}
+
 static const struct pb_run *find_run(const struct pb_results *res, size_t w, long b, long round)
 {
     for (size_t i = 0; i < res->nruns; i++) {
@@ -153,13 +166,14 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         const struct pb_run_record *r = &res->runs[i];
         if (r->workload != w || r->run.status != PB_RUN_FAILED)
             continue;
-        if (r->backend != (long)b && r->backend != PB_BASELINE)
+        long base_kind = pb_baseline_for(res->cfg->backends[b].ops);
+        if (r->backend != (long)b && r->backend != base_kind)
             continue;
         if (r->backend == (long)b)
             cell->nfailed++;
         if (!cell->reason[0])
             snprintf(cell->reason, sizeof(cell->reason), "%s%.480s",
-                     r->backend == PB_BASELINE ? "baseline run failed: " : "", r->run.reason);
+                     r->backend == base_kind ? "baseline run failed: " : "", r->run.reason);
     }
 
     size_t cap = (size_t)(res->rounds + res->warmup) + 1;
@@ -175,7 +189,8 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         share[c] = pb_xcalloc(cap, sizeof(double));
     size_t n = 0;
     for (long round = 0; round < res->rounds + res->warmup && n < cap; round++) {
-        const struct pb_run *base = find_run(res, w, PB_BASELINE, round);
+        const struct pb_run *base = find_run(res, w, pb_baseline_for(res->cfg->backends[b].ops),
+                                             round);
         const struct pb_run *prof = find_run(res, w, (long)b, round);
         if (!base || !prof || !(base->wall_s > 0))
             continue;

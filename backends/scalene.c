@@ -1,0 +1,237 @@
+/*
+ * scalene.c: scalene (Debian's python3-scalene), run the way it must be run:
+ * as the program's launcher, `python3 -m scalene --json --off ... driver.py`.
+ * The driver (harness/launch.c) imports the workload and brackets the phases
+ * with scalene_profiler.start() and stop(), scalene's region mode, timing
+ * that region from inside the profiled program so the overhead is measured
+ * on the same region as every other backend.
+ *
+ * Modes: `cpu` (scalene --cpu: CPU sampling only) and `full` (scalene's
+ * default: CPU, memory through its LD_PRELOAD allocator, GPU when present).
+ *
+ * Report: scalene's JSON gives, per function of the profiled files, the
+ * share of the profile's elapsed time it spent in Python, in native code and
+ * in the system (n_cpu_percent_python, n_cpu_percent_c, n_sys_percent):
+ * those are the categories, taken from the tool. Seconds are the share times
+ * elapsed_time_sec. Scalene profiles the files under --program-path, here
+ * the workload's folder. It reports lines, not a call tree: a function's
+ * time is its own lines' (recursion needs nothing more; time spent in a
+ * callee in the same folder is the callee's), so inclusive = self.
+ */
+#include "pyadapter.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../harness/backend.h"
+#include "../harness/launch.h"
+#include "../harness/util.h"
+
+struct scalene {
+    int memory;                 /* full mode */
+    double interval;            /* CPU sampling interval, seconds */
+    char *json;                 /* the tool's report, read after the run */
+};
+
+static const char *const mode_choices[] = { "cpu", "full", NULL };
+
+static const struct pb_option_spec scalene_options[] = {
+    { "mode", PB_OPT_ENUM, "cpu", 0, -1, mode_choices,
+      "cpu: CPU sampling only (--cpu); full: scalene's default, CPU and memory" },
+    { "interval", PB_OPT_DURATION, "10ms", 0.0001, 1, NULL,
+      "CPU sampling interval (--cpu-sampling-rate; scalene's default 10 ms)" },
+    { NULL, 0, NULL, 0, 0, NULL, NULL },
+};
+
+/* Reads scalene's JSON into rows (file, function, line, python, native,
+ * system), seconds. Kept in Python: it runs after the region. */
+static const char parse_src[] =
+    "import json\n"
+    "def rows(text):\n"
+    "    d = json.loads(text)\n"
+    "    el = float(d.get('elapsed_time_sec') or 0)\n"
+    "    out = []\n"
+    "    for fname, f in (d.get('files') or {}).items():\n"
+    "        for fn in f.get('functions') or []:\n"
+    "            name = str(fn.get('line', '?')).rsplit('.', 1)[-1]\n"
+    "            out.append((fname, name, int(fn.get('lineno') or 0),\n"
+    "                        float(fn.get('n_cpu_percent_python') or 0) / 100 * el,\n"
+    "                        float(fn.get('n_cpu_percent_c') or 0) / 100 * el,\n"
+    "                        float(fn.get('n_sys_percent') or 0) / 100 * el))\n"
+    "    return out\n";
+
+static int scalene_available(char *why, size_t whylen)
+{
+    PyObject *util = PyImport_ImportModule("importlib.util");
+    PyObject *spec = util ? PyObject_CallMethod(util, "find_spec", "s", "scalene") : NULL;
+    int ok = spec && spec != Py_None;
+    Py_XDECREF(spec);
+    Py_XDECREF(util);
+    PyErr_Clear();
+    if (!ok) {
+        snprintf(why, whylen, "scalene not installed (Debian: apt-get install python3-scalene)");
+        return 0;
+    }
+    return 1;
+}
+
+static void scalene_version(char *buf, size_t len)
+{
+    pyad_version("scalene", buf, len);
+}
+
+static int scalene_create(void **state, const struct pb_options *opts, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    struct scalene *s = pb_xcalloc(1, sizeof(*s));
+    s->memory = !strcmp(pb_options_text(opts, "mode"), "full");
+    s->interval = pb_options_double(opts, "interval");
+    *state = s;
+    return 0;
+}
+
+static char *read_file(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        pb_error(err, errlen, "scalene wrote no report (%s)", strerror(errno));
+        return NULL;
+    }
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        pb_strbuf_add(&sb, buf, n);
+    fclose(f);
+    return pb_strbuf_detach(&sb);
+}
+
+static int scalene_launch(void *state, struct pb_launch *job, char *err, size_t errlen)
+{
+    struct scalene *s = state;
+    char out[400], interval[32], *wdir = pb_xstrdup(job->workload_file);
+    snprintf(out, sizeof(out), "%s/scalene.json", job->dir);
+    snprintf(interval, sizeof(interval), "%g", s->interval);
+    char **argv = NULL;
+    size_t argc = 0;
+    const char *head[] = { job->python_exe, "-m", "scalene", "--json", "--outfile", out,
+                           "--cli", "--off", "--cpu-sampling-rate", interval,
+                           "--program-path", dirname(wdir), NULL };
+    for (size_t i = 0; head[i]; i++) {
+        argv = pb_xrealloc(argv, (argc + 2) * sizeof(*argv));
+        argv[argc++] = pb_xstrdup(head[i]);
+    }
+    if (!s->memory) {
+        argv = pb_xrealloc(argv, (argc + 2) * sizeof(*argv));
+        argv[argc++] = pb_xstrdup("--cpu");
+    }
+    /* The driver and, after "---", its own arguments. */
+    char **dargv = NULL;
+    size_t dargc = 0;
+    pb_launch_driver_args(job, "scalene.scalene_profiler", &dargv, &dargc);
+    argv = pb_xrealloc(argv, (argc + dargc + 3) * sizeof(*argv));
+    argv[argc++] = dargv[0];
+    argv[argc++] = pb_xstrdup("---");
+    for (size_t i = 1; i < dargc; i++)
+        argv[argc++] = dargv[i];
+    argv[argc] = NULL;
+    free(dargv);
+    free(wdir);
+
+    int rc = pb_launch_exec(job, argv, err, errlen);
+    for (size_t i = 0; i < argc; i++)
+        free(argv[i]);
+    free(argv);
+    if (rc < 0 || pb_launch_read_timings(job, err, errlen) < 0)
+        return -1;
+    if (job->failed_phase >= 0 || job->error[0])
+        return 0;   /* the worker reports the phase's exception */
+    free(s->json);
+    s->json = read_file(out, err, errlen);
+    if (!s->json) {
+        char tail[256];
+        pb_launch_log_tail(job, tail, sizeof(tail));
+        if (tail[0])
+            snprintf(err + strlen(err), errlen - strlen(err), "; scalene said: %.200s", tail);
+        return -1;
+    }
+    return 0;
+}
+
+static int scalene_collect(void *state, struct pb_report *out, char *err, size_t errlen)
+{
+    struct scalene *s = state;
+    if (!s->json)
+        return pb_error(err, errlen, "no scalene report to read");
+    PyObject *ns = PyDict_New();
+    PyDict_SetItemString(ns, "__builtins__", PyEval_GetBuiltins());
+    PyObject *r = PyRun_String(parse_src, Py_file_input, ns, ns);
+    Py_XDECREF(r);
+    PyObject *fn = r ? PyDict_GetItemString(ns, "rows") : NULL;
+    PyObject *rows = fn ? PyObject_CallFunction(fn, "s", s->json) : NULL;
+    if (!rows) {
+        Py_DECREF(ns);
+        return pyad_error(err, errlen, "reading scalene's JSON report");
+    }
+    Py_ssize_t n = PyList_Size(rows);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const char *file, *name;
+        int line;
+        double py, nat, sys;
+        if (!PyArg_ParseTuple(PyList_GetItem(rows, i), "ssiddd", &file, &name, &line, &py,
+                              &nat, &sys))
+            break;
+        struct pb_report_entry *e = pb_report_add(out, file, line, name, 0);
+        e->cat_s[PB_CAT_PYTHON] = py;
+        e->cat_s[PB_CAT_NATIVE] = nat;
+        e->cat_s[PB_CAT_SYSTEM] = sys;
+        e->self_s = e->inclusive_s = py + nat + sys;
+    }
+    Py_DECREF(rows);
+    Py_DECREF(ns);
+    if (PyErr_Occurred())
+        return pyad_error(err, errlen, "reading scalene's JSON report");
+    out->categories = PB_CAT_BIT(PB_CAT_PYTHON) | PB_CAT_BIT(PB_CAT_NATIVE) |
+                      PB_CAT_BIT(PB_CAT_SYSTEM);
+    char note[96], version[32];
+    scalene_version(version, sizeof(version));
+    snprintf(note, sizeof(note), "scalene %s, %s mode, launched", version[0] ? version : "?",
+             s->memory ? "full" : "cpu");
+    pb_report_set_note(out, note);
+    return 0;
+}
+
+static void scalene_destroy(void *state)
+{
+    struct scalene *s = state;
+    free(s->json);
+    free(s);
+}
+
+static const char *scalene_clock(const struct pb_options *opts)
+{
+    (void)opts;
+    return "wall";   /* scalene's CPU samples fire on a wall-clock timer */
+}
+
+const struct pb_backend_ops pb_backend_scalene = {
+    .kind = "scalene",
+    .summary = "scalene (python3-scalene) as the program's launcher, cpu or full mode",
+    .mechanism = "sampling",
+    .categories = PB_CAT_BIT(PB_CAT_PYTHON) | PB_CAT_BIT(PB_CAT_NATIVE) |
+                  PB_CAT_BIT(PB_CAT_SYSTEM),
+    .caps = PB_CAP_THREADS | PB_CAP_REGION | PB_CAP_REPORT,
+    .options = scalene_options,
+    .available = scalene_available,
+    .create = scalene_create,
+    .collect = scalene_collect,
+    .destroy = scalene_destroy,
+    .clock = scalene_clock,
+    .launch = scalene_launch,
+    .tool_version = scalene_version,
+};
