@@ -18,7 +18,8 @@
  *
  * Messages a worker sends (times in seconds):
  *   hello version=1 pid=N python=TEXT
- *   probe kind=K ok=0|1 why=TEXT             (probe mode, one per backend)
+ *   probe kind=K ok=0|1 why=TEXT version=V   (probe mode, one per backend;
+ *                                             V: the real tool's version)
  *   phase index=I wall=S user=S sys=S        (one per phase, in order)
  *   region wall=S cpu_user=S cpu_sys=S start=S stop=S
  *   attr total=S other=S categories=MASK python=S native=S system=S entries=N collect=S

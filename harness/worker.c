@@ -418,6 +418,7 @@ struct probe_ctx {
     size_t n;
     int *ok;
     char (*why)[PB_ERRLEN];
+    char (*version)[PB_VERSIONLEN];
     int *seen;
     char *python;
     size_t pylen;
@@ -436,6 +437,7 @@ static void probe_msg(const struct pb_proto_msg *m, void *ctx)
         return;
     const char *kind = pb_proto_get(m, "kind");
     const char *why = pb_proto_get(m, "why");
+    const char *version = pb_proto_get(m, "version");
     long ok = 0;
     pb_proto_get_long(m, "ok", &ok);
     for (size_t i = 0; kind && i < p->n; i++) {
@@ -444,11 +446,13 @@ static void probe_msg(const struct pb_proto_msg *m, void *ctx)
         p->ok[i] = ok != 0;
         p->seen[i] = 1;
         snprintf(p->why[i], PB_ERRLEN, "%s", why ? why : "");
+        snprintf(p->version[i], PB_VERSIONLEN, "%s", version ? version : "");
     }
 }
 
 int pb_worker_probe(const char *const *kinds, size_t n, int *ok, char (*why)[PB_ERRLEN],
-                    char *python, size_t pylen, char *err, size_t errlen)
+                    char (*version)[PB_VERSIONLEN], char *python, size_t pylen, char *err,
+                    size_t errlen)
 {
     char **argv = NULL;
     size_t an = 0, alloc = 0;
@@ -467,7 +471,7 @@ int pb_worker_probe(const char *const *kinds, size_t n, int *ok, char (*why)[PB_
     if (rc < 0)
         return -1;
     int *seen = pb_xcalloc(n ? n : 1, sizeof(*seen));
-    struct probe_ctx ctx = { kinds, n, ok, why, seen, python, pylen };
+    struct probe_ctx ctx = { kinds, n, ok, why, version, seen, python, pylen };
     struct reader r;
     memset(&r, 0, sizeof(r));
     int wstatus = 0;

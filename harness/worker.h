@@ -15,6 +15,8 @@
 #include "config.h"
 #include "util.h"
 
+#define PB_VERSIONLEN 64
+
 enum pb_run_status { PB_RUN_OK, PB_RUN_FAILED, PB_RUN_INTERRUPTED };
 
 struct pb_run {
@@ -51,9 +53,11 @@ void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
                    double timeout_s, const char *export_prefix, struct pb_run *out);
 
 /* Ask a worker whether each kind can run here. ok[i] = 1 or 0 with why[i]
- * (each PB_ERRLEN bytes). Returns 0, or -1 when the probe itself failed
- * (message in err). python receives the worker's sys.version. */
+ * (each PB_ERRLEN bytes); version[i] the real tool's version ("" when none
+ * or unknown). Returns 0, or -1 when the probe itself failed (message in
+ * err). python receives the worker's sys.version. */
 int pb_worker_probe(const char *const *kinds, size_t n, int *ok, char (*why)[PB_ERRLEN],
-                    char *python, size_t pylen, char *err, size_t errlen);
+                    char (*version)[PB_VERSIONLEN], char *python, size_t pylen, char *err,
+                    size_t errlen);
 
 #endif
