@@ -113,6 +113,12 @@ static void cprofile_destroy(void *state)
     free(c);
 }
 
+/* cProfile is part of the standard library: its version is Python's. */
+static void cprofile_version(char *buf, size_t len)
+{
+    snprintf(buf, len, "python %d.%d.%d", PY_MAJOR_VERSION, PY_MINOR_VERSION, PY_MICRO_VERSION);
+}
+
 const struct pb_backend_ops pb_backend_cprofile = {
     .kind = "cprofile",
     .summary = "the standard library's cProfile, enabled around the region",
@@ -127,4 +133,5 @@ const struct pb_backend_ops pb_backend_cprofile = {
     .collect = cprofile_collect,
     .destroy = cprofile_destroy,
     .clock = NULL,
+    .tool_version = cprofile_version,
 };

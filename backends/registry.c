@@ -11,6 +11,7 @@ extern const struct pb_backend_ops pb_backend_yappi;
 extern const struct pb_backend_ops pb_backend_sampling;
 extern const struct pb_backend_ops pb_backend_scalene;
 extern const struct pb_backend_ops pb_backend_launched;
+extern const struct pb_backend_ops pb_backend_pyinstrument;
 
 const struct pb_backend_ops *const pb_backends[] = {
     &pb_backend_none,
@@ -21,6 +22,7 @@ const struct pb_backend_ops *const pb_backends[] = {
     &pb_backend_cprofile,
     &pb_backend_yappi,
     &pb_backend_scalene,
+    &pb_backend_pyinstrument,
     NULL,
 };
 

@@ -41,6 +41,11 @@ static int yappi_available(char *why, size_t whylen)
     return 0;
 }
 
+static void yappi_version(char *buf, size_t len)
+{
+    pyad_version("yappi", buf, len);
+}
+
 static int yappi_create(void **state, const struct pb_options *opts, char *err, size_t errlen)
 {
     struct yappi *y = pb_xcalloc(1, sizeof(*y));
@@ -145,4 +150,5 @@ const struct pb_backend_ops pb_backend_yappi = {
     .collect = yappi_collect,
     .destroy = yappi_destroy,
     .clock = yappi_clock,
+    .tool_version = yappi_version,
 };
