@@ -12,6 +12,8 @@ extern const struct pb_backend_ops pb_backend_sampling;
 extern const struct pb_backend_ops pb_backend_scalene;
 extern const struct pb_backend_ops pb_backend_launched;
 extern const struct pb_backend_ops pb_backend_pyinstrument;
+extern const struct pb_backend_ops pb_backend_austin;
+extern const struct pb_backend_ops pb_backend_pyspy;
 
 const struct pb_backend_ops *const pb_backends[] = {
     &pb_backend_none,
@@ -23,6 +25,8 @@ const struct pb_backend_ops *const pb_backends[] = {
     &pb_backend_yappi,
     &pb_backend_scalene,
     &pb_backend_pyinstrument,
+    &pb_backend_pyspy,
+    &pb_backend_austin,
     NULL,
 };
 

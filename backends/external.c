@@ -1,0 +1,444 @@
+/*
+ * external.c: external samplers found on PATH, austin and py-spy. Both read
+ * a Python process's memory from outside; both are run as the program's
+ * launcher (`austin ... python3 driver.py`, `py-spy record ... -- python3
+ * driver.py`, see harness/launch.h), so their overhead is measured against
+ * the launched baseline like scalene's.
+ *
+ * They sample the whole process, start-up included. The driver runs the
+ * phases inside its function _pb_region (the region marker): a main-thread
+ * sample counts only when its stack holds that frame, and its frames from
+ * the marker down form the stack that is attributed. Samples of other
+ * threads (austin gives each its thread) are kept: they only run while the
+ * workload does.
+ *
+ * Availability is checked by running the tool on a short python3 program:
+ * Debian 12's austin 1.0.1 cannot read Python 3.11, and the row says so in
+ * the tool's own words. Neither tool tells Python from native or system
+ * time in these modes, so their reports have no categories (CE n/a).
+ */
+#include "pyadapter.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../harness/backend.h"
+#include "../harness/launch.h"
+#include "../harness/util.h"
+
+#ifndef PB_PYTHON_EXE
+#define PB_PYTHON_EXE "/usr/bin/python3"
+#endif
+
+struct external {
+    const char *tool;           /* "austin" or "py-spy" */
+    double interval;
+    int idle;                   /* count off-CPU samples too */
+    char *output;               /* the tool's samples, read after the run */
+};
+
+static const struct pb_option_spec austin_options[] = {
+    { "interval", PB_OPT_DURATION, "1ms", 0.00001, 1, NULL,
+      "sampling interval (austin -i; its default is 100 us)" },
+    { "idle", PB_OPT_BOOL, "true", 0, -1, NULL,
+      "wall-time samples including idle threads; false: austin -s (CPU only)" },
+    { NULL, 0, NULL, 0, 0, NULL, NULL },
+};
+
+static const struct pb_option_spec pyspy_options[] = {
+    { "interval", PB_OPT_DURATION, "1ms", 0.0001, 1, NULL,
+      "sampling interval (py-spy --rate 1/interval; its default is 100 Hz)" },
+    { "idle", PB_OPT_BOOL, "true", 0, -1, NULL,
+      "include idle (off-CPU) samples, py-spy --idle" },
+    { NULL, 0, NULL, 0, 0, NULL, NULL },
+};
+
+/* Collapsed stacks -> rows (file, function, line, thread, inclusive, self,
+ * samples) and the region's total seconds. Runs after the region. */
+static const char rows_src[] =
+    "import re\n"
+    "PYSPY = re.compile(r'^(.*) \\((.*?)(?::(\\d+))?\\)$')\n"
+    "def frames(tool, stack):\n"
+    "    if tool == 'austin':\n"
+    "        parts = stack.split(';')\n"
+    "        tid = parts[1].rpartition(':')[2] if len(parts) > 1 else ''\n"
+    "        pid = parts[0][1:]\n"
+    "        out = []\n"
+    "        for fr in parts[2:]:\n"
+    "            p = fr.rsplit(':', 2)\n"
+    "            if len(p) == 3 and p[1]:\n"
+    "                out.append((p[0], p[1].rsplit('.', 1)[-1], int(p[2]) if p[2].isdigit() else 0))\n"
+    "        return out, (int(tid) if tid.isdigit() else 0), tid == pid\n"
+    "    out = []\n"
+    "    for fr in stack.split(';'):\n"
+    "        m = PYSPY.match(fr)\n"
+    "        if m:\n"
+    "            out.append((m.group(2), m.group(1).rsplit('.', 1)[-1], int(m.group(3) or 0)))\n"
+    "    return out, 0, True\n"
+    "def rows(tool, text, interval):\n"
+    "    agg, total = {}, 0.0\n"
+    "    for line in text.splitlines():\n"
+    "        if not line or line.startswith('#'):\n"
+    "            continue\n"
+    "        stack, _, metric = line.rpartition(' ')\n"
+    "        try:\n"
+    "            v = float(metric)\n"
+    "        except ValueError:\n"
+    "            continue\n"
+    "        v = v / 1e6 if tool == 'austin' else v * interval\n"
+    "        fs, tid, main = frames(tool, stack)\n"
+    "        mark = next((i for i, f in enumerate(fs) if f[1] == '_pb_region'\n"
+    "                     and f[0].endswith('driver.py')), None)\n"
+    "        if mark is not None:\n"
+    "            fs = fs[mark:]\n"
+    "        elif main:\n"
+    "            continue\n"
+    "        total += v\n"
+    "        seen = set()\n"
+    "        for f in fs:\n"
+    "            a = agg.setdefault((f[0], f[1], tid), [f[2], 0.0, 0.0, 0])\n"
+    "            if (f[0], f[1]) not in seen:\n"
+    "                a[1] += v\n"
+    "                seen.add((f[0], f[1]))\n"
+    "        if fs:\n"
+    "            a = agg[(fs[-1][0], fs[-1][1], tid)]\n"
+    "            a[2] += v\n"
+    "            a[3] += 1\n"
+    "    return total, [(k[0], k[1], a[0], k[2], a[1], a[2], a[3]) for k, a in agg.items()]\n";
+
+/* Run argv with output to log; 0 when it exited 0. The last line of its
+ * output goes to msg either way. */
+static int run_quiet(char *const argv[], const char *log, char *msg, size_t msglen)
+{
+    msg[0] = '\0';
+    pid_t pid = fork();
+    if (pid < 0)
+        return pb_error(msg, msglen, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        FILE *f = freopen(log, "w", stdout);
+        if (!f || dup2(1, 2) < 0)
+            _exit(127);
+        execvp(argv[0], argv);
+        printf("cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return pb_error(msg, msglen, "waitpid: %s", strerror(errno));
+    FILE *f = fopen(log, "r");
+    char line[512];
+    while (f && fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        /* austin 3 ends with a coloured statistics block; keep plain lines */
+        if (line[0] && !strchr(line, '\033'))
+            pb_copy(msg, msglen, line);
+    }
+    if (f)
+        fclose(f);
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        return 0;
+    if (WIFEXITED(st))
+        snprintf(line, sizeof(line), "exit %d", WEXITSTATUS(st));
+    else
+        snprintf(line, sizeof(line), "signal %d", WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    size_t n = strlen(msg);
+    snprintf(msg + n, msglen - n, "%s(%s)", n ? " " : "", line);
+    return -1;
+}
+
+static int on_path(const char *prog)
+{
+    const char *path = getenv("PATH");
+    char *copy = pb_xstrdup(path ? path : ""), *save = NULL;
+    int found = 0;
+    for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+        char full[4096];
+        snprintf(full, sizeof(full), "%s/%s", d, prog);
+        found = access(full, X_OK) == 0;
+    }
+    free(copy);
+    return found;
+}
+
+static void tool_version(const char *tool, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (!on_path(tool))
+        return;
+    char log[] = "/tmp/pyprof-bench-version.XXXXXX";
+    int fd = mkstemp(log);
+    if (fd < 0)
+        return;
+    close(fd);
+    char *argv[] = { (char *)tool, (char *)"--version", NULL };
+    char msg[128];
+    if (run_quiet(argv, log, msg, sizeof(msg)) == 0) {
+        const char *v = strrchr(msg, ' ');   /* "austin 3.7.0", "py-spy 0.3.14" */
+        snprintf(buf, len, "%s", v ? v + 1 : msg);
+    }
+    unlink(log);
+}
+
+static void austin_version(char *buf, size_t len)
+{
+    tool_version("austin", buf, len);
+}
+
+static void pyspy_version(char *buf, size_t len)
+{
+    tool_version("py-spy", buf, len);
+}
+
+/* The tool's command line up to (not including) the program to run. */
+static void tool_argv(const struct external *x, const char *output, char ***argv,
+                      size_t *argc)
+{
+    char num[32];
+    const char *items[16];
+    size_t n = 0;
+    if (!strcmp(x->tool, "austin")) {
+        snprintf(num, sizeof(num), "%.0f", x->interval * 1e6 < 1 ? 1 : x->interval * 1e6);
+        items[n++] = "austin";
+        items[n++] = "-i";
+        items[n++] = num;
+        items[n++] = "-o";
+        items[n++] = output;
+        /* Its default 100 ms to find the interpreter is too short on a busy
+         * machine ("... discover it automatically"). */
+        items[n++] = "-t";
+        items[n++] = "1000";
+        if (!x->idle)
+            items[n++] = "-s";
+    } else {
+        snprintf(num, sizeof(num), "%.0f", 1.0 / x->interval);
+        items[n++] = "py-spy";
+        items[n++] = "record";
+        items[n++] = "--format";
+        items[n++] = "raw";
+        items[n++] = "--rate";
+        items[n++] = num;
+        items[n++] = "-o";
+        items[n++] = output;
+        if (x->idle)
+            items[n++] = "--idle";
+        items[n++] = "--";
+    }
+    for (size_t i = 0; i < n; i++) {
+        *argv = pb_xrealloc(*argv, (*argc + 2) * sizeof(**argv));
+        (*argv)[(*argc)++] = pb_xstrdup(items[i]);
+        (*argv)[*argc] = NULL;
+    }
+}
+
+static void free_argv(char **argv, size_t argc)
+{
+    for (size_t i = 0; i < argc; i++)
+        free(argv[i]);
+    free(argv);
+}
+
+/* Can the tool profile this machine's python3? Run it on a short program. */
+static int external_probe(const char *tool, char *why, size_t whylen)
+{
+    if (!on_path(tool)) {
+        snprintf(why, whylen, "%s not found on PATH", tool);
+        return 0;
+    }
+    char dir[] = "/tmp/pyprof-bench-probe.XXXXXX";
+    if (!mkdtemp(dir)) {
+        snprintf(why, whylen, "cannot make a temporary folder: %s", strerror(errno));
+        return 0;
+    }
+    char out[128], log[128], msg[400];
+    snprintf(out, sizeof(out), "%s/samples", dir);
+    snprintf(log, sizeof(log), "%s/log", dir);
+    struct external x = { tool, 0.001, 1, NULL };
+    char **argv = NULL;
+    size_t argc = 0;
+    tool_argv(&x, out, &argv, &argc);
+    const char *prog[] = { PB_PYTHON_EXE, "-c", "import time\ntime.sleep(0.2)", NULL };
+    for (size_t i = 0; prog[i]; i++) {
+        argv = pb_xrealloc(argv, (argc + 2) * sizeof(*argv));
+        argv[argc++] = pb_xstrdup(prog[i]);
+        argv[argc] = NULL;
+    }
+    int rc = run_quiet(argv, log, msg, sizeof(msg));
+    free_argv(argv, argc);
+    struct stat st;
+    int ok = rc == 0 && stat(out, &st) == 0 && st.st_size > 0;
+    if (!ok) {
+        char version[64];
+        tool_version(tool, version, sizeof(version));
+        snprintf(why, whylen, "%s %s cannot profile %s: %s", tool,
+                 version[0] ? version : "(version unknown)", PB_PYTHON_EXE,
+                 msg[0] ? msg : "it wrote no samples");
+    }
+    unlink(out);
+    unlink(log);
+    rmdir(dir);
+    return ok;
+}
+
+static int austin_available(char *why, size_t whylen)
+{
+    return external_probe("austin", why, whylen);
+}
+
+static int pyspy_available(char *why, size_t whylen)
+{
+    return external_probe("py-spy", why, whylen);
+}
+
+static int external_create(const char *tool, void **state, const struct pb_options *opts)
+{
+    struct external *x = pb_xcalloc(1, sizeof(*x));
+    x->tool = tool;
+    x->interval = pb_options_double(opts, "interval");
+    x->idle = pb_options_bool(opts, "idle");
+    *state = x;
+    return 0;
+}
+
+static int austin_create(void **state, const struct pb_options *opts, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    return external_create("austin", state, opts);
+}
+
+static int pyspy_create(void **state, const struct pb_options *opts, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    return external_create("py-spy", state, opts);
+}
+
+static int external_launch(void *state, struct pb_launch *job, char *err, size_t errlen)
+{
+    struct external *x = state;
+    char out[400];
+    snprintf(out, sizeof(out), "%s/samples", job->dir);
+    char **argv = NULL;
+    size_t argc = 0;
+    tool_argv(x, out, &argv, &argc);
+    argv = pb_xrealloc(argv, (argc + 2) * sizeof(*argv));
+    argv[argc++] = pb_xstrdup(job->python_exe);
+    argv[argc] = NULL;
+    pb_launch_driver_args(job, "", &argv, &argc);
+    int rc = pb_launch_exec(job, argv, err, errlen);
+    free_argv(argv, argc);
+    if (rc < 0 || pb_launch_read_timings(job, err, errlen) < 0)
+        return -1;
+    if (job->failed_phase >= 0 || job->error[0])
+        return 0;
+    FILE *f = fopen(out, "r");
+    if (!f)
+        return pb_error(err, errlen, "%s wrote no samples (%s)", x->tool, strerror(errno));
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        pb_strbuf_add(&sb, buf, n);
+    fclose(f);
+    free(x->output);
+    x->output = pb_strbuf_detach(&sb);
+    return 0;
+}
+
+static int external_collect(void *state, struct pb_report *out, char *err, size_t errlen)
+{
+    struct external *x = state;
+    if (!x->output)
+        return pb_error(err, errlen, "no %s samples to read", x->tool);
+    PyObject *ns = PyDict_New();
+    PyDict_SetItemString(ns, "__builtins__", PyEval_GetBuiltins());
+    PyObject *r = PyRun_String(rows_src, Py_file_input, ns, ns);
+    Py_XDECREF(r);
+    PyObject *fn = r ? PyDict_GetItemString(ns, "rows") : NULL;
+    PyObject *res = fn ? PyObject_CallFunction(fn, "ssd", x->tool, x->output, x->interval)
+                       : NULL;
+    double total = 0;
+    PyObject *rows = NULL;
+    if (!res || !PyArg_ParseTuple(res, "dO", &total, &rows)) {
+        Py_XDECREF(res);
+        Py_DECREF(ns);
+        return pyad_error(err, errlen, "reading the samples");
+    }
+    Py_ssize_t n = PyList_Size(rows);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const char *file, *name;
+        int line;
+        unsigned long long tid;
+        double inc, self;
+        long samples;
+        if (!PyArg_ParseTuple(PyList_GetItem(rows, i), "ssiKddl", &file, &name, &line, &tid,
+                              &inc, &self, &samples))
+            break;
+        struct pb_report_entry *e = pb_report_add(out, file, line, name, tid);
+        e->inclusive_s = inc;
+        e->self_s = self;
+        e->count = (uint64_t)samples;
+    }
+    Py_DECREF(res);
+    Py_DECREF(ns);
+    if (PyErr_Occurred())
+        return pyad_error(err, errlen, "reading the samples");
+    out->total_s = total;
+    out->categories = 0;
+    char note[96], version[48];
+    tool_version(x->tool, version, sizeof(version));
+    snprintf(note, sizeof(note), "%s %s, launched, %s samples", x->tool,
+             version[0] ? version : "?", x->idle ? "wall" : "cpu");
+    pb_report_set_note(out, note);
+    return 0;
+}
+
+static void external_destroy(void *state)
+{
+    struct external *x = state;
+    free(x->output);
+    free(x);
+}
+
+static const char *external_clock(const struct pb_options *opts)
+{
+    return pb_options_bool(opts, "idle") ? "wall" : "cpu";
+}
+
+const struct pb_backend_ops pb_backend_austin = {
+    .kind = "austin",
+    .summary = "austin (frame stack sampler, on PATH) as the program's launcher",
+    .mechanism = "sampling",
+    .categories = 0,
+    .caps = PB_CAP_THREADS | PB_CAP_REPORT,
+    .options = austin_options,
+    .available = austin_available,
+    .create = austin_create,
+    .collect = external_collect,
+    .destroy = external_destroy,
+    .clock = external_clock,
+    .launch = external_launch,
+    .tool_version = austin_version,
+};
+
+const struct pb_backend_ops pb_backend_pyspy = {
+    .kind = "py-spy",
+    .summary = "py-spy record (on PATH) as the program's launcher",
+    .mechanism = "sampling",
+    .categories = 0,
+    .caps = PB_CAP_REPORT,
+    .options = pyspy_options,
+    .available = pyspy_available,
+    .create = pyspy_create,
+    .collect = external_collect,
+    .destroy = external_destroy,
+    .clock = external_clock,
+    .launch = external_launch,
+    .tool_version = pyspy_version,
+};
