@@ -5,7 +5,7 @@
 PKGS      := python3-embed yaml-0.1
 # Debian packages the project needs; `make deps` installs the missing ones.
 DEB_PKGS  := gcc libc6-dev make pkg-config procps python3-dev libyaml-dev gnuplot-nox libcmocka-dev \
-             python3-yappi python3-scalene python3-numpy valgrind
+             python3-yappi python3-scalene python3-numpy austin valgrind
 
 ifeq ($(origin CC),default)
 CC        := gcc

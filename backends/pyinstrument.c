@@ -88,6 +88,14 @@ static int pyinstrument_available(char *why, size_t whylen)
 static void pyinstrument_version(char *buf, size_t len)
 {
     pyad_version("pyinstrument", buf, len);
+    if (buf[0])
+        return;
+    /* A copy on sys.path without its dist-info: the module says. */
+    PyObject *mod = PyImport_ImportModule("pyinstrument");
+    if (mod)
+        pyad_string(mod, "__version__", buf, len);
+    Py_XDECREF(mod);
+    PyErr_Clear();
 }
 
 static int pyinstrument_create(void **state, const struct pb_options *opts, char *err,

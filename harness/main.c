@@ -247,9 +247,11 @@ static void print_list(const struct pb_results *res)
         for (size_t i = 0; i < bc->options.count; i++)
             pb_strbuf_addf(&opts, "%s%s=%s", i ? " " : "", bc->options.values[i].spec->name,
                            bc->options.values[i].text);
-        printf("  %-16s kind %-14s %s%s%s\n", bc->name, bc->ops->kind,
+        printf("  %-16s kind %-14s %s%s%s%s\n", bc->name, bc->ops->kind,
                res->available[b] ? "available" : "unavailable: ",
-               res->available[b] ? "" : res->why[b], "");
+               res->available[b] ? "" : res->why[b],
+               res->available[b] && res->tool_version[b][0] ? ", version " : "",
+               res->available[b] ? res->tool_version[b] : "");
         if (opts.len)
             printf("  %-16s options: %s\n", "", opts.buf);
         pb_strbuf_release(&opts);

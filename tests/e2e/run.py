@@ -263,6 +263,75 @@ def test_tracing_backends_and_adapters():
         check_charts(os.path.join(out, "charts"), r.stdout)
 
 
+def importable(module):
+    return subprocess.run(["/usr/bin/python3.11", "-c", f"import {module}"],
+                          capture_output=True).returncode == 0
+
+
+def test_real_tool_adapters():
+    """scalene, pyinstrument, py-spy and austin: a row per tool, ok with numbers
+    when the tool can run here, skipped with the tool's reason when not (exit 0
+    either way); a phase that raises is a failed run, not a crash; launcher
+    tools are compared with the launched baseline; tool versions recorded."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        r = run(["--out", out, cfg("real_tools.yaml")])
+        check(r.returncode == 1, f"exit {r.returncode} (raises fails): {r.stderr}")
+        results, rows, _ = load_outputs(out)
+        by = {(row[0], row[1]): dict(zip(rows[0], row)) for row in rows[1:]}
+        backends = {b["name"]: b for b in results["backends"]}
+        ok_tools = []
+        if importable("scalene"):
+            ok_tools += ["scalene-cpu", "scalene-full"]
+            check(backends["scalene-cpu"]["tool_version"], backends["scalene-cpu"])
+        if importable("pyinstrument"):
+            ok_tools.append("pyinstrument")
+        else:
+            d = by[("tiny", "pyinstrument")]
+            check(d["status"] == "skipped" and "pyinstrument not importable" in d["reason"], d)
+        for tool in ("py-spy", "austin"):
+            b = backends[tool]
+            if b["available"]:
+                ok_tools.append(tool)
+            else:
+                d = by[("tiny", tool)]
+                check(d["status"] == "skipped" and tool in d["reason"], d)
+                check("not found on PATH" in d["reason"] or "cannot profile" in d["reason"], d)
+        for n in ok_tools:
+            d = by[("tiny", n)]
+            check(d["status"] == "ok", d)
+            check(float(d["wall_ratio"]) > 0 and 0 <= float(d["fae_pp"]) <= 100, d)
+            e = by[("raises", n)]
+            check(e["status"] == "failed" and "ValueError" in e["reason"], e)
+        for n in ("scalene-cpu", "scalene-full"):
+            if n in ok_tools:
+                check(by[("tiny", n)]["ce_pp"] != "", "scalene reports categories")
+        base = [x for x in results["runs"] if x["baseline"]]
+        kinds = {x["baseline_kind"] for x in base}
+        check(kinds == {"in-process", "launched"}, kinds)
+        check(by[("tiny", "launched")]["status"] == "ok", by[("tiny", "launched")])
+
+
+def test_tool_that_cannot_run_is_skipped_with_its_message():
+    """A py-spy on PATH that fails is a skipped row quoting the tool; exit 0."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fake = os.path.join(tmp, "py-spy")
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\n[ \"$1\" = --version ] && echo 'py-spy 9.9.9' && exit 0\n"
+                    "echo 'Error: failed to find python interpreter' >&2\nexit 1\n")
+        os.chmod(fake, 0o755)
+        out = os.path.join(tmp, "out")
+        env = dict(os.environ, PATH=tmp + ":" + os.environ.get("PATH", ""))
+        r = run(["--out", out, "--only-backend", "py-spy", "--only-workload", "tiny",
+                 "--rounds", "1", cfg("real_tools.yaml")], env=env)
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        results, rows, _ = load_outputs(out)
+        d = dict(zip(rows[0], rows[1]))
+        check(d["status"] == "skipped", d)
+        check("py-spy 9.9.9 cannot profile" in d["reason"] and
+              "failed to find python interpreter" in d["reason"], d)
+
+
 def png_size(path):
     with open(path, "rb") as f:
         head = f.read(24)
