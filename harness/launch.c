@@ -196,7 +196,7 @@ int pb_launch_read_timings(struct pb_launch *l, char *err, size_t errlen)
         return pb_error(err, errlen, "the profiled program wrote no timings (%s)",
                         strerror(errno));
     char line[PB_ERRLEN + 64];
-    int have_region = 0, bad = 0, nphase = 0;
+    int have_region = 0, have_error = 0, bad = 0, nphase = 0;
     l->failed_phase = -1;
     while (!bad && fgets(line, sizeof(line), f)) {
         long idx;
@@ -217,6 +217,7 @@ int pb_launch_read_timings(struct pb_launch *l, char *err, size_t errlen)
             nphase++;
         } else if (sscanf(line, "error %ld %n", &idx, &used) == 1 && used > 0 && idx >= -1) {
             l->failed_phase = idx;
+            have_error = 1;
             line[strcspn(line, "\n")] = '\0';
             snprintf(l->error, sizeof(l->error), "%s", line + used);
         } else {
@@ -226,7 +227,7 @@ int pb_launch_read_timings(struct pb_launch *l, char *err, size_t errlen)
     fclose(f);
     if (bad)
         return pb_error(err, errlen, "malformed timings file %s", l->timings);
-    if (l->failed_phase == -1 && (!have_region || (size_t)nphase != l->nphases))
+    if (!have_error && (!have_region || (size_t)nphase != l->nphases))
         return pb_error(err, errlen, "incomplete timings file %s", l->timings);
     return 0;
 }

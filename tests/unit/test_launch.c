@@ -1,0 +1,166 @@
+/* test_launch.c: launch.c, the driver of launcher tools and its timings. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../harness/launch.h"
+#include "../../harness/util.h"
+
+#ifndef PB_PYTHON_EXE
+#define PB_PYTHON_EXE "/usr/bin/python3"
+#endif
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void free_argv(char **argv, size_t argc)
+{
+    for (size_t i = 0; i < argc; i++)
+        free(argv[i]);
+    free(argv);
+}
+
+/* A good timings file is read back field by field; the folder goes away. */
+static void test_read_timings(void **state)
+{
+    (void)state;
+    struct pb_launch l;
+    memset(&l, 0, sizeof(l));
+    l.nphases = 2;
+    char err[PB_ERRLEN];
+    assert_int_equal(pb_launch_prepare(&l, err, sizeof(err)), 0);
+    assert_int_equal(access(l.driver, R_OK), 0);
+    write_text(l.timings, "region 0.5 0.001 0.002 0.4 0.05\n"
+                          "phase 0 0.3 0.29 0.01\nphase 1 0.19 0.1 0.04\n");
+    assert_int_equal(pb_launch_read_timings(&l, err, sizeof(err)), 0);
+    assert_true(l.wall_s == 0.5 && l.start_s == 0.001 && l.stop_s == 0.002);
+    assert_true(l.cpu_user_s == 0.4 && l.cpu_sys_s == 0.05);
+    assert_true(l.phase_wall_s[1] == 0.19 && l.phase_sys_s[1] == 0.04);
+    assert_int_equal(l.failed_phase, -1);
+    char dir[sizeof(l.dir)];
+    snprintf(dir, sizeof(dir), "%s", l.dir);
+    pb_launch_cleanup(&l);
+    struct stat st;
+    assert_int_equal(stat(dir, &st), -1);
+}
+
+/* Missing, malformed and incomplete files are errors; a failed phase is not. */
+static void test_bad_timings(void **state)
+{
+    (void)state;
+    struct pb_launch l;
+    memset(&l, 0, sizeof(l));
+    l.nphases = 2;
+    char err[PB_ERRLEN];
+    assert_int_equal(pb_launch_prepare(&l, err, sizeof(err)), 0);
+    assert_int_equal(pb_launch_read_timings(&l, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "wrote no timings"));
+    write_text(l.timings, "region 0.5 x\n");
+    assert_int_equal(pb_launch_read_timings(&l, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "malformed"));
+    write_text(l.timings, "region 0.5 0 0 0 0\nphase 0 0.3 0.29 0.01\n");
+    assert_int_equal(pb_launch_read_timings(&l, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "incomplete"));
+    write_text(l.timings, "region 0.5 0 0 0 0\nphase 0 0.3 0.29 0.01\n"
+                          "phase 1 0.1 0 0\nerror 1 ValueError: boom 42\n");
+    assert_int_equal(pb_launch_read_timings(&l, err, sizeof(err)), 0);
+    assert_int_equal(l.failed_phase, 1);
+    assert_string_equal(l.error, "ValueError: boom 42");
+    write_text(l.timings, "error -1 ModuleNotFoundError: No module named 'nope'\n");
+    assert_int_equal(pb_launch_read_timings(&l, err, sizeof(err)), 0);
+    assert_int_equal(l.failed_phase, -1);
+    assert_non_null(strstr(l.error, "nope"));
+    pb_launch_cleanup(&l);
+}
+
+/* The real driver under plain python3: the region holds the phases, the
+ * phase that sleeps is off-CPU, and a raising phase is reported. */
+static void test_driver_runs_phases(void **state)
+{
+    (void)state;
+    if (access(PB_PYTHON_EXE, X_OK) != 0)
+        skip();
+    char wdir[] = "/tmp/pb-test-launch.XXXXXX";
+    assert_non_null(mkdtemp(wdir));
+    char wfile[128];
+    snprintf(wfile, sizeof(wfile), "%s/work.py", wdir);
+    write_text(wfile, "import time\n"
+                      "def spin(n):\n    return sum(i * i for i in range(n))\n"
+                      "def nap(t):\n    time.sleep(t)\n"
+                      "def boom():\n    raise KeyError('gone')\n");
+    struct pb_launch l;
+    memset(&l, 0, sizeof(l));
+    l.python_exe = PB_PYTHON_EXE;
+    l.workload_file = wfile;
+    l.nphases = 2;
+    l.phase_func[0] = "spin";
+    l.phase_args[0] = "[200000]";
+    l.phase_func[1] = "nap";
+    l.phase_args[1] = "[0.05]";
+    char err[PB_ERRLEN];
+    assert_int_equal(pb_launch_prepare(&l, err, sizeof(err)), 0);
+    char **argv = pb_xcalloc(2, sizeof(*argv));
+    size_t argc = 0;
+    argv[argc++] = pb_xstrdup(PB_PYTHON_EXE);
+    pb_launch_driver_args(&l, "", &argv, &argc);
+    assert_int_equal(pb_launch_exec(&l, argv, err, sizeof(err)), 0);
+    free_argv(argv, argc);
+    assert_int_equal(pb_launch_read_timings(&l, err, sizeof(err)), 0);
+    assert_int_equal(l.failed_phase, -1);
+    assert_true(l.phase_wall_s[1] >= 0.05 && l.phase_wall_s[1] < 5);
+    assert_true(l.phase_user_s[1] + l.phase_sys_s[1] < 0.5 * l.phase_wall_s[1]);
+    assert_true(l.wall_s >= l.phase_wall_s[0] + l.phase_wall_s[1]);
+    pb_launch_cleanup(&l);
+
+    memset(&l, 0, sizeof(l));
+    l.python_exe = PB_PYTHON_EXE;
+    l.workload_file = wfile;
+    l.nphases = 1;
+    l.phase_func[0] = "boom";
+    l.phase_args[0] = "[]";
+    assert_int_equal(pb_launch_prepare(&l, err, sizeof(err)), 0);
+    argv = pb_xcalloc(2, sizeof(*argv));
+    argc = 0;
+    argv[argc++] = pb_xstrdup(PB_PYTHON_EXE);
+    pb_launch_driver_args(&l, "", &argv, &argc);
+    assert_int_equal(pb_launch_exec(&l, argv, err, sizeof(err)), 0);
+    free_argv(argv, argc);
+    assert_int_equal(pb_launch_read_timings(&l, err, sizeof(err)), 0);
+    assert_int_equal(l.failed_phase, 0);
+    assert_non_null(strstr(l.error, "KeyError"));
+    pb_launch_cleanup(&l);
+
+    /* A tool that fails is an error quoting its last line. */
+    memset(&l, 0, sizeof(l));
+    assert_int_equal(pb_launch_prepare(&l, err, sizeof(err)), 0);
+    char *bad[] = { (char *)"/bin/sh", (char *)"-c", (char *)"echo 'no such thing' >&2; exit 3",
+                    NULL };
+    assert_int_equal(pb_launch_exec(&l, bad, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "exited with status 3: no such thing"));
+    pb_launch_cleanup(&l);
+    unlink(wfile);
+    rmdir(wdir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_read_timings),
+        cmocka_unit_test(test_bad_timings),
+        cmocka_unit_test(test_driver_runs_phases),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
