@@ -62,6 +62,13 @@ $(BIN): $(MAIN_OBJ) $(BUILD)/libpb.a
 $(BUILD)/libpb.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
+# The objects that embed the git revision are rebuilt when it changes (a
+# stamp file per revision), so results.json never names a stale commit.
+REV_STAMP := $(BUILD)/git-rev-$(GIT_REV)
+$(REV_STAMP):
+	@mkdir -p $(dir $@) && rm -f $(BUILD)/git-rev-* && touch $@
+$(MAIN_OBJ) $(BUILD)/harness/json_writer.o: $(REV_STAMP)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<

@@ -153,6 +153,13 @@ static int scalene_launch(void *state, struct pb_launch *job, char *err, size_t 
         return 0;   /* the worker reports the phase's exception */
     free(s->json);
     s->json = read_file(out, err, errlen);
+    /* On a short region where no sample landed scalene writes "{}" and says
+     * why ("Program did not run for long enough to profile."). */
+    if (s->json && !strstr(s->json, "\"files\"")) {
+        free(s->json);
+        s->json = NULL;
+        pb_error(err, errlen, "scalene wrote an empty profile");
+    }
     if (!s->json) {
         char tail[256];
         pb_launch_log_tail(job, tail, sizeof(tail));

@@ -160,8 +160,8 @@ static int write_overhead(const struct pb_results *res, const char *dir, char *e
     pb_strbuf_add(&gp, "\n", 1);
     gp_end(&gp, "overhead", 1200, 560);
     int rc = 0;
-    if (nb == 0)
-        rc = 0;
+    if (nb == 0 || !isfinite(lo))
+        rc = 0;   /* nothing measured: gnuplot would reject the empty range */
     else if (write_chart(dir, "overhead", dat.buf, gp.buf, err, errlen) < 0)
         rc = -1;
     else

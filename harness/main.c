@@ -386,7 +386,7 @@ static int run(struct cli *c)
                res.nruns, res.elapsed_s, out_path);
         if (rendered > 0)
             printf("Charts: %s/*.png and *.svg (%d charts)\n", charts.buf, rendered);
-        else if (nscripts > 0)
+        else if (nscripts > 0 && rendered == 0)
             printf("Charts: gnuplot is not installed; the scripts are in %s: "
                    "cd there and run 'gnuplot NAME.gp' (Debian: apt-get install gnuplot-nox)\n",
                    charts.buf);
