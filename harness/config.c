@@ -339,6 +339,22 @@ static int parse_arg(const struct doc *d, const yaml_node_t *n, struct pb_arg *a
     return 0;
 }
 
+static int do_args(struct doc *d, const yaml_node_t *args, struct pb_phase *ph)
+{
+    if (!args)
+        return 0;
+    if (args->type != YAML_SEQUENCE_NODE)
+        return fail_at(d, args, "args must be a list, got %s", node_kind(args));
+    size_t n = (size_t)(args->data.sequence.items.top - args->data.sequence.items.start);
+    ph->args = pb_xcalloc(n ? n : 1, sizeof(*ph->args));
+    for (size_t i = 0; i < n; i++) {
+        if (parse_arg(d, node(d, args->data.sequence.items.start[i]), &ph->args[i]) < 0)
+            return -1;
+        ph->nargs = i + 1;
+    }
+    return 0;
+}
+
 static int do_phase(struct doc *d, const yaml_node_t *m, const char *wname, struct pb_phase *ph)
 {
     static const char *const keys[] = { "function", "args", "category", NULL };
@@ -367,19 +383,30 @@ static int do_phase(struct doc *d, const yaml_node_t *m, const char *wname, stru
         return fail_at(d, cat, "category must be python, native or system, got '%s'",
                        scalar(cat));
     ph->category = (enum pb_category)c;
+    return do_args(d, get(d, m, "args"), ph);
+}
+
+/* A workload with `main:` instead of phases: one undeclared phase that is the
+ * whole program, either the function named (with `args:`) or, for
+ * "__main__", the file run as a script. */
+static int do_main(struct doc *d, const yaml_node_t *m, struct pb_workload *w)
+{
+    yaml_node_t *fn = get(d, m, "main");
+    if (want_scalar(d, fn, "main") < 0)
+        return -1;
+    if (!valid_identifier(scalar(fn)))
+        return fail_at(d, fn, "main must be a function name or __main__, got '%s'",
+                       scalar(fn));
     yaml_node_t *args = get(d, m, "args");
-    if (args) {
-        if (args->type != YAML_SEQUENCE_NODE)
-            return fail_at(d, args, "args must be a list, got %s", node_kind(args));
-        size_t n = (size_t)(args->data.sequence.items.top - args->data.sequence.items.start);
-        ph->args = pb_xcalloc(n ? n : 1, sizeof(*ph->args));
-        for (size_t i = 0; i < n; i++) {
-            if (parse_arg(d, node(d, args->data.sequence.items.start[i]), &ph->args[i]) < 0)
-                return -1;
-            ph->nargs = i + 1;
-        }
-    }
-    return 0;
+    if (args && !strcmp(scalar(fn), PB_MAIN_SCRIPT))
+        return fail_at(d, args, "args go with a main function; a file run as __main__ "
+                       "takes none");
+    w->overhead_only = 1;
+    w->phases = pb_xcalloc(1, sizeof(*w->phases));
+    w->nphases = 1;
+    w->phases[0].function = pb_xstrdup(scalar(fn));
+    w->phases[0].category = PB_CAT_PYTHON;   /* unused: nothing is declared */
+    return do_args(d, args, &w->phases[0]);
 }
 
 static int name_taken(const struct pb_config *cfg, const char *name, int workload)
@@ -423,7 +450,8 @@ static char *where(const struct doc *d, const yaml_node_t *n)
 
 static int do_workload(struct doc *d, const yaml_node_t *m)
 {
-    static const char *const keys[] = { "name", "file", "scale", "phases", NULL };
+    static const char *const keys[] = { "name", "file", "scale", "phases", "main", "args",
+                                         NULL };
     struct loader *ld = d->ld;
     struct pb_config *cfg = ld->cfg;
     if (m->type != YAML_MAPPING_NODE)
@@ -467,8 +495,17 @@ static int do_workload(struct doc *d, const yaml_node_t *m)
     }
 
     yaml_node_t *phases = get(d, m, "phases");
+    if (phases && get(d, m, "main"))
+        return fail_at(d, m, "workload '%s' has both phases and main: phases measure "
+                       "accuracy and overhead, main only overhead; choose one", w->name);
+    if (get(d, m, "main"))
+        return do_main(d, m, w);
+    if (get(d, m, "args"))
+        return fail_at(d, get(d, m, "args"), "args of workload '%s' belong to a phase or "
+                       "to main", w->name);
     if (!phases)
-        return fail_at(d, m, "workload '%s' has no phases", w->name);
+        return fail_at(d, m, "workload '%s' has neither phases (accuracy and overhead) nor "
+                       "main (overhead only)", w->name);
     if (phases->type != YAML_SEQUENCE_NODE)
         return fail_at(d, phases, "phases must be a list, got %s", node_kind(phases));
     size_t n = (size_t)(phases->data.sequence.items.top - phases->data.sequence.items.start);

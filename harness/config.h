@@ -64,12 +64,19 @@ struct pb_phase {
     enum pb_category category;      /* declared category of its user-mode time */
 };
 
+/* The phase function of a `main: __main__` workload: the file run as a script
+ * (run_name "__main__"), not imported beforehand. */
+#define PB_MAIN_SCRIPT "__main__"
+
 struct pb_workload {
     char *name;                     /* owned, unique */
     char *file;                     /* absolute path (resolved against the
                                        config that named it; need not exist
                                        at load time), owned */
     double scale;                   /* workload scale * defaults.scale */
+    int overhead_only;              /* `main:` instead of phases: one phase
+                                       with no declared category, so no
+                                       accuracy (FAE, CE) and no truth split */
     struct pb_phase *phases;        /* owned array, in call order */
     size_t nphases;
     char *where;                    /* "file:line:col" of its definition, owned */

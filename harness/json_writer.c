@@ -76,12 +76,14 @@ static void write_workloads(struct pb_json *j, const struct pb_results *res)
         pb_json_string(j, "name", wl->name);
         pb_json_string(j, "file", wl->file);
         pb_json_number(j, "scale", wl->scale);
+        pb_json_bool(j, "overhead_only", wl->overhead_only);
         pb_json_array_begin(j, "phases");
         for (size_t p = 0; p < wl->nphases; p++) {
             char *lit = pb_phase_args_literal(&wl->phases[p], wl->scale);
             pb_json_object_begin(j, NULL);
             pb_json_string(j, "function", wl->phases[p].function);
-            pb_json_string(j, "declared", pb_category_name(wl->phases[p].category));
+            pb_json_string(j, "declared", wl->overhead_only
+                                              ? NULL : pb_category_name(wl->phases[p].category));
             pb_json_string(j, "args", lit);
             pb_json_number(j, "truth_wall_s", t->phase[p].wall_s);
             pb_json_number(j, "truth_user_s", t->phase[p].user_s);

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "util.h"
 
 /* The driver. It must not import anything the workload might notice, and it
@@ -20,7 +21,7 @@
 static const char driver_src[] =
     "# pyprof-bench's launcher driver: runs a workload's phases inside the\n"
     "# profiled program and writes the measured region's timings.\n"
-    "import ast, importlib, importlib.util, os, resource, sys, time\n"
+    "import ast, importlib, importlib.util, os, resource, runpy, sys, time\n"
     "\n"
     "def one_line(e):\n"
     "    text = f'{type(e).__name__}: {e}' if str(e) else type(e).__name__\n"
@@ -41,10 +42,13 @@ static const char driver_src[] =
     "        sys.argv = [path]\n"
     "        spec = importlib.util.spec_from_file_location(name, path)\n"
     "        mod = importlib.util.module_from_spec(spec)\n"
-    "        sys.modules[name] = mod\n"
-    "        spec.loader.exec_module(mod)\n"
-    "        phases = [(getattr(mod, specs[i]), tuple(ast.literal_eval(specs[i + 1])))\n"
-    "                  for i in range(0, len(specs), 2)]\n"
+    "        if specs[:1] == ['" PB_MAIN_SCRIPT "']:\n"
+    "            phases = [(run_script, (path,))]\n"
+    "        else:\n"
+    "            sys.modules[name] = mod\n"
+    "            spec.loader.exec_module(mod)\n"
+    "            phases = [(getattr(mod, specs[i]), tuple(ast.literal_eval(specs[i + 1])))\n"
+    "                      for i in range(0, len(specs), 2)]\n"
     "        hooks = importlib.import_module(region) if region else None\n"
     "    except BaseException as e:\n"
     "        rec.append(f'error -1 {one_line(e)}\\n')\n"
@@ -55,6 +59,13 @@ static const char driver_src[] =
     "    if failed:\n"
     "        rec.append(f'error {failed[0]} {failed[1]}\\n')\n"
     "    finish()\n"
+    "\n"
+    "def run_script(path):\n"
+    "    try:\n"
+    "        runpy.run_path(path, run_name='__main__')\n"
+    "    except SystemExit as e:\n"
+    "        if e.code not in (None, 0):\n"
+    "            raise RuntimeError(f'the script exited with status {e.code!r}') from None\n"
     "\n"
     "# The measured region. Samplers that see the whole process keep only the\n"
     "# samples under this function (its name is the region marker).\n"

@@ -76,7 +76,9 @@ char *pb_write_summary_md(const struct pb_results *res)
         for (size_t p = 0; p < wl->nphases; p++) {
             const struct pb_phase_truth *pt = &res->truth[w].phase[p];
             pb_strbuf_addf(&sb, "  - `%s` (%s): wall %.4f s, user %.4f s, kernel %.4f s%s%s\n",
-                           wl->phases[p].function, pb_category_name(wl->phases[p].category),
+                           wl->phases[p].function,
+                           wl->overhead_only ? "main, undeclared"
+                                             : pb_category_name(wl->phases[p].category),
                            pt->wall_s, pt->user_s, pt->sys_s,
                            res->truth[w].warning[p][0] ? "; **warning**: " : "",
                            res->truth[w].warning[p]);

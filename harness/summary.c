@@ -129,6 +129,13 @@ static void summarise_truth(const struct pb_results *res, size_t w, struct pb_tr
         t->phase[p].declared = wl->phases[p].category;
         if (n == 0)
             continue;
+        if (wl->overhead_only) {   /* nothing declared: no split, no check */
+            t->wall_s += t->phase[p].wall_s;
+            t->warning[p][0] = '\0';
+            for (int c = 0; c < PB_CAT_COUNT; c++)
+                t->cat_s[c] = NAN;
+            continue;
+        }
         double cat[PB_CAT_COUNT];
         pb_truth_categories(&t->phase[p], cat);
         for (int c = 0; c < PB_CAT_COUNT; c++)
@@ -206,7 +213,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         for (int c = 0; c < PB_CAT_COUNT; c++)
             share[c][n] = sum > 0 && (prof->attr.categories & PB_CAT_BIT(c))
                               ? prof->attr.cat_s[c] / sum : NAN;
-        if (prof->has_attr && truth->nruns > 0) {
+        if (prof->has_attr && truth->nruns > 0 && !wl->overhead_only) {
             fae[n] = pb_fae(truth->phase, wl->nphases, &prof->attr);
             ce[n] = pb_ce(truth->phase, wl->nphases, &prof->attr);
             col[n] = prof->collect_s;

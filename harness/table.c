@@ -60,6 +60,11 @@ void pb_truth_line(const struct pb_results *res, size_t w, char *buf, size_t len
         snprintf(buf, len, "no truth: no unprofiled run completed");
         return;
     }
+    if (res->cfg->workloads[w].overhead_only) {
+        snprintf(buf, len, "T = %.3f s over %zu unprofiled runs (main only: overhead, no "
+                 "accuracy)", t->wall_s, t->nruns);
+        return;
+    }
     double sum = t->cat_s[0] + t->cat_s[1] + t->cat_s[2];
     snprintf(buf, len, "T = %.3f s (python %.0f%%, native %.0f%%, system %.0f%%) over %zu "
              "unprofiled runs", t->wall_s, 100 * t->cat_s[PB_CAT_PYTHON] / sum,

@@ -37,8 +37,8 @@ struct worker_args {
 /* Python helpers, defined once in a private namespace. Kept in Python
  * because they are outside every measured region. */
 static const char helper_src[] =
-    "import sys, os, ast, importlib.util, traceback\n"
-    "def load(path):\n"
+    "import sys, os, ast, importlib.util, runpy, traceback\n"
+    "def load(path, execute):\n"
     "    name = os.path.splitext(os.path.basename(path))[0] or 'workload'\n"
     "    d = os.path.dirname(path)\n"
     "    if d not in sys.path:\n"
@@ -50,10 +50,20 @@ static const char helper_src[] =
     "    if spec is None or spec.loader is None:\n"
     "        raise ImportError(f'cannot load {path} as a Python module')\n"
     "    mod = importlib.util.module_from_spec(spec)\n"
-    "    sys.modules[name] = mod\n"
-    "    spec.loader.exec_module(mod)\n"
+    "    if execute:\n"
+    "        sys.modules[name] = mod\n"
+    "        spec.loader.exec_module(mod)\n"
     "    return mod\n"
+    "def run_script(path):\n"
+    "    try:\n"
+    "        runpy.run_path(path, run_name='__main__')\n"
+    "    except SystemExit as e:\n"
+    "        if e.code not in (None, 0):\n"
+    "            raise RuntimeError(f'the script exited with status {e.code!r}') from None\n"
     "def phase(mod, fname, literal):\n"
+    "    if fname == '" PB_MAIN_SCRIPT "':\n"
+    "        path = mod.__file__\n"
+    "        return (lambda: run_script(path), (), path, '<module>')\n"
     "    f = getattr(mod, fname, None)\n"
     "    if f is None:\n"
     "        raise AttributeError(f'workload {mod.__file__} has no function {fname!r}')\n"
@@ -323,6 +333,14 @@ static int run_launched(const struct pb_backend_ops *ops, void *state,
     return rc;
 }
 
+/* A `main: __main__` workload: its file is run as a script inside the
+ * region, so it is not imported (executed) before. */
+static int runs_as_script(const struct worker_args *a)
+{
+    return a->nphases == 1 && !strncmp(a->phase_spec[0], PB_MAIN_SCRIPT "=",
+                                       strlen(PB_MAIN_SCRIPT "="));
+}
+
 static int worker_run(const struct worker_args *a)
 {
     char err[PB_ERRLEN];
@@ -370,7 +388,8 @@ static int worker_run(const struct worker_args *a)
     send_line(&sb);
 
     stage = "import";
-    mod = PyObject_CallFunction(PyDict_GetItemString(helpers, "load"), "s", a->file);
+    mod = PyObject_CallFunction(PyDict_GetItemString(helpers, "load"), "si", a->file,
+                                !runs_as_script(a));
     if (!mod) {
         take_py_error(err, sizeof(err));
         goto fail;

@@ -442,10 +442,80 @@ def test_gate_catches_injected_overhead():
         check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
 
 
+def test_user_script_with_and_without_phases():
+    """The user's own file from a temporary folder: phases give accuracy; `main:`
+    a function or the file run as __main__ give overhead only (FAE n/a). The
+    script is not imported before its __main__ run (it runs once per run), a
+    non-zero sys.exit is a failed run, and scale multiplies main's args."""
+    with tempfile.TemporaryDirectory() as tmp:
+        script = os.path.join(tmp, "mine.py")
+        with open(script, "w") as f:
+            f.write("import os, sys, time\n"
+                    "def work(n):\n"
+                    "    s = 0\n"
+                    "    for i in range(n):\n"
+                    "        s += i\n"
+                    "    return s\n"
+                    "def nap(t):\n"
+                    "    time.sleep(t)\n"
+                    "def main(n):\n"
+                    "    work(n)\n"
+                    "    nap(0.01)\n"
+                    "if __name__ == '__main__':\n"
+                    "    with open(os.environ['MARK'], 'a') as m:\n"
+                    "        m.write('x')\n"
+                    "    main(200000)\n"
+                    "    sys.exit(int(os.environ.get('STATUS', '0')))\n")
+        conf = os.path.join(tmp, "mine.yaml")
+        with open(conf, "w") as f:
+            f.write("defaults: {rounds: 2, warmup: 0}\n"
+                    "workloads:\n"
+                    "  - name: phased\n    file: mine.py\n    phases:\n"
+                    "      - {function: work, args: [300000], category: python}\n"
+                    "      - {function: nap, args: [0.05], category: system}\n"
+                    "  - name: fn\n    file: mine.py\n    scale: 0.5\n"
+                    "    main: main\n    args: [400000]\n"
+                    "  - name: script\n    file: mine.py\n    main: __main__\n"
+                    "backends:\n  - {name: none, kind: none}\n"
+                    "  - {name: cprofile, kind: cprofile}\n")
+        mark = os.path.join(tmp, "mark")
+        out = os.path.join(tmp, "out")
+        r = run(["--out", out, conf], env=dict(os.environ, MARK=mark))
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        results, rows, md = load_outputs(out)
+        cells = {(d["workload"], d["backend"]): d
+                 for d in (dict(zip(rows[0], row)) for row in rows[1:])}
+        check(all(c["status"] == "ok" for c in cells.values()), cells)
+        check(cells[("phased", "cprofile")]["fae_pp"] != "", "phases give FAE")
+        for w in ("fn", "script"):
+            c = cells[(w, "cprofile")]
+            check(c["fae_pp"] == "" and c["ce_pp"] == "", f"{w} is overhead only: {c}")
+            check(float(c["wall_ratio"]) > 0, c)
+        wl = {w["name"]: w for w in results["workloads"]}
+        check(wl["fn"]["overhead_only"] and not wl["phased"]["overhead_only"], wl["fn"])
+        check(wl["fn"]["phases"][0]["args"] == "(200000,)", wl["fn"]["phases"][0])
+        check(wl["script"]["phases"][0]["declared"] is None, wl["script"]["phases"][0])
+        # 2 rounds x (baseline, none, cprofile) of `script`: one __main__ run each.
+        with open(mark) as f:
+            check(f.read() == "x" * 6, "the script ran once per run, not imported first")
+        check("main only: overhead, no accuracy" in r.stdout, r.stdout)
+
+        out2 = os.path.join(tmp, "out2")
+        r = run(["--out", out2, "--only-workload", "script", conf],
+                env=dict(os.environ, MARK=mark, STATUS="3"))
+        check(r.returncode == 1, f"exit {r.returncode}: {r.stderr}")
+        results, rows, md = load_outputs(out2)
+        check(any("exited with status 3" in (x.get("reason") or "") for x in results["runs"]),
+              [x.get("reason") for x in results["runs"]])
+
+
 def test_reference_configs_load():
     """Every shipped config loads (--list) without error; include-only files are
     checked through the configs that include them."""
-    for name in sorted(os.listdir(os.path.join(ROOT, "configs"))):
+    names = sorted(os.listdir(os.path.join(ROOT, "configs")))
+    names += sorted(os.path.join("examples", n)
+                    for n in os.listdir(os.path.join(ROOT, "configs", "examples")))
+    for name in names:
         if not name.endswith(".yaml"):
             continue
         with open(os.path.join(ROOT, "configs", name)) as f:

@@ -204,6 +204,48 @@ static void test_workload_errors(void **state)
     expect_error("workloads: []\nbackends: []\n", "t.yaml:1:1: no workloads defined");
 }
 
+/* `main:` instead of phases: one undeclared phase, overhead only. */
+static void test_main_workloads(void **state)
+{
+    (void)state;
+    static const char text[] = "workloads:\n"
+                               "  - name: fn\n    file: u.py\n    main: run\n    args: [3, 0.5]\n"
+                               "  - name: script\n    file: u.py\n    main: __main__\n"
+                               "backends:\n  - name: b\n    kind: none\n";
+    struct pb_config cfg;
+    char err[PB_ERRLEN] = "";
+    assert_int_equal(pb_config_load_buffer(&cfg, "t.yaml", text, strlen(text), err,
+                                           sizeof(err)), 0);
+    assert_int_equal(cfg.nworkloads, 2);
+    const struct pb_workload *fn = &cfg.workloads[0], *script = &cfg.workloads[1];
+    assert_true(fn->overhead_only);
+    assert_int_equal(fn->nphases, 1);
+    assert_string_equal(fn->phases[0].function, "run");
+    char *lit = pb_phase_args_literal(&fn->phases[0], 2.0);
+    assert_string_equal(lit, "(6, 1.0)");
+    free(lit);
+    assert_true(script->overhead_only);
+    assert_int_equal(script->nphases, 1);
+    assert_string_equal(script->phases[0].function, PB_MAIN_SCRIPT);
+    assert_int_equal(script->phases[0].nargs, 0);
+    pb_config_release(&cfg);
+
+    expect_error("workloads:\n  - name: w\n    file: w.py\n    main: m\n    phases:\n"
+                 "      - function: f\n        category: python\n",
+                 "t.yaml:2:5: workload 'w' has both phases and main: phases measure accuracy "
+                 "and overhead, main only overhead; choose one");
+    expect_error("workloads:\n  - name: w\n    file: w.py\n    main: __main__\n    args: [1]\n",
+                 "t.yaml:5:11: args go with a main function; a file run as __main__ takes none");
+    expect_error("workloads:\n  - name: w\n    file: w.py\n    main: 1x\n",
+                 "t.yaml:4:11: main must be a function name or __main__, got '1x'");
+    expect_error("workloads:\n  - name: w\n    file: w.py\n",
+                 "t.yaml:2:5: workload 'w' has neither phases (accuracy and overhead) nor main "
+                 "(overhead only)");
+    expect_error("workloads:\n  - name: w\n    file: w.py\n    args: [1]\n    phases:\n"
+                 "      - function: f\n        category: python\n",
+                 "t.yaml:4:11: args of workload 'w' belong to a phase or to main");
+}
+
 /* Unknown backend kinds are answered with a suggestion or the list. */
 static void test_unknown_kind(void **state)
 {
@@ -308,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_unknown_keys),
         cmocka_unit_test(test_types_and_ranges),
         cmocka_unit_test(test_workload_errors),
+        cmocka_unit_test(test_main_workloads),
         cmocka_unit_test(test_unknown_kind),
         cmocka_unit_test(test_hostile_yaml),
         cmocka_unit_test(test_bad_files),
