@@ -262,16 +262,22 @@ static int external_probe(const char *tool, char *why, size_t whylen)
     char **argv = NULL;
     size_t argc = 0;
     tool_argv(&x, out, &argv, &argc);
-    const char *prog[] = { PB_PYTHON_EXE, "-c", "import time\ntime.sleep(0.2)", NULL };
+    const char *prog[] = { PB_PYTHON_EXE, "-c", "import time\ntime.sleep(0.5)", NULL };
     for (size_t i = 0; prog[i]; i++) {
         argv = pb_xrealloc(argv, (argc + 2) * sizeof(*argv));
         argv[argc++] = pb_xstrdup(prog[i]);
         argv[argc] = NULL;
     }
-    int rc = run_quiet(argv, log, msg, sizeof(msg));
-    free_argv(argv, argc);
+    /* Two tries: on a loaded machine austin can miss the interpreter once
+     * ("... discover it automatically") and find it the next time. */
     struct stat st;
-    int ok = rc == 0 && stat(out, &st) == 0 && st.st_size > 0;
+    int ok = 0;
+    for (int attempt = 0; attempt < 2 && !ok; attempt++) {
+        unlink(out);
+        int rc = run_quiet(argv, log, msg, sizeof(msg));
+        ok = rc == 0 && stat(out, &st) == 0 && st.st_size > 0;
+    }
+    free_argv(argv, argc);
     if (!ok) {
         char version[64];
         tool_version(tool, version, sizeof(version));
