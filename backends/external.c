@@ -40,6 +40,7 @@ struct external {
     double interval;
     int idle;                   /* count off-CPU samples too */
     char *output;               /* the tool's samples, read after the run */
+    size_t output_len;
 };
 
 static const struct pb_option_spec austin_options[] = {
@@ -80,7 +81,10 @@ static const char rows_src[] =
     "        if m:\n"
     "            out.append((m.group(2), m.group(1).rsplit('.', 1)[-1], int(m.group(3) or 0)))\n"
     "    return out, 0, True\n"
-    "def rows(tool, text, interval):\n"
+    "def rows(tool, raw, interval):\n"
+    "    # A sample line can carry bytes that are not UTF-8 (austin 3.7 read a\n"
+    "    # frame's name mid-update once): the line keeps its metric.\n"
+    "    text = raw.decode('utf-8', 'replace')\n"
     "    agg, total = {}, 0.0\n"
     "    for line in text.splitlines():\n"
     "        if not line or line.startswith('#'):\n"
@@ -258,7 +262,7 @@ static int external_probe(const char *tool, char *why, size_t whylen)
     char out[128], log[128], msg[400];
     snprintf(out, sizeof(out), "%s/samples", dir);
     snprintf(log, sizeof(log), "%s/log", dir);
-    struct external x = { tool, 0.001, 1, NULL };
+    struct external x = { tool, 0.001, 1, NULL, 0 };
     char **argv = NULL;
     size_t argc = 0;
     tool_argv(&x, out, &argv, &argc);
@@ -353,6 +357,7 @@ static int external_launch(void *state, struct pb_launch *job, char *err, size_t
         pb_strbuf_add(&sb, buf, n);
     fclose(f);
     free(x->output);
+    x->output_len = sb.len;
     x->output = pb_strbuf_detach(&sb);
     return 0;
 }
@@ -367,7 +372,8 @@ static int external_collect(void *state, struct pb_report *out, char *err, size_
     PyObject *r = PyRun_String(rows_src, Py_file_input, ns, ns);
     Py_XDECREF(r);
     PyObject *fn = r ? PyDict_GetItemString(ns, "rows") : NULL;
-    PyObject *res = fn ? PyObject_CallFunction(fn, "ssd", x->tool, x->output, x->interval)
+    PyObject *res = fn ? PyObject_CallFunction(fn, "sy#d", x->tool, x->output,
+                                               (Py_ssize_t)x->output_len, x->interval)
                        : NULL;
     double total = 0;
     PyObject *rows = NULL;

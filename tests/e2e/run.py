@@ -332,6 +332,34 @@ def test_tool_that_cannot_run_is_skipped_with_its_message():
               "failed to find python interpreter" in d["reason"], d)
 
 
+def test_sampler_output_that_is_not_utf8_is_read():
+    """A launched sampler whose samples carry bytes that are not UTF-8 (austin
+    3.7 did once) still gives an ok row: the bad bytes are replaced. A fake
+    austin on PATH runs the program and writes one such sample."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fake = os.path.join(tmp, "austin")
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\n"
+                    "[ \"$1\" = --version ] && echo 'austin 9.9.9' && exit 0\n"
+                    "out=\n"
+                    "while [ $# -gt 0 ]; do case \"$1\" in\n"
+                    "  -o) out=$2; shift 2;; -i|-t) shift 2;; -s) shift;; *) break;;\n"
+                    "esac; done\n"
+                    "\"$@\" || exit $?\n"
+                    "printf 'P1;T0:1;/x/driver.py:_pb_region:70;/x/w.py:f\\260\\377:2 1000\\n'"
+                    " > \"$out\"\n")
+        os.chmod(fake, 0o755)
+        out = os.path.join(tmp, "out")
+        env = dict(os.environ, PATH=tmp + ":" + os.environ.get("PATH", ""))
+        r = run(["--out", out, "--only-backend", "austin", "--only-workload", "tiny",
+                 "--rounds", "1", cfg("real_tools.yaml")], env=env)
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        results, rows, _ = load_outputs(out)
+        d = dict(zip(rows[0], rows[1]))
+        check(d["status"] == "ok", d)
+        check(float(d["fae_pp"]) == 100, f"the one sample is elsewhere: {d}")
+
+
 def png_size(path):
     with open(path, "rb") as f:
         head = f.read(24)
