@@ -101,9 +101,13 @@ static void gp_end(struct pb_strbuf *gp, const char *base, int width, int height
 static int selected_backends(const struct pb_results *res, size_t *idx)
 {
     int n = 0;
-    for (size_t b = 0; b < res->cfg->nbackends; b++)
-        if (res->backend_on[b] && res->available[b])
+    for (size_t b = 0; b < res->cfg->nbackends; b++) {
+        int in_shard = 0;   /* a shard charts only the backends it ran */
+        for (size_t w = 0; w < res->cfg->nworkloads && !in_shard; w++)
+            in_shard = pb_results_cell_on(res, w, b);
+        if (in_shard && res->available[b])
             idx[n++] = b;
+    }
     return n;
 }
 
@@ -117,7 +121,7 @@ static int write_overhead(const struct pb_results *res, const char *dir, char *e
     double lo = INFINITY, hi = 0;
     pb_strbuf_adds(&dat, "# workload, then per backend: wall ratio, 95% low, 95% high\n");
     for (size_t w = 0; w < cfg->nworkloads; w++) {
-        if (!res->workload_on[w])
+        if (!pb_results_workload_active(res, w))
             continue;
         dat_name(&dat, cfg->workloads[w].name);
         for (int k = 0; k < nb; k++) {
@@ -313,7 +317,7 @@ int pb_charts_write(const struct pb_results *res, const char *dir, char *err, si
     if (total < 0)
         return -1;
     for (size_t w = 0; w < res->cfg->nworkloads; w++) {
-        if (!res->workload_on[w])
+        if (!pb_results_workload_active(res, w))
             continue;
         int n = write_workload(res, w, dir, err, errlen);
         if (n < 0)

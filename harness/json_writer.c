@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "json.h"
+#include "shard.h"
 
 #ifndef PB_VERSION
 #define PB_VERSION "dev"
@@ -15,6 +16,47 @@
 #ifndef PB_GIT_REV
 #define PB_GIT_REV "unknown"
 #endif
+
+/* The shard this invocation ran (1/1: the whole matrix), the selection its
+ * cells were sliced from, and for a merged result the folders it came from. */
+static void write_shard(struct pb_json *j, const struct pb_results *res)
+{
+    const struct pb_config *cfg = res->cfg;
+    pb_json_object_begin(j, "shard");
+    pb_json_int(j, "index", res->shard_index);
+    pb_json_int(j, "count", res->shard_count);
+    pb_json_string(j, "rule", "workload-major cells of the selection, cell i in shard "
+                   "floor(i * count / cells) + 1");
+    pb_json_int(j, "cells", (long long)pb_shard_cell_count(res));
+    pb_json_array_begin(j, "selected_workloads");
+    for (size_t w = 0; w < cfg->nworkloads; w++)
+        if (res->workload_on[w])
+            pb_json_string(j, NULL, cfg->workloads[w].name);
+    pb_json_array_end(j);
+    pb_json_array_begin(j, "selected_backends");
+    for (size_t b = 0; b < cfg->nbackends; b++)
+        if (res->backend_on[b])
+            pb_json_string(j, NULL, cfg->backends[b].name);
+    pb_json_array_end(j);
+    pb_json_object_end(j);
+    if (!res->nsources)
+        return;
+    pb_json_array_begin(j, "merged_from");
+    for (size_t i = 0; i < res->nsources; i++) {
+        const struct pb_merge_source *m = &res->sources[i];
+        pb_json_object_begin(j, NULL);
+        pb_json_string(j, "path", m->path);
+        pb_json_int(j, "shard", m->shard_index);
+        pb_json_int(j, "count", m->shard_count);
+        pb_json_string(j, "started", m->started);
+        pb_json_number(j, "elapsed_s", m->elapsed_s);
+        pb_json_string(j, "hostname", m->hostname);
+        pb_json_string(j, "git_revision", m->git_revision);
+        pb_json_int(j, "runs", (long long)m->nruns);
+        pb_json_object_end(j);
+    }
+    pb_json_array_end(j);
+}
 
 static void write_meta(struct pb_json *j, const struct pb_results *res)
 {
@@ -42,6 +84,7 @@ static void write_meta(struct pb_json *j, const struct pb_results *res)
     pb_json_int(j, "seed", (long long)res->seed);
     pb_json_int(j, "planned_runs", (long long)res->planned);
     pb_json_object_end(j);
+    write_shard(j, res);
 
     const struct pb_sysinfo *si = &res->sys;
     pb_json_object_begin(j, "machine");
@@ -68,7 +111,7 @@ static void write_workloads(struct pb_json *j, const struct pb_results *res)
     const struct pb_config *cfg = res->cfg;
     pb_json_array_begin(j, "workloads");
     for (size_t w = 0; w < cfg->nworkloads; w++) {
-        if (!res->workload_on[w])
+        if (!pb_results_workload_active(res, w))
             continue;
         const struct pb_workload *wl = &cfg->workloads[w];
         const struct pb_truth *t = &res->truth[w];
@@ -153,6 +196,7 @@ static void write_runs(struct pb_json *j, const struct pb_results *res)
         const struct pb_run *run = &r->run;
         pb_json_object_begin(j, NULL);
         pb_json_int(j, "order", r->order);
+        pb_json_int(j, "shard", r->shard);
         pb_json_string(j, "workload", cfg->workloads[r->workload].name);
         pb_json_string(j, "backend",
                        r->backend < 0 ? NULL : cfg->backends[r->backend].name);
@@ -210,10 +254,8 @@ static void write_summary(struct pb_json *j, const struct pb_results *res)
     const struct pb_config *cfg = res->cfg;
     pb_json_array_begin(j, "summary");
     for (size_t w = 0; w < cfg->nworkloads; w++) {
-        if (!res->workload_on[w])
-            continue;
         for (size_t b = 0; b < cfg->nbackends; b++) {
-            if (!res->backend_on[b])
+            if (!pb_results_cell_on(res, w, b))
                 continue;
             const struct pb_cell *c = pb_results_cell(res, w, b);
             const struct pb_backend_conf *bc = &cfg->backends[b];
@@ -227,17 +269,8 @@ static void write_summary(struct pb_json *j, const struct pb_results *res)
             pb_json_int(j, "failed_runs", (long long)c->nfailed);
             pb_json_array_begin(j, "wall_ratios");
             for (long round = res->warmup; round < res->rounds + res->warmup; round++) {
-                const struct pb_run *base = NULL, *prof = NULL;
-                for (size_t i = 0; i < res->nruns; i++) {
-                    const struct pb_run_record *r = &res->runs[i];
-                    if (r->workload != w || r->round != round || r->run.status != PB_RUN_OK)
-                        continue;
-                    if (r->backend == pb_baseline_for(bc->ops))
-                        base = &r->run;
-                    else if (r->backend == (long)b)
-                        prof = &r->run;
-                }
-                if (base && prof && base->wall_s > 0)
+                const struct pb_run *base, *prof;
+                if (pb_results_round_pair(res, w, b, round, &base, &prof) == 0)
                     pb_json_number(j, NULL, prof->wall_s / base->wall_s);
             }
             pb_json_array_end(j);

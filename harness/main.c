@@ -19,6 +19,7 @@
 #include "output_dir.h"
 #include "results.h"
 #include "runner.h"
+#include "shard.h"
 #include "util.h"
 #include "worker.h"
 #include "worker_main.h"
@@ -52,6 +53,9 @@ static const char usage_text[] =
     "  --quiet                no progress and no table on the terminal\n"
     "  --format table|md      the terminal summary: aligned tables (default) or\n"
     "                         the Markdown of summary.md, to paste into a README\n"
+    "  --shard K/N            run only slice K of N of the workload x backend cells\n"
+    "                         (contiguous blocks, workload-major; see README), with\n"
+    "                         the baselines those cells need; merge puts them together\n"
     "  --export-profiles      backends that can (sampling) write each run's profile\n"
     "                         to DIR/profiles/ as folded stacks and speedscope JSON\n"
     "  -h, --help             this help\n"
@@ -85,6 +89,7 @@ struct cli {
     double threshold;
     int force;
     int markdown;           /* --format md */
+    long shard_k, shard_n;  /* --shard K/N; 0/0 when not given */
     int compare;            /* the compare subcommand */
     const char *compare_base, *compare_new;
 };
@@ -105,7 +110,7 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, int co
 {
     enum { OPT_LIST = 256, OPT_OUT, OPT_ONLY_BACKEND, OPT_ONLY_WORKLOAD, OPT_ROUNDS,
            OPT_QUIET, OPT_VERSION, OPT_EXPORT, OPT_BASELINE, OPT_THRESHOLD, OPT_FORCE,
-           OPT_FORMAT };
+           OPT_FORMAT, OPT_SHARD };
     static const struct option longopts[] = {
         { "list", no_argument, NULL, OPT_LIST },
         { "out", required_argument, NULL, OPT_OUT },
@@ -118,6 +123,7 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, int co
         { "threshold", required_argument, NULL, OPT_THRESHOLD },
         { "force", no_argument, NULL, OPT_FORCE },
         { "format", required_argument, NULL, OPT_FORMAT },
+        { "shard", required_argument, NULL, OPT_SHARD },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
@@ -151,6 +157,12 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, int co
             else if (strcmp(optarg, "table"))
                 return *exit_now = usage_error("--format is table or md, got '%s'", optarg);
             break;
+        case OPT_SHARD: {
+            char why[PB_ERRLEN];
+            if (pb_shard_parse(optarg, &c->shard_k, &c->shard_n, why, sizeof(why)) < 0)
+                return *exit_now = usage_error("%s", why);
+            break;
+        }
         case OPT_THRESHOLD: {
             char *t = pb_xstrdup(optarg);
             size_t n = strlen(t);
@@ -256,6 +268,13 @@ static void print_list(const struct pb_results *res)
             printf("  %-16s options: %s\n", "", opts.buf);
         pb_strbuf_release(&opts);
     }
+    if (res->shard_count > 1) {
+        printf("cells of shard %ld/%ld:\n", res->shard_index, res->shard_count);
+        for (size_t w = 0; w < cfg->nworkloads; w++)
+            for (size_t b = 0; b < cfg->nbackends; b++)
+                if (pb_results_cell_on(res, w, b))
+                    printf("  %s / %s\n", cfg->workloads[w].name, cfg->backends[b].name);
+    }
 }
 
 static void on_signal(int sig)
@@ -330,6 +349,17 @@ static int run(struct cli *c)
         goto out;
     if (c->rounds)
         res.rounds = c->rounds;
+    if (c->shard_n) {
+        res.shard_index = c->shard_k;
+        res.shard_count = c->shard_n;
+        size_t mine = 0, all = pb_shard_cell_count(&res);
+        for (size_t w = 0; w < cfg.nworkloads; w++)
+            for (size_t b = 0; b < cfg.nbackends; b++)
+                mine += pb_results_cell_on(&res, w, b);
+        if (!c->quiet || c->list)
+            fprintf(stderr, "pyprof-bench: shard %ld/%ld: %zu of %zu cells%s\n", c->shard_k,
+                    c->shard_n, mine, all, mine ? "" : " (nothing to run: more shards than cells)");
+    }
     if (c->baseline && access(c->baseline, R_OK) < 0) {
         fprintf(stderr, "pyprof-bench: --baseline: cannot read '%s': %s\n", c->baseline,
                 strerror(errno));

@@ -43,10 +43,8 @@ char *pb_write_summary_md(const struct pb_results *res)
                    "memory | FAE | CE | status |\n"
                    "|---|---|---|---|---|---|---|---|---|\n");
     for (size_t w = 0; w < cfg->nworkloads; w++) {
-        if (!res->workload_on[w])
-            continue;
         for (size_t b = 0; b < cfg->nbackends; b++) {
-            if (!res->backend_on[b])
+            if (!pb_results_cell_on(res, w, b))
                 continue;
             const struct pb_cell *c = pb_results_cell(res, w, b);
             const struct pb_backend_conf *bc = &cfg->backends[b];
@@ -67,7 +65,7 @@ char *pb_write_summary_md(const struct pb_results *res)
     }
     pb_strbuf_adds(&sb, "\n## Ground truth\n\n");
     for (size_t w = 0; w < cfg->nworkloads; w++) {
-        if (!res->workload_on[w])
+        if (!pb_results_workload_active(res, w))
             continue;
         char line[256];
         pb_truth_line(res, w, line, sizeof(line));

@@ -29,7 +29,8 @@ struct pb_run_record {
     long backend;           /* index into cfg->backends, or PB_BASELINE */
     long round;             /* 0-based, warm-ups included */
     int warmup;             /* a discarded warm-up round */
-    long order;             /* position in the run order */
+    long order;             /* position in the run order (of its shard) */
+    long shard;             /* the shard (1-based) that ran it; 1 unsharded */
     struct pb_run run;
 };
 
@@ -62,6 +63,17 @@ struct pb_cell {
     double wall_s;             /* median profiled region wall */
 };
 
+/* One shard folder of a merged result. */
+struct pb_merge_source {
+    char path[1024];           /* the folder given to merge */
+    long shard_index, shard_count;
+    char started[32];          /* its "started" */
+    double elapsed_s;
+    char hostname[64];
+    char git_revision[64];
+    size_t nruns;
+};
+
 struct pb_results {
     const struct pb_config *cfg;
     /* Selection after --only-*: flags per workload and backend. */
@@ -73,6 +85,12 @@ struct pb_results {
     char (*tool_version)[PB_VERSIONLEN];   /* the real tool's, "" for none */
     long rounds, warmup;
     unsigned long seed;
+    /* --shard K/N (shard.h): this invocation runs the cells shard_index owns;
+     * 1/1 is the whole matrix (also the shard of a merged result). */
+    long shard_index, shard_count;
+    /* A merged result (merge.c): the shard folders it was made from. */
+    struct pb_merge_source *sources;
+    size_t nsources;
     struct pb_run_record *runs;
     size_t nruns, runs_alloc;
     size_t planned;            /* runs in the plan */
@@ -94,6 +112,15 @@ void pb_results_release(struct pb_results *res);
 /* Compute truth and cells from the runs (summary.c). */
 void pb_results_summarise(struct pb_results *res);
 const struct pb_cell *pb_results_cell(const struct pb_results *res, size_t w, size_t b);
+/* Is cell (w, b) selected and owned by this invocation's shard? */
+int pb_results_cell_on(const struct pb_results *res, size_t w, size_t b);
+/* Does this invocation own any cell of workload w? */
+int pb_results_workload_active(const struct pb_results *res, size_t w);
+/* The measured, ok runs of round `round` of cell (w, b): the backend's run and
+ * the baseline run of the same round and the same shard. 0 when both exist
+ * (and the baseline's wall is > 0), else -1. */
+int pb_results_round_pair(const struct pb_results *res, size_t w, size_t b, long round,
+                          const struct pb_run **base, const struct pb_run **prof);
 /* Does any selected, available cell have a failed run? */
 int pb_results_any_failed(const struct pb_results *res);
 const char *pb_cell_status_name(enum pb_cell_status s);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shard.h"
 #include "stats.h"
 #include "util.h"
 
@@ -36,6 +37,7 @@ void pb_results_init(struct pb_results *res, const struct pb_config *cfg)
     res->rounds = cfg->defaults.rounds;
     res->warmup = cfg->defaults.warmup;
     res->seed = (unsigned long)cfg->defaults.seed;
+    res->shard_index = res->shard_count = 1;
 }
 
 struct pb_run_record *pb_results_add(struct pb_results *res)
@@ -59,6 +61,7 @@ void pb_results_release(struct pb_results *res)
     free(res->runs);
     free(res->truth);
     free(res->cells);
+    free(res->sources);
     memset(res, 0, sizeof(*res));
 }
 
@@ -79,7 +82,20 @@ const struct pb_cell *pb_results_cell(const struct pb_results *res, size_t w, si
     return &res->cells[w * res->cfg->nbackends + b];
 }
 
-/* The measured ok run of (workload, backend, round), or NULL. */
+int pb_results_cell_on(const struct pb_results *res, size_t w, size_t b)
+{
+    long k = pb_shard_of(res, w, b);
+    return k != 0 && k == res->shard_index;
+}
+
+int pb_results_workload_active(const struct pb_results *res, size_t w)
+{
+    for (size_t b = 0; b < res->cfg->nbackends; b++)
+        if (pb_results_cell_on(res, w, b))
+            return 1;
+    return 0;
+}
+
 long pb_baseline_for(const struct pb_backend_ops *ops)
 {
     return ops->launch ? PB_BASELINE_LAUNCHED : PB_BASELINE;
@@ -91,15 +107,34 @@ const char *pb_baseline_name(long backend)
          : backend == PB_BASELINE_LAUNCHED ? "(launched baseline)" : NULL;
 }
 
-static const struct pb_run *find_run(const struct pb_results *res, size_t w, long b, long round)
+/* The measured ok run of (workload, backend, round) in shard (any when 0),
+ * or NULL. */
+static const struct pb_run_record *find_run(const struct pb_results *res, size_t w, long b,
+                                            long round, long shard)
 {
     for (size_t i = 0; i < res->nruns; i++) {
         const struct pb_run_record *r = &res->runs[i];
         if (r->workload == w && r->backend == b && r->round == round && !r->warmup &&
-            r->run.status == PB_RUN_OK)
-            return &r->run;
+            r->run.status == PB_RUN_OK && (!shard || r->shard == shard))
+            return r;
     }
     return NULL;
+}
+
+int pb_results_round_pair(const struct pb_results *res, size_t w, size_t b, long round,
+                          const struct pb_run **base, const struct pb_run **prof)
+{
+    *base = *prof = NULL;
+    const struct pb_run_record *p = find_run(res, w, (long)b, round, 0);
+    if (!p)
+        return -1;
+    const struct pb_run_record *q = find_run(res, w, pb_baseline_for(res->cfg->backends[b].ops),
+                                             round, p->shard);
+    if (!q || !(q->run.wall_s > 0))
+        return -1;
+    *base = &q->run;
+    *prof = &p->run;
+    return 0;
 }
 
 static void summarise_truth(const struct pb_results *res, size_t w, struct pb_truth *t)
@@ -156,6 +191,12 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     for (int c = 0; c < PB_CAT_COUNT; c++)
         cell->cat_share[c] = NAN;
 
+    if (!pb_results_cell_on(res, w, b)) {
+        cell->status = PB_CELL_SKIPPED;
+        snprintf(cell->reason, sizeof(cell->reason), "in shard %ld/%ld",
+                 pb_shard_of(res, w, b), res->shard_count);
+        return;
+    }
     if (!res->available[b]) {
         cell->status = PB_CELL_SKIPPED;
         pb_copy(cell->reason, sizeof(cell->reason), res->why[b]);
@@ -189,10 +230,8 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         share[c] = pb_xcalloc(cap, sizeof(double));
     size_t n = 0;
     for (long round = 0; round < res->rounds + res->warmup && n < cap; round++) {
-        const struct pb_run *base = find_run(res, w, pb_baseline_for(res->cfg->backends[b].ops),
-                                             round);
-        const struct pb_run *prof = find_run(res, w, (long)b, round);
-        if (!base || !prof || !(base->wall_s > 0))
+        const struct pb_run *base, *prof;
+        if (pb_results_round_pair(res, w, b, round, &base, &prof) < 0)
             continue;
         wall[n] = prof->wall_s / base->wall_s;
         cpu[n] = base->cpu_s > 0 ? prof->cpu_s / base->cpu_s : NAN;
@@ -271,8 +310,7 @@ int pb_results_any_failed(const struct pb_results *res)
     size_t nw = res->cfg->nworkloads, nb = res->cfg->nbackends;
     for (size_t w = 0; w < nw; w++)
         for (size_t b = 0; b < nb; b++)
-            if (res->workload_on[w] && res->backend_on[b] &&
-                res->cells[w * nb + b].status == PB_CELL_FAILED)
+            if (pb_results_cell_on(res, w, b) && res->cells[w * nb + b].status == PB_CELL_FAILED)
                 return 1;
     return 0;
 }

@@ -78,7 +78,7 @@ char *pb_write_table(const struct pb_results *res, int color)
             wb = len < W_BACKEND_MAX ? len : W_BACKEND_MAX;
     }
     for (size_t w = 0; w < cfg->nworkloads; w++) {
-        if (!res->workload_on[w])
+        if (!pb_results_workload_active(res, w))
             continue;
         const struct pb_workload *wl = &cfg->workloads[w];
         char truth[256];
@@ -93,7 +93,7 @@ char *pb_write_table(const struct pb_results *res, int color)
                        W_WALL, "wall overhead [95% CI]", W_CPU, "cpu", W_MEM, "memory",
                        W_PP, "FAE", W_PP, "CE", "status");
         for (size_t b = 0; b < cfg->nbackends; b++) {
-            if (!res->backend_on[b])
+            if (!pb_results_cell_on(res, w, b))
                 continue;
             const struct pb_cell *c = pb_results_cell(res, w, b);
             struct pb_cell_texts t;
