@@ -1,12 +1,12 @@
 /* compare.c: overhead comparison and the regression gate (see compare.h). */
 #include "compare.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json_parse.h"
+#include "results_read.h"
 #include "stats.h"
 #include "util.h"
 
@@ -82,28 +82,7 @@ void pb_compare_ratios(const double *base, size_t nb, const double *now, size_t 
 
 static int load(const char *path, struct pb_jval *doc, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return pb_error(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-    struct pb_strbuf sb = PB_STRBUF_INIT;
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        pb_strbuf_add(&sb, buf, n);
-    fclose(f);
-    char why[PB_ERRLEN];
-    int rc = pb_json_parse(sb.buf ? sb.buf : "", sb.len, doc, why, sizeof(why));
-    pb_strbuf_release(&sb);
-    if (rc < 0)
-        return pb_error(err, errlen, "'%s' is not valid JSON: %s", path, why);
-    const struct pb_jval *schema = pb_jval_get(doc, "schema");
-    const struct pb_jval *summary = pb_jval_get(doc, "summary");
-    if (!schema || schema->type != PB_J_NUM || schema->num != 1 || !summary ||
-        summary->type != PB_J_ARR) {
-        pb_jval_release(doc);
-        return pb_error(err, errlen, "'%s' is not a pyprof-bench results.json (schema 1)", path);
-    }
-    return 0;
+    return pb_results_json_load(path, doc, err, errlen);
 }
 
 /* The per-round wall ratios of entry e, as a new array; *n gets the count. */
