@@ -86,9 +86,9 @@ static int load(const char *path, struct pb_jval *doc, char *err, size_t errlen)
 }
 
 /* The per-round wall ratios of entry e, as a new array; *n gets the count. */
-static double *ratios(const struct pb_jval *e, size_t *n)
+static double *ratios(const struct pb_jval *e, const char *key, size_t *n)
 {
-    const struct pb_jval *a = pb_jval_get(e, "wall_ratios");
+    const struct pb_jval *a = pb_jval_get(e, key);
     *n = 0;
     if (!a || a->type != PB_J_ARR)
         return pb_xmalloc(sizeof(double));
@@ -149,6 +149,18 @@ int pb_compare_files(const char *base_path, const char *new_path, double thresho
         status = 2;
         goto out;
     }
+    /* Both files must measure the same thing: wall time, or instructions. */
+    const char *mb = pb_jval_str(&base, "metric"), *mn = pb_jval_str(&now, "metric");
+    mb = mb ? mb : "wall";
+    mn = mn ? mn : "wall";
+    if (strcmp(mb, mn)) {
+        pb_error(err, errlen, "'%s' measured %s, '%s' measured %s: not comparable (run both "
+                 "with the same --metric)", base_path, mb, new_path, mn);
+        status = 2;
+        goto out;
+    }
+    int instr = !strcmp(mn, "instructions");
+    const char *key = instr ? "instr_ratios" : "wall_ratios";
     const struct pb_jval *sb = pb_jval_get(&base, "summary"), *sn = pb_jval_get(&now, "summary");
     fprintf(out, "%-14s %-18s %-7s %8s %8s  %-24s %s\n", "workload", "backend", "clock", "base",
             "new", "change [95% CI]", "verdict");
@@ -159,13 +171,19 @@ int pb_compare_files(const char *base_path, const char *new_path, double thresho
         if (!w || !b)
             continue;
         const struct pb_jval *eb = find_entry(sb, w, b);
+        const char *st = pb_jval_str(e, "status");
+        if (st && !strcmp(st, "n/a")) {
+            fprintf(out, "%-14.14s %-18.18s %-7.7s %8s %8s  %-24s %s\n", w, b, clock ? clock : "",
+                    "-", "-", "-", "n/a (not measurable with this metric)");
+            continue;
+        }
         if (!eb) {
             fprintf(out, "%-14.14s %-18.18s %-7.7s %8s %8s  %-24s %s\n", w, b, clock ? clock : "",
                     "-", "-", "-", "new (not in base)");
             continue;
         }
         size_t nb, nn;
-        double *rb = ratios(eb, &nb), *rn = ratios(e, &nn);
+        double *rb = ratios(eb, key, &nb), *rn = ratios(e, key, &nn);
         struct pb_change c;
         pb_compare_ratios(rb, nb, rn, nn, threshold, &c);
         free(rb);
@@ -192,8 +210,9 @@ int pb_compare_files(const char *base_path, const char *new_path, double thresho
         fprintf(out, "%-14.14s %-18.18s %-7.7s %8s %8s  %-24s %s\n", w, b, clock ? clock : "", bs,
                 ns, change, verdict);
         if (c.verdict == PB_VERDICT_FAIL) {
-            fprintf(err_out, "regression: %s / %s: wall overhead %.3fx -> %.3fx, %+.1f%% "
-                    "[%+.1f%%, %+.1f%%], past the %.0f%% threshold\n", w, b, c.base, c.now,
+            fprintf(err_out, "regression: %s / %s: %s overhead %.3fx -> %.3fx, %+.1f%% "
+                    "[%+.1f%%, %+.1f%%], past the %.0f%% threshold\n", w, b,
+                    instr ? "instruction" : "wall", c.base, c.now,
                     100 * c.change, 100 * c.lo, 100 * c.hi, 100 * threshold);
             status = 3;
         }

@@ -68,6 +68,9 @@ char *pb_write_summary_csv(const struct pb_results *res)
             csv_num(&sb, c->collect_s, 6);
             pb_strbuf_add(&sb, ",", 1);
             csv_field(&sb, c->reason);
+            csv_num(&sb, c->instr_ratio, 6);
+            csv_num(&sb, c->instr_lo, 6);
+            csv_num(&sb, c->instr_hi, 6);
             pb_strbuf_add(&sb, "\n", 1);
         }
     }

@@ -73,6 +73,7 @@ static void write_meta(struct pb_json *j, const struct pb_results *res)
     pb_json_string(j, "git_revision", PB_GIT_REV);
     pb_json_object_end(j);
     pb_json_string(j, "started", when);
+    pb_json_string(j, "metric", pb_metric_name(res->metric));
     pb_json_number(j, "elapsed_s", res->elapsed_s);
     pb_json_bool(j, "interrupted", res->interrupted);
     pb_json_object_begin(j, "config");
@@ -175,6 +176,7 @@ static void write_backends(struct pb_json *j, const struct pb_results *res)
         pb_json_bool(j, "asyncio", (bc->ops->caps & PB_CAP_ASYNCIO) != 0);
         pb_json_bool(j, "region", (bc->ops->caps & PB_CAP_REGION) != 0);
         pb_json_bool(j, "report", (bc->ops->caps & PB_CAP_REPORT) != 0);
+        pb_json_bool(j, "timer_free", (bc->ops->caps & PB_CAP_TIMER_FREE) != 0);
         pb_json_object_end(j);
         pb_json_object_begin(j, "options");
         for (size_t i = 0; i < bc->options.count; i++)
@@ -215,6 +217,8 @@ static void write_runs(struct pb_json *j, const struct pb_results *res)
         pb_json_number(j, "stop_s", run->stop_s);
         pb_json_int(j, "maxrss_kb", run->maxrss_kb);
         pb_json_number(j, "worker_elapsed_s", run->elapsed_s);
+        if (res->metric == PB_METRIC_INSTRUCTIONS)
+            pb_json_number(j, "instructions", run->instructions);
         pb_json_array_begin(j, "phases");
         for (size_t p = 0; run->status == PB_RUN_OK && p < run->nphases; p++) {
             pb_json_object_begin(j, NULL);
@@ -286,6 +290,19 @@ static void write_summary(struct pb_json *j, const struct pb_results *res)
             pb_json_number(j, "ce_pp", c->ce_pp);
             pb_json_number(j, "collect_s", c->collect_s);
             pb_json_number(j, "profiled_wall_s", c->wall_s);
+            if (res->metric == PB_METRIC_INSTRUCTIONS) {
+                pb_json_array_begin(j, "instr_ratios");
+                for (long round = res->warmup; round < res->rounds + res->warmup; round++) {
+                    const struct pb_run *base, *prof;
+                    if (pb_results_round_pair(res, w, b, round, &base, &prof) == 0 &&
+                        base->instructions > 0)
+                        pb_json_number(j, NULL, prof->instructions / base->instructions);
+                }
+                pb_json_array_end(j);
+                pb_json_number(j, "instr_ratio", c->instr_ratio);
+                pb_json_number(j, "instr_ratio_lo", c->instr_lo);
+                pb_json_number(j, "instr_ratio_hi", c->instr_hi);
+            }
             pb_json_object_end(j);
         }
     }

@@ -16,6 +16,7 @@
 #include "charts.h"
 #include "compare.h"
 #include "config.h"
+#include "instr.h"
 #include "merge.h"
 #include "output_dir.h"
 #include "results.h"
@@ -58,6 +59,10 @@ static const char usage_text[] =
     "  --shard K/N            run only slice K of N of the workload x backend cells\n"
     "                         (contiguous blocks, workload-major; see README), with\n"
     "                         the baselines those cells need; merge puts them together\n"
+    "  --metric wall|instructions\n"
+    "                         what overheads are ratios of: wall time (default), or\n"
+    "                         the region's instruction count under valgrind's\n"
+    "                         callgrind (noise-free; timer-driven backends are n/a)\n"
     "  --export-profiles      backends that can (sampling) write each run's profile\n"
     "                         to DIR/profiles/ as folded stacks and speedscope JSON\n"
     "  -h, --help             this help\n"
@@ -98,6 +103,7 @@ struct cli {
     int force;
     int markdown;           /* --format md */
     long shard_k, shard_n;  /* --shard K/N; 0/0 when not given */
+    int instructions;       /* --metric instructions */
     int compare;            /* the compare subcommand */
     int merge;              /* the merge subcommand */
     const char *merge_config;
@@ -124,7 +130,7 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, enum s
 {
     enum { OPT_LIST = 256, OPT_OUT, OPT_ONLY_BACKEND, OPT_ONLY_WORKLOAD, OPT_ROUNDS,
            OPT_QUIET, OPT_VERSION, OPT_EXPORT, OPT_BASELINE, OPT_THRESHOLD, OPT_FORCE,
-           OPT_FORMAT, OPT_SHARD, OPT_CONFIG };
+           OPT_FORMAT, OPT_SHARD, OPT_CONFIG, OPT_METRIC };
     static const struct option longopts[] = {
         { "list", no_argument, NULL, OPT_LIST },
         { "out", required_argument, NULL, OPT_OUT },
@@ -139,6 +145,7 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, enum s
         { "format", required_argument, NULL, OPT_FORMAT },
         { "shard", required_argument, NULL, OPT_SHARD },
         { "config", required_argument, NULL, OPT_CONFIG },
+        { "metric", required_argument, NULL, OPT_METRIC },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
@@ -172,6 +179,13 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, enum s
                 c->markdown = 1;
             else if (strcmp(optarg, "table"))
                 return *exit_now = usage_error("--format is table or md, got '%s'", optarg);
+            break;
+        case OPT_METRIC:
+            if (!strcmp(optarg, "instructions"))
+                c->instructions = 1;
+            else if (strcmp(optarg, "wall"))
+                return *exit_now = usage_error("--metric is wall or instructions, got '%s'",
+                                               optarg);
             break;
         case OPT_CONFIG:
             if (!c->merge)
@@ -415,6 +429,14 @@ static int run(struct cli *c)
         goto out;
     if (c->rounds)
         res.rounds = c->rounds;
+    if (c->instructions) {
+        if (!pb_instr_available(err, sizeof(err))) {
+            fprintf(stderr, "pyprof-bench: --metric instructions: %s\n", err);
+            goto out;
+        }
+        res.metric = PB_METRIC_INSTRUCTIONS;
+        pb_worker_set_instructions(1);
+    }
     if (c->shard_n) {
         res.shard_index = c->shard_k;
         res.shard_count = c->shard_n;

@@ -90,6 +90,10 @@ static int check_same_run(const struct shard_file *a, const struct shard_file *b
         if (!same)
             return -1;
     }
+    const char *ma = pb_jval_str(&a->doc, "metric"), *mb = pb_jval_str(&b->doc, "metric");
+    if (!same_str(ma ? ma : "wall", mb ? mb : "wall"))
+        return pb_error(err, errlen, "mixed metrics: %s measured %s, %s measured %s", a->path,
+                        ma ? ma : "wall", b->path, mb ? mb : "wall");
     if (a->count != b->count)
         return pb_error(err, errlen, "mixed shard counts: %s is shard %ld/%ld, %s is %ld/%ld",
                         a->path, a->index, a->count, b->path, b->index, b->count);
@@ -281,6 +285,9 @@ int pb_merge_load(const char *const *dirs, size_t n, const char *config_path, in
     res->rounds = (long)conf_num(&s[0].doc, "rounds");
     res->warmup = (long)conf_num(&s[0].doc, "warmup");
     res->seed = (unsigned long)conf_num(&s[0].doc, "seed");
+    const char *metric = pb_jval_str(&s[0].doc, "metric");
+    res->metric = metric && !strcmp(metric, "instructions") ? PB_METRIC_INSTRUCTIONS
+                                                            : PB_METRIC_WALL;
     int *seen = pb_xcalloc(cfg->nbackends + 1, sizeof(int));
     for (size_t b = 0; b < cfg->nbackends; b++)
         res->available[b] = 0;

@@ -43,7 +43,17 @@ struct pb_truth {
     char warning[PB_MAX_PHASES][160];           /* "" when consistent */
 };
 
-enum pb_cell_status { PB_CELL_OK, PB_CELL_FAILED, PB_CELL_SKIPPED };
+/* PB_CELL_NA: the cell has no figure in this mode (--metric instructions and
+ * a timer-driven or launched backend); the reason says why. */
+enum pb_cell_status { PB_CELL_OK, PB_CELL_FAILED, PB_CELL_SKIPPED, PB_CELL_NA };
+
+/* What the overhead is a ratio of: wall time (default), or the instructions
+ * executed in the region, counted under callgrind (instr.h). */
+enum pb_metric { PB_METRIC_WALL, PB_METRIC_INSTRUCTIONS };
+const char *pb_metric_name(enum pb_metric m);
+/* Can backend ops be measured with metric m? 1, or 0 with the reason
+ * ("timer-driven" ...) in why. */
+int pb_metric_applies(enum pb_metric m, const struct pb_backend_ops *ops, const char **why);
 
 struct pb_cell {
     size_t workload;
@@ -61,6 +71,9 @@ struct pb_cell {
                                          backend's report; NAN where it cannot
                                          tell that category apart */
     double wall_s;             /* median profiled region wall */
+    /* --metric instructions: median of the per-round instruction-count ratios
+     * with its interval (NAN otherwise). */
+    double instr_ratio, instr_lo, instr_hi;
 };
 
 /* One shard folder of a merged result. */
@@ -88,6 +101,7 @@ struct pb_results {
     /* --shard K/N (shard.h): this invocation runs the cells shard_index owns;
      * 1/1 is the whole matrix (also the shard of a merged result). */
     long shard_index, shard_count;
+    enum pb_metric metric;     /* --metric: what overheads are ratios of */
     /* A merged result (merge.c): the shard folders it was made from. */
     struct pb_merge_source *sources;
     size_t nsources;
@@ -114,6 +128,10 @@ void pb_results_summarise(struct pb_results *res);
 const struct pb_cell *pb_results_cell(const struct pb_results *res, size_t w, size_t b);
 /* Is cell (w, b) selected and owned by this invocation's shard? */
 int pb_results_cell_on(const struct pb_results *res, size_t w, size_t b);
+/* The overhead figures of the results' metric: wall (or instruction) ratio
+ * and its interval. */
+void pb_cell_overhead(const struct pb_results *res, const struct pb_cell *c, double *ratio,
+                      double *lo, double *hi);
 /* Does this invocation own any cell of workload w? */
 int pb_results_workload_active(const struct pb_results *res, size_t w);
 /* The measured, ok runs of round `round` of cell (w, b): the backend's run and

@@ -132,6 +132,7 @@ static int read_run(const struct pb_jval *j, struct pb_results *res, long shard,
     double rss = pb_jval_num(j, "maxrss_kb");
     r->maxrss_kb = isfinite(rss) ? (long)rss : 0;
     r->elapsed_s = pb_jval_num(j, "worker_elapsed_s");
+    r->instructions = pb_jval_num(j, "instructions");
     const struct pb_jval *ph = pb_jval_get(j, "phases");
     r->nphases = wl->nphases;
     if (ph && ph->type == PB_J_ARR) {

@@ -73,6 +73,15 @@ static const struct pb_backend_conf launched_baseline = {
     .ops = &pb_backend_launched,
 };
 
+/* Is cell (w, b) run: in this shard, available, and measurable with the
+ * metric (--metric instructions runs no timer-driven backend)? */
+static int cell_runs(const struct pb_results *res, size_t w, size_t b)
+{
+    const char *why;
+    return pb_results_cell_on(res, w, b) && res->available[b] &&
+           pb_metric_applies(res->metric, res->cfg->backends[b].ops, &why);
+}
+
 /* Does this shard own a cell of workload w (then it runs w's baseline: the
  * truth, and the denominator of its overheads), and does an available one of
  * those cells need the launched baseline? */
@@ -84,7 +93,7 @@ static void workload_needs(const struct pb_results *res, size_t w, int *base, in
         if (!pb_results_cell_on(res, w, b))
             continue;
         *base = 1;
-        if (res->available[b] && pb_baseline_for(cfg->backends[b].ops) == PB_BASELINE_LAUNCHED)
+        if (cell_runs(res, w, b) && pb_baseline_for(cfg->backends[b].ops) == PB_BASELINE_LAUNCHED)
             *launched = 1;
     }
 }
@@ -99,7 +108,7 @@ static size_t plan(const struct pb_results *res, struct job **out)
         workload_needs(res, w, &base, &launched);
         per_round += (size_t)base + (size_t)launched;
         for (size_t b = 0; b < cfg->nbackends; b++)
-            per_round += pb_results_cell_on(res, w, b) && res->available[b];
+            per_round += cell_runs(res, w, b);
     }
     long rounds = res->rounds + res->warmup;
     struct job *jobs = pb_xcalloc(per_round * (size_t)rounds + 1, sizeof(*jobs));
@@ -121,7 +130,7 @@ static size_t plan(const struct pb_results *res, struct job **out)
             if (launched)
                 jobs[n++] = (struct job){ order[k], PB_BASELINE_LAUNCHED, r };
             for (size_t b = 0; b < cfg->nbackends; b++)
-                if (pb_results_cell_on(res, order[k], b) && res->available[b])
+                if (cell_runs(res, order[k], b))
                     jobs[n++] = (struct job){ order[k], (long)b, r };
             shuffle(jobs + first, n - first, sizeof(*jobs), &s);
         }

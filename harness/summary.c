@@ -71,6 +71,7 @@ const char *pb_cell_status_name(enum pb_cell_status s)
     case PB_CELL_OK: return "ok";
     case PB_CELL_FAILED: return "failed";
     case PB_CELL_SKIPPED: return "skipped";
+    case PB_CELL_NA: return "n/a";
     }
     return "?";
 }
@@ -80,6 +81,31 @@ const struct pb_cell *pb_results_cell(const struct pb_results *res, size_t w, si
     if (!res->cells || w >= res->cfg->nworkloads || b >= res->cfg->nbackends)
         return NULL;
     return &res->cells[w * res->cfg->nbackends + b];
+}
+
+const char *pb_metric_name(enum pb_metric m)
+{
+    return m == PB_METRIC_INSTRUCTIONS ? "instructions" : "wall";
+}
+
+int pb_metric_applies(enum pb_metric m, const struct pb_backend_ops *ops, const char **why)
+{
+    *why = "";
+    if (m != PB_METRIC_INSTRUCTIONS || (ops->caps & PB_CAP_TIMER_FREE))
+        return 1;
+    *why = ops->launch && !(ops->caps & PB_CAP_REPORT)
+               ? "launched: runs in a process of its own, outside the counted worker"
+               : "timer-driven: its work follows the clock, which valgrind slows down";
+    return 0;
+}
+
+void pb_cell_overhead(const struct pb_results *res, const struct pb_cell *c, double *ratio,
+                      double *lo, double *hi)
+{
+    int instr = res->metric == PB_METRIC_INSTRUCTIONS;
+    *ratio = instr ? c->instr_ratio : c->wall_ratio;
+    *lo = instr ? c->instr_lo : c->wall_lo;
+    *hi = instr ? c->instr_hi : c->wall_hi;
 }
 
 int pb_results_cell_on(const struct pb_results *res, size_t w, size_t b)
@@ -188,6 +214,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     cell->wall_ratio = cell->wall_lo = cell->wall_hi = NAN;
     cell->cpu_ratio = cell->cpu_lo = cell->cpu_hi = NAN;
     cell->rss_delta_kb = cell->fae_pp = cell->ce_pp = cell->collect_s = cell->wall_s = NAN;
+    cell->instr_ratio = cell->instr_lo = cell->instr_hi = NAN;
     for (int c = 0; c < PB_CAT_COUNT; c++)
         cell->cat_share[c] = NAN;
 
@@ -195,6 +222,12 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         cell->status = PB_CELL_SKIPPED;
         snprintf(cell->reason, sizeof(cell->reason), "in shard %ld/%ld",
                  pb_shard_of(res, w, b), res->shard_count);
+        return;
+    }
+    const char *why;
+    if (!pb_metric_applies(res->metric, res->cfg->backends[b].ops, &why)) {
+        cell->status = PB_CELL_NA;
+        pb_copy(cell->reason, sizeof(cell->reason), why);
         return;
     }
     if (!res->available[b]) {
@@ -225,6 +258,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     double *ce = pb_xcalloc(cap, sizeof(double));
     double *col = pb_xcalloc(cap, sizeof(double));
     double *pw = pb_xcalloc(cap, sizeof(double));
+    double *ins = pb_xcalloc(cap, sizeof(double));
     double *share[PB_CAT_COUNT];
     for (int c = 0; c < PB_CAT_COUNT; c++)
         share[c] = pb_xcalloc(cap, sizeof(double));
@@ -237,6 +271,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         cpu[n] = base->cpu_s > 0 ? prof->cpu_s / base->cpu_s : NAN;
         rss[n] = (double)(prof->maxrss_kb - base->maxrss_kb);
         pw[n] = prof->wall_s;
+        ins[n] = base->instructions > 0 ? prof->instructions / base->instructions : NAN;
         fae[n] = ce[n] = col[n] = NAN;
         double sum = 0;
         for (int c = 0; c < PB_CAT_COUNT; c++)
@@ -263,6 +298,10 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     cell->ce_pp = pb_median(ce, n);
     cell->collect_s = pb_median(col, n);
     cell->wall_s = pb_median(pw, n);
+    if (res->metric == PB_METRIC_INSTRUCTIONS) {
+        pb_median_ci(ins, n, 0.95, &cell->instr_lo, &cell->instr_hi, &cov);
+        cell->instr_ratio = pb_median(ins, n);
+    }
     for (int c = 0; c < PB_CAT_COUNT; c++) {
         cell->cat_share[c] = pb_median(share[c], n);
         free(share[c]);
@@ -274,6 +313,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     free(ce);
     free(col);
     free(pw);
+    free(ins);
 
     if (cell->nfailed > 0 || n == 0) {
         cell->status = PB_CELL_FAILED;

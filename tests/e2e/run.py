@@ -591,6 +591,60 @@ def test_merge_refusals():
         check(r.returncode == 2 and "result folders" in r.stderr, r.stderr)
 
 
+
+# ---------------------------------------------------------------- --metric instructions
+
+def valgrind_installed():
+    return subprocess.run(["sh", "-c", "command -v valgrind"], capture_output=True).returncode == 0
+
+
+def test_metric_instructions():
+    """--metric instructions: results record the metric and each run's count;
+    the tracing rows get instruction ratios (the A/A row exactly 1), the
+    sampler and the launched baseline are n/a, never a number; compare
+    refuses to mix metrics."""
+    if not valgrind_installed():
+        print("  skipped: valgrind not installed (make deps installs it)")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        r = run(["--metric", "instructions", "--out", out, cfg("instructions.yaml")], timeout=900)
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        check("instr overhead" in r.stdout and "n/a (timer-driven)" in r.stdout, r.stdout)
+        res, rows, md = load_outputs(out)
+        check(res["metric"] == "instructions", res.get("metric"))
+        base = [x for x in res["runs"] if x["baseline"]]
+        check(len(base) == 2 and all(x["instructions"] > 1e6 for x in base), base)
+        # the same code twice: the same count to within 0.1%
+        counts = [x["instructions"] for x in base]
+        check(max(counts) / min(counts) - 1 < 0.001, counts)
+        by = {s["backend"]: s for s in res["summary"]}
+        check(abs(by["none"]["instr_ratio"] - 1) < 0.001, by["none"])
+        for name in ("deterministic", "cprofile"):
+            s = by[name]
+            check(s["status"] == "ok" and s["instr_ratio"] > 1.01, s)
+            check(len(s["instr_ratios"]) == 2, s)
+            check(s["instr_ratio_hi"] / s["instr_ratio_lo"] - 1 < 0.001, s)
+        for name, why in (("sampling", "timer-driven"), ("launched", "launched")):
+            s = by[name]
+            check(s["status"] == "n/a" and why in s["reason"], s)
+            check(s["instr_ratio"] is None and s["instr_ratios"] == [], s)
+            check(not any(x["backend"] == name for x in res["runs"]), f"{name} was run")
+        csv_by = {row[1]: dict(zip(rows[0], row)) for row in rows[1:]}
+        check(csv_by["sampling"]["status"] == "n/a" and csv_by["sampling"]["instr_ratio"] == "",
+              csv_by["sampling"])
+        check(float(csv_by["deterministic"]["instr_ratio"]) > 1.01, csv_by["deterministic"])
+        check("| instr overhead [95% CI] |" in md and "n/a (timer-driven)" in md, md)
+        # instructions and wall are not comparable
+        wall = os.path.join(tmp, "wall")
+        r = run(["--quiet", "--out", wall, "--only-backend", "none", cfg("instructions.yaml")])
+        check(r.returncode == 0, r.stderr)
+        r = run(["compare", os.path.join(wall, "results.json"), os.path.join(out, "results.json")])
+        check(r.returncode == 2 and "not comparable" in r.stderr, r.stderr)
+        r = run(["--metric", "cycles", cfg("instructions.yaml")])
+        check(r.returncode == 2 and "--metric" in r.stderr, r.stderr)
+
+
 def test_reference_configs_load():
     """Every shipped config loads (--list) without error; include-only files are
     checked through the configs that include them."""
