@@ -23,6 +23,12 @@
 
 int pb_instr_available(char *err, size_t errlen)
 {
+#if defined(__SANITIZE_ADDRESS__)
+    /* ASan's shadow memory and valgrind exclude each other. */
+    pb_error(err, errlen, "this pyprof-bench was built with AddressSanitizer, which "
+             "valgrind cannot run; use a build without SANITIZE");
+    return 0;
+#endif
     if (!PB_HAVE_CALLGRIND) {
         pb_error(err, errlen, "this pyprof-bench was built without valgrind/callgrind.h "
                  "(Debian: apt-get install valgrind, then rebuild)");
