@@ -226,6 +226,14 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, enum s
         }
     }
     if (c->merge) {
+        const char *bad = c->shard_n ? "--shard" : c->instructions ? "--metric"
+                        : c->baseline ? "--baseline" : c->list ? "--list"
+                        : c->n_only_backend ? "--only-backend"
+                        : c->n_only_workload ? "--only-workload" : c->rounds ? "--rounds"
+                        : c->export_profiles ? "--export-profiles" : NULL;
+        if (bad)
+            return *exit_now = usage_error("%s is not an option of merge (the shards' "
+                                           "results are merged as they ran)", bad);
         if (optind >= argc)
             return *exit_now = usage_error("merge needs the result folders of the shards");
         c->merge_dirs = argv + optind;

@@ -589,6 +589,8 @@ def test_merge_refusals():
         check(r.returncode == 2 and "one of the folders being merged" in r.stderr, r.stderr)
         r = run(["merge"])
         check(r.returncode == 2 and "result folders" in r.stderr, r.stderr)
+        r = run(["merge", "--shard", "1/3", "--out", out, d1, d2, d3])
+        check(r.returncode == 2 and "not an option of merge" in r.stderr, r.stderr)
 
 
 
