@@ -38,6 +38,9 @@ struct pb_launch;   /* launch.h */
 #define PB_CAP_ASYNCIO  (1u << 1)   /* attributes await time to coroutines */
 #define PB_CAP_REGION   (1u << 2)   /* can start and stop around a region */
 #define PB_CAP_REPORT   (1u << 3)   /* produces a profile (none does not) */
+/* Its work does not depend on timers (no sampling clock): its instruction
+ * count means something (--metric instructions, instr.h). */
+#define PB_CAP_TIMER_FREE (1u << 4)
 
 struct pb_backend_ops {
     const char *kind;                       /* name used in configs: kind: X */

@@ -101,9 +101,15 @@ static void gp_end(struct pb_strbuf *gp, const char *base, int width, int height
 static int selected_backends(const struct pb_results *res, size_t *idx)
 {
     int n = 0;
-    for (size_t b = 0; b < res->cfg->nbackends; b++)
-        if (res->backend_on[b] && res->available[b])
+    for (size_t b = 0; b < res->cfg->nbackends; b++) {
+        int in_shard = 0;   /* a shard charts only the backends it ran */
+        for (size_t w = 0; w < res->cfg->nworkloads && !in_shard; w++)
+            in_shard = pb_results_cell_on(res, w, b);
+        const char *why;   /* and only those the metric measures */
+        if (in_shard && res->available[b] &&
+            pb_metric_applies(res->metric, res->cfg->backends[b].ops, &why))
             idx[n++] = b;
+    }
     return n;
 }
 
@@ -115,38 +121,43 @@ static int write_overhead(const struct pb_results *res, const char *dir, char *e
     int nb = selected_backends(res, bi);
     struct pb_strbuf dat = PB_STRBUF_INIT, gp = PB_STRBUF_INIT;
     double lo = INFINITY, hi = 0;
-    pb_strbuf_adds(&dat, "# workload, then per backend: wall ratio, 95% low, 95% high\n");
+    int instr = res->metric == PB_METRIC_INSTRUCTIONS;
+    pb_strbuf_addf(&dat, "# workload, then per backend: %s ratio, 95%% low, 95%% high\n",
+                   instr ? "instruction" : "wall");
     for (size_t w = 0; w < cfg->nworkloads; w++) {
-        if (!res->workload_on[w])
+        if (!pb_results_workload_active(res, w))
             continue;
         dat_name(&dat, cfg->workloads[w].name);
         for (int k = 0; k < nb; k++) {
             const struct pb_cell *c = pb_results_cell(res, w, bi[k]);
-            dat_num(&dat, c->wall_ratio);
-            dat_num(&dat, c->wall_lo);
-            dat_num(&dat, c->wall_hi);
-            if (isfinite(c->wall_lo) && c->wall_lo < lo)
-                lo = c->wall_lo;
-            if (isfinite(c->wall_hi) && c->wall_hi > hi)
-                hi = c->wall_hi;
+            double r, rlo, rhi;
+            pb_cell_overhead(res, c, &r, &rlo, &rhi);
+            dat_num(&dat, r);
+            dat_num(&dat, rlo);
+            dat_num(&dat, rhi);
+            if (isfinite(rlo) && rlo < lo)
+                lo = rlo;
+            if (isfinite(rhi) && rhi > hi)
+                hi = rhi;
         }
         pb_strbuf_add(&dat, "\n", 1);
     }
     int logscale = isfinite(lo) && lo > 0 && hi / lo > 4;
     gp_begin(&gp, "overhead", 1200, 560);
     pb_strbuf_addf(&gp,
-                   "set title 'Wall-clock overhead: profiled run / unprofiled run of the same round "
+                   "set title '%s overhead: profiled run / unprofiled run of the same round "
                    "(median over rounds, bars: 95%% interval)'\n"
                    "set style data histograms\n"
                    "set style histogram errorbars gap 1.5 lw 1\n"
                    "set style fill solid 0.85 border -1\n"
                    "set key outside right top title 'backend'\n"
-                   "set ylabel 'slowdown (x)%s'\n"
+                   "set ylabel '%s (x)%s'\n"
                    "set grid ytics\n"
                    "%s\n"
                    "set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb '#444444'\n"
                    "plot ",
-                   logscale ? ", log scale" : "",
+                   instr ? "Instruction-count" : "Wall-clock",
+                   instr ? "instructions executed" : "slowdown", logscale ? ", log scale" : "",
                    logscale ? "set logscale y\nset yrange [0.8:*]" : "set yrange [0:*]");
     for (int k = 0; k < nb; k++) {
         const struct pb_backend_conf *b = &cfg->backends[bi[k]];
@@ -245,19 +256,21 @@ static int write_workload(const struct pb_results *res, size_t w, const char *di
     size_t *pb = pb_xcalloc(cfg->nbackends + 1, sizeof(size_t));   /* backend of each point */
     for (int k = 0; k < nb; k++) {
         const struct pb_cell *c = pb_results_cell(res, w, bi[k]);
-        if (!isfinite(c->fae_pp) || !isfinite(c->wall_ratio))
+        double r, rlo, rhi;
+        pb_cell_overhead(res, c, &r, &rlo, &rhi);
+        if (!isfinite(c->fae_pp) || !isfinite(r))
             continue;
         pb[points] = bi[k];
         dat_name(&dat, cfg->backends[bi[k]].name);
-        dat_num(&dat, c->wall_ratio);
+        dat_num(&dat, r);
         dat_num(&dat, c->fae_pp);
         pb_strbuf_addf(&dat, "%u\n", backend_colors[bi[k] % NCOLORS]);
         if (c->fae_pp > maxfae)
             maxfae = c->fae_pp;
-        if (c->wall_ratio < lo)
-            lo = c->wall_ratio;
-        if (c->wall_ratio > hi)
-            hi = c->wall_ratio;
+        if (r < lo)
+            lo = r;
+        if (r > hi)
+            hi = r;
         points++;
     }
     if (rc == 0 && points > 0) {
@@ -269,7 +282,7 @@ static int write_workload(const struct pb_results *res, size_t w, const char *di
                        "(lower left is better)", wname);
         gp_quote(&gp, title.buf);
         pb_strbuf_release(&title);
-        pb_strbuf_addf(&gp, "\nset xlabel 'wall-clock slowdown (x)%s'\n"
+        pb_strbuf_addf(&gp, "\nset xlabel '%s (x)%s'\n"
                        "set ylabel 'function attribution error, FAE (percentage points)'\n"
                        "set grid\n%s"
                        "%s"
@@ -277,6 +290,8 @@ static int write_workload(const struct pb_results *res, size_t w, const char *di
                        "set xrange [%g:%g]\n"
                        "set key outside right top title 'backend'\n"
                        "plot ",
+                       res->metric == PB_METRIC_INSTRUCTIONS ? "instructions executed"
+                                                             : "wall-clock slowdown",
                        hi / lo > 4 ? ", log scale" : "",
                        hi / lo > 4 ? "set logscale x\n" : "",
                        /* an all-zero range would make gnuplot warn */
@@ -313,7 +328,7 @@ int pb_charts_write(const struct pb_results *res, const char *dir, char *err, si
     if (total < 0)
         return -1;
     for (size_t w = 0; w < res->cfg->nworkloads; w++) {
-        if (!res->workload_on[w])
+        if (!pb_results_workload_active(res, w))
             continue;
         int n = write_workload(res, w, dir, err, errlen);
         if (n < 0)

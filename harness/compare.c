@@ -1,12 +1,12 @@
 /* compare.c: overhead comparison and the regression gate (see compare.h). */
 #include "compare.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json_parse.h"
+#include "results_read.h"
 #include "stats.h"
 #include "util.h"
 
@@ -82,34 +82,13 @@ void pb_compare_ratios(const double *base, size_t nb, const double *now, size_t 
 
 static int load(const char *path, struct pb_jval *doc, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return pb_error(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-    struct pb_strbuf sb = PB_STRBUF_INIT;
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        pb_strbuf_add(&sb, buf, n);
-    fclose(f);
-    char why[PB_ERRLEN];
-    int rc = pb_json_parse(sb.buf ? sb.buf : "", sb.len, doc, why, sizeof(why));
-    pb_strbuf_release(&sb);
-    if (rc < 0)
-        return pb_error(err, errlen, "'%s' is not valid JSON: %s", path, why);
-    const struct pb_jval *schema = pb_jval_get(doc, "schema");
-    const struct pb_jval *summary = pb_jval_get(doc, "summary");
-    if (!schema || schema->type != PB_J_NUM || schema->num != 1 || !summary ||
-        summary->type != PB_J_ARR) {
-        pb_jval_release(doc);
-        return pb_error(err, errlen, "'%s' is not a pyprof-bench results.json (schema 1)", path);
-    }
-    return 0;
+    return pb_results_json_load(path, doc, err, errlen);
 }
 
 /* The per-round wall ratios of entry e, as a new array; *n gets the count. */
-static double *ratios(const struct pb_jval *e, size_t *n)
+static double *ratios(const struct pb_jval *e, const char *key, size_t *n)
 {
-    const struct pb_jval *a = pb_jval_get(e, "wall_ratios");
+    const struct pb_jval *a = pb_jval_get(e, key);
     *n = 0;
     if (!a || a->type != PB_J_ARR)
         return pb_xmalloc(sizeof(double));
@@ -170,6 +149,18 @@ int pb_compare_files(const char *base_path, const char *new_path, double thresho
         status = 2;
         goto out;
     }
+    /* Both files must measure the same thing: wall time, or instructions. */
+    const char *mb = pb_jval_str(&base, "metric"), *mn = pb_jval_str(&now, "metric");
+    mb = mb ? mb : "wall";
+    mn = mn ? mn : "wall";
+    if (strcmp(mb, mn)) {
+        pb_error(err, errlen, "'%s' measured %s, '%s' measured %s: not comparable (run both "
+                 "with the same --metric)", base_path, mb, new_path, mn);
+        status = 2;
+        goto out;
+    }
+    int instr = !strcmp(mn, "instructions");
+    const char *key = instr ? "instr_ratios" : "wall_ratios";
     const struct pb_jval *sb = pb_jval_get(&base, "summary"), *sn = pb_jval_get(&now, "summary");
     fprintf(out, "%-14s %-18s %-7s %8s %8s  %-24s %s\n", "workload", "backend", "clock", "base",
             "new", "change [95% CI]", "verdict");
@@ -180,13 +171,19 @@ int pb_compare_files(const char *base_path, const char *new_path, double thresho
         if (!w || !b)
             continue;
         const struct pb_jval *eb = find_entry(sb, w, b);
+        const char *st = pb_jval_str(e, "status");
+        if (st && !strcmp(st, "n/a")) {
+            fprintf(out, "%-14.14s %-18.18s %-7.7s %8s %8s  %-24s %s\n", w, b, clock ? clock : "",
+                    "-", "-", "-", "n/a (not measurable with this metric)");
+            continue;
+        }
         if (!eb) {
             fprintf(out, "%-14.14s %-18.18s %-7.7s %8s %8s  %-24s %s\n", w, b, clock ? clock : "",
                     "-", "-", "-", "new (not in base)");
             continue;
         }
         size_t nb, nn;
-        double *rb = ratios(eb, &nb), *rn = ratios(e, &nn);
+        double *rb = ratios(eb, key, &nb), *rn = ratios(e, key, &nn);
         struct pb_change c;
         pb_compare_ratios(rb, nb, rn, nn, threshold, &c);
         free(rb);
@@ -213,8 +210,9 @@ int pb_compare_files(const char *base_path, const char *new_path, double thresho
         fprintf(out, "%-14.14s %-18.18s %-7.7s %8s %8s  %-24s %s\n", w, b, clock ? clock : "", bs,
                 ns, change, verdict);
         if (c.verdict == PB_VERDICT_FAIL) {
-            fprintf(err_out, "regression: %s / %s: wall overhead %.3fx -> %.3fx, %+.1f%% "
-                    "[%+.1f%%, %+.1f%%], past the %.0f%% threshold\n", w, b, c.base, c.now,
+            fprintf(err_out, "regression: %s / %s: %s overhead %.3fx -> %.3fx, %+.1f%% "
+                    "[%+.1f%%, %+.1f%%], past the %.0f%% threshold\n", w, b,
+                    instr ? "instruction" : "wall", c.base, c.now,
                     100 * c.change, 100 * c.lo, 100 * c.hi, 100 * threshold);
             status = 3;
         }

@@ -43,10 +43,8 @@ char *pb_write_summary_csv(const struct pb_results *res)
     struct pb_strbuf sb = PB_STRBUF_INIT;
     pb_strbuf_adds(&sb, PB_CSV_HEADER "\n");
     for (size_t w = 0; w < cfg->nworkloads; w++) {
-        if (!res->workload_on[w])
-            continue;
         for (size_t b = 0; b < cfg->nbackends; b++) {
-            if (!res->backend_on[b])
+            if (!pb_results_cell_on(res, w, b))
                 continue;
             const struct pb_cell *c = pb_results_cell(res, w, b);
             const struct pb_backend_conf *bc = &cfg->backends[b];
@@ -70,6 +68,9 @@ char *pb_write_summary_csv(const struct pb_results *res)
             csv_num(&sb, c->collect_s, 6);
             pb_strbuf_add(&sb, ",", 1);
             csv_field(&sb, c->reason);
+            csv_num(&sb, c->instr_ratio, 6);
+            csv_num(&sb, c->instr_lo, 6);
+            csv_num(&sb, c->instr_hi, 6);
             pb_strbuf_add(&sb, "\n", 1);
         }
     }

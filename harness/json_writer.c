@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "json.h"
+#include "shard.h"
 
 #ifndef PB_VERSION
 #define PB_VERSION "dev"
@@ -15,6 +16,47 @@
 #ifndef PB_GIT_REV
 #define PB_GIT_REV "unknown"
 #endif
+
+/* The shard this invocation ran (1/1: the whole matrix), the selection its
+ * cells were sliced from, and for a merged result the folders it came from. */
+static void write_shard(struct pb_json *j, const struct pb_results *res)
+{
+    const struct pb_config *cfg = res->cfg;
+    pb_json_object_begin(j, "shard");
+    pb_json_int(j, "index", res->shard_index);
+    pb_json_int(j, "count", res->shard_count);
+    pb_json_string(j, "rule", "workload-major cells of the selection, cell i in shard "
+                   "floor(i * count / cells) + 1");
+    pb_json_int(j, "cells", (long long)pb_shard_cell_count(res));
+    pb_json_array_begin(j, "selected_workloads");
+    for (size_t w = 0; w < cfg->nworkloads; w++)
+        if (res->workload_on[w])
+            pb_json_string(j, NULL, cfg->workloads[w].name);
+    pb_json_array_end(j);
+    pb_json_array_begin(j, "selected_backends");
+    for (size_t b = 0; b < cfg->nbackends; b++)
+        if (res->backend_on[b])
+            pb_json_string(j, NULL, cfg->backends[b].name);
+    pb_json_array_end(j);
+    pb_json_object_end(j);
+    if (!res->nsources)
+        return;
+    pb_json_array_begin(j, "merged_from");
+    for (size_t i = 0; i < res->nsources; i++) {
+        const struct pb_merge_source *m = &res->sources[i];
+        pb_json_object_begin(j, NULL);
+        pb_json_string(j, "path", m->path);
+        pb_json_int(j, "shard", m->shard_index);
+        pb_json_int(j, "count", m->shard_count);
+        pb_json_string(j, "started", m->started);
+        pb_json_number(j, "elapsed_s", m->elapsed_s);
+        pb_json_string(j, "hostname", m->hostname);
+        pb_json_string(j, "git_revision", m->git_revision);
+        pb_json_int(j, "runs", (long long)m->nruns);
+        pb_json_object_end(j);
+    }
+    pb_json_array_end(j);
+}
 
 static void write_meta(struct pb_json *j, const struct pb_results *res)
 {
@@ -31,6 +73,7 @@ static void write_meta(struct pb_json *j, const struct pb_results *res)
     pb_json_string(j, "git_revision", PB_GIT_REV);
     pb_json_object_end(j);
     pb_json_string(j, "started", when);
+    pb_json_string(j, "metric", pb_metric_name(res->metric));
     pb_json_number(j, "elapsed_s", res->elapsed_s);
     pb_json_bool(j, "interrupted", res->interrupted);
     pb_json_object_begin(j, "config");
@@ -42,6 +85,7 @@ static void write_meta(struct pb_json *j, const struct pb_results *res)
     pb_json_int(j, "seed", (long long)res->seed);
     pb_json_int(j, "planned_runs", (long long)res->planned);
     pb_json_object_end(j);
+    write_shard(j, res);
 
     const struct pb_sysinfo *si = &res->sys;
     pb_json_object_begin(j, "machine");
@@ -68,7 +112,7 @@ static void write_workloads(struct pb_json *j, const struct pb_results *res)
     const struct pb_config *cfg = res->cfg;
     pb_json_array_begin(j, "workloads");
     for (size_t w = 0; w < cfg->nworkloads; w++) {
-        if (!res->workload_on[w])
+        if (!pb_results_workload_active(res, w))
             continue;
         const struct pb_workload *wl = &cfg->workloads[w];
         const struct pb_truth *t = &res->truth[w];
@@ -134,6 +178,7 @@ static void write_backends(struct pb_json *j, const struct pb_results *res)
         pb_json_bool(j, "asyncio", (bc->ops->caps & PB_CAP_ASYNCIO) != 0);
         pb_json_bool(j, "region", (bc->ops->caps & PB_CAP_REGION) != 0);
         pb_json_bool(j, "report", (bc->ops->caps & PB_CAP_REPORT) != 0);
+        pb_json_bool(j, "timer_free", (bc->ops->caps & PB_CAP_TIMER_FREE) != 0);
         pb_json_object_end(j);
         pb_json_object_begin(j, "options");
         for (size_t i = 0; i < bc->options.count; i++)
@@ -155,6 +200,7 @@ static void write_runs(struct pb_json *j, const struct pb_results *res)
         const struct pb_run *run = &r->run;
         pb_json_object_begin(j, NULL);
         pb_json_int(j, "order", r->order);
+        pb_json_int(j, "shard", r->shard);
         pb_json_string(j, "workload", cfg->workloads[r->workload].name);
         pb_json_string(j, "backend",
                        r->backend < 0 ? NULL : cfg->backends[r->backend].name);
@@ -173,6 +219,8 @@ static void write_runs(struct pb_json *j, const struct pb_results *res)
         pb_json_number(j, "stop_s", run->stop_s);
         pb_json_int(j, "maxrss_kb", run->maxrss_kb);
         pb_json_number(j, "worker_elapsed_s", run->elapsed_s);
+        if (res->metric == PB_METRIC_INSTRUCTIONS)
+            pb_json_number(j, "instructions", run->instructions);
         pb_json_array_begin(j, "phases");
         for (size_t p = 0; run->status == PB_RUN_OK && p < run->nphases; p++) {
             pb_json_object_begin(j, NULL);
@@ -212,10 +260,8 @@ static void write_summary(struct pb_json *j, const struct pb_results *res)
     const struct pb_config *cfg = res->cfg;
     pb_json_array_begin(j, "summary");
     for (size_t w = 0; w < cfg->nworkloads; w++) {
-        if (!res->workload_on[w])
-            continue;
         for (size_t b = 0; b < cfg->nbackends; b++) {
-            if (!res->backend_on[b])
+            if (!pb_results_cell_on(res, w, b))
                 continue;
             const struct pb_cell *c = pb_results_cell(res, w, b);
             const struct pb_backend_conf *bc = &cfg->backends[b];
@@ -229,17 +275,8 @@ static void write_summary(struct pb_json *j, const struct pb_results *res)
             pb_json_int(j, "failed_runs", (long long)c->nfailed);
             pb_json_array_begin(j, "wall_ratios");
             for (long round = res->warmup; round < res->rounds + res->warmup; round++) {
-                const struct pb_run *base = NULL, *prof = NULL;
-                for (size_t i = 0; i < res->nruns; i++) {
-                    const struct pb_run_record *r = &res->runs[i];
-                    if (r->workload != w || r->round != round || r->run.status != PB_RUN_OK)
-                        continue;
-                    if (r->backend == pb_baseline_for(bc->ops))
-                        base = &r->run;
-                    else if (r->backend == (long)b)
-                        prof = &r->run;
-                }
-                if (base && prof && base->wall_s > 0)
+                const struct pb_run *base, *prof;
+                if (pb_results_round_pair(res, w, b, round, &base, &prof) == 0)
                     pb_json_number(j, NULL, prof->wall_s / base->wall_s);
             }
             pb_json_array_end(j);
@@ -255,6 +292,19 @@ static void write_summary(struct pb_json *j, const struct pb_results *res)
             pb_json_number(j, "ce_pp", c->ce_pp);
             pb_json_number(j, "collect_s", c->collect_s);
             pb_json_number(j, "profiled_wall_s", c->wall_s);
+            if (res->metric == PB_METRIC_INSTRUCTIONS) {
+                pb_json_array_begin(j, "instr_ratios");
+                for (long round = res->warmup; round < res->rounds + res->warmup; round++) {
+                    const struct pb_run *base, *prof;
+                    if (pb_results_round_pair(res, w, b, round, &base, &prof) == 0 &&
+                        base->instructions > 0)
+                        pb_json_number(j, NULL, prof->instructions / base->instructions);
+                }
+                pb_json_array_end(j);
+                pb_json_number(j, "instr_ratio", c->instr_ratio);
+                pb_json_number(j, "instr_ratio_lo", c->instr_lo);
+                pb_json_number(j, "instr_ratio_hi", c->instr_hi);
+            }
             pb_json_object_end(j);
         }
     }

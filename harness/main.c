@@ -16,9 +16,12 @@
 #include "charts.h"
 #include "compare.h"
 #include "config.h"
+#include "instr.h"
+#include "merge.h"
 #include "output_dir.h"
 #include "results.h"
 #include "runner.h"
+#include "shard.h"
 #include "util.h"
 #include "worker.h"
 #include "worker_main.h"
@@ -36,6 +39,7 @@ enum { EXIT_OK = 0, EXIT_RUNS_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130
 static const char usage_text[] =
     "usage: pyprof-bench [options] CONFIG.yaml\n"
     "       pyprof-bench compare [--threshold P] [--force] BASE.json NEW.json\n"
+    "       pyprof-bench merge [--out DIR] [--config FILE] [--force] SHARD_DIR...\n"
     "\n"
     "Runs every workload of CONFIG under every backend in fresh worker processes,\n"
     "measures ground truth and overhead, and writes results.json, summary.csv and\n"
@@ -52,6 +56,13 @@ static const char usage_text[] =
     "  --quiet                no progress and no table on the terminal\n"
     "  --format table|md      the terminal summary: aligned tables (default) or\n"
     "                         the Markdown of summary.md, to paste into a README\n"
+    "  --shard K/N            run only slice K of N of the workload x backend cells\n"
+    "                         (contiguous blocks, workload-major; see README), with\n"
+    "                         the baselines those cells need; merge puts them together\n"
+    "  --metric wall|instructions\n"
+    "                         what overheads are ratios of: wall time (default), or\n"
+    "                         the region's instruction count under valgrind's\n"
+    "                         callgrind (noise-free; timer-driven backends are n/a)\n"
     "  --export-profiles      backends that can (sampling) write each run's profile\n"
     "                         to DIR/profiles/ as folded stacks and speedscope JSON\n"
     "  -h, --help             this help\n"
@@ -59,12 +70,18 @@ static const char usage_text[] =
     "  --baseline BASE.json   after the run, compare its overheads with BASE.json\n"
     "                         (a results.json) and exit 3 on a regression\n"
     "  --threshold P          smallest change that counts as a regression: 5% (default)\n"
-    "  --force                compare results from different machines or Pythons\n"
+    "  --force                compare or merge results from different machines or\n"
+    "                         Pythons\n"
+    "\n"
+    "merge: combines the result folders of every shard of one --shard run into one\n"
+    "result set (results.json, summary, charts) in --out DIR; --config FILE names\n"
+    "the config they ran when its recorded path does not reach it.\n"
     "\n"
     "exit status:\n"
     "  0    every run succeeded (skipped backends do not count as failures)\n"
     "  1    some runs failed; the others are still measured and reported\n"
-    "  2    usage or config error, or unreadable or incomparable result files\n"
+    "  2    usage or config error, or unreadable or incomparable result files;\n"
+    "       merge: mixed configs, machines, a shard twice or missing\n"
     "  3    --baseline or compare: an overhead regressed past the threshold\n"
     "  130  interrupted (Ctrl-C) or 143 (SIGTERM); finished runs are written\n"
     "\n"
@@ -85,7 +102,13 @@ struct cli {
     double threshold;
     int force;
     int markdown;           /* --format md */
+    long shard_k, shard_n;  /* --shard K/N; 0/0 when not given */
+    int instructions;       /* --metric instructions */
     int compare;            /* the compare subcommand */
+    int merge;              /* the merge subcommand */
+    const char *merge_config;
+    char **merge_dirs;
+    size_t n_merge;
     const char *compare_base, *compare_new;
 };
 
@@ -101,11 +124,13 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, int compare)
+enum subcommand { SUB_RUN, SUB_COMPARE, SUB_MERGE };
+
+static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, enum subcommand sub)
 {
     enum { OPT_LIST = 256, OPT_OUT, OPT_ONLY_BACKEND, OPT_ONLY_WORKLOAD, OPT_ROUNDS,
            OPT_QUIET, OPT_VERSION, OPT_EXPORT, OPT_BASELINE, OPT_THRESHOLD, OPT_FORCE,
-           OPT_FORMAT };
+           OPT_FORMAT, OPT_SHARD, OPT_CONFIG, OPT_METRIC };
     static const struct option longopts[] = {
         { "list", no_argument, NULL, OPT_LIST },
         { "out", required_argument, NULL, OPT_OUT },
@@ -118,13 +143,17 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, int co
         { "threshold", required_argument, NULL, OPT_THRESHOLD },
         { "force", no_argument, NULL, OPT_FORCE },
         { "format", required_argument, NULL, OPT_FORMAT },
+        { "shard", required_argument, NULL, OPT_SHARD },
+        { "config", required_argument, NULL, OPT_CONFIG },
+        { "metric", required_argument, NULL, OPT_METRIC },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
     };
     memset(c, 0, sizeof(*c));
     c->threshold = 0.05;
-    c->compare = compare;
+    c->compare = sub == SUB_COMPARE;
+    c->merge = sub == SUB_MERGE;
     *exit_now = -1;
     c->only_backend = pb_xcalloc((size_t)argc + 1, sizeof(char *));
     c->only_workload = pb_xcalloc((size_t)argc + 1, sizeof(char *));
@@ -151,6 +180,24 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, int co
             else if (strcmp(optarg, "table"))
                 return *exit_now = usage_error("--format is table or md, got '%s'", optarg);
             break;
+        case OPT_METRIC:
+            if (!strcmp(optarg, "instructions"))
+                c->instructions = 1;
+            else if (strcmp(optarg, "wall"))
+                return *exit_now = usage_error("--metric is wall or instructions, got '%s'",
+                                               optarg);
+            break;
+        case OPT_CONFIG:
+            if (!c->merge)
+                return *exit_now = usage_error("--config is an option of merge");
+            c->merge_config = optarg;
+            break;
+        case OPT_SHARD: {
+            char why[PB_ERRLEN];
+            if (pb_shard_parse(optarg, &c->shard_k, &c->shard_n, why, sizeof(why)) < 0)
+                return *exit_now = usage_error("%s", why);
+            break;
+        }
         case OPT_THRESHOLD: {
             char *t = pb_xstrdup(optarg);
             size_t n = strlen(t);
@@ -177,6 +224,21 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, int co
         default:
             return *exit_now = usage_error("unknown option '%s'", argv[optind - 1]);
         }
+    }
+    if (c->merge) {
+        const char *bad = c->shard_n ? "--shard" : c->instructions ? "--metric"
+                        : c->baseline ? "--baseline" : c->list ? "--list"
+                        : c->n_only_backend ? "--only-backend"
+                        : c->n_only_workload ? "--only-workload" : c->rounds ? "--rounds"
+                        : c->export_profiles ? "--export-profiles" : NULL;
+        if (bad)
+            return *exit_now = usage_error("%s is not an option of merge (the shards' "
+                                           "results are merged as they ran)", bad);
+        if (optind >= argc)
+            return *exit_now = usage_error("merge needs the result folders of the shards");
+        c->merge_dirs = argv + optind;
+        c->n_merge = (size_t)(argc - optind);
+        return 0;
     }
     if (c->compare) {
         if (argc - optind != 2)
@@ -256,6 +318,13 @@ static void print_list(const struct pb_results *res)
             printf("  %-16s options: %s\n", "", opts.buf);
         pb_strbuf_release(&opts);
     }
+    if (res->shard_count > 1) {
+        printf("cells of shard %ld/%ld:\n", res->shard_index, res->shard_count);
+        for (size_t w = 0; w < cfg->nworkloads; w++)
+            for (size_t b = 0; b < cfg->nbackends; b++)
+                if (pb_results_cell_on(res, w, b))
+                    printf("  %s / %s\n", cfg->workloads[w].name, cfg->backends[b].name);
+    }
 }
 
 static void on_signal(int sig)
@@ -299,6 +368,44 @@ static int write_outputs(const struct pb_results *res, const struct pb_output_di
     return rc;
 }
 
+/* Write the result files and charts into dir, and print the terminal
+ * summary: the same for a run and a merge. -1 when something could not be
+ * written. */
+static int emit(const struct cli *c, const struct pb_results *res,
+                const struct pb_output_dir *dir, const char *out_path)
+{
+    char err[PB_ERRLEN];
+    int write_failed = write_outputs(res, dir) < 0;
+    struct pb_strbuf charts = PB_STRBUF_INIT;
+    pb_strbuf_addf(&charts, "%s/charts", out_path);
+    int nscripts = pb_charts_write(res, charts.buf, err, sizeof(err));
+    int rendered = nscripts > 0 ? pb_charts_render(charts.buf, err, sizeof(err)) : 0;
+    if (nscripts < 0 || rendered < 0) {
+        fprintf(stderr, "pyprof-bench: charts: %s\n", err);
+        write_failed = 1;
+    }
+    if (!c->quiet) {
+        char *table = c->markdown ? pb_write_summary_md(res)
+                                  : pb_write_table(res, pb_use_color(STDOUT_FILENO));
+        fputs(table, stdout);
+        free(table);
+        printf("\n%zu runs in %.1f s. Results: %s/{results.json,summary.csv,summary.md}\n",
+               res->nruns, res->elapsed_s, out_path);
+        if (rendered > 0)
+            printf("Charts: %s/*.png and *.svg (%d charts)\n", charts.buf, rendered);
+        else if (nscripts > 0 && rendered == 0)
+            printf("Charts: gnuplot is not installed; the scripts are in %s: "
+                   "cd there and run 'gnuplot NAME.gp' (Debian: apt-get install gnuplot-nox)\n",
+                   charts.buf);
+    }
+    pb_strbuf_release(&charts);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "pyprof-bench: write failure on standard output\n");
+        write_failed = 1;
+    }
+    return write_failed ? -1 : 0;
+}
+
 static int run(struct cli *c)
 {
     char err[PB_ERRLEN];
@@ -330,6 +437,25 @@ static int run(struct cli *c)
         goto out;
     if (c->rounds)
         res.rounds = c->rounds;
+    if (c->instructions) {
+        if (!pb_instr_available(err, sizeof(err))) {
+            fprintf(stderr, "pyprof-bench: --metric instructions: %s\n", err);
+            goto out;
+        }
+        res.metric = PB_METRIC_INSTRUCTIONS;
+        pb_worker_set_instructions(1);
+    }
+    if (c->shard_n) {
+        res.shard_index = c->shard_k;
+        res.shard_count = c->shard_n;
+        size_t mine = 0, all = pb_shard_cell_count(&res);
+        for (size_t w = 0; w < cfg.nworkloads; w++)
+            for (size_t b = 0; b < cfg.nbackends; b++)
+                mine += pb_results_cell_on(&res, w, b);
+        if (!c->quiet || c->list)
+            fprintf(stderr, "pyprof-bench: shard %ld/%ld: %zu of %zu cells%s\n", c->shard_k,
+                    c->shard_n, mine, all, mine ? "" : " (nothing to run: more shards than cells)");
+    }
     if (c->baseline && access(c->baseline, R_OK) < 0) {
         fprintf(stderr, "pyprof-bench: --baseline: cannot read '%s': %s\n", c->baseline,
                 strerror(errno));
@@ -368,34 +494,7 @@ static int run(struct cli *c)
     pb_strbuf_release(&profiles);
     pb_results_summarise(&res);
 
-    int write_failed = write_outputs(&res, &dir) < 0;
-    struct pb_strbuf charts = PB_STRBUF_INIT;
-    pb_strbuf_addf(&charts, "%s/charts", out_path);
-    int nscripts = pb_charts_write(&res, charts.buf, err, sizeof(err));
-    int rendered = nscripts > 0 ? pb_charts_render(charts.buf, err, sizeof(err)) : 0;
-    if (nscripts < 0 || rendered < 0) {
-        fprintf(stderr, "pyprof-bench: charts: %s\n", err);
-        write_failed = 1;
-    }
-    if (!c->quiet) {
-        char *table = c->markdown ? pb_write_summary_md(&res)
-                                  : pb_write_table(&res, pb_use_color(STDOUT_FILENO));
-        fputs(table, stdout);
-        free(table);
-        printf("\n%zu runs in %.1f s. Results: %s/{results.json,summary.csv,summary.md}\n",
-               res.nruns, res.elapsed_s, out_path);
-        if (rendered > 0)
-            printf("Charts: %s/*.png and *.svg (%d charts)\n", charts.buf, rendered);
-        else if (nscripts > 0 && rendered == 0)
-            printf("Charts: gnuplot is not installed; the scripts are in %s: "
-                   "cd there and run 'gnuplot NAME.gp' (Debian: apt-get install gnuplot-nox)\n",
-                   charts.buf);
-    }
-    pb_strbuf_release(&charts);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "pyprof-bench: write failure on standard output\n");
-        write_failed = 1;
-    }
+    int write_failed = emit(c, &res, &dir, out_path) < 0;
 
     int any_failed = pb_results_any_failed(&res);
     for (size_t i = 0; i < res.nruns; i++)
@@ -435,32 +534,96 @@ out:
     return status;
 }
 
+/* Refuse an --out folder that is one of the folders being merged. */
+static int out_is_input(const char *out, char **dirs, size_t n)
+{
+    char *ro = realpath(out, NULL);
+    int same = 0;
+    for (size_t i = 0; ro && i < n && !same; i++) {
+        char *rd = realpath(dirs[i], NULL);
+        same = rd && !strcmp(ro, rd);
+        free(rd);
+    }
+    free(ro);
+    return same;
+}
+
+static int merge(struct cli *c)
+{
+    char err[PB_ERRLEN];
+    struct pb_config cfg;
+    struct pb_results res;
+    if (pb_merge_load((const char *const *)c->merge_dirs, c->n_merge, c->merge_config, c->force,
+                      &cfg, &res, stderr, err, sizeof(err)) < 0) {
+        fprintf(stderr, "pyprof-bench: merge: %s\n", err);
+        return EXIT_USAGE;
+    }
+    int status = EXIT_USAGE;
+    struct pb_output_dir dir = { NULL, -1 };
+    char *out_path = NULL;
+    if (c->out)
+        out_path = pb_xstrdup(c->out);
+    else if (pb_output_dir_new_name(cfg.defaults.output, &out_path, err, sizeof(err)) < 0) {
+        fprintf(stderr, "pyprof-bench: merge: %s\n", err);
+        goto out;
+    }
+    if (out_is_input(out_path, c->merge_dirs, c->n_merge)) {
+        fprintf(stderr, "pyprof-bench: merge: --out %s is one of the folders being merged; "
+                "name a new folder\n", out_path);
+        goto out;
+    }
+    if (pb_output_dir_open(&dir, out_path, err, sizeof(err)) < 0) {
+        fprintf(stderr, "pyprof-bench: merge: %s\n", err);
+        goto out;
+    }
+    pb_results_summarise(&res);
+    if (!c->quiet)
+        fprintf(stderr, "pyprof-bench: merged %zu shards of %s (%zu runs) -> %s\n", c->n_merge,
+                cfg.path, res.nruns, out_path);
+    int write_failed = emit(c, &res, &dir, out_path) < 0;
+    int any_failed = pb_results_any_failed(&res) || res.interrupted;
+    for (size_t i = 0; i < res.nruns; i++)
+        if (res.runs[i].run.status == PB_RUN_FAILED)
+            any_failed = 1;
+    status = any_failed || write_failed ? EXIT_RUNS_FAILED : EXIT_OK;
+out:
+    pb_output_dir_close(&dir);
+    free(out_path);
+    pb_results_release(&res);
+    pb_config_release(&cfg);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "--worker"))
         return pb_worker_main(argc, argv);
     struct cli c;
     int exit_now;
-    int is_compare = argc > 1 && !strcmp(argv[1], "compare");
-    if (is_compare) {
+    enum subcommand sub = argc > 1 && !strcmp(argv[1], "compare") ? SUB_COMPARE
+                        : argc > 1 && !strcmp(argv[1], "merge") ? SUB_MERGE : SUB_RUN;
+    if (sub != SUB_RUN) {
         argv[1] = argv[0];   /* getopt starts after the subcommand */
         argc--;
         argv++;
     }
-    parse_cli(argc, argv, &c, &exit_now, is_compare);
-    if (is_compare && exit_now < 0) {
+    parse_cli(argc, argv, &c, &exit_now, sub);
+    int rc;
+    if (exit_now >= 0) {
+        rc = exit_now;
+    } else if (sub == SUB_COMPARE) {
         char err[PB_ERRLEN];
-        int rc = pb_compare_files(c.compare_base, c.compare_new, c.threshold, c.force, stdout,
-                                  stderr, err, sizeof(err));
+        rc = pb_compare_files(c.compare_base, c.compare_new, c.threshold, c.force, stdout,
+                              stderr, err, sizeof(err));
         if (rc == 2)
             fprintf(stderr, "pyprof-bench: compare: %s\n", err);
         if (fflush(stdout) != 0)
             rc = 2;
-        free(c.only_backend);
-        free(c.only_workload);
-        return rc;
+    } else if (sub == SUB_MERGE) {
+        rc = merge(&c);
+    } else {
+        rc = run(&c);
     }
-    int rc = exit_now >= 0 ? exit_now : run(&c);
     free(c.only_backend);
     free(c.only_workload);
     return rc;

@@ -36,17 +36,20 @@ char *pb_write_summary_md(const struct pb_results *res)
                    res->interrupted ? ", **interrupted**" : "", res->sys.cpu_model,
                    res->sys.cpu_count, res->sys.kernel,
                    (int)strcspn(res->python, " "), res->python);
-    pb_strbuf_adds(&sb, "Wall and CPU overhead: median of per-round ratios to the unprofiled "
-                   "run, with the 95% interval of the median. FAE and CE: percentage points "
-                   "(0 is perfect), median over rounds.\n\n");
-    pb_strbuf_adds(&sb, "| workload | backend | clock | wall overhead [95% CI] | cpu | "
+    int instr = res->metric == PB_METRIC_INSTRUCTIONS;
+    pb_strbuf_addf(&sb, "%s and CPU overhead: median of per-round ratios to the unprofiled "
+                   "run, with the 95%% interval of the median.%s FAE and CE: percentage points "
+                   "(0 is perfect), median over rounds.\n\n",
+                   instr ? "Instruction-count" : "Wall",
+                   instr ? " Instructions are counted under valgrind's callgrind from just "
+                           "before the backend's start to just after its stop; timer-driven "
+                           "backends are n/a in this mode." : "");
+    pb_strbuf_addf(&sb, "| workload | backend | clock | %s overhead [95%% CI] | cpu | "
                    "memory | FAE | CE | status |\n"
-                   "|---|---|---|---|---|---|---|---|---|\n");
+                   "|---|---|---|---|---|---|---|---|---|\n", instr ? "instr" : "wall");
     for (size_t w = 0; w < cfg->nworkloads; w++) {
-        if (!res->workload_on[w])
-            continue;
         for (size_t b = 0; b < cfg->nbackends; b++) {
-            if (!res->backend_on[b])
+            if (!pb_results_cell_on(res, w, b))
                 continue;
             const struct pb_cell *c = pb_results_cell(res, w, b);
             const struct pb_backend_conf *bc = &cfg->backends[b];
@@ -67,7 +70,7 @@ char *pb_write_summary_md(const struct pb_results *res)
     }
     pb_strbuf_adds(&sb, "\n## Ground truth\n\n");
     for (size_t w = 0; w < cfg->nworkloads; w++) {
-        if (!res->workload_on[w])
+        if (!pb_results_workload_active(res, w))
             continue;
         char line[256];
         pb_truth_line(res, w, line, sizeof(line));

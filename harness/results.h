@@ -29,7 +29,8 @@ struct pb_run_record {
     long backend;           /* index into cfg->backends, or PB_BASELINE */
     long round;             /* 0-based, warm-ups included */
     int warmup;             /* a discarded warm-up round */
-    long order;             /* position in the run order */
+    long order;             /* position in the run order (of its shard) */
+    long shard;             /* the shard (1-based) that ran it; 1 unsharded */
     struct pb_run run;
 };
 
@@ -42,7 +43,17 @@ struct pb_truth {
     char warning[PB_MAX_PHASES][160];           /* "" when consistent */
 };
 
-enum pb_cell_status { PB_CELL_OK, PB_CELL_FAILED, PB_CELL_SKIPPED };
+/* PB_CELL_NA: the cell has no figure in this mode (--metric instructions and
+ * a timer-driven or launched backend); the reason says why. */
+enum pb_cell_status { PB_CELL_OK, PB_CELL_FAILED, PB_CELL_SKIPPED, PB_CELL_NA };
+
+/* What the overhead is a ratio of: wall time (default), or the instructions
+ * executed in the region, counted under callgrind (instr.h). */
+enum pb_metric { PB_METRIC_WALL, PB_METRIC_INSTRUCTIONS };
+const char *pb_metric_name(enum pb_metric m);
+/* Can backend ops be measured with metric m? 1, or 0 with the reason
+ * ("timer-driven" ...) in why. */
+int pb_metric_applies(enum pb_metric m, const struct pb_backend_ops *ops, const char **why);
 
 struct pb_cell {
     size_t workload;
@@ -60,6 +71,20 @@ struct pb_cell {
                                          backend's report; NAN where it cannot
                                          tell that category apart */
     double wall_s;             /* median profiled region wall */
+    /* --metric instructions: median of the per-round instruction-count ratios
+     * with its interval (NAN otherwise). */
+    double instr_ratio, instr_lo, instr_hi;
+};
+
+/* One shard folder of a merged result. */
+struct pb_merge_source {
+    char path[1024];           /* the folder given to merge */
+    long shard_index, shard_count;
+    char started[32];          /* its "started" */
+    double elapsed_s;
+    char hostname[64];
+    char git_revision[64];
+    size_t nruns;
 };
 
 struct pb_results {
@@ -73,6 +98,13 @@ struct pb_results {
     char (*tool_version)[PB_VERSIONLEN];   /* the real tool's, "" for none */
     long rounds, warmup;
     unsigned long seed;
+    /* --shard K/N (shard.h): this invocation runs the cells shard_index owns;
+     * 1/1 is the whole matrix (also the shard of a merged result). */
+    long shard_index, shard_count;
+    enum pb_metric metric;     /* --metric: what overheads are ratios of */
+    /* A merged result (merge.c): the shard folders it was made from. */
+    struct pb_merge_source *sources;
+    size_t nsources;
     struct pb_run_record *runs;
     size_t nruns, runs_alloc;
     size_t planned;            /* runs in the plan */
@@ -94,6 +126,19 @@ void pb_results_release(struct pb_results *res);
 /* Compute truth and cells from the runs (summary.c). */
 void pb_results_summarise(struct pb_results *res);
 const struct pb_cell *pb_results_cell(const struct pb_results *res, size_t w, size_t b);
+/* Is cell (w, b) selected and owned by this invocation's shard? */
+int pb_results_cell_on(const struct pb_results *res, size_t w, size_t b);
+/* The overhead figures of the results' metric: wall (or instruction) ratio
+ * and its interval. */
+void pb_cell_overhead(const struct pb_results *res, const struct pb_cell *c, double *ratio,
+                      double *lo, double *hi);
+/* Does this invocation own any cell of workload w? */
+int pb_results_workload_active(const struct pb_results *res, size_t w);
+/* The measured, ok runs of round `round` of cell (w, b): the backend's run and
+ * the baseline run of the same round and the same shard. 0 when both exist
+ * (and the baseline's wall is > 0), else -1. */
+int pb_results_round_pair(const struct pb_results *res, size_t w, size_t b, long round,
+                          const struct pb_run **base, const struct pb_run **prof);
 /* Does any selected, available cell have a failed run? */
 int pb_results_any_failed(const struct pb_results *res);
 const char *pb_cell_status_name(enum pb_cell_status s);

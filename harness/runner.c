@@ -73,21 +73,42 @@ static const struct pb_backend_conf launched_baseline = {
     .ops = &pb_backend_launched,
 };
 
+/* Is cell (w, b) run: in this shard, available, and measurable with the
+ * metric (--metric instructions runs no timer-driven backend)? */
+static int cell_runs(const struct pb_results *res, size_t w, size_t b)
+{
+    const char *why;
+    return pb_results_cell_on(res, w, b) && res->available[b] &&
+           pb_metric_applies(res->metric, res->cfg->backends[b].ops, &why);
+}
+
+/* Does this shard own a cell of workload w (then it runs w's baseline: the
+ * truth, and the denominator of its overheads), and does an available one of
+ * those cells need the launched baseline? */
+static void workload_needs(const struct pb_results *res, size_t w, int *base, int *launched)
+{
+    const struct pb_config *cfg = res->cfg;
+    *base = *launched = 0;
+    for (size_t b = 0; b < cfg->nbackends; b++) {
+        if (!pb_results_cell_on(res, w, b))
+            continue;
+        *base = 1;
+        if (cell_runs(res, w, b) && pb_baseline_for(cfg->backends[b].ops) == PB_BASELINE_LAUNCHED)
+            *launched = 1;
+    }
+}
+
 static size_t plan(const struct pb_results *res, struct job **out)
 {
     const struct pb_config *cfg = res->cfg;
     unsigned long long s = res->seed * 0x9E3779B97F4A7C15ULL + 0x2545F4914F6CDD1DULL;
     size_t per_round = 0;
-    int launched = 0;   /* some backend needs the launched baseline */
-    for (size_t b = 0; b < cfg->nbackends; b++)
-        launched |= res->backend_on[b] && res->available[b] &&
-                    pb_baseline_for(cfg->backends[b].ops) == PB_BASELINE_LAUNCHED;
     for (size_t w = 0; w < cfg->nworkloads; w++) {
-        if (!res->workload_on[w])
-            continue;
-        per_round += 1 + (size_t)launched;
+        int base, launched;
+        workload_needs(res, w, &base, &launched);
+        per_round += (size_t)base + (size_t)launched;
         for (size_t b = 0; b < cfg->nbackends; b++)
-            per_round += res->backend_on[b] && res->available[b];
+            per_round += cell_runs(res, w, b);
     }
     long rounds = res->rounds + res->warmup;
     struct job *jobs = pb_xcalloc(per_round * (size_t)rounds + 1, sizeof(*jobs));
@@ -101,11 +122,15 @@ static size_t plan(const struct pb_results *res, struct job **out)
         shuffle(order, nw, sizeof(*order), &s);
         for (size_t k = 0; k < nw; k++) {
             size_t first = n;
+            int base, launched;
+            workload_needs(res, order[k], &base, &launched);
+            if (!base)
+                continue;
             jobs[n++] = (struct job){ order[k], PB_BASELINE, r };
             if (launched)
                 jobs[n++] = (struct job){ order[k], PB_BASELINE_LAUNCHED, r };
             for (size_t b = 0; b < cfg->nbackends; b++)
-                if (res->backend_on[b] && res->available[b])
+                if (cell_runs(res, order[k], b))
                     jobs[n++] = (struct job){ order[k], (long)b, r };
             shuffle(jobs + first, n - first, sizeof(*jobs), &s);
         }
@@ -154,6 +179,7 @@ void pb_runner_run(struct pb_results *res, const struct pb_runner_opts *opts)
         rec->round = j->round;
         rec->warmup = j->round < res->warmup;
         rec->order = (long)i;
+        rec->shard = res->shard_index;
         char *prefix = NULL;
         if (b && opts->export_dir && b->ops->export_profile &&
             (opts->export_all || pb_options_bool(&b->options, "export"))) {

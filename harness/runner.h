@@ -4,7 +4,8 @@
  * config's seed so that profiled and unprofiled runs are interleaved in a
  * random order within each round, runs each in a fresh worker, and records
  * the results. A cell (workload, backend) that failed twice is not run again;
- * the summary reports its first failure.
+ * the summary reports its first failure. With --shard K/N only the cells
+ * shard K owns are run, with the baselines of their workloads (shard.h).
  */
 #ifndef PB_RUNNER_H
 #define PB_RUNNER_H

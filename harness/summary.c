@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shard.h"
 #include "stats.h"
 #include "util.h"
 
@@ -36,6 +37,7 @@ void pb_results_init(struct pb_results *res, const struct pb_config *cfg)
     res->rounds = cfg->defaults.rounds;
     res->warmup = cfg->defaults.warmup;
     res->seed = (unsigned long)cfg->defaults.seed;
+    res->shard_index = res->shard_count = 1;
 }
 
 struct pb_run_record *pb_results_add(struct pb_results *res)
@@ -59,6 +61,7 @@ void pb_results_release(struct pb_results *res)
     free(res->runs);
     free(res->truth);
     free(res->cells);
+    free(res->sources);
     memset(res, 0, sizeof(*res));
 }
 
@@ -68,6 +71,7 @@ const char *pb_cell_status_name(enum pb_cell_status s)
     case PB_CELL_OK: return "ok";
     case PB_CELL_FAILED: return "failed";
     case PB_CELL_SKIPPED: return "skipped";
+    case PB_CELL_NA: return "n/a";
     }
     return "?";
 }
@@ -79,7 +83,45 @@ const struct pb_cell *pb_results_cell(const struct pb_results *res, size_t w, si
     return &res->cells[w * res->cfg->nbackends + b];
 }
 
-/* The measured ok run of (workload, backend, round), or NULL. */
+const char *pb_metric_name(enum pb_metric m)
+{
+    return m == PB_METRIC_INSTRUCTIONS ? "instructions" : "wall";
+}
+
+int pb_metric_applies(enum pb_metric m, const struct pb_backend_ops *ops, const char **why)
+{
+    *why = "";
+    if (m != PB_METRIC_INSTRUCTIONS || (ops->caps & PB_CAP_TIMER_FREE))
+        return 1;
+    *why = ops->launch && !(ops->caps & PB_CAP_REPORT)
+               ? "launched: runs in a process of its own, outside the counted worker"
+               : "timer-driven: its work follows the clock, which valgrind slows down";
+    return 0;
+}
+
+void pb_cell_overhead(const struct pb_results *res, const struct pb_cell *c, double *ratio,
+                      double *lo, double *hi)
+{
+    int instr = res->metric == PB_METRIC_INSTRUCTIONS;
+    *ratio = instr ? c->instr_ratio : c->wall_ratio;
+    *lo = instr ? c->instr_lo : c->wall_lo;
+    *hi = instr ? c->instr_hi : c->wall_hi;
+}
+
+int pb_results_cell_on(const struct pb_results *res, size_t w, size_t b)
+{
+    long k = pb_shard_of(res, w, b);
+    return k != 0 && k == res->shard_index;
+}
+
+int pb_results_workload_active(const struct pb_results *res, size_t w)
+{
+    for (size_t b = 0; b < res->cfg->nbackends; b++)
+        if (pb_results_cell_on(res, w, b))
+            return 1;
+    return 0;
+}
+
 long pb_baseline_for(const struct pb_backend_ops *ops)
 {
     return ops->launch ? PB_BASELINE_LAUNCHED : PB_BASELINE;
@@ -91,15 +133,34 @@ const char *pb_baseline_name(long backend)
          : backend == PB_BASELINE_LAUNCHED ? "(launched baseline)" : NULL;
 }
 
-static const struct pb_run *find_run(const struct pb_results *res, size_t w, long b, long round)
+/* The measured ok run of (workload, backend, round) in shard (any when 0),
+ * or NULL. */
+static const struct pb_run_record *find_run(const struct pb_results *res, size_t w, long b,
+                                            long round, long shard)
 {
     for (size_t i = 0; i < res->nruns; i++) {
         const struct pb_run_record *r = &res->runs[i];
         if (r->workload == w && r->backend == b && r->round == round && !r->warmup &&
-            r->run.status == PB_RUN_OK)
-            return &r->run;
+            r->run.status == PB_RUN_OK && (!shard || r->shard == shard))
+            return r;
     }
     return NULL;
+}
+
+int pb_results_round_pair(const struct pb_results *res, size_t w, size_t b, long round,
+                          const struct pb_run **base, const struct pb_run **prof)
+{
+    *base = *prof = NULL;
+    const struct pb_run_record *p = find_run(res, w, (long)b, round, 0);
+    if (!p)
+        return -1;
+    const struct pb_run_record *q = find_run(res, w, pb_baseline_for(res->cfg->backends[b].ops),
+                                             round, p->shard);
+    if (!q || !(q->run.wall_s > 0))
+        return -1;
+    *base = &q->run;
+    *prof = &p->run;
+    return 0;
 }
 
 static void summarise_truth(const struct pb_results *res, size_t w, struct pb_truth *t)
@@ -160,9 +221,22 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     cell->wall_ratio = cell->wall_lo = cell->wall_hi = NAN;
     cell->cpu_ratio = cell->cpu_lo = cell->cpu_hi = NAN;
     cell->rss_delta_kb = cell->fae_pp = cell->ce_pp = cell->collect_s = cell->wall_s = NAN;
+    cell->instr_ratio = cell->instr_lo = cell->instr_hi = NAN;
     for (int c = 0; c < PB_CAT_COUNT; c++)
         cell->cat_share[c] = NAN;
 
+    if (!pb_results_cell_on(res, w, b)) {
+        cell->status = PB_CELL_SKIPPED;
+        snprintf(cell->reason, sizeof(cell->reason), "in shard %ld/%ld",
+                 pb_shard_of(res, w, b), res->shard_count);
+        return;
+    }
+    const char *why;
+    if (!pb_metric_applies(res->metric, res->cfg->backends[b].ops, &why)) {
+        cell->status = PB_CELL_NA;
+        pb_copy(cell->reason, sizeof(cell->reason), why);
+        return;
+    }
     if (!res->available[b]) {
         cell->status = PB_CELL_SKIPPED;
         pb_copy(cell->reason, sizeof(cell->reason), res->why[b]);
@@ -191,20 +265,20 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     double *ce = pb_xcalloc(cap, sizeof(double));
     double *col = pb_xcalloc(cap, sizeof(double));
     double *pw = pb_xcalloc(cap, sizeof(double));
+    double *ins = pb_xcalloc(cap, sizeof(double));
     double *share[PB_CAT_COUNT];
     for (int c = 0; c < PB_CAT_COUNT; c++)
         share[c] = pb_xcalloc(cap, sizeof(double));
     size_t n = 0;
     for (long round = 0; round < res->rounds + res->warmup && n < cap; round++) {
-        const struct pb_run *base = find_run(res, w, pb_baseline_for(res->cfg->backends[b].ops),
-                                             round);
-        const struct pb_run *prof = find_run(res, w, (long)b, round);
-        if (!base || !prof || !(base->wall_s > 0))
+        const struct pb_run *base, *prof;
+        if (pb_results_round_pair(res, w, b, round, &base, &prof) < 0)
             continue;
         wall[n] = prof->wall_s / base->wall_s;
         cpu[n] = base->cpu_s > 0 ? prof->cpu_s / base->cpu_s : NAN;
         rss[n] = (double)(prof->maxrss_kb - base->maxrss_kb);
         pw[n] = prof->wall_s;
+        ins[n] = base->instructions > 0 ? prof->instructions / base->instructions : NAN;
         fae[n] = ce[n] = col[n] = NAN;
         double sum = 0;
         for (int c = 0; c < PB_CAT_COUNT; c++)
@@ -231,6 +305,10 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     cell->ce_pp = pb_median(ce, n);
     cell->collect_s = pb_median(col, n);
     cell->wall_s = pb_median(pw, n);
+    if (res->metric == PB_METRIC_INSTRUCTIONS) {
+        pb_median_ci(ins, n, 0.95, &cell->instr_lo, &cell->instr_hi, &cov);
+        cell->instr_ratio = pb_median(ins, n);
+    }
     for (int c = 0; c < PB_CAT_COUNT; c++) {
         cell->cat_share[c] = pb_median(share[c], n);
         free(share[c]);
@@ -242,6 +320,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     free(ce);
     free(col);
     free(pw);
+    free(ins);
 
     if (cell->nfailed > 0 || n == 0) {
         cell->status = PB_CELL_FAILED;
@@ -278,8 +357,7 @@ int pb_results_any_failed(const struct pb_results *res)
     size_t nw = res->cfg->nworkloads, nb = res->cfg->nbackends;
     for (size_t w = 0; w < nw; w++)
         for (size_t b = 0; b < nb; b++)
-            if (res->workload_on[w] && res->backend_on[b] &&
-                res->cells[w * nb + b].status == PB_CELL_FAILED)
+            if (pb_results_cell_on(res, w, b) && res->cells[w * nb + b].status == PB_CELL_FAILED)
                 return 1;
     return 0;
 }

@@ -23,10 +23,14 @@ void pb_cell_texts(const struct pb_results *res, const struct pb_cell *c,
     const struct pb_backend_conf *bc = &res->cfg->backends[c->backend];
     char a[24], lo[24], hi[24];
     memset(t, 0, sizeof(*t));
-    if (isfinite(c->wall_ratio)) {
-        pb_fmt_num(a, sizeof(a), c->wall_ratio, 2, "-");
-        pb_fmt_num(lo, sizeof(lo), c->wall_lo, 2, "-");
-        pb_fmt_num(hi, sizeof(hi), c->wall_hi, 2, "-");
+    double r, rlo, rhi;
+    pb_cell_overhead(res, c, &r, &rlo, &rhi);
+    /* instruction counts repeat to 0.1% or better: four decimals mean something */
+    int prec = res->metric == PB_METRIC_INSTRUCTIONS ? 4 : 2;
+    if (isfinite(r)) {
+        pb_fmt_num(a, sizeof(a), r, prec, "-");
+        pb_fmt_num(lo, sizeof(lo), rlo, prec, "-");
+        pb_fmt_num(hi, sizeof(hi), rhi, prec, "-");
         snprintf(t->wall, sizeof(t->wall), "%sx [%s-%s]", a, lo, hi);
     } else {
         snprintf(t->wall, sizeof(t->wall), "-");
@@ -48,6 +52,9 @@ void pb_cell_texts(const struct pb_results *res, const struct pb_cell *c,
     pb_fmt_num(t->ce, sizeof(t->ce), c->ce_pp, 1, reports ? "n/a" : "-");
     if (c->status == PB_CELL_OK)
         snprintf(t->status, sizeof(t->status), "ok");
+    else if (c->status == PB_CELL_NA)
+        snprintf(t->status, sizeof(t->status), "n/a (%.*s)", (int)strcspn(c->reason, ":"),
+                 c->reason);
     else
         snprintf(t->status, sizeof(t->status), "%s: %.500s", pb_cell_status_name(c->status),
                  c->reason);
@@ -83,7 +90,7 @@ char *pb_write_table(const struct pb_results *res, int color)
             wb = len < W_BACKEND_MAX ? len : W_BACKEND_MAX;
     }
     for (size_t w = 0; w < cfg->nworkloads; w++) {
-        if (!res->workload_on[w])
+        if (!pb_results_workload_active(res, w))
             continue;
         const struct pb_workload *wl = &cfg->workloads[w];
         char truth[256];
@@ -95,10 +102,12 @@ char *pb_write_table(const struct pb_results *res, int color)
                 pb_strbuf_addf(&sb, "  warning: phase %s: %s\n", wl->phases[p].function,
                                res->truth[w].warning[p]);
         pb_strbuf_addf(&sb, "  %-*s %-*s %-*s %*s %*s %*s  %s\n", wb, "backend",
-                       W_WALL, "wall overhead [95% CI]", W_CPU, "cpu", W_MEM, "memory",
+                       W_WALL, res->metric == PB_METRIC_INSTRUCTIONS ? "instr overhead [95% CI]"
+                                                                     : "wall overhead [95% CI]",
+                       W_CPU, "cpu", W_MEM, "memory",
                        W_PP, "FAE", W_PP, "CE", "status");
         for (size_t b = 0; b < cfg->nbackends; b++) {
-            if (!res->backend_on[b])
+            if (!pb_results_cell_on(res, w, b))
                 continue;
             const struct pb_cell *c = pb_results_cell(res, w, b);
             struct pb_cell_texts t;

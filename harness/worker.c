@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "instr.h"
 #include "protocol.h"
 #include "util.h"
 
@@ -23,6 +24,13 @@
 #define TAIL_MAX 4096
 
 volatile sig_atomic_t pb_worker_stop_requested;
+
+static int instr_mode;   /* --metric instructions */
+
+void pb_worker_set_instructions(int on)
+{
+    instr_mode = on;
+}
 
 static char self_exe[4096];
 
@@ -78,8 +86,10 @@ static int spawn(char **argv, struct child *c, char *err, size_t errlen)
         dup2(out[1], 1);
         dup2(out[1], 2);
         dup2(msg[1], WORKER_FD);   /* dup2 clears O_CLOEXEC on the copy */
-        execv(self_exe, argv);
-        dprintf(2, "cannot execute %s: %s\n", self_exe, strerror(errno));
+        /* argv[0] is this binary, or "valgrind" (found on PATH) for
+         * --metric instructions */
+        execvp(argv[0], argv);
+        dprintf(2, "cannot execute %s: %s\n", argv[0], strerror(errno));
         _exit(127);
     }
     setpgid(pid, pid);   /* also from here, so there is no race with kill */
@@ -333,6 +343,10 @@ static char **run_argv(const struct pb_workload *w, const struct pb_backend_conf
     }
     push(&argv, &n, &alloc, pb_xstrdup("--backend"));
     push(&argv, &n, &alloc, pb_xstrdup(b ? b->ops->kind : "none"));
+    if (instr_mode) {
+        push(&argv, &n, &alloc, pb_xstrdup("--metric"));
+        push(&argv, &n, &alloc, pb_xstrdup("instructions"));
+    }
     if (export_prefix) {
         push(&argv, &n, &alloc, pb_xstrdup("--export"));
         push(&argv, &n, &alloc, pb_xstrdup(export_prefix));
@@ -345,6 +359,16 @@ static char **run_argv(const struct pb_workload *w, const struct pb_backend_conf
         push(&argv, &n, &alloc, pb_strbuf_detach(&sb));
     }
     return argv;
+}
+
+/* Remove callgrind's output and its folder (nothing when file is NULL). */
+static void remove_tmp(const char *dir, char *file)
+{
+    if (!file)
+        return;
+    unlink(file);
+    rmdir(dir);
+    free(file);
 }
 
 static void free_argv(char **argv)
@@ -361,14 +385,34 @@ void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
     out->nphases = w->nphases;
     out->status = PB_RUN_FAILED;
     out->wall_s = NAN;
+    out->instructions = NAN;
 
     char **argv = run_argv(w, b, export_prefix);
     struct child c;
     char err[PB_ERRLEN];
+    /* --metric instructions: callgrind writes the counts into a private
+     * temporary folder, removed after the run. */
+    char tmpdir[] = "/tmp/pyprof-bench-instr-XXXXXX";
+    char *cg_out = NULL;
+    if (instr_mode) {
+        if (!mkdtemp(tmpdir)) {
+            snprintf(out->reason, sizeof(out->reason), "mkdtemp: %s", strerror(errno));
+            free_argv(argv);
+            return;
+        }
+        struct pb_strbuf sb = PB_STRBUF_INIT;
+        pb_strbuf_addf(&sb, "%s/callgrind.out", tmpdir);
+        cg_out = pb_strbuf_detach(&sb);
+        char **wrapped = pb_instr_wrap(argv, cg_out);
+        free_argv(argv);
+        argv = wrapped;
+        timeout_s *= PB_INSTR_TIMEOUT_FACTOR;
+    }
     double t0 = pb_now();
     if (spawn(argv, &c, err, sizeof(err)) < 0) {
         snprintf(out->reason, sizeof(out->reason), "%s", err);
         free_argv(argv);
+        remove_tmp(tmpdir, cg_out);
         return;
     }
     free_argv(argv);
@@ -406,9 +450,12 @@ void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
             snprintf(out->reason, sizeof(out->reason), "%s", st);
     } else if (!isfinite(out->wall_s)) {
         snprintf(out->reason, sizeof(out->reason), "worker reported no measured region");
+    } else if (cg_out && pb_instr_read(cg_out, &out->instructions, err, sizeof(err)) < 0) {
+        snprintf(out->reason, sizeof(out->reason), "%s", err);
     } else {
         out->status = PB_RUN_OK;
     }
+    remove_tmp(tmpdir, cg_out);
 }
 
 /* ------------------------------------------------------------- probe */

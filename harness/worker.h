@@ -37,6 +37,8 @@ struct pb_run {
     char note[512];                 /* backend's note, "" when none */
     char python[256];               /* sys.version of the worker */
     double elapsed_s;               /* whole worker lifetime, parent's view */
+    double instructions;            /* --metric instructions: the region's
+                                       instruction count; NAN otherwise */
 };
 
 /* Set by the caller's SIGINT/SIGTERM handler; a running worker is killed and
@@ -45,6 +47,12 @@ extern volatile sig_atomic_t pb_worker_stop_requested;
 
 /* Path of this binary (/proc/self/exe), resolved once at start-up. */
 int pb_worker_init(const char *argv0, char *err, size_t errlen);
+
+/* --metric instructions (instr.h): run every worker under callgrind and
+ * count the region's instructions into pb_run.instructions. Timeouts are
+ * multiplied by PB_INSTR_TIMEOUT_FACTOR (valgrind runs code 10-50x slower). */
+#define PB_INSTR_TIMEOUT_FACTOR 20
+void pb_worker_set_instructions(int on);
 
 /* Run workload w under backend b (NULL: the unprofiled baseline). With
  * export_prefix, a backend that can export its profile writes

@@ -13,6 +13,7 @@
 #include "backend.h"
 #include "clock.h"
 #include "config.h"
+#include "instr.h"
 #include "launch.h"
 #include "protocol.h"
 #include "util.h"
@@ -32,6 +33,7 @@ struct worker_args {
     const char *opts[64];                    /* "KEY=VALUE" */
     size_t nopts;
     const char *export_prefix;               /* write the profile here */
+    int instructions;                        /* --metric instructions */
 };
 
 /* Python helpers, defined once in a private namespace. Kept in Python
@@ -128,7 +130,10 @@ out:
 
 /* ---------------------------------------------------------------- python */
 
-static int python_start(const char *script, char *err, size_t errlen)
+/* fixed_hash: string hashing with a fixed seed (0) instead of a random one,
+ * so that repeated runs execute the same instructions (--metric
+ * instructions); Python's default otherwise. */
+static int python_start(const char *script, int fixed_hash, char *err, size_t errlen)
 {
     PyConfig config;
     /* Isolated: no PYTHON* environment, no user site, no script directory on
@@ -137,6 +142,10 @@ static int python_start(const char *script, char *err, size_t errlen)
      * the prefix (and sys.executable, which scalene needs) is Debian's. */
     PyConfig_InitIsolatedConfig(&config);
     config.write_bytecode = 0;
+    if (fixed_hash) {
+        config.use_hash_seed = 1;
+        config.hash_seed = 0;
+    }
     config.install_signal_handlers = 1;
     PyStatus st = PyConfig_SetBytesString(&config, &config.program_name, PB_PYTHON_EXE);
     if (!PyStatus_Exception(st)) {
@@ -266,15 +275,20 @@ static int run_in_process(const struct pb_backend_ops *ops, void *state, struct 
     struct pb_cpu_times p0, p1;
     pb_process_times(&p0);
     double r0 = pb_now();
-    if (ops->start(state, err, errlen) < 0)
+    pb_instr_region_begin();
+    if (ops->start(state, err, errlen) < 0) {
+        pb_instr_region_end();
         return -1;
+    }
     *started = 1;
     double r_started = pb_now();
     reg->failed_phase = run_phases(ph, nphases, reg->phase_error, sizeof(reg->phase_error));
     double r_stopping = pb_now();
     *started = 0;
     *stage = "stop";
-    if (ops->stop(state, err, errlen) < 0)
+    int stop_rc = ops->stop(state, err, errlen);
+    pb_instr_region_end();
+    if (stop_rc < 0)
         return -1;
     double r1 = pb_now();
     pb_process_times(&p1);
@@ -378,7 +392,7 @@ static int worker_run(const struct worker_args *a)
     }
 
     stage = "python";
-    if (python_start(a->file, err, sizeof(err)) < 0)
+    if (python_start(a->file, a->instructions, err, sizeof(err)) < 0)
         goto fail;
 
     pb_proto_begin(&sb, "hello");
@@ -505,7 +519,7 @@ out:
 static int worker_probe(const struct worker_args *a)
 {
     char err[PB_ERRLEN];
-    if (python_start(NULL, err, sizeof(err)) < 0) {
+    if (python_start(NULL, 0, err, sizeof(err)) < 0) {
         send_error("python", err);
         return 1;
     }
@@ -563,6 +577,8 @@ static int parse_args(int argc, char **argv, struct worker_args *a)
             a->backends[a->nbackends++] = v;
         else if (!strcmp(k, "--opt") && a->nopts < 64)
             a->opts[a->nopts++] = v;
+        else if (!strcmp(k, "--metric"))
+            a->instructions = !strcmp(v, "instructions");
         else if (!strcmp(k, "--export"))
             a->export_prefix = v;
         else

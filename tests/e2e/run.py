@@ -188,7 +188,9 @@ def test_sigint_keeps_finished_runs():
         check(all(x["status"] == "ok" for x in results["runs"]), "no interrupted run kept")
         time.sleep(0.2)
         ps = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
-        check("--worker" not in ps, f"orphan workers:\n{ps}")
+        # only this binary's workers: other checkouts may be running theirs
+        mine = [l for l in ps.splitlines() if f"{BINARY} --worker" in l]
+        check(not mine, "orphan workers:\n" + "\n".join(mine))
 
 
 def test_format_md():
@@ -535,6 +537,212 @@ def test_user_script_with_and_without_phases():
         results, rows, md = load_outputs(out2)
         check(any("exited with status 3" in (x.get("reason") or "") for x in results["runs"]),
               [x.get("reason") for x in results["runs"]])
+
+
+# ---------------------------------------------------------------- shard and merge
+
+SHARDS_CELLS = {1: [("tiny", "none"), ("tiny", "deterministic"), ("tiny", "cprofile")],
+                2: [("tiny", "launched"), ("sleep", "none"), ("sleep", "deterministic")],
+                3: [("sleep", "cprofile"), ("sleep", "launched")]}
+
+
+def run_shards(tmp, config="shards.yaml", n=3, extra=()):
+    """Run every shard of config into tmp/shK; returns the folders."""
+    dirs = []
+    for k in range(1, n + 1):
+        d = os.path.join(tmp, f"sh{k}")
+        r = run(["--quiet", "--shard", f"{k}/{n}", "--out", d, *extra, cfg(config)])
+        check(r.returncode == 0, f"shard {k}/{n}: exit {r.returncode}: {r.stderr}")
+        dirs.append(d)
+    return dirs
+
+
+def cells(results):
+    return [(s["workload"], s["backend"]) for s in results["summary"]]
+
+
+def test_shard_slices_and_baselines():
+    """--shard K/N runs the documented slice, with the baselines its cells need:
+    the in-process baseline for each workload it has a cell of, the launched
+    baseline only where it has a launcher backend's cell."""
+    with tempfile.TemporaryDirectory() as tmp:
+        dirs = run_shards(tmp)
+        for k, d in enumerate(dirs, 1):
+            res, rows, _ = load_outputs(d)
+            check(res["shard"]["index"] == k and res["shard"]["count"] == 3, res["shard"])
+            check(res["shard"]["cells"] == 8, res["shard"])
+            check(len(res["config"]["hash"]) == 16, res["config"])
+            check(cells(res) == SHARDS_CELLS[k], f"shard {k}: {cells(res)}")
+            check([tuple(r[:2]) for r in rows[1:]] == SHARDS_CELLS[k], rows)
+            check(all(s["status"] == "ok" for s in res["summary"]), res["summary"])
+            runs = res["runs"]
+            check(all(r["shard"] == k for r in runs), "runs carry their shard")
+            workloads = {w for w, _ in SHARDS_CELLS[k]}
+            need_launched = {w for w, b in SHARDS_CELLS[k] if b == "launched"}
+            for w in ("tiny", "sleep"):
+                base = [r for r in runs if r["workload"] == w and r["baseline_kind"] == "in-process"]
+                lnch = [r for r in runs if r["workload"] == w and r["baseline_kind"] == "launched"]
+                # 2 rounds + 1 warm-up of each baseline the shard needs
+                check(len(base) == (3 if w in workloads else 0), f"shard {k} {w}: {len(base)}")
+                check(len(lnch) == (3 if w in need_launched else 0),
+                      f"shard {k} {w} launched: {len(lnch)}")
+            profiled = {(r["workload"], r["backend"]) for r in runs if not r["baseline"]}
+            check(profiled == set(SHARDS_CELLS[k]), f"shard {k} ran {profiled}")
+        # --list names the cells of a shard
+        r = run(["--list", "--shard", "3/3", cfg("shards.yaml")])
+        check(r.returncode == 0 and "cells of shard 3/3:" in r.stdout, r.stdout)
+        check("sleep / cprofile" in r.stdout and "tiny / none" not in r.stdout, r.stdout)
+        for bad in ("0/3", "4/3", "x"):
+            r = run(["--shard", bad, cfg("shards.yaml")])
+            check(r.returncode == 2 and "--shard" in r.stderr, f"{bad}: {r.stderr}")
+
+
+def test_merge_union_equals_unsharded():
+    """The merge of the 3 shards has the cells and rows of the unsharded run,
+    every run of every shard, and each cell's per-round ratios as its shard
+    measured them (ratios are taken within a shard)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        dirs = run_shards(tmp)
+        full, merged = os.path.join(tmp, "full"), os.path.join(tmp, "merged")
+        r = run(["--quiet", "--out", full, cfg("shards.yaml")])
+        check(r.returncode == 0, r.stderr)
+        r = run(["merge", "--out", merged, *reversed(dirs)])
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        check("merged 3 shards" in r.stderr, r.stderr)
+        f_res, f_rows, f_md = load_outputs(full)
+        m_res, m_rows, m_md = load_outputs(merged)
+        check(cells(m_res) == cells(f_res), f"{cells(m_res)} != {cells(f_res)}")
+        check([r[:2] for r in m_rows] == [r[:2] for r in f_rows], "CSV rows differ")
+        check(m_rows[0] == f_rows[0], "CSV header differs")
+        check(all(s["status"] == "ok" and s["rounds"] == 2 for s in m_res["summary"]),
+              m_res["summary"])
+        check([w["name"] for w in m_res["workloads"]] == [w["name"] for w in f_res["workloads"]],
+              "workloads differ")
+        check(m_res["shard"]["index"] == 1 and m_res["shard"]["count"] == 1, m_res["shard"])
+        check([m["shard"] for m in m_res["merged_from"]] == [1, 2, 3], m_res["merged_from"])
+        check(m_res["config"]["hash"] == f_res["config"]["hash"], "hash")
+        shard_runs = []
+        for d in dirs:
+            shard_runs += load_outputs(d)[0]["runs"]
+        check(len(m_res["runs"]) == len(shard_runs), "merged runs != sum of shards' runs")
+        check({(r["workload"], r["backend"]) for r in m_res["runs"] if not r["baseline"]} ==
+              {(r["workload"], r["backend"]) for r in f_res["runs"] if not r["baseline"]},
+              "profiled cells differ from the unsharded run")
+        by_cell = {}
+        for d in dirs:
+            for s in load_outputs(d)[0]["summary"]:
+                by_cell[(s["workload"], s["backend"])] = s
+        for s in m_res["summary"]:
+            mine = by_cell[(s["workload"], s["backend"])]
+            check(len(s["wall_ratios"]) == len(mine["wall_ratios"]) == 2, s)
+            for a, b in zip(s["wall_ratios"], mine["wall_ratios"]):
+                check(abs(a - b) <= 1e-6 * b, f"{s['workload']}/{s['backend']}: {a} != {b}")
+            check(abs(s["wall_ratio"] - mine["wall_ratio"]) <= 1e-6 * mine["wall_ratio"], s)
+        # truth: over the baseline runs of every shard (tiny: shards 1 and 2)
+        tiny = [w for w in m_res["workloads"] if w["name"] == "tiny"][0]
+        check(tiny["truth"]["runs"] == 4, tiny["truth"])
+        for name in ("overhead.png", "accuracy-tiny.png", "tradeoff-sleep.png"):
+            check(os.path.getsize(os.path.join(merged, "charts", name)) > 1000, name)
+        check("| tiny | launched |" in m_md, m_md)
+
+
+def test_merge_refusals():
+    """merge refuses, with exit 2 and a message: the same shard twice, a
+    missing shard, mixed configs, other machines (unless --force), a folder
+    without results, and --out pointing at a shard's folder."""
+    with tempfile.TemporaryDirectory() as tmp:
+        d1, d2, d3 = run_shards(tmp)
+        out = os.path.join(tmp, "m")
+        cases = [([d1, d1, d2, d3], "given twice"),
+                 ([d1, d3], "shard 2/3 missing"),
+                 ([d1, d2, d3, os.path.join(tmp, "nowhere")], "cannot open")]
+        other = os.path.join(tmp, "other")
+        r = run(["--quiet", "--shard", "2/3", "--out", other, cfg("small.yaml")])
+        check(r.returncode == 0, r.stderr)
+        cases.append(([d1, other, d3], "mixed configs"))
+        r2 = os.path.join(tmp, "r2")
+        r = run(["--quiet", "--shard", "2/3", "--rounds", "1", "--out", r2, cfg("shards.yaml")])
+        check(r.returncode == 0, r.stderr)
+        cases.append(([d1, r2, d3], "rounds"))
+        moved = os.path.join(tmp, "moved")
+        os.mkdir(moved)
+        with open(os.path.join(d2, "results.json")) as f:
+            doc = json.load(f)
+        doc["machine"]["cpu_model"] = "Another CPU"
+        with open(os.path.join(moved, "results.json"), "w") as f:
+            json.dump(doc, f)
+        cases.append(([d1, moved, d3], "CPU model"))
+        for dirs, text in cases:
+            r = run(["merge", "--out", out, *dirs])
+            check(r.returncode == 2, f"{text}: exit {r.returncode}: {r.stderr}")
+            check(text in r.stderr, f"{text}: {r.stderr}")
+            check(not os.path.exists(os.path.join(out, "results.json")), f"{text}: wrote")
+        r = run(["merge", "--force", "--quiet", "--out", out, d1, moved, d3])
+        check(r.returncode == 0 and "warning" in r.stderr, r.stderr)
+        r = run(["merge", "--out", d2, d1, d2, d3])
+        check(r.returncode == 2 and "one of the folders being merged" in r.stderr, r.stderr)
+        r = run(["merge"])
+        check(r.returncode == 2 and "result folders" in r.stderr, r.stderr)
+        r = run(["merge", "--shard", "1/3", "--out", out, d1, d2, d3])
+        check(r.returncode == 2 and "not an option of merge" in r.stderr, r.stderr)
+
+
+
+# ---------------------------------------------------------------- --metric instructions
+
+def valgrind_installed():
+    return subprocess.run(["sh", "-c", "command -v valgrind"], capture_output=True).returncode == 0
+
+
+def test_metric_instructions():
+    """--metric instructions: results record the metric and each run's count;
+    the tracing rows get instruction ratios (the A/A row exactly 1), the
+    sampler and the launched baseline are n/a, never a number; compare
+    refuses to mix metrics."""
+    if not valgrind_installed():
+        print("  skipped: valgrind not installed (make deps installs it)")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        r = run(["--metric", "instructions", "--out", out, cfg("instructions.yaml")], timeout=900)
+        if r.returncode == 2 and "AddressSanitizer" in r.stderr:
+            print("  skipped: an AddressSanitizer build cannot run under valgrind")
+            check(not os.path.exists(os.path.join(out, "results.json")), "wrote results")
+            return
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        check("instr overhead" in r.stdout and "n/a (timer-driven)" in r.stdout, r.stdout)
+        res, rows, md = load_outputs(out)
+        check(res["metric"] == "instructions", res.get("metric"))
+        base = [x for x in res["runs"] if x["baseline"]]
+        check(len(base) == 2 and all(x["instructions"] > 1e6 for x in base), base)
+        # the same code twice: the same count to within 0.1%
+        counts = [x["instructions"] for x in base]
+        check(max(counts) / min(counts) - 1 < 0.001, counts)
+        by = {s["backend"]: s for s in res["summary"]}
+        check(abs(by["none"]["instr_ratio"] - 1) < 0.001, by["none"])
+        for name in ("deterministic", "cprofile"):
+            s = by[name]
+            check(s["status"] == "ok" and s["instr_ratio"] > 1.01, s)
+            check(len(s["instr_ratios"]) == 2, s)
+            check(s["instr_ratio_hi"] / s["instr_ratio_lo"] - 1 < 0.001, s)
+        for name, why in (("sampling", "timer-driven"), ("launched", "launched")):
+            s = by[name]
+            check(s["status"] == "n/a" and why in s["reason"], s)
+            check(s["instr_ratio"] is None and s["instr_ratios"] == [], s)
+            check(not any(x["backend"] == name for x in res["runs"]), f"{name} was run")
+        csv_by = {row[1]: dict(zip(rows[0], row)) for row in rows[1:]}
+        check(csv_by["sampling"]["status"] == "n/a" and csv_by["sampling"]["instr_ratio"] == "",
+              csv_by["sampling"])
+        check(float(csv_by["deterministic"]["instr_ratio"]) > 1.01, csv_by["deterministic"])
+        check("| instr overhead [95% CI] |" in md and "n/a (timer-driven)" in md, md)
+        # instructions and wall are not comparable
+        wall = os.path.join(tmp, "wall")
+        r = run(["--quiet", "--out", wall, "--only-backend", "none", cfg("instructions.yaml")])
+        check(r.returncode == 0, r.stderr)
+        r = run(["compare", os.path.join(wall, "results.json"), os.path.join(out, "results.json")])
+        check(r.returncode == 2 and "not comparable" in r.stderr, r.stderr)
+        r = run(["--metric", "cycles", cfg("instructions.yaml")])
+        check(r.returncode == 2 and "--metric" in r.stderr, r.stderr)
 
 
 def test_reference_configs_load():
