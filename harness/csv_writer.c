@@ -70,6 +70,8 @@ char *pb_write_summary_csv(const struct pb_results *res)
             csv_num(&sb, c->collect_s, 6);
             pb_strbuf_add(&sb, ",", 1);
             csv_field(&sb, c->reason);
+            csv_num(&sb, c->coverage, 4);
+            csv_num(&sb, c->fae_task_pp, 2);
             pb_strbuf_add(&sb, "\n", 1);
         }
     }

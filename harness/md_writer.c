@@ -38,10 +38,12 @@ char *pb_write_summary_md(const struct pb_results *res)
                    (int)strcspn(res->python, " "), res->python);
     pb_strbuf_adds(&sb, "Wall and CPU overhead: median of per-round ratios to the unprofiled "
                    "run, with the 95% interval of the median. FAE and CE: percentage points "
-                   "(0 is perfect), median over rounds.\n\n");
+                   "(0 is perfect), median over rounds. Threads: thread coverage, the share of "
+                   "the non-main threads' time the backend reported. FAE task: FAE in the task "
+                   "view (await time belongs to the awaiting coroutine).\n\n");
     pb_strbuf_adds(&sb, "| workload | backend | clock | wall overhead [95% CI] | cpu | "
-                   "memory | FAE | CE | status |\n"
-                   "|---|---|---|---|---|---|---|---|---|\n");
+                   "memory | FAE | CE | threads | FAE task | status |\n"
+                   "|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (size_t w = 0; w < cfg->nworkloads; w++) {
         if (!res->workload_on[w])
             continue;
@@ -61,6 +63,8 @@ char *pb_write_summary_md(const struct pb_results *res)
             md_cell(&sb, tx.mem);
             md_cell(&sb, tx.fae);
             md_cell(&sb, tx.ce);
+            md_cell(&sb, tx.coverage);
+            md_cell(&sb, tx.fae_task);
             md_cell(&sb, tx.status);
             pb_strbuf_add(&sb, "\n", 1);
         }
@@ -81,6 +85,19 @@ char *pb_write_summary_md(const struct pb_results *res)
                            res->truth[w].warning[p][0] ? "; **warning**: " : "",
                            res->truth[w].warning[p]);
         }
+        const struct pb_truth *tr = &res->truth[w];
+        for (size_t k = 0; k < tr->nthreads; k++) {
+            const struct pb_key_truth *kt = &tr->threads[k];
+            long p = kt->phase;
+            pb_strbuf_addf(&sb, "  - thread `%s` of `%s` (%s): wall %.4f s, user %.4f s, "
+                           "kernel %.4f s%s%s\n", kt->name,
+                           p >= 0 && (size_t)p < wl->nphases ? wl->phases[p].function : "?",
+                           pb_category_name(kt->t.declared), kt->t.wall_s, kt->t.user_s,
+                           kt->t.sys_s, kt->warning[0] ? "; **warning**: " : "", kt->warning);
+        }
+        for (size_t k = 0; k < tr->ntasks; k++)
+            pb_strbuf_addf(&sb, "  - coroutine `%s` (task view): wall %.4f s over %zu runs\n",
+                           tr->tasks[k].name, tr->tasks[k].t.wall_s, tr->tasks[k].nruns);
     }
     return pb_strbuf_detach(&sb);
 }

@@ -102,6 +102,129 @@ static const struct pb_run *find_run(const struct pb_results *res, size_t w, lon
     return NULL;
 }
 
+/* Thread (tasks = 0) or coroutine (tasks = 1) keys of workload w: the union
+ * of the keys of its measured baseline runs, each the median over the runs
+ * that had it. Thread keys add to T and T_c, with the category declared for
+ * that thread name in its phase (the phase's own when not declared). */
+static void summarise_keys(const struct pb_results *res, size_t w, struct pb_truth *t,
+                           int tasks)
+{
+    const struct pb_workload *wl = &res->cfg->workloads[w];
+    struct pb_key_truth *keys = tasks ? t->tasks : t->threads;
+    size_t *nkeys = tasks ? &t->ntasks : &t->nthreads;
+    *nkeys = 0;
+    for (size_t i = 0; i < res->nruns; i++) {
+        const struct pb_run_record *r = &res->runs[i];
+        if (r->workload != w || r->backend != PB_BASELINE || r->warmup ||
+            r->run.status != PB_RUN_OK)
+            continue;
+        const struct pb_key_rec *recs = tasks ? r->run.tasks : r->run.threads;
+        size_t n = tasks ? r->run.ntasks : r->run.nthreads;
+        for (size_t k = 0; k < n && *nkeys < PB_MAX_KEYS; k++) {
+            size_t j;
+            for (j = 0; j < *nkeys; j++)
+                if (keys[j].phase == recs[k].phase && !strcmp(keys[j].name, recs[k].name))
+                    break;
+            if (j == *nkeys) {
+                memset(&keys[j], 0, sizeof(keys[j]));
+                keys[j].phase = recs[k].phase;
+                snprintf(keys[j].name, sizeof(keys[j].name), "%s", recs[k].name);
+                (*nkeys)++;
+            }
+        }
+    }
+    size_t cap = res->nruns ? res->nruns : 1;
+    double *wall = pb_xcalloc(cap, sizeof(double));
+    double *user = pb_xcalloc(cap, sizeof(double));
+    double *sys = pb_xcalloc(cap, sizeof(double));
+    for (size_t j = 0; j < *nkeys; j++) {
+        size_t n = 0;
+        for (size_t i = 0; i < res->nruns; i++) {
+            const struct pb_run_record *r = &res->runs[i];
+            if (r->workload != w || r->backend != PB_BASELINE || r->warmup ||
+                r->run.status != PB_RUN_OK)
+                continue;
+            const struct pb_key_rec *recs = tasks ? r->run.tasks : r->run.threads;
+            long k = pb_key_find(recs, tasks ? r->run.ntasks : r->run.nthreads,
+                                 keys[j].phase, keys[j].name);
+            if (k < 0)
+                continue;
+            wall[n] = recs[k].wall_s;
+            user[n] = recs[k].user_s;
+            sys[n] = recs[k].sys_s;
+            n++;
+        }
+        struct pb_key_truth *kt = &keys[j];
+        kt->nruns = n;
+        kt->t.wall_s = pb_median(wall, n);
+        kt->t.user_s = pb_median(user, n);
+        kt->t.sys_s = pb_median(sys, n);
+        if (tasks) {
+            kt->t.declared = PB_CAT_SYSTEM;   /* not used: the task view has no
+                                                 categories */
+            t->task_wall_s += kt->t.wall_s;
+            continue;
+        }
+        kt->t.declared = kt->phase >= 0 && (size_t)kt->phase < wl->nphases
+                             ? pb_phase_thread_category(&wl->phases[kt->phase], kt->name)
+                             : PB_CAT_NATIVE;
+        double cat[PB_CAT_COUNT];
+        pb_truth_categories(&kt->t, cat);
+        for (int c = 0; c < PB_CAT_COUNT; c++)
+            t->cat_s[c] += cat[c];
+        t->wall_s += kt->t.wall_s;
+        if (!pb_truth_check(&kt->t, kt->warning, sizeof(kt->warning)))
+            kt->warning[0] = '\0';
+    }
+    free(wall);
+    free(user);
+    free(sys);
+}
+
+/* FAE of one profiled run over the phases and the thread keys of the truth
+ * (a thread key the run lacks was reported nothing). */
+static double run_fae(const struct pb_truth *truth, size_t nphases, const struct pb_run *prof)
+{
+    double T[PB_MAX_PHASES + PB_MAX_KEYS], R[PB_MAX_PHASES + PB_MAX_KEYS];
+    size_t n = 0;
+    for (size_t p = 0; p < nphases && p < PB_MAX_PHASES; p++, n++) {
+        T[n] = truth->phase[p].wall_s;
+        R[n] = prof->attr.phase_s[p];
+    }
+    double thread_r = 0;
+    for (size_t k = 0; k < truth->nthreads; k++, n++) {
+        long j = pb_key_find(prof->threads, prof->nthreads, truth->threads[k].phase,
+                             truth->threads[k].name);
+        T[n] = truth->threads[k].t.wall_s;
+        R[n] = j >= 0 && isfinite(prof->threads[j].attr_s) ? prof->threads[j].attr_s : 0;
+        thread_r += R[n];
+    }
+    /* R = sum R_p + sum R_threads + R_other; the worker already took the
+     * threads' seconds out of R_other. */
+    double sum_p = 0;
+    for (size_t p = 0; p < nphases && p < PB_MAX_PHASES; p++)
+        sum_p += prof->attr.phase_s[p];
+    double total = sum_p + thread_r + prof->attr.other_s;
+    if (prof->attr.total_s > total)
+        total = prof->attr.total_s;
+    return pb_fae_keys(T, R, n, total);
+}
+
+/* Task-view FAE of one profiled run: the coroutine keys, everything else
+ * the backend reported (the event loop, the harness) is R_other. */
+static double run_fae_task(const struct pb_truth *truth, const struct pb_run *prof)
+{
+    if (!truth->ntasks)
+        return NAN;
+    double T[PB_MAX_KEYS], R[PB_MAX_KEYS];
+    for (size_t k = 0; k < truth->ntasks; k++) {
+        long j = pb_key_find(prof->tasks, prof->ntasks, -1, truth->tasks[k].name);
+        T[k] = truth->tasks[k].t.wall_s;
+        R[k] = j >= 0 && isfinite(prof->tasks[j].attr_s) ? prof->tasks[j].attr_s : 0;
+    }
+    return pb_fae_keys(T, R, truth->ntasks, prof->attr.total_s);
+}
+
 static void summarise_truth(const struct pb_results *res, size_t w, struct pb_truth *t)
 {
     const struct pb_workload *wl = &res->cfg->workloads[w];
@@ -141,6 +264,8 @@ static void summarise_truth(const struct pb_results *res, size_t w, struct pb_tr
     free(wall);
     free(user);
     free(sys);
+    summarise_keys(res, w, t, 0);
+    summarise_keys(res, w, t, 1);
 }
 
 static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
@@ -153,6 +278,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     cell->wall_ratio = cell->wall_lo = cell->wall_hi = NAN;
     cell->cpu_ratio = cell->cpu_lo = cell->cpu_hi = NAN;
     cell->rss_delta_kb = cell->fae_pp = cell->ce_pp = cell->collect_s = cell->wall_s = NAN;
+    cell->coverage = cell->fae_task_pp = NAN;
     for (int c = 0; c < PB_CAT_COUNT; c++)
         cell->cat_share[c] = NAN;
 
@@ -160,6 +286,16 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         cell->status = PB_CELL_SKIPPED;
         pb_copy(cell->reason, sizeof(cell->reason), res->why[b]);
         return;
+    }
+    /* A workload that cannot run on this machine: every cell is skipped. */
+    for (size_t i = 0; i < res->nruns; i++) {
+        const struct pb_run_record *r = &res->runs[i];
+        if (r->workload == w && r->run.skipped) {
+            cell->status = PB_CELL_SKIPPED;
+            snprintf(cell->reason, sizeof(cell->reason), "workload skipped: %.480s",
+                     r->run.reason);
+            return;
+        }
     }
     /* First failure of this backend, or of the baseline it is compared to. */
     for (size_t i = 0; i < res->nruns; i++) {
@@ -184,6 +320,8 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     double *ce = pb_xcalloc(cap, sizeof(double));
     double *col = pb_xcalloc(cap, sizeof(double));
     double *pw = pb_xcalloc(cap, sizeof(double));
+    double *tcov = pb_xcalloc(cap, sizeof(double));
+    double *ftask = pb_xcalloc(cap, sizeof(double));
     double *share[PB_CAT_COUNT];
     for (int c = 0; c < PB_CAT_COUNT; c++)
         share[c] = pb_xcalloc(cap, sizeof(double));
@@ -198,7 +336,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         cpu[n] = base->cpu_s > 0 ? prof->cpu_s / base->cpu_s : NAN;
         rss[n] = (double)(prof->maxrss_kb - base->maxrss_kb);
         pw[n] = prof->wall_s;
-        fae[n] = ce[n] = col[n] = NAN;
+        fae[n] = ce[n] = col[n] = tcov[n] = ftask[n] = NAN;
         double sum = 0;
         for (int c = 0; c < PB_CAT_COUNT; c++)
             if (prof->has_attr && (prof->attr.categories & PB_CAT_BIT(c)))
@@ -207,8 +345,12 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
             share[c][n] = sum > 0 && (prof->attr.categories & PB_CAT_BIT(c))
                               ? prof->attr.cat_s[c] / sum : NAN;
         if (prof->has_attr && truth->nruns > 0) {
-            fae[n] = pb_fae(truth->phase, wl->nphases, &prof->attr);
-            ce[n] = pb_ce(truth->phase, wl->nphases, &prof->attr);
+            fae[n] = run_fae(truth, wl->nphases, prof);
+            ce[n] = pb_ce_cats(truth->cat_s, &prof->attr);
+            /* NAN for launcher tools: their driver records no threads. */
+            if (truth->nthreads)
+                tcov[n] = pb_thread_coverage(prof->threads, prof->nthreads);
+            ftask[n] = run_fae_task(truth, prof);
             col[n] = prof->collect_s;
         }
         n++;
@@ -223,6 +365,10 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     cell->fae_pp = pb_median(fae, n);
     cell->ce_pp = pb_median(ce, n);
     cell->collect_s = pb_median(col, n);
+    cell->coverage = pb_median(tcov, n);
+    cell->fae_task_pp = pb_median(ftask, n);
+    free(tcov);
+    free(ftask);
     cell->wall_s = pb_median(pw, n);
     for (int c = 0; c < PB_CAT_COUNT; c++) {
         cell->cat_share[c] = pb_median(share[c], n);
