@@ -557,6 +557,28 @@ def test_threads_truth_and_coverage():
             check((t["attributed_s"] is None) == (r["baseline"] is True), (r, t))
 
 
+def test_asyncio_task_and_thread_views():
+    """asyncio: the coroutines' task-view truth (awaits included), the
+    thread-view truth of the phases (the loop's wait is system time), and
+    the sampler's FAE in both views."""
+    res = run_concurrency(_CONC_TMP.name)
+    w = [x for x in res["workloads"] if x["name"] == "asyncio"][0]
+    tasks = {t["name"]: t for t in w["tasks"]}
+    check(set(tasks) == {"compute", "waiter", "netio"}, tasks)
+    # waiter sleeps 0.05 s in each of the two phases (scale 0.5), netio waits
+    # for 5 chunks 10 ms apart in each
+    check(tasks["waiter"]["truth_wall_s"] >= 0.09, tasks)
+    check(tasks["netio"]["truth_wall_s"] >= 0.09, tasks)
+    # thread view: the phases' time includes the loop's waits (system)
+    check(w["truth"]["system_s"] >= 0.1, w["truth"])
+    cell = [c for c in res["summary"] if c["workload"] == "asyncio"][0]
+    check(cell["status"] == "ok", cell)
+    check(cell["fae_task_pp"] is not None and cell["fae_task_pp"] < 15, cell)
+    check(cell["fae_pp"] is not None and cell["thread_coverage"] is None, cell)
+    runs = [r for r in res["runs"] if r["workload"] == "asyncio" and r["backend"] == "sampling"]
+    check(runs and all("suspended task chains" in (r["note"] or "") for r in runs), runs)
+
+
 def test_workload_without_numpy_is_skipped():
     """native_lib where numpy cannot be imported: its rows are skipped with the
     reason, the other workload runs, the exit status is 0."""
