@@ -311,6 +311,27 @@ static void write_summary(struct pb_json *j, const struct pb_results *res)
             pb_json_number(j, "ce_pp", c->ce_pp);
             pb_json_number(j, "thread_coverage", c->coverage);
             pb_json_number(j, "fae_task_pp", c->fae_task_pp);
+            /* what the backend gave each thread and coroutine key, beside
+             * the truth's share */
+            const struct pb_truth *tr = &res->truth[w];
+            for (int kind = 0; kind < 2; kind++) {
+                const struct pb_key_truth *keys = kind ? tr->tasks : tr->threads;
+                size_t nk = kind ? tr->ntasks : tr->nthreads;
+                double total = kind ? tr->task_wall_s : tr->wall_s;
+                pb_json_array_begin(j, kind ? "tasks" : "threads");
+                for (size_t k = 0; k < nk; k++) {
+                    pb_json_object_begin(j, NULL);
+                    if (!kind)
+                        pb_json_int(j, "phase", keys[k].phase);
+                    pb_json_string(j, "name", keys[k].name);
+                    pb_json_number(j, "truth_share",
+                                   total > 0 ? keys[k].t.wall_s / total : NAN);
+                    pb_json_number(j, "reported_share",
+                                   kind ? c->task_share[k] : c->thread_share[k]);
+                    pb_json_object_end(j);
+                }
+                pb_json_array_end(j);
+            }
             pb_json_number(j, "collect_s", c->collect_s);
             pb_json_number(j, "profiled_wall_s", c->wall_s);
             pb_json_object_end(j);

@@ -1,6 +1,7 @@
 /* md_writer.c: summary.md (see writers.h). */
 #include "writers.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -66,6 +67,54 @@ char *pb_write_summary_md(const struct pb_results *res)
             md_cell(&sb, tx.coverage);
             md_cell(&sb, tx.fae_task);
             md_cell(&sb, tx.status);
+            pb_strbuf_add(&sb, "\n", 1);
+        }
+    }
+    /* Per thread and coroutine: the share of its report each backend gave
+     * them, beside the truth's share. */
+    int header = 0;
+    for (size_t w = 0; w < cfg->nworkloads; w++) {
+        const struct pb_truth *tr = &res->truth[w];
+        if (!res->workload_on[w] || (!tr->nthreads && !tr->ntasks))
+            continue;
+        if (!header)
+            pb_strbuf_adds(&sb, "\n## Threads and coroutines\n\nShare of each backend's "
+                           "report given to each thread (of all its seconds) and each "
+                           "coroutine (task view), median over rounds; the first row is "
+                           "the truth.\n");
+        header = 1;
+        pb_strbuf_addf(&sb, "\n**%s**\n\n| backend |", cfg->workloads[w].name);
+        for (size_t k = 0; k < tr->nthreads; k++)
+            pb_strbuf_addf(&sb, " thread `%s` |", tr->threads[k].name);
+        for (size_t k = 0; k < tr->ntasks; k++)
+            pb_strbuf_addf(&sb, " `%s` |", tr->tasks[k].name);
+        pb_strbuf_adds(&sb, "\n|---|");
+        for (size_t k = 0; k < tr->nthreads + tr->ntasks; k++)
+            pb_strbuf_adds(&sb, "---|");
+        pb_strbuf_adds(&sb, "\n| (truth) |");
+        for (size_t k = 0; k < tr->nthreads; k++)
+            pb_strbuf_addf(&sb, " %.1f%% |", tr->wall_s > 0
+                           ? 100 * tr->threads[k].t.wall_s / tr->wall_s : 0);
+        for (size_t k = 0; k < tr->ntasks; k++)
+            pb_strbuf_addf(&sb, " %.1f%% |", tr->task_wall_s > 0
+                           ? 100 * tr->tasks[k].t.wall_s / tr->task_wall_s : 0);
+        pb_strbuf_adds(&sb, "\n");
+        for (size_t b = 0; b < cfg->nbackends; b++) {
+            if (!res->backend_on[b])
+                continue;
+            const struct pb_cell *c = pb_results_cell(res, w, b);
+            pb_strbuf_add(&sb, "|", 1);
+            md_cell(&sb, cfg->backends[b].name);
+            for (size_t k = 0; k < tr->nthreads + tr->ntasks; k++) {
+                double v = k < tr->nthreads ? c->thread_share[k]
+                                            : c->task_share[k - tr->nthreads];
+                char num[32];
+                if (isfinite(v))
+                    snprintf(num, sizeof(num), "%.1f%%", 100 * v);
+                else
+                    snprintf(num, sizeof(num), "-");
+                md_cell(&sb, num);
+            }
             pb_strbuf_add(&sb, "\n", 1);
         }
     }

@@ -76,6 +76,11 @@ struct pb_cell {
                                   workload has no threads or no report */
     double fae_task_pp;        /* median FAE in the task view (coroutine
                                   keys), NAN: no coroutine keys or report */
+    /* Median share of R the backend gave each thread key and each coroutine
+     * key of the truth (same order as truth->threads / ->tasks); NAN
+     * without a report. */
+    double thread_share[PB_MAX_KEYS];
+    double task_share[PB_MAX_KEYS];
     double collect_s;          /* median report collection time */
     double cat_share[PB_CAT_COUNT];   /* median share of each category in the
                                          backend's report; NAN where it cannot

@@ -183,7 +183,8 @@ static void summarise_keys(const struct pb_results *res, size_t w, struct pb_tru
 
 /* FAE of one profiled run over the phases and the thread keys of the truth
  * (a thread key the run lacks was reported nothing). */
-static double run_fae(const struct pb_truth *truth, size_t nphases, const struct pb_run *prof)
+static double run_fae(const struct pb_truth *truth, size_t nphases, const struct pb_run *prof,
+                      double *thread_share)
 {
     double T[PB_MAX_PHASES + PB_MAX_KEYS], R[PB_MAX_PHASES + PB_MAX_KEYS];
     size_t n = 0;
@@ -207,12 +208,17 @@ static double run_fae(const struct pb_truth *truth, size_t nphases, const struct
     double total = sum_p + thread_r + prof->attr.other_s;
     if (prof->attr.total_s > total)
         total = prof->attr.total_s;
+    for (size_t k = 0; k < truth->nthreads; k++) {
+        double r = R[n - truth->nthreads + k];
+        thread_share[k] = total > 0 ? r / total : NAN;
+    }
     return pb_fae_keys(T, R, n, total);
 }
 
 /* Task-view FAE of one profiled run: the coroutine keys, everything else
  * the backend reported (the event loop, the harness) is R_other. */
-static double run_fae_task(const struct pb_truth *truth, const struct pb_run *prof)
+static double run_fae_task(const struct pb_truth *truth, const struct pb_run *prof,
+                           double *task_share)
 {
     if (!truth->ntasks)
         return NAN;
@@ -222,6 +228,12 @@ static double run_fae_task(const struct pb_truth *truth, const struct pb_run *pr
         T[k] = truth->tasks[k].t.wall_s;
         R[k] = j >= 0 && isfinite(prof->tasks[j].attr_s) ? prof->tasks[j].attr_s : 0;
     }
+    double sum = 0;
+    for (size_t k = 0; k < truth->ntasks; k++)
+        sum += R[k];
+    double total = prof->attr.total_s > sum ? prof->attr.total_s : sum;
+    for (size_t k = 0; k < truth->ntasks; k++)
+        task_share[k] = total > 0 ? R[k] / total : NAN;
     return pb_fae_keys(T, R, truth->ntasks, prof->attr.total_s);
 }
 
@@ -279,6 +291,8 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     cell->cpu_ratio = cell->cpu_lo = cell->cpu_hi = NAN;
     cell->rss_delta_kb = cell->fae_pp = cell->ce_pp = cell->collect_s = cell->wall_s = NAN;
     cell->coverage = cell->fae_task_pp = NAN;
+    for (size_t k = 0; k < PB_MAX_KEYS; k++)
+        cell->thread_share[k] = cell->task_share[k] = NAN;
     for (int c = 0; c < PB_CAT_COUNT; c++)
         cell->cat_share[c] = NAN;
 
@@ -322,6 +336,10 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     double *pw = pb_xcalloc(cap, sizeof(double));
     double *tcov = pb_xcalloc(cap, sizeof(double));
     double *ftask = pb_xcalloc(cap, sizeof(double));
+    /* per-round shares of each key: [key * cap + round] */
+    double *tsh = pb_xcalloc(cap * PB_MAX_KEYS, sizeof(double));
+    double *ksh = pb_xcalloc(cap * PB_MAX_KEYS, sizeof(double));
+    double one_t[PB_MAX_KEYS], one_k[PB_MAX_KEYS];
     double *share[PB_CAT_COUNT];
     for (int c = 0; c < PB_CAT_COUNT; c++)
         share[c] = pb_xcalloc(cap, sizeof(double));
@@ -337,6 +355,8 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         rss[n] = (double)(prof->maxrss_kb - base->maxrss_kb);
         pw[n] = prof->wall_s;
         fae[n] = ce[n] = col[n] = tcov[n] = ftask[n] = NAN;
+        for (size_t k = 0; k < PB_MAX_KEYS; k++)
+            tsh[k * cap + n] = ksh[k * cap + n] = one_t[k] = one_k[k] = NAN;
         double sum = 0;
         for (int c = 0; c < PB_CAT_COUNT; c++)
             if (prof->has_attr && (prof->attr.categories & PB_CAT_BIT(c)))
@@ -345,12 +365,16 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
             share[c][n] = sum > 0 && (prof->attr.categories & PB_CAT_BIT(c))
                               ? prof->attr.cat_s[c] / sum : NAN;
         if (prof->has_attr && truth->nruns > 0) {
-            fae[n] = run_fae(truth, wl->nphases, prof);
+            fae[n] = run_fae(truth, wl->nphases, prof, one_t);
             ce[n] = pb_ce_cats(truth->cat_s, &prof->attr);
             /* NAN for launcher tools: their driver records no threads. */
             if (truth->nthreads)
                 tcov[n] = pb_thread_coverage(prof->threads, prof->nthreads);
-            ftask[n] = run_fae_task(truth, prof);
+            ftask[n] = run_fae_task(truth, prof, one_k);
+            for (size_t k = 0; k < PB_MAX_KEYS; k++) {
+                tsh[k * cap + n] = one_t[k];
+                ksh[k * cap + n] = one_k[k];
+            }
             col[n] = prof->collect_s;
         }
         n++;
@@ -367,6 +391,12 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     cell->collect_s = pb_median(col, n);
     cell->coverage = pb_median(tcov, n);
     cell->fae_task_pp = pb_median(ftask, n);
+    for (size_t k = 0; k < PB_MAX_KEYS; k++) {
+        cell->thread_share[k] = pb_median(&tsh[k * cap], n);
+        cell->task_share[k] = pb_median(&ksh[k * cap], n);
+    }
+    free(tsh);
+    free(ksh);
     free(tcov);
     free(ftask);
     cell->wall_s = pb_median(pw, n);

@@ -557,6 +557,23 @@ def test_threads_truth_and_coverage():
             check((t["attributed_s"] is None) == (r["baseline"] is True), (r, t))
 
 
+def test_thread_coverage_of_real_tools():
+    """cProfile sees only the calling thread (coverage 0); yappi profiles every
+    thread and its adapter names them by native TID (pyprof_bench.native_ids),
+    so its wall clock covers them."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        r = run(["--quiet", "--only-workload", "threads", "--out", out,
+                 cfg("threads_tools.yaml")])
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        cells = {c["backend"]: c for c in load_outputs(out)[0]["summary"]}
+        check(cells["cprofile"]["thread_coverage"] == 0, cells["cprofile"])
+        if yappi_installed():
+            check(cells["yappi-wall"]["thread_coverage"] > 0.5, cells["yappi-wall"])
+        else:
+            check(cells["yappi-wall"]["status"] == "skipped", cells["yappi-wall"])
+
+
 def test_asyncio_task_and_thread_views():
     """asyncio: the coroutines' task-view truth (awaits included), the
     thread-view truth of the phases (the loop's wait is system time), and

@@ -294,6 +294,17 @@ static void test_thread_and_task_cells(void **state)
     assert_string_equal(sb.buf, "> thread hasher of phase f1: declared native but only 40% "
                         "of wall is user CPU\n");
     pb_strbuf_release(&sb);
+    /* shares of R: the thread 0.25 / 1.25; the coroutines 0.3 and 0 of 1.25 */
+    assert_true(fabs(c->thread_share[0] - 0.2) < 1e-9);
+    assert_true(fabs(c->task_share[0] - 0.24) < 1e-9 && c->task_share[1] == 0);
+    char *md = pb_write_summary_md(&res);
+    assert_non_null(strstr(md, "## Threads and coroutines"));
+    assert_non_null(strstr(md, "| (truth) | 33.3% | 33.3% | 66.7% |"));
+    assert_non_null(strstr(md, "| scripted, \"quoted\" | 20.0% | 24.0% | 0.0% |"));
+    free(md);
+    char *json = pb_write_results_json(&res);
+    assert_non_null(strstr(json, "\"reported_share\": 0.2"));
+    free(json);
     char *table = pb_write_table(&res, 0);
     assert_non_null(strstr(table, "thr  FAE-t"));
     assert_non_null(strstr(table, " 50%   76.0  ok"));
