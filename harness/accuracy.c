@@ -141,6 +141,20 @@ double pb_ce_cats(const double tc[PB_CAT_COUNT], const struct pb_attribution *a)
     return 50 * d;
 }
 
+double pb_thread_seconds(const struct pb_report *r, const unsigned long *tids, size_t ntids)
+{
+    double s = 0;
+    for (size_t i = 0; i < r->count; i++) {
+        const struct pb_report_entry *e = &r->entries[i];
+        for (size_t j = 0; e->thread && j < ntids; j++)
+            if (e->thread == (uint64_t)tids[j]) {
+                s += e->self_s;
+                break;
+            }
+    }
+    return s;
+}
+
 long pb_key_find(const struct pb_key_rec *recs, size_t n, long phase, const char *name)
 {
     for (size_t i = 0; i < n; i++)

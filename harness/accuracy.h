@@ -94,6 +94,11 @@ struct pb_key_rec {
                                         the backend has no report */
 };
 
+/* R_k of a thread key: every second the report gives the threads whose
+ * native TIDs are tids[0..ntids) (the self seconds of all their entries).
+ * Entries with thread 0 (unknown) belong to no thread key. */
+double pb_thread_seconds(const struct pb_report *r, const unsigned long *tids, size_t ntids);
+
 /* Index of the record (phase, name) in recs[0..n), or -1. */
 long pb_key_find(const struct pb_key_rec *recs, size_t n, long phase, const char *name);
 

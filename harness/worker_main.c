@@ -377,17 +377,9 @@ static void attribute_keys(const struct pb_report *report, struct keys *k,
 {
     double sum_threads = 0;
     for (size_t t = 0; t < k->nthreads; t++) {
-        double s = 0;
-        for (size_t i = 0; i < report->count; i++) {
-            const struct pb_report_entry *e = &report->entries[i];
-            for (size_t j = 0; e->thread && j < k->ntids[t]; j++)
-                if (e->thread == (uint64_t)k->tids[t][j]) {
-                    s += e->self_s;
-                    break;
-                }
-        }
-        k->thread[t].attr_s = s;
-        sum_threads += s;
+        double sec = pb_thread_seconds(report, k->tids[t], k->ntids[t]);
+        k->thread[t].attr_s = sec;
+        sum_threads += sec;
     }
     attr->other_s -= sum_threads;
     if (attr->other_s < 0) {

@@ -440,6 +440,31 @@ static void test_thread_coverage(void **st)
     assert_int_equal(pb_key_find(th, 3, 1, "late"), 2);
 }
 
+/* A thread key's seconds from a hand-made report: the self seconds of every
+ * entry on its TIDs; entries of other threads and of thread 0 are not its. */
+static void test_thread_seconds(void **st)
+{
+    (void)st;
+    const struct pb_report_entry entries[] = {
+        E_T("/w/t.py", "threads", 1.0, 0.9, 0.9, 0, 0, 100),     /* main thread */
+        E_T("/w/t.py", "_sleep", 0.3, 0.0, 0, 0, 0, 201),
+        E_T("<built-in>", "sleep", 0.3, 0.3, 0, 0, 0.3, 201),
+        E_T("/w/t.py", "_hash", 0.5, 0.1, 0.1, 0, 0, 202),
+        E_T("<built-in>", "update", 0.4, 0.4, 0, 0.4, 0, 202),
+        E_T("/w/t.py", "_other", 0.2, 0.2, 0.2, 0, 0, 203),
+        E("/w/t.py", "merged", 0.7, 0.7, 0.7, 0, 0),              /* thread 0 */
+    };
+    struct pb_report r;
+    pb_report_init(&r);
+    r.entries = (struct pb_report_entry *)entries;
+    r.count = sizeof(entries) / sizeof(entries[0]);
+    const unsigned long sleeper[] = { 201 }, hashers[] = { 202, 203 }, none[] = { 999 };
+    NEAR(pb_thread_seconds(&r, sleeper, 1), 0.3);
+    NEAR(pb_thread_seconds(&r, hashers, 2), 0.7);
+    NEAR(pb_thread_seconds(&r, none, 1), 0.0);
+    NEAR(pb_thread_seconds(&r, hashers, 0), 0.0);
+}
+
 /* CE over given truth categories equals pb_ce() over the phases they come
  * from (the seed numbers: 0.215 / 0.351 / 0.434). */
 static void test_ce_cats(void **st)
@@ -475,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_fae_keys),
         cmocka_unit_test(test_thread_coverage),
         cmocka_unit_test(test_ce_cats),
+        cmocka_unit_test(test_thread_seconds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -287,6 +287,46 @@ static void test_export_round_trip(void **state)
     pb_options_release(&o);
 }
 
+/* Inclusive seconds of the entries named name. */
+static double inclusive(const struct pb_report *r, const char *name)
+{
+    double s = 0;
+    for (size_t i = 0; i < r->count; i++)
+        if (!strcmp(r->entries[i].name, name))
+            s += r->entries[i].inclusive_s;
+    return s;
+}
+
+/* The asyncio task view: a coroutine suspended in asyncio.sleep is on no
+ * thread's stack, yet gets its wait as inclusive time (async_tasks, the
+ * default); without it, almost nothing. Bounds are generous: a 0.1 s sleep
+ * must show at least 0.07 s. */
+static void test_asyncio_task_view(void **state)
+{
+    (void)state;
+    PyObject *r0 = PyRun_String("import asyncio\n"
+                                "async def awaiter(t):\n"
+                                "    await asyncio.sleep(t)\n"
+                                "async def outer():\n"
+                                "    await awaiter(0.1)\n",
+                                Py_file_input, globals, globals);
+    assert_non_null(r0);
+    Py_DECREF(r0);
+    struct pb_report r;
+    sample("asyncio.run(outer())\n", NULL, &r);
+    double on = inclusive(&r, "awaiter"), outer_s = inclusive(&r, "outer");
+    assert_non_null(strstr(r.note, "suspended task chains"));
+    pb_report_release(&r);
+    const char *off_opts[] = { "async_tasks", "false", NULL };
+    sample("asyncio.run(outer())\n", off_opts, &r);
+    double off = inclusive(&r, "awaiter");
+    assert_null(strstr(r.note, "suspended task chains"));
+    pb_report_release(&r);
+    if (!(on >= 0.07 && outer_s >= 0.07 && off < 0.03))
+        fail_msg("awaiter %.3f s (outer %.3f s) with the task view, %.3f s without", on,
+                 outer_s, off);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_cpu_clock),
         cmocka_unit_test(test_start_stop_cycles),
         cmocka_unit_test(test_export_round_trip),
+        cmocka_unit_test(test_asyncio_task_view),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
