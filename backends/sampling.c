@@ -141,6 +141,8 @@ struct sampler {
     size_t task_coro_off;     /* offset of task_coro in a Task */
     size_t task_state_off;    /* offset of task_state (0 = pending) */
     unsigned long loop_tid;   /* the thread that started the sampler */
+    int64_t prev_sample_wall; /* CLOCK_MONOTONIC of the previous sample (or
+                                 of start) */
     uint64_t async_chains;    /* suspended task chains credited */
 };
 
@@ -577,9 +579,20 @@ static void sample_thread(struct sampler *s, const PyThreadState *ts, int64_t wa
 {
     if (!ts->native_thread_id)   /* created, not yet running: nothing to see */
         return;
+    size_t known = s->nthreads;
     struct tstat *t = thread_for(s, ts->native_thread_id, wall);
     if (!t)
         return;
+    if (s->nthreads > known && s->prev_sample_wall > 0 && wall > s->prev_sample_wall) {
+        /* A thread that started since the previous sample: on average it has
+         * run for half the interval. Credit that to its first stack (and at
+         * most that much of its CPU time), instead of losing it; what is
+         * lost after its last sample is the other half. */
+        int64_t back = (wall - s->prev_sample_wall) / 2;
+        t->last_wall = wall - back;
+        if (t->last_cpu > 0)
+            t->last_cpu -= t->last_cpu < back ? t->last_cpu : back;
+    }
     t->seen_now = 1;
     int64_t cpu = now_ns(t->cpu_clock);
     int64_t dw = wall - t->last_wall;
@@ -682,6 +695,7 @@ static void sample_all(struct sampler *s)
         sample_thread(s, &ts, wall);
         addr = (uintptr_t)ts.next;
     }
+    s->prev_sample_wall = wall;
 }
 
 static double jitter(struct sampler *s)
@@ -835,6 +849,7 @@ static int sampling_start(void *state, char *err, size_t errlen)
         if (ts->native_thread_id)
             thread_for(s, ts->native_thread_id, wall);
     s->loop_tid = (unsigned long)PyThreadState_Get()->native_thread_id;
+    s->prev_sample_wall = wall;
     atomic_store(&s->running, 1);
     int rc = pthread_create(&s->thread, NULL, sampler_main, s);
     if (rc) {
