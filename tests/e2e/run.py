@@ -597,6 +597,40 @@ def test_asyncio_task_and_thread_views():
     check(runs and all("suspended task chains" in (r["note"] or "") for r in runs), runs)
 
 
+def test_truth_contradicting_declaration_warns():
+    """A phase declared python that sleeps: the truth warning is on stderr
+    (even with --quiet), in summary.md and in results.json; a thread
+    declared native that sleeps is flagged the same way."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "w.py"), "w") as f:
+            f.write("import threading, time\n"
+                    "def nap(t):\n    time.sleep(t)\n"
+                    "def with_thread(t):\n"
+                    "    th = threading.Thread(target=time.sleep, args=(t,), name='napper')\n"
+                    "    th.start()\n    th.join()\n")
+        conf = os.path.join(tmp, "c.yaml")
+        with open(conf, "w") as f:
+            f.write("defaults: {rounds: 1, warmup: 0}\nworkloads:\n"
+                    "  - name: liar\n    file: w.py\n    phases:\n"
+                    "      - {function: nap, args: [0.05], category: python}\n"
+                    "      - {function: with_thread, args: [0.05], category: system,\n"
+                    "         threads: {napper: native}}\n"
+                    "backends:\n  - {name: none, kind: none}\n")
+        out = os.path.join(tmp, "out")
+        r = run(["--quiet", "--out", out, conf])
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        check("pyprof-bench: warning: truth of liar, phase nap: declared python but only"
+              in r.stderr, r.stderr)
+        check("pyprof-bench: warning: truth of liar, thread napper of phase with_thread: "
+              "declared native but only" in r.stderr, r.stderr)
+        res, _, md = load_outputs(out)
+        check("**warning**: declared python" in md, md)
+        w = res["workloads"][0]
+        check(w["phases"][0]["warning"].startswith("declared python"), w)
+        check(w["phases"][1]["warning"] is None, w)
+        check(w["threads"][0]["warning"].startswith("declared native"), w)
+
+
 def test_workload_without_numpy_is_skipped():
     """native_lib where numpy cannot be imported: its rows are skipped with the
     reason, the other workload runs, the exit status is 0."""
