@@ -537,10 +537,13 @@ def test_threads_truth_and_coverage():
     off = sl["truth_wall_s"] - sl["truth_user_s"] - sl["truth_sys_s"]
     check(off >= 0.9 * sl["truth_wall_s"], sl)
     main = w["phases"][0]
-    if two_free_cpus():
+    # Parallelism shows only when both threads had a CPU during the runs:
+    # neither truth flagged (each at least 90% user CPU) and two CPU-bound
+    # processes each get most of a CPU now. Otherwise it is said, not failed.
+    if main["warning"] is None and ha["warning"] is None and two_free_cpus():
         check(main["truth_wall_s"] < main["truth_user_s"] + ha["truth_user_s"], (main, ha))
     else:
-        print("  (parallelism not checked: this machine has fewer than 2 free CPUs now)")
+        print("  (parallelism not checked: the threads waited for a CPU in these runs)")
     # T counts every thread's wall
     total = sum(p["truth_wall_s"] for p in w["phases"]) + sl["truth_wall_s"] + \
         ha["truth_wall_s"]
