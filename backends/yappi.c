@@ -1,5 +1,6 @@
 /*
- * yappi.c: yappi (Debian's python3-yappi) through its API, on every thread,
+ * yappi.c: yappi (Debian's python3-yappi) through its API, on every thread
+ * (entries per thread, by native TID, when the worker's thread map is there),
  * with its wall or CPU clock. With builtins on, C functions are entries of
  * their own: their self time is native, the self time of Python functions
  * python. With the CPU clock, time off the CPU (a sleep) is simply not
@@ -89,12 +90,9 @@ static int yappi_stop(void *state, char *err, size_t errlen)
     return pyad_call(((struct yappi *)state)->mod, "stop", err, errlen, NULL);
 }
 
-static int yappi_collect(void *state, struct pb_report *out, char *err, size_t errlen)
+/* Entries of one of yappi's function-stat lists, on thread tid. */
+static void add_func_stats(PyObject *stats, uint64_t tid, struct pb_report *out)
 {
-    struct yappi *y = state;
-    PyObject *stats = PyObject_CallMethod(y->mod, "get_func_stats", NULL);
-    if (!stats)
-        return pyad_error(err, errlen, "yappi.get_func_stats");
     PyObject *it = PyObject_GetIter(stats);
     PyObject *e;
     while (it && (e = PyIter_Next(it))) {
@@ -103,7 +101,7 @@ static int yappi_collect(void *state, struct pb_report *out, char *err, size_t e
         pyad_string(e, "name", name, sizeof(name));
         int native = (int)pyad_long(e, "builtin") != 0;
         struct pb_report_entry *re = pb_report_add(out, native ? "<built-in>" : file,
-                                                   (int)pyad_long(e, "lineno"), name, 0);
+                                                   (int)pyad_long(e, "lineno"), name, tid);
         re->count = (uint64_t)pyad_long(e, "ncall");
         re->inclusive_s = pyad_double(e, "ttot");
         re->self_s = pyad_double(e, "tsub");
@@ -111,7 +109,66 @@ static int yappi_collect(void *state, struct pb_report *out, char *err, size_t e
         Py_DECREF(e);
     }
     Py_XDECREF(it);
-    Py_DECREF(stats);
+}
+
+/* Per thread when the program's threads can be named by native TID (the
+ * worker's pyprof_bench.native_ids maps yappi's thread idents); else one
+ * list for all threads, with thread 0 (unknown). */
+static int yappi_collect(void *state, struct pb_report *out, char *err, size_t errlen)
+{
+    struct yappi *y = state;
+    PyObject *modname = PyUnicode_FromString("pyprof_bench");
+    PyObject *pb = modname ? PyImport_GetModule(modname) : NULL;
+    Py_XDECREF(modname);
+    PyObject *ids = pb ? PyObject_GetAttrString(pb, "native_ids") : NULL;
+    Py_XDECREF(pb);
+    PyErr_Clear();
+    PyObject *threads = ids && PyDict_Check(ids)
+                            ? PyObject_CallMethod(y->mod, "get_thread_stats", NULL) : NULL;
+    PyErr_Clear();
+    PyObject *tit = threads ? PyObject_GetIter(threads) : NULL;
+    PyObject *t;
+    int per_thread = tit != NULL;
+    while (tit && (t = PyIter_Next(tit))) {
+        long ctx = pyad_long(t, "id");
+        PyObject *ident = PyObject_GetAttrString(t, "tid");
+        PyObject *native = ident ? PyDict_GetItemWithError(ids, ident) : NULL;
+        uint64_t tid = native && PyLong_Check(native) ? PyLong_AsUnsignedLongLong(native) : 0;
+        Py_XDECREF(ident);
+        PyObject *filter = Py_BuildValue("{s:l}", "ctx_id", ctx);
+        PyObject *fn = PyObject_GetAttrString(y->mod, "get_func_stats");
+        PyObject *kw = filter ? Py_BuildValue("{s:O}", "filter", filter) : NULL;
+        PyObject *args = PyTuple_New(0);
+        PyObject *stats = fn && kw && args ? PyObject_Call(fn, args, kw) : NULL;
+        if (stats)
+            add_func_stats(stats, tid, out);
+        else
+            per_thread = 0;
+        Py_XDECREF(stats);
+        Py_XDECREF(args);
+        Py_XDECREF(kw);
+        Py_XDECREF(fn);
+        Py_XDECREF(filter);
+        Py_DECREF(t);
+        if (!stats)
+            break;
+    }
+    Py_XDECREF(tit);
+    Py_XDECREF(threads);
+    Py_XDECREF(ids);
+    if (!per_thread) {
+        PyErr_Clear();
+        for (size_t i = 0; i < out->count; i++) {
+            free(out->entries[i].file);
+            free(out->entries[i].name);
+        }
+        out->count = 0;
+        PyObject *stats = PyObject_CallMethod(y->mod, "get_func_stats", NULL);
+        if (!stats)
+            return pyad_error(err, errlen, "yappi.get_func_stats");
+        add_func_stats(stats, 0, out);
+        Py_DECREF(stats);
+    }
     if (PyErr_Occurred())
         return pyad_error(err, errlen, "reading yappi's stats");
     out->categories = PB_CAT_BIT(PB_CAT_PYTHON) | (y->builtins ? PB_CAT_BIT(PB_CAT_NATIVE) : 0);

@@ -111,14 +111,20 @@ double pb_fae(const struct pb_phase_truth *truth, size_t nphases,
 double pb_ce(const struct pb_phase_truth *truth, size_t nphases,
              const struct pb_attribution *a)
 {
-    int ncat = 0;
-    double tc[PB_CAT_COUNT] = { 0 }, RM = 0, TM = 0;
+    double tc[PB_CAT_COUNT] = { 0 };
     for (size_t p = 0; p < nphases; p++) {
         double c[PB_CAT_COUNT];
         pb_truth_categories(&truth[p], c);
         for (int k = 0; k < PB_CAT_COUNT; k++)
             tc[k] += c[k];
     }
+    return pb_ce_cats(tc, a);
+}
+
+double pb_ce_cats(const double tc[PB_CAT_COUNT], const struct pb_attribution *a)
+{
+    int ncat = 0;
+    double RM = 0, TM = 0;
     for (int k = 0; k < PB_CAT_COUNT; k++) {
         if (!(a->categories & PB_CAT_BIT(k)))
             continue;
@@ -133,4 +139,60 @@ double pb_ce(const struct pb_phase_truth *truth, size_t nphases,
         if (a->categories & PB_CAT_BIT(k))
             d += fabs(a->cat_s[k] / RM - tc[k] / TM);
     return 50 * d;
+}
+
+double pb_thread_seconds(const struct pb_report *r, const unsigned long *tids, size_t ntids)
+{
+    double s = 0;
+    for (size_t i = 0; i < r->count; i++) {
+        const struct pb_report_entry *e = &r->entries[i];
+        for (size_t j = 0; e->thread && j < ntids; j++)
+            if (e->thread == (uint64_t)tids[j]) {
+                s += e->self_s;
+                break;
+            }
+    }
+    return s;
+}
+
+long pb_key_find(const struct pb_key_rec *recs, size_t n, long phase, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (recs[i].phase == phase && !strcmp(recs[i].name, name))
+            return (long)i;
+    return -1;
+}
+
+double pb_fae_keys(const double *truth_s, const double *reported_s, size_t n, double total_s)
+{
+    double T = 0, sum_r = 0;
+    for (size_t k = 0; k < n; k++) {
+        T += truth_s[k] > 0 ? truth_s[k] : 0;
+        sum_r += reported_s[k] > 0 ? reported_s[k] : 0;
+    }
+    double R = total_s > sum_r ? total_s : sum_r;
+    if (!(R > 0) || !(T > 0))
+        return NAN;
+    double d = (R - sum_r) / R;
+    for (size_t k = 0; k < n; k++) {
+        double t = truth_s[k] > 0 ? truth_s[k] : 0;
+        double r = reported_s[k] > 0 ? reported_s[k] : 0;
+        d += fabs(r / R - t / T);
+    }
+    return 50 * d;
+}
+
+double pb_thread_coverage(const struct pb_key_rec *threads, size_t n)
+{
+    double wall = 0, seen = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (!(threads[k].wall_s > 0))
+            continue;
+        if (isnan(threads[k].attr_s))
+            return NAN;
+        wall += threads[k].wall_s;
+        double r = threads[k].attr_s > 0 ? threads[k].attr_s : 0;
+        seen += r < threads[k].wall_s ? r : threads[k].wall_s;
+    }
+    return wall > 0 ? seen / wall : NAN;
 }

@@ -72,4 +72,49 @@ double pb_fae(const struct pb_phase_truth *truth, size_t nphases,
 double pb_ce(const struct pb_phase_truth *truth, size_t nphases,
              const struct pb_attribution *a);
 
+/* ------------------------------------------------ threads and coroutines
+ *
+ * Workloads with threads or coroutines have more keys than their phases:
+ * a thread started in phase p, by its Python thread name (threads of the
+ * same name in the same phase are summed), and a coroutine function
+ * decorated with pyprof_bench.coroutine_truth, by its qualified name (calls
+ * summed). The worker records them in every run, baseline and profiled. */
+#define PB_MAX_KEYS 32
+#define PB_KEY_NAME 64
+
+struct pb_key_rec {
+    long phase;                      /* index of the phase it started in */
+    char name[PB_KEY_NAME];          /* thread name or coroutine qualname */
+    long count;                      /* threads or calls summed */
+    double wall_s, user_s, sys_s;    /* this run's own measurement (a thread's
+                                        user and kernel CPU; 0 for coroutines) */
+    double attr_s;                   /* seconds the backend gave it: a thread's
+                                        every entry (self seconds), a coroutine
+                                        function's inclusive seconds; NAN when
+                                        the backend has no report */
+};
+
+/* R_k of a thread key: every second the report gives the threads whose
+ * native TIDs are tids[0..ntids) (the self seconds of all their entries).
+ * Entries with thread 0 (unknown) belong to no thread key. */
+double pb_thread_seconds(const struct pb_report *r, const unsigned long *tids, size_t ntids);
+
+/* Index of the record (phase, name) in recs[0..n), or -1. */
+long pb_key_find(const struct pb_key_rec *recs, size_t n, long phase, const char *name);
+
+/* Total variation distance over keys: 50 * (sum_k |R_k/R - T_k/T| + R_rest/R)
+ * with T = sum T_k, R_rest = R - sum R_k (never < 0; R is raised to sum R_k
+ * when smaller). NAN when R or T is not > 0. pb_fae() is this over phases. */
+double pb_fae_keys(const double *truth_s, const double *reported_s, size_t n, double total_s);
+
+/* Thread coverage of one run: the share of its non-main threads' wall time
+ * that the backend reported at all, sum_k min(R_k, W_k) / sum_k W_k over
+ * its thread records (W_k the run's own thread wall). NAN when there are no
+ * thread records or no report. */
+double pb_thread_coverage(const struct pb_key_rec *threads, size_t n);
+
+/* CE against truth category seconds tc (T_c), restricted to the categories
+ * the backend tells apart, as pb_ce(). */
+double pb_ce_cats(const double tc[PB_CAT_COUNT], const struct pb_attribution *a);
+
 #endif

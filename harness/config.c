@@ -357,7 +357,7 @@ static int do_args(struct doc *d, const yaml_node_t *args, struct pb_phase *ph)
 
 static int do_phase(struct doc *d, const yaml_node_t *m, const char *wname, struct pb_phase *ph)
 {
-    static const char *const keys[] = { "function", "args", "category", NULL };
+    static const char *const keys[] = { "function", "args", "category", "threads", NULL };
     char what[200];
     snprintf(what, sizeof(what), "a phase of workload '%.100s'", wname);
     if (m->type != YAML_MAPPING_NODE)
@@ -383,6 +383,35 @@ static int do_phase(struct doc *d, const yaml_node_t *m, const char *wname, stru
         return fail_at(d, cat, "category must be python, native or system, got '%s'",
                        scalar(cat));
     ph->category = (enum pb_category)c;
+    yaml_node_t *th = get(d, m, "threads");
+    if (th) {
+        if (th->type != YAML_MAPPING_NODE)
+            return fail_at(d, th, "threads must be a mapping of thread names to categories, "
+                           "got %s", node_kind(th));
+        size_t n = (size_t)(th->data.mapping.pairs.top - th->data.mapping.pairs.start);
+        ph->threads = pb_xcalloc(n ? n : 1, sizeof(*ph->threads));
+        for (size_t i = 0; i < n; i++) {
+            yaml_node_pair_t *pr = &th->data.mapping.pairs.start[i];
+            yaml_node_t *k = node(d, pr->key), *v = node(d, pr->value);
+            if (!k || k->type != YAML_SCALAR_NODE || !*scalar(k))
+                return fail_at(d, k ? k : th, "thread names must be plain names");
+            for (size_t j = 0; j < i; j++)
+                if (!strcmp(ph->threads[j].name, scalar(k)))
+                    return fail_at(d, k, "thread '%s' is declared twice", scalar(k));
+            if (strlen(scalar(k)) >= 64)
+                return fail_at(d, k, "thread name '%.20s...' is longer than 63 bytes",
+                               scalar(k));
+            if (want_scalar(d, v, "a thread's category") < 0)
+                return -1;
+            int tc = pb_category_parse(scalar(v));
+            if (tc < 0)
+                return fail_at(d, v, "category must be python, native or system, got '%s'",
+                               scalar(v));
+            ph->threads[i].name = pb_xstrdup(scalar(k));
+            ph->threads[i].category = (enum pb_category)tc;
+            ph->nthreads = i + 1;
+        }
+    }
     return do_args(d, get(d, m, "args"), ph);
 }
 
@@ -870,6 +899,14 @@ int pb_config_load_buffer(struct pb_config *cfg, const char *name, const char *d
     return finish(&ld, name, rc);
 }
 
+enum pb_category pb_phase_thread_category(const struct pb_phase *ph, const char *name)
+{
+    for (size_t i = 0; i < ph->nthreads; i++)
+        if (!strcmp(ph->threads[i].name, name))
+            return ph->threads[i].category;
+    return ph->category;
+}
+
 void pb_config_release(struct pb_config *cfg)
 {
     for (size_t i = 0; i < cfg->nworkloads; i++) {
@@ -879,6 +916,9 @@ void pb_config_release(struct pb_config *cfg)
             for (size_t a = 0; a < w->phases[p].nargs; a++)
                 free(w->phases[p].args[a].s);
             free(w->phases[p].args);
+            for (size_t t = 0; t < w->phases[p].nthreads; t++)
+                free(w->phases[p].threads[t].name);
+            free(w->phases[p].threads);
         }
         free(w->phases);
         free(w->name);

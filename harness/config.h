@@ -19,6 +19,8 @@
  *         - function: f1
  *           args: [1500000]         # optional list of scalars
  *           category: python        # python | native | system
+ *           threads:                # optional: threads the phase starts,
+ *             hasher: native        #   by Python thread name, and their category
  *   backends:
  *     - name: none
  *       kind: none
@@ -57,16 +59,28 @@ struct pb_arg {
     char *s;          /* PB_ARG_STRING, owned */
 };
 
+/* A thread a phase starts, by its Python thread name, and what its user-mode
+ * time is (threads not declared take the phase's category). */
+struct pb_thread_decl {
+    char *name;                     /* owned */
+    enum pb_category category;
+};
+
 struct pb_phase {
     char *function;                 /* owned */
     struct pb_arg *args;            /* owned array */
     size_t nargs;
     enum pb_category category;      /* declared category of its user-mode time */
+    struct pb_thread_decl *threads; /* owned array: `threads: {name: category}` */
+    size_t nthreads;
 };
 
 /* The phase function of a `main: __main__` workload: the file run as a script
  * (run_name "__main__"), not imported beforehand. */
 #define PB_MAIN_SCRIPT "__main__"
+
+/* The declared category of the thread called name started in phase ph. */
+enum pb_category pb_phase_thread_category(const struct pb_phase *ph, const char *name);
 
 struct pb_workload {
     char *name;                     /* owned, unique */

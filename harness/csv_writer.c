@@ -71,6 +71,8 @@ char *pb_write_summary_csv(const struct pb_results *res)
             csv_num(&sb, c->instr_ratio, 6);
             csv_num(&sb, c->instr_lo, 6);
             csv_num(&sb, c->instr_hi, 6);
+            csv_num(&sb, c->coverage, 4);
+            csv_num(&sb, c->fae_task_pp, 2);
             pb_strbuf_add(&sb, "\n", 1);
         }
     }

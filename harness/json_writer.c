@@ -107,6 +107,39 @@ static void write_meta(struct pb_json *j, const struct pb_results *res)
     pb_json_string(j, "python", res->python);
 }
 
+/* workloads[].threads / .tasks: the truth of each thread or coroutine key. */
+static void write_key_truth(struct pb_json *j, const struct pb_workload *wl,
+                            const struct pb_truth *t, int tasks)
+{
+    const struct pb_key_truth *keys = tasks ? t->tasks : t->threads;
+    size_t n = tasks ? t->ntasks : t->nthreads;
+    double total = tasks ? t->task_wall_s : t->wall_s;
+    pb_json_array_begin(j, tasks ? "tasks" : "threads");
+    for (size_t k = 0; k < n; k++) {
+        const struct pb_key_truth *kt = &keys[k];
+        pb_json_object_begin(j, NULL);
+        if (!tasks) {
+            pb_json_int(j, "phase", kt->phase);
+            pb_json_string(j, "function", kt->phase >= 0 && (size_t)kt->phase < wl->nphases
+                                              ? wl->phases[kt->phase].function : NULL);
+        }
+        pb_json_string(j, "name", kt->name);
+        if (!tasks)
+            pb_json_string(j, "declared", pb_category_name(kt->t.declared));
+        pb_json_int(j, "runs", (long long)kt->nruns);
+        pb_json_number(j, "truth_wall_s", kt->t.wall_s);
+        if (!tasks) {
+            pb_json_number(j, "truth_user_s", kt->t.user_s);
+            pb_json_number(j, "truth_sys_s", kt->t.sys_s);
+        }
+        pb_json_number(j, "truth_share", total > 0 ? kt->t.wall_s / total : NAN);
+        if (!tasks)
+            pb_json_string(j, "warning", kt->warning[0] ? kt->warning : NULL);
+        pb_json_object_end(j);
+    }
+    pb_json_array_end(j);
+}
+
 static void write_workloads(struct pb_json *j, const struct pb_results *res)
 {
     const struct pb_config *cfg = res->cfg;
@@ -139,6 +172,8 @@ static void write_workloads(struct pb_json *j, const struct pb_results *res)
             free(lit);
         }
         pb_json_array_end(j);
+        write_key_truth(j, wl, t, 0);
+        write_key_truth(j, wl, t, 1);
         pb_json_object_begin(j, "truth");
         pb_json_int(j, "runs", (long long)t->nruns);
         pb_json_number(j, "wall_s", t->wall_s);
@@ -148,6 +183,26 @@ static void write_workloads(struct pb_json *j, const struct pb_results *res)
             pb_json_number(j, key, t->cat_s[c]);
         }
         pb_json_object_end(j);
+        pb_json_object_end(j);
+    }
+    pb_json_array_end(j);
+}
+
+/* Run records of threads or coroutines (as measured, with what the backend
+ * gave each). */
+static void write_key_recs(struct pb_json *j, const char *key, const struct pb_key_rec *recs,
+                           size_t n)
+{
+    pb_json_array_begin(j, key);
+    for (size_t k = 0; k < n; k++) {
+        pb_json_object_begin(j, NULL);
+        pb_json_int(j, "phase", recs[k].phase);
+        pb_json_string(j, "name", recs[k].name);
+        pb_json_int(j, "count", recs[k].count);
+        pb_json_number(j, "wall_s", recs[k].wall_s);
+        pb_json_number(j, "user_s", recs[k].user_s);
+        pb_json_number(j, "sys_s", recs[k].sys_s);
+        pb_json_number(j, "attributed_s", recs[k].attr_s);
         pb_json_object_end(j);
     }
     pb_json_array_end(j);
@@ -209,7 +264,8 @@ static void write_runs(struct pb_json *j, const struct pb_results *res)
                                          : r->backend == PB_BASELINE_LAUNCHED ? "launched" : NULL);
         pb_json_int(j, "round", r->round);
         pb_json_bool(j, "warmup", r->warmup);
-        pb_json_string(j, "status", run->status == PB_RUN_OK ? "ok" : "failed");
+        pb_json_string(j, "status", run->status == PB_RUN_OK ? "ok"
+                                    : run->skipped ? "skipped" : "failed");
         pb_json_string(j, "reason", run->reason[0] ? run->reason : NULL);
         pb_json_number(j, "wall_s", run->wall_s);
         pb_json_number(j, "cpu_s", run->cpu_s);
@@ -250,6 +306,8 @@ static void write_runs(struct pb_json *j, const struct pb_results *res)
             pb_json_null(j, "attribution");
         }
         pb_json_string(j, "note", run->note[0] ? run->note : NULL);
+        write_key_recs(j, "threads", run->threads, run->nthreads);
+        write_key_recs(j, "tasks", run->tasks, run->ntasks);
         pb_json_object_end(j);
     }
     pb_json_array_end(j);
@@ -290,6 +348,29 @@ static void write_summary(struct pb_json *j, const struct pb_results *res)
             pb_json_number(j, "rss_delta_kb", c->rss_delta_kb);
             pb_json_number(j, "fae_pp", c->fae_pp);
             pb_json_number(j, "ce_pp", c->ce_pp);
+            pb_json_number(j, "thread_coverage", c->coverage);
+            pb_json_number(j, "fae_task_pp", c->fae_task_pp);
+            /* what the backend gave each thread and coroutine key, beside
+             * the truth's share */
+            const struct pb_truth *tr = &res->truth[w];
+            for (int kind = 0; kind < 2; kind++) {
+                const struct pb_key_truth *keys = kind ? tr->tasks : tr->threads;
+                size_t nk = kind ? tr->ntasks : tr->nthreads;
+                double total = kind ? tr->task_wall_s : tr->wall_s;
+                pb_json_array_begin(j, kind ? "tasks" : "threads");
+                for (size_t k = 0; k < nk; k++) {
+                    pb_json_object_begin(j, NULL);
+                    if (!kind)
+                        pb_json_int(j, "phase", keys[k].phase);
+                    pb_json_string(j, "name", keys[k].name);
+                    pb_json_number(j, "truth_share",
+                                   total > 0 ? keys[k].t.wall_s / total : NAN);
+                    pb_json_number(j, "reported_share",
+                                   kind ? c->task_share[k] : c->thread_share[k]);
+                    pb_json_object_end(j);
+                }
+                pb_json_array_end(j);
+            }
             pb_json_number(j, "collect_s", c->collect_s);
             pb_json_number(j, "profiled_wall_s", c->wall_s);
             if (res->metric == PB_METRIC_INSTRUCTIONS) {

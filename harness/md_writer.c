@@ -1,6 +1,7 @@
 /* md_writer.c: summary.md (see writers.h). */
 #include "writers.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -39,14 +40,16 @@ char *pb_write_summary_md(const struct pb_results *res)
     int instr = res->metric == PB_METRIC_INSTRUCTIONS;
     pb_strbuf_addf(&sb, "%s and CPU overhead: median of per-round ratios to the unprofiled "
                    "run, with the 95%% interval of the median.%s FAE and CE: percentage points "
-                   "(0 is perfect), median over rounds.\n\n",
+                   "(0 is perfect), median over rounds. Threads: thread coverage, the share of "
+                   "the non-main threads' time the backend reported. FAE task: FAE in the task "
+                   "view (await time belongs to the awaiting coroutine).\n\n",
                    instr ? "Instruction-count" : "Wall",
                    instr ? " Instructions are counted under valgrind's callgrind from just "
                            "before the backend's start to just after its stop; timer-driven "
                            "backends are n/a in this mode." : "");
     pb_strbuf_addf(&sb, "| workload | backend | clock | %s overhead [95%% CI] | cpu | "
-                   "memory | FAE | CE | status |\n"
-                   "|---|---|---|---|---|---|---|---|---|\n", instr ? "instr" : "wall");
+                   "memory | FAE | CE | threads | FAE task | status |\n"
+                   "|---|---|---|---|---|---|---|---|---|---|---|\n", instr ? "instr" : "wall");
     for (size_t w = 0; w < cfg->nworkloads; w++) {
         for (size_t b = 0; b < cfg->nbackends; b++) {
             if (!pb_results_cell_on(res, w, b))
@@ -64,7 +67,57 @@ char *pb_write_summary_md(const struct pb_results *res)
             md_cell(&sb, tx.mem);
             md_cell(&sb, tx.fae);
             md_cell(&sb, tx.ce);
+            md_cell(&sb, tx.coverage);
+            md_cell(&sb, tx.fae_task);
             md_cell(&sb, tx.status);
+            pb_strbuf_add(&sb, "\n", 1);
+        }
+    }
+    /* Per thread and coroutine: the share of its report each backend gave
+     * them, beside the truth's share. */
+    int header = 0;
+    for (size_t w = 0; w < cfg->nworkloads; w++) {
+        const struct pb_truth *tr = &res->truth[w];
+        if (!res->workload_on[w] || (!tr->nthreads && !tr->ntasks))
+            continue;
+        if (!header)
+            pb_strbuf_adds(&sb, "\n## Threads and coroutines\n\nShare of each backend's "
+                           "report given to each thread (of all its seconds) and each "
+                           "coroutine (task view), median over rounds; the first row is "
+                           "the truth.\n");
+        header = 1;
+        pb_strbuf_addf(&sb, "\n**%s**\n\n| backend |", cfg->workloads[w].name);
+        for (size_t k = 0; k < tr->nthreads; k++)
+            pb_strbuf_addf(&sb, " thread `%s` |", tr->threads[k].name);
+        for (size_t k = 0; k < tr->ntasks; k++)
+            pb_strbuf_addf(&sb, " `%s` |", tr->tasks[k].name);
+        pb_strbuf_adds(&sb, "\n|---|");
+        for (size_t k = 0; k < tr->nthreads + tr->ntasks; k++)
+            pb_strbuf_adds(&sb, "---|");
+        pb_strbuf_adds(&sb, "\n| (truth) |");
+        for (size_t k = 0; k < tr->nthreads; k++)
+            pb_strbuf_addf(&sb, " %.1f%% |", tr->wall_s > 0
+                           ? 100 * tr->threads[k].t.wall_s / tr->wall_s : 0);
+        for (size_t k = 0; k < tr->ntasks; k++)
+            pb_strbuf_addf(&sb, " %.1f%% |", tr->task_wall_s > 0
+                           ? 100 * tr->tasks[k].t.wall_s / tr->task_wall_s : 0);
+        pb_strbuf_adds(&sb, "\n");
+        for (size_t b = 0; b < cfg->nbackends; b++) {
+            if (!res->backend_on[b])
+                continue;
+            const struct pb_cell *c = pb_results_cell(res, w, b);
+            pb_strbuf_add(&sb, "|", 1);
+            md_cell(&sb, cfg->backends[b].name);
+            for (size_t k = 0; k < tr->nthreads + tr->ntasks; k++) {
+                double v = k < tr->nthreads ? c->thread_share[k]
+                                            : c->task_share[k - tr->nthreads];
+                char num[32];
+                if (isfinite(v))
+                    snprintf(num, sizeof(num), "%.1f%%", 100 * v);
+                else
+                    snprintf(num, sizeof(num), "-");
+                md_cell(&sb, num);
+            }
             pb_strbuf_add(&sb, "\n", 1);
         }
     }
@@ -86,6 +139,19 @@ char *pb_write_summary_md(const struct pb_results *res)
                            res->truth[w].warning[p][0] ? "; **warning**: " : "",
                            res->truth[w].warning[p]);
         }
+        const struct pb_truth *tr = &res->truth[w];
+        for (size_t k = 0; k < tr->nthreads; k++) {
+            const struct pb_key_truth *kt = &tr->threads[k];
+            long p = kt->phase;
+            pb_strbuf_addf(&sb, "  - thread `%s` of `%s` (%s): wall %.4f s, user %.4f s, "
+                           "kernel %.4f s%s%s\n", kt->name,
+                           p >= 0 && (size_t)p < wl->nphases ? wl->phases[p].function : "?",
+                           pb_category_name(kt->t.declared), kt->t.wall_s, kt->t.user_s,
+                           kt->t.sys_s, kt->warning[0] ? "; **warning**: " : "", kt->warning);
+        }
+        for (size_t k = 0; k < tr->ntasks; k++)
+            pb_strbuf_addf(&sb, "  - coroutine `%s` (task view): wall %.4f s over %zu runs\n",
+                           tr->tasks[k].name, tr->tasks[k].t.wall_s, tr->tasks[k].nruns);
     }
     return pb_strbuf_detach(&sb);
 }

@@ -24,6 +24,14 @@
  *   region wall=S cpu_user=S cpu_sys=S start=S stop=S
  *   attr total=S other=S categories=MASK python=S native=S system=S entries=N collect=S
  *   attr_phase index=I seconds=S
+ *   thread phase=P name=NAME count=N wall=S user=S sys=S attr=S
+ *                                            (one per thread key: threads of
+ *                                            that Python name started in
+ *                                            phase P; attr: what the backend
+ *                                            gave them, nan without a report)
+ *   task phase=-1 name=QUALNAME count=N wall=S user=0 sys=0 attr=S
+ *                                            (one per coroutine function
+ *                                            decorated with coroutine_truth)
  *   note text=TEXT
  *   error stage=STAGE text=TEXT              (the run failed)
  *   done                                     (the last line of a good run)

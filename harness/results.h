@@ -34,6 +34,17 @@ struct pb_run_record {
     struct pb_run run;
 };
 
+/* Truth of a thread or coroutine key: medians over the measured unprofiled
+ * runs that had it. */
+struct pb_key_truth {
+    long phase;                                 /* -1 for coroutines */
+    char name[PB_KEY_NAME];
+    size_t nruns;
+    struct pb_phase_truth t;                    /* declared: the thread's, from
+                                                   the config (threads:) */
+    char warning[160];                          /* "" when consistent */
+};
+
 /* Truth of one workload: medians over its measured unprofiled runs. */
 struct pb_truth {
     size_t nruns;                               /* runs the medians are over */
@@ -41,6 +52,12 @@ struct pb_truth {
     double cat_s[PB_CAT_COUNT];                 /* T_c */
     double wall_s;                              /* T = sum of phase walls */
     char warning[PB_MAX_PHASES][160];           /* "" when consistent */
+    /* Threads the phases started (their wall is part of T and their
+     * categories of T_c) and coroutine keys (the task view). */
+    size_t nthreads, ntasks;
+    struct pb_key_truth threads[PB_MAX_KEYS];
+    struct pb_key_truth tasks[PB_MAX_KEYS];
+    double task_wall_s;                         /* sum of the coroutine keys */
 };
 
 /* PB_CELL_NA: the cell has no figure in this mode (--metric instructions and
@@ -66,6 +83,15 @@ struct pb_cell {
     double cpu_ratio, cpu_lo, cpu_hi;
     double rss_delta_kb;
     double fae_pp, ce_pp;      /* NAN: not applicable */
+    double coverage;           /* median thread coverage (0..1), NAN: the
+                                  workload has no threads or no report */
+    double fae_task_pp;        /* median FAE in the task view (coroutine
+                                  keys), NAN: no coroutine keys or report */
+    /* Median share of R the backend gave each thread key and each coroutine
+     * key of the truth (same order as truth->threads / ->tasks); NAN
+     * without a report. */
+    double thread_share[PB_MAX_KEYS];
+    double task_share[PB_MAX_KEYS];
     double collect_s;          /* median report collection time */
     double cat_share[PB_CAT_COUNT];   /* median share of each category in the
                                          backend's report; NAN where it cannot

@@ -201,8 +201,13 @@ void pb_runner_run(struct pb_results *res, const struct pb_runner_opts *opts)
         int ok = rec->run.status == PB_RUN_OK;
         if (!ok)
             failures[j->workload * stride + (size_t)(j->backend + 2)]++;
-        pb_progress_end(&prog, i + 1, w->name, bname, ok, rec->run.reason,
-                        rec->run.elapsed_s);
+        /* A workload that cannot run here is not run again in any cell. */
+        if (rec->run.skipped)
+            failures[j->workload * stride] = MAX_CELL_FAILURES;
+        char status[600];
+        snprintf(status, sizeof(status), "%s%s", rec->run.skipped ? "skipped: " : "",
+                 rec->run.reason);
+        pb_progress_end(&prog, i + 1, w->name, bname, ok, status, rec->run.elapsed_s);
     }
     pb_progress_finish(&prog);
     res->elapsed_s = pb_now() - t0;

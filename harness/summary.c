@@ -163,6 +163,147 @@ int pb_results_round_pair(const struct pb_results *res, size_t w, size_t b, long
     return 0;
 }
 
+/* Thread (tasks = 0) or coroutine (tasks = 1) keys of workload w: the union
+ * of the keys of its measured baseline runs, each the median over the runs
+ * that had it. Thread keys add to T and T_c, with the category declared for
+ * that thread name in its phase (the phase's own when not declared). */
+static void summarise_keys(const struct pb_results *res, size_t w, struct pb_truth *t,
+                           int tasks)
+{
+    const struct pb_workload *wl = &res->cfg->workloads[w];
+    struct pb_key_truth *keys = tasks ? t->tasks : t->threads;
+    size_t *nkeys = tasks ? &t->ntasks : &t->nthreads;
+    *nkeys = 0;
+    for (size_t i = 0; i < res->nruns; i++) {
+        const struct pb_run_record *r = &res->runs[i];
+        if (r->workload != w || r->backend != PB_BASELINE || r->warmup ||
+            r->run.status != PB_RUN_OK)
+            continue;
+        const struct pb_key_rec *recs = tasks ? r->run.tasks : r->run.threads;
+        size_t n = tasks ? r->run.ntasks : r->run.nthreads;
+        for (size_t k = 0; k < n && *nkeys < PB_MAX_KEYS; k++) {
+            size_t j;
+            for (j = 0; j < *nkeys; j++)
+                if (keys[j].phase == recs[k].phase && !strcmp(keys[j].name, recs[k].name))
+                    break;
+            if (j == *nkeys) {
+                memset(&keys[j], 0, sizeof(keys[j]));
+                keys[j].phase = recs[k].phase;
+                snprintf(keys[j].name, sizeof(keys[j].name), "%s", recs[k].name);
+                (*nkeys)++;
+            }
+        }
+    }
+    size_t cap = res->nruns ? res->nruns : 1;
+    double *wall = pb_xcalloc(cap, sizeof(double));
+    double *user = pb_xcalloc(cap, sizeof(double));
+    double *sys = pb_xcalloc(cap, sizeof(double));
+    for (size_t j = 0; j < *nkeys; j++) {
+        size_t n = 0;
+        for (size_t i = 0; i < res->nruns; i++) {
+            const struct pb_run_record *r = &res->runs[i];
+            if (r->workload != w || r->backend != PB_BASELINE || r->warmup ||
+                r->run.status != PB_RUN_OK)
+                continue;
+            const struct pb_key_rec *recs = tasks ? r->run.tasks : r->run.threads;
+            long k = pb_key_find(recs, tasks ? r->run.ntasks : r->run.nthreads,
+                                 keys[j].phase, keys[j].name);
+            if (k < 0)
+                continue;
+            wall[n] = recs[k].wall_s;
+            user[n] = recs[k].user_s;
+            sys[n] = recs[k].sys_s;
+            n++;
+        }
+        struct pb_key_truth *kt = &keys[j];
+        kt->nruns = n;
+        kt->t.wall_s = pb_median(wall, n);
+        kt->t.user_s = pb_median(user, n);
+        kt->t.sys_s = pb_median(sys, n);
+        if (tasks) {
+            kt->t.declared = PB_CAT_SYSTEM;   /* not used: the task view has no
+                                                 categories */
+            t->task_wall_s += kt->t.wall_s;
+            continue;
+        }
+        if (wl->overhead_only) {   /* nothing declared: no split, no check */
+            kt->t.declared = PB_CAT_PYTHON;
+            kt->warning[0] = '\0';
+            t->wall_s += kt->t.wall_s;
+            continue;
+        }
+        kt->t.declared = kt->phase >= 0 && (size_t)kt->phase < wl->nphases
+                             ? pb_phase_thread_category(&wl->phases[kt->phase], kt->name)
+                             : PB_CAT_NATIVE;
+        double cat[PB_CAT_COUNT];
+        pb_truth_categories(&kt->t, cat);
+        for (int c = 0; c < PB_CAT_COUNT; c++)
+            t->cat_s[c] += cat[c];
+        t->wall_s += kt->t.wall_s;
+        if (!pb_truth_check(&kt->t, kt->warning, sizeof(kt->warning)))
+            kt->warning[0] = '\0';
+    }
+    free(wall);
+    free(user);
+    free(sys);
+}
+
+/* FAE of one profiled run over the phases and the thread keys of the truth
+ * (a thread key the run lacks was reported nothing). */
+static double run_fae(const struct pb_truth *truth, size_t nphases, const struct pb_run *prof,
+                      double *thread_share)
+{
+    double T[PB_MAX_PHASES + PB_MAX_KEYS], R[PB_MAX_PHASES + PB_MAX_KEYS];
+    size_t n = 0;
+    for (size_t p = 0; p < nphases && p < PB_MAX_PHASES; p++, n++) {
+        T[n] = truth->phase[p].wall_s;
+        R[n] = prof->attr.phase_s[p];
+    }
+    double thread_r = 0;
+    for (size_t k = 0; k < truth->nthreads; k++, n++) {
+        long j = pb_key_find(prof->threads, prof->nthreads, truth->threads[k].phase,
+                             truth->threads[k].name);
+        T[n] = truth->threads[k].t.wall_s;
+        R[n] = j >= 0 && isfinite(prof->threads[j].attr_s) ? prof->threads[j].attr_s : 0;
+        thread_r += R[n];
+    }
+    /* R = sum R_p + sum R_threads + R_other; the worker already took the
+     * threads' seconds out of R_other. */
+    double sum_p = 0;
+    for (size_t p = 0; p < nphases && p < PB_MAX_PHASES; p++)
+        sum_p += prof->attr.phase_s[p];
+    double total = sum_p + thread_r + prof->attr.other_s;
+    if (prof->attr.total_s > total)
+        total = prof->attr.total_s;
+    for (size_t k = 0; k < truth->nthreads; k++) {
+        double r = R[n - truth->nthreads + k];
+        thread_share[k] = total > 0 ? r / total : NAN;
+    }
+    return pb_fae_keys(T, R, n, total);
+}
+
+/* Task-view FAE of one profiled run: the coroutine keys, everything else
+ * the backend reported (the event loop, the harness) is R_other. */
+static double run_fae_task(const struct pb_truth *truth, const struct pb_run *prof,
+                           double *task_share)
+{
+    if (!truth->ntasks)
+        return NAN;
+    double T[PB_MAX_KEYS], R[PB_MAX_KEYS];
+    for (size_t k = 0; k < truth->ntasks; k++) {
+        long j = pb_key_find(prof->tasks, prof->ntasks, -1, truth->tasks[k].name);
+        T[k] = truth->tasks[k].t.wall_s;
+        R[k] = j >= 0 && isfinite(prof->tasks[j].attr_s) ? prof->tasks[j].attr_s : 0;
+    }
+    double sum = 0;
+    for (size_t k = 0; k < truth->ntasks; k++)
+        sum += R[k];
+    double total = prof->attr.total_s > sum ? prof->attr.total_s : sum;
+    for (size_t k = 0; k < truth->ntasks; k++)
+        task_share[k] = total > 0 ? R[k] / total : NAN;
+    return pb_fae_keys(T, R, truth->ntasks, prof->attr.total_s);
+}
+
 static void summarise_truth(const struct pb_results *res, size_t w, struct pb_truth *t)
 {
     const struct pb_workload *wl = &res->cfg->workloads[w];
@@ -209,6 +350,8 @@ static void summarise_truth(const struct pb_results *res, size_t w, struct pb_tr
     free(wall);
     free(user);
     free(sys);
+    summarise_keys(res, w, t, 0);
+    summarise_keys(res, w, t, 1);
 }
 
 static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
@@ -222,6 +365,9 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     cell->cpu_ratio = cell->cpu_lo = cell->cpu_hi = NAN;
     cell->rss_delta_kb = cell->fae_pp = cell->ce_pp = cell->collect_s = cell->wall_s = NAN;
     cell->instr_ratio = cell->instr_lo = cell->instr_hi = NAN;
+    cell->coverage = cell->fae_task_pp = NAN;
+    for (size_t k = 0; k < PB_MAX_KEYS; k++)
+        cell->thread_share[k] = cell->task_share[k] = NAN;
     for (int c = 0; c < PB_CAT_COUNT; c++)
         cell->cat_share[c] = NAN;
 
@@ -241,6 +387,16 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         cell->status = PB_CELL_SKIPPED;
         pb_copy(cell->reason, sizeof(cell->reason), res->why[b]);
         return;
+    }
+    /* A workload that cannot run on this machine: every cell is skipped. */
+    for (size_t i = 0; i < res->nruns; i++) {
+        const struct pb_run_record *r = &res->runs[i];
+        if (r->workload == w && r->run.skipped) {
+            cell->status = PB_CELL_SKIPPED;
+            snprintf(cell->reason, sizeof(cell->reason), "workload skipped: %.480s",
+                     r->run.reason);
+            return;
+        }
     }
     /* First failure of this backend, or of the baseline it is compared to. */
     for (size_t i = 0; i < res->nruns; i++) {
@@ -266,6 +422,12 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     double *col = pb_xcalloc(cap, sizeof(double));
     double *pw = pb_xcalloc(cap, sizeof(double));
     double *ins = pb_xcalloc(cap, sizeof(double));
+    double *tcov = pb_xcalloc(cap, sizeof(double));
+    double *ftask = pb_xcalloc(cap, sizeof(double));
+    /* per-round shares of each key: [key * cap + round] */
+    double *tsh = pb_xcalloc(cap * PB_MAX_KEYS, sizeof(double));
+    double *ksh = pb_xcalloc(cap * PB_MAX_KEYS, sizeof(double));
+    double one_t[PB_MAX_KEYS], one_k[PB_MAX_KEYS];
     double *share[PB_CAT_COUNT];
     for (int c = 0; c < PB_CAT_COUNT; c++)
         share[c] = pb_xcalloc(cap, sizeof(double));
@@ -280,6 +442,9 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         pw[n] = prof->wall_s;
         ins[n] = base->instructions > 0 ? prof->instructions / base->instructions : NAN;
         fae[n] = ce[n] = col[n] = NAN;
+        fae[n] = ce[n] = col[n] = tcov[n] = ftask[n] = NAN;
+        for (size_t k = 0; k < PB_MAX_KEYS; k++)
+            tsh[k * cap + n] = ksh[k * cap + n] = one_t[k] = one_k[k] = NAN;
         double sum = 0;
         for (int c = 0; c < PB_CAT_COUNT; c++)
             if (prof->has_attr && (prof->attr.categories & PB_CAT_BIT(c)))
@@ -288,8 +453,16 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
             share[c][n] = sum > 0 && (prof->attr.categories & PB_CAT_BIT(c))
                               ? prof->attr.cat_s[c] / sum : NAN;
         if (prof->has_attr && truth->nruns > 0 && !wl->overhead_only) {
-            fae[n] = pb_fae(truth->phase, wl->nphases, &prof->attr);
-            ce[n] = pb_ce(truth->phase, wl->nphases, &prof->attr);
+            fae[n] = run_fae(truth, wl->nphases, prof, one_t);
+            ce[n] = pb_ce_cats(truth->cat_s, &prof->attr);
+            /* NAN for launcher tools: their driver records no threads. */
+            if (truth->nthreads)
+                tcov[n] = pb_thread_coverage(prof->threads, prof->nthreads);
+            ftask[n] = run_fae_task(truth, prof, one_k);
+            for (size_t k = 0; k < PB_MAX_KEYS; k++) {
+                tsh[k * cap + n] = one_t[k];
+                ksh[k * cap + n] = one_k[k];
+            }
             col[n] = prof->collect_s;
         }
         n++;
@@ -304,6 +477,16 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     cell->fae_pp = pb_median(fae, n);
     cell->ce_pp = pb_median(ce, n);
     cell->collect_s = pb_median(col, n);
+    cell->coverage = pb_median(tcov, n);
+    cell->fae_task_pp = pb_median(ftask, n);
+    for (size_t k = 0; k < PB_MAX_KEYS; k++) {
+        cell->thread_share[k] = pb_median(&tsh[k * cap], n);
+        cell->task_share[k] = pb_median(&ksh[k * cap], n);
+    }
+    free(tsh);
+    free(ksh);
+    free(tcov);
+    free(ftask);
     cell->wall_s = pb_median(pw, n);
     if (res->metric == PB_METRIC_INSTRUCTIONS) {
         pb_median_ci(ins, n, 0.95, &cell->instr_lo, &cell->instr_hi, &cov);

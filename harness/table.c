@@ -15,6 +15,7 @@
 #define W_CPU 8
 #define W_MEM 10
 #define W_PP 6
+#define W_COV 4
 #define LINE_MAX_COLS 100
 
 void pb_cell_texts(const struct pb_results *res, const struct pb_cell *c,
@@ -50,6 +51,13 @@ void pb_cell_texts(const struct pb_results *res, const struct pb_cell *c,
     int reports = (bc->ops->caps & PB_CAP_REPORT) != 0;
     pb_fmt_num(t->fae, sizeof(t->fae), c->fae_pp, 1, reports ? "n/a" : "-");
     pb_fmt_num(t->ce, sizeof(t->ce), c->ce_pp, 1, reports ? "n/a" : "-");
+    const struct pb_truth *tr = &res->truth[c->workload];
+    if (tr->nthreads && isfinite(c->coverage))
+        snprintf(t->coverage, sizeof(t->coverage), "%.0f%%", 100 * c->coverage);
+    else
+        snprintf(t->coverage, sizeof(t->coverage), tr->nthreads && reports ? "n/a" : "-");
+    pb_fmt_num(t->fae_task, sizeof(t->fae_task), c->fae_task_pp, 1,
+               tr->ntasks && reports ? "n/a" : "-");
     if (c->status == PB_CELL_OK)
         snprintf(t->status, sizeof(t->status), "ok");
     else if (c->status == PB_CELL_NA)
@@ -64,6 +72,11 @@ void pb_truth_line(const struct pb_results *res, size_t w, char *buf, size_t len
 {
     const struct pb_truth *t = &res->truth[w];
     if (!t->nruns || !(t->wall_s > 0)) {
+        for (size_t i = 0; i < res->nruns; i++)
+            if (res->runs[i].workload == w && res->runs[i].run.skipped) {
+                snprintf(buf, len, "skipped: %s", res->runs[i].run.reason);
+                return;
+            }
         snprintf(buf, len, "no truth: no unprofiled run completed");
         return;
     }
@@ -77,6 +90,57 @@ void pb_truth_line(const struct pb_results *res, size_t w, char *buf, size_t len
              "unprofiled runs", t->wall_s, 100 * t->cat_s[PB_CAT_PYTHON] / sum,
              100 * t->cat_s[PB_CAT_NATIVE] / sum, 100 * t->cat_s[PB_CAT_SYSTEM] / sum,
              t->nruns);
+}
+
+size_t pb_truth_warnings(const struct pb_results *res, size_t w, const char *prefix,
+                         struct pb_strbuf *sb)
+{
+    const struct pb_workload *wl = &res->cfg->workloads[w];
+    const struct pb_truth *t = &res->truth[w];
+    size_t n = 0;
+    for (size_t p = 0; p < wl->nphases; p++)
+        if (t->warning[p][0]) {
+            pb_strbuf_addf(sb, "%sphase %s: %s\n", prefix, wl->phases[p].function,
+                           t->warning[p]);
+            n++;
+        }
+    for (size_t k = 0; k < t->nthreads; k++)
+        if (t->threads[k].warning[0]) {
+            long p = t->threads[k].phase;
+            pb_strbuf_addf(sb, "%sthread %s of phase %s: %s\n", prefix, t->threads[k].name,
+                           p >= 0 && (size_t)p < wl->nphases ? wl->phases[p].function : "?",
+                           t->threads[k].warning);
+            n++;
+        }
+    return n;
+}
+
+/* "  threads: sleeper 0.150 s (system, 99% off-CPU), ..." and the coroutine
+ * keys, for a workload that has them. */
+static void key_truth_lines(const struct pb_results *res, size_t w, struct pb_strbuf *sb)
+{
+    const struct pb_truth *t = &res->truth[w];
+    if (t->nthreads) {
+        pb_strbuf_adds(sb, "  threads:");
+        for (size_t k = 0; k < t->nthreads; k++) {
+            const struct pb_phase_truth *kt = &t->threads[k].t;
+            double off = kt->wall_s - kt->user_s - kt->sys_s;
+            pb_strbuf_addf(sb, "%s %s %.3f s (%s, user %.0f%%, kernel %.0f%%, off-CPU %.0f%%)",
+                           k ? "," : "", t->threads[k].name, kt->wall_s,
+                           pb_category_name(kt->declared),
+                           kt->wall_s > 0 ? 100 * kt->user_s / kt->wall_s : 0,
+                           kt->wall_s > 0 ? 100 * kt->sys_s / kt->wall_s : 0,
+                           kt->wall_s > 0 ? 100 * (off > 0 ? off : 0) / kt->wall_s : 0);
+        }
+        pb_strbuf_adds(sb, "\n");
+    }
+    if (t->ntasks) {
+        pb_strbuf_adds(sb, "  coroutines (task view):");
+        for (size_t k = 0; k < t->ntasks; k++)
+            pb_strbuf_addf(sb, "%s %s %.3f s", k ? "," : "", t->tasks[k].name,
+                           t->tasks[k].t.wall_s);
+        pb_strbuf_adds(sb, "\n");
+    }
 }
 
 char *pb_write_table(const struct pb_results *res, int color)
@@ -97,15 +161,17 @@ char *pb_write_table(const struct pb_results *res, int color)
         pb_truth_line(res, w, truth, sizeof(truth));
         pb_strbuf_addf(&sb, "\n%s%s%s  %s\n", color ? "\033[1m" : "", wl->name,
                        color ? "\033[0m" : "", truth);
-        for (size_t p = 0; p < wl->nphases; p++)
-            if (res->truth[w].warning[p][0])
-                pb_strbuf_addf(&sb, "  warning: phase %s: %s\n", wl->phases[p].function,
-                               res->truth[w].warning[p]);
-        pb_strbuf_addf(&sb, "  %-*s %-*s %-*s %*s %*s %*s  %s\n", wb, "backend",
+        key_truth_lines(res, w, &sb);
+        pb_truth_warnings(res, w, "  warning: ", &sb);
+        /* Workloads with threads or coroutines get two more columns. */
+        int extra = res->truth[w].nthreads || res->truth[w].ntasks;
+        pb_strbuf_addf(&sb, "  %-*s %-*s %-*s %*s %*s %*s", wb, "backend",
                        W_WALL, res->metric == PB_METRIC_INSTRUCTIONS ? "instr overhead [95% CI]"
                                                                      : "wall overhead [95% CI]",
-                       W_CPU, "cpu", W_MEM, "memory",
-                       W_PP, "FAE", W_PP, "CE", "status");
+                       W_CPU, "cpu", W_MEM, "memory", W_PP, "FAE", W_PP, "CE");
+        if (extra)
+            pb_strbuf_addf(&sb, " %*s %*s", W_COV, "thr", W_PP, "FAE-t");
+        pb_strbuf_adds(&sb, "  status\n");
         for (size_t b = 0; b < cfg->nbackends; b++) {
             if (!pb_results_cell_on(res, w, b))
                 continue;
@@ -113,16 +179,19 @@ char *pb_write_table(const struct pb_results *res, int color)
             struct pb_cell_texts t;
             pb_cell_texts(res, c, &t);
             int used = 2 + wb + 1 + W_WALL + 1 + W_CPU + 1 + W_MEM + 1 + W_PP + 1 +
-                       W_PP + 2;
+                       W_PP + 2 + (extra ? 1 + W_COV + 1 + W_PP : 0);
             int room = LINE_MAX_COLS - used;
             const char *on = "", *off = "";
             if (color && c->status != PB_CELL_OK) {
                 on = c->status == PB_CELL_FAILED ? "\033[31m" : "\033[33m";
                 off = "\033[0m";
             }
-            pb_strbuf_addf(&sb, "  %-*.*s %-*s %-*s %*s %*s %*s  %s%.*s%s\n", wb,
+            pb_strbuf_addf(&sb, "  %-*.*s %-*s %-*s %*s %*s %*s", wb,
                            wb, cfg->backends[b].name, W_WALL, t.wall, W_CPU, t.cpu,
-                           W_MEM, t.mem, W_PP, t.fae, W_PP, t.ce, on, room, t.status, off);
+                           W_MEM, t.mem, W_PP, t.fae, W_PP, t.ce);
+            if (extra)
+                pb_strbuf_addf(&sb, " %*s %*s", W_COV, t.coverage, W_PP, t.fae_task);
+            pb_strbuf_addf(&sb, "  %s%.*s%s\n", on, room, t.status, off);
         }
     }
     return pb_strbuf_detach(&sb);

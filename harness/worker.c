@@ -305,6 +305,24 @@ static void run_msg(const struct pb_proto_msg *m, void *ctx)
         if (pb_proto_get_long(m, "index", &idx) < 0 || idx < 0 || idx >= PB_MAX_PHASES)
             return;
         pb_proto_get_double(m, "seconds", &run->attr.phase_s[idx]);
+    } else if (!strcmp(m->tag, "thread") || !strcmp(m->tag, "task")) {
+        int task = !strcmp(m->tag, "task");
+        size_t *n = task ? &run->ntasks : &run->nthreads;
+        const char *name = pb_proto_get(m, "name");
+        long phase;
+        if (*n == PB_MAX_KEYS || !name || pb_proto_get_long(m, "phase", &phase) < 0)
+            return;
+        struct pb_key_rec *k = task ? &run->tasks[*n] : &run->threads[*n];
+        memset(k, 0, sizeof(*k));
+        k->phase = phase;
+        snprintf(k->name, sizeof(k->name), "%s", name);
+        pb_proto_get_long(m, "count", &k->count);
+        pb_proto_get_double(m, "wall", &k->wall_s);
+        pb_proto_get_double(m, "user", &k->user_s);
+        pb_proto_get_double(m, "sys", &k->sys_s);
+        k->attr_s = NAN;
+        pb_proto_get_double(m, "attr", &k->attr_s);
+        (*n)++;
     } else if (!strcmp(m->tag, "note")) {
         const char *t = pb_proto_get(m, "text");
         snprintf(run->note, sizeof(run->note), "%s", t ? t : "");
@@ -436,6 +454,7 @@ void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
         snprintf(out->reason, sizeof(out->reason), "timeout after %g s", timeout_s);
     } else if (r.error[0]) {
         snprintf(out->reason, sizeof(out->reason), "%s", r.error);
+        out->skipped = !strcmp(r.error_stage, "skip");
     } else if (r.bad_line) {
         snprintf(out->reason, sizeof(out->reason), "malformed message from worker: %s",
                  r.bad_why);

@@ -22,6 +22,8 @@ enum pb_run_status { PB_RUN_OK, PB_RUN_FAILED, PB_RUN_INTERRUPTED };
 struct pb_run {
     enum pb_run_status status;
     char reason[512];               /* why it failed, "" when ok */
+    int skipped;                    /* failed because the workload cannot run
+                                       here (unittest.SkipTest at import) */
     double wall_s;                  /* measured region */
     double cpu_s;                   /* process user + sys in the region */
     double cpu_user_s, cpu_sys_s;
@@ -35,6 +37,12 @@ struct pb_run {
     struct pb_attribution attr;
     double collect_s;               /* report collection time */
     char note[512];                 /* backend's note, "" when none */
+    /* Threads started by the phases and coroutines decorated with
+     * pyprof_bench.coroutine_truth, as this run measured them, with what
+     * the backend gave each (attr_s, NAN without a report). */
+    size_t nthreads, ntasks;
+    struct pb_key_rec threads[PB_MAX_KEYS];
+    struct pb_key_rec tasks[PB_MAX_KEYS];
     char python[256];               /* sys.version of the worker */
     double elapsed_s;               /* whole worker lifetime, parent's view */
     double instructions;            /* --metric instructions: the region's

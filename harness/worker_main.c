@@ -75,10 +75,58 @@ static const char helper_src[] =
     "    code = getattr(f, '__code__', None)\n"
     "    return (f, tuple(args), code.co_filename if code else '',\n"
     "            code.co_name if code else fname)\n"
+    "def is_skip(t):\n"
+    "    u = sys.modules.get('unittest')\n"
+    "    return u is not None and isinstance(t, type) and issubclass(t, u.SkipTest)\n"
+    "# Truth of threads and coroutines, recorded by the worker in every run\n"
+    "# (baseline and profiled): see install_truth().\n"
+    "current_phase = [-1]\n"
+    "thread_records = []\n"
+    "task_records = []\n"
+    "def install_truth():\n"
+    "    import threading, resource, time, types, functools\n"
+    "    RU, mono, rusage = resource.RUSAGE_THREAD, time.monotonic, resource.getrusage\n"
+    "    orig = threading.Thread._bootstrap_inner\n"
+    "    # Wraps the whole life of every threading.Thread (subclasses too). The\n"
+    "    # record is appended before the thread's state is released, so a join()\n"
+    "    # that returned has it.\n"
+    "    # pyprof_bench.native_ids: threading.get_ident() -> native TID of every\n"
+    "    # thread seen, for adapters whose tool names threads by ident (yappi).\n"
+    "    native_ids = {threading.get_ident(): threading.get_native_id()}\n"
+    "    def _bootstrap_inner(self):\n"
+    "        native_ids[threading.get_ident()] = threading.get_native_id()\n"
+    "        p = current_phase[0]\n"
+    "        r0 = rusage(RU); t0 = mono()\n"
+    "        try:\n"
+    "            orig(self)\n"
+    "        finally:\n"
+    "            t1 = mono(); r1 = rusage(RU)\n"
+    "            thread_records.append((p, self.name, threading.get_native_id(), t1 - t0,\n"
+    "                                   r1.ru_utime - r0.ru_utime, r1.ru_stime - r0.ru_stime))\n"
+    "    threading.Thread._bootstrap_inner = _bootstrap_inner\n"
+    "    # `from pyprof_bench import coroutine_truth`: the wall time of each call of\n"
+    "    # a decorated coroutine function, awaits included (the task view).\n"
+    "    def coroutine_truth(f):\n"
+    "        code = f.__code__\n"
+    "        @functools.wraps(f)\n"
+    "        async def timed(*a, **k):\n"
+    "            p = current_phase[0]\n"
+    "            t0 = mono()\n"
+    "            try:\n"
+    "                return await f(*a, **k)\n"
+    "            finally:\n"
+    "                task_records.append((p, f.__qualname__, code.co_filename, code.co_name,\n"
+    "                                     mono() - t0))\n"
+    "        return timed\n"
+    "    m = types.ModuleType('pyprof_bench')\n"
+    "    m.coroutine_truth = coroutine_truth\n"
+    "    m.native_ids = native_ids\n"
+    "    sys.modules['pyprof_bench'] = m\n"
     "def last_line(t, v):\n"
     "    return traceback.format_exception_only(t, v)[-1].strip()\n";
 
 static PyObject *helpers;   /* dict of the helper namespace */
+static PyObject *phase_cell;   /* helpers' current_phase list, borrowed */
 
 /* ---------------------------------------------------------------- output */
 
@@ -175,6 +223,7 @@ static int python_start(const char *script, int fixed_hash, char *err, size_t er
 
 static int python_stop(void)
 {
+    phase_cell = NULL;
     Py_CLEAR(helpers);
     return Py_FinalizeEx();
 }
@@ -232,12 +281,170 @@ static void release_phases(struct phase *ph, size_t n)
     }
 }
 
+/* Threads and coroutines are measured from Python (install_truth() in the
+ * helpers): every threading.Thread's life and every call of a coroutine
+ * function decorated with pyprof_bench.coroutine_truth. */
+static int install_truth(char *err, size_t errlen)
+{
+    PyObject *r = PyObject_CallNoArgs(PyDict_GetItemString(helpers, "install_truth"));
+    if (!r) {
+        char why[PB_ERRLEN];
+        take_py_error(why, sizeof(why));
+        return pb_error(err, errlen, "cannot install the thread truth: %s", why);
+    }
+    Py_DECREF(r);
+    phase_cell = PyDict_GetItemString(helpers, "current_phase");
+    return phase_cell ? 0 : pb_error(err, errlen, "cannot install the thread truth");
+}
+
+/* Tell the truth recorders which phase runs now. */
+static void set_current_phase(long i)
+{
+    PyObject *v = phase_cell ? PyLong_FromLong(i) : NULL;
+    if (v && PyList_SetItem(phase_cell, 0, v) < 0)
+        PyErr_Clear();
+}
+
+/* Thread and coroutine keys of this run, read from the helpers' records. */
+struct keys {
+    struct pb_key_rec thread[PB_MAX_KEYS];
+    size_t nthreads;
+    unsigned long tids[PB_MAX_KEYS][16];   /* native TIDs of each thread key */
+    size_t ntids[PB_MAX_KEYS];
+    struct pb_key_rec task[PB_MAX_KEYS];
+    size_t ntasks;
+    char *task_file[PB_MAX_KEYS], *task_func[PB_MAX_KEYS];   /* owned */
+    int dropped;                           /* records past PB_MAX_KEYS */
+};
+
+static void read_keys(struct keys *k)
+{
+    memset(k, 0, sizeof(*k));
+    PyObject *th = PyDict_GetItemString(helpers, "thread_records");
+    for (Py_ssize_t i = 0; th && i < PyList_Size(th); i++) {
+        long phase;
+        const char *name;
+        unsigned long tid;
+        double wall, user, sys;
+        if (!PyArg_ParseTuple(PyList_GetItem(th, i), "lskddd", &phase, &name, &tid, &wall,
+                              &user, &sys)) {
+            PyErr_Clear();
+            continue;
+        }
+        long at = pb_key_find(k->thread, k->nthreads, phase, name);
+        if (at < 0) {
+            if (k->nthreads == PB_MAX_KEYS) {
+                k->dropped = 1;
+                continue;
+            }
+            at = (long)k->nthreads++;
+            k->thread[at].phase = phase;
+            snprintf(k->thread[at].name, PB_KEY_NAME, "%s", name);
+            k->thread[at].attr_s = NAN;
+        }
+        struct pb_key_rec *r = &k->thread[at];
+        r->count++;
+        r->wall_s += wall;
+        r->user_s += user;
+        r->sys_s += sys;
+        if (k->ntids[at] < 16)
+            k->tids[at][k->ntids[at]++] = tid;
+    }
+    PyObject *ta = PyDict_GetItemString(helpers, "task_records");
+    for (Py_ssize_t i = 0; ta && i < PyList_Size(ta); i++) {
+        long phase;
+        const char *name, *file, *func;
+        double wall;
+        if (!PyArg_ParseTuple(PyList_GetItem(ta, i), "lsssd", &phase, &name, &file, &func,
+                              &wall)) {
+            PyErr_Clear();
+            continue;
+        }
+        /* A coroutine function is one entry in a profile whatever phase
+         * awaited it: its key is its name alone (phase -1). */
+        long at = pb_key_find(k->task, k->ntasks, -1, name);
+        if (at < 0) {
+            if (k->ntasks == PB_MAX_KEYS) {
+                k->dropped = 1;
+                continue;
+            }
+            at = (long)k->ntasks++;
+            k->task[at].phase = -1;
+            snprintf(k->task[at].name, PB_KEY_NAME, "%s", name);
+            k->task[at].attr_s = NAN;
+            k->task_file[at] = pb_xstrdup(file);
+            k->task_func[at] = pb_xstrdup(func);
+        }
+        k->task[at].count++;
+        k->task[at].wall_s += wall;
+    }
+}
+
+static void release_keys(struct keys *k)
+{
+    for (size_t i = 0; i < k->ntasks; i++) {
+        free(k->task_file[i]);
+        free(k->task_func[i]);
+    }
+}
+
+/* What the backend gave each key: a thread key every entry of its threads
+ * (self seconds), a coroutine key the inclusive seconds of its function.
+ * Thread seconds leave R_other. */
+static void attribute_keys(const struct pb_report *report, struct keys *k,
+                           struct pb_attribution *attr)
+{
+    double sum_threads = 0;
+    for (size_t t = 0; t < k->nthreads; t++) {
+        double sec = pb_thread_seconds(report, k->tids[t], k->ntids[t]);
+        k->thread[t].attr_s = sec;
+        sum_threads += sec;
+    }
+    attr->other_s -= sum_threads;
+    if (attr->other_s < 0) {
+        attr->total_s -= attr->other_s;
+        attr->other_s = 0;
+    }
+    if (k->ntasks) {
+        struct pb_phase_ident ids[PB_MAX_KEYS];
+        for (size_t t = 0; t < k->ntasks; t++) {
+            ids[t].file = k->task_file[t];
+            ids[t].name = k->task_func[t];
+        }
+        struct pb_attribution ta;
+        pb_attribute(report, ids, k->ntasks, &ta);
+        for (size_t t = 0; t < k->ntasks; t++)
+            k->task[t].attr_s = ta.phase_s[t];
+    }
+}
+
+static void send_keys(const struct keys *k)
+{
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    for (int kind = 0; kind < 2; kind++) {
+        const struct pb_key_rec *recs = kind ? k->task : k->thread;
+        size_t n = kind ? k->ntasks : k->nthreads;
+        for (size_t i = 0; i < n; i++) {
+            pb_proto_begin(&sb, kind ? "task" : "thread");
+            pb_proto_add_long(&sb, "phase", recs[i].phase);
+            pb_proto_add_str(&sb, "name", recs[i].name);
+            pb_proto_add_long(&sb, "count", recs[i].count);
+            pb_proto_add_double(&sb, "wall", recs[i].wall_s);
+            pb_proto_add_double(&sb, "user", recs[i].user_s);
+            pb_proto_add_double(&sb, "sys", recs[i].sys_s);
+            pb_proto_add_double(&sb, "attr", recs[i].attr_s);
+            send_line(&sb);
+        }
+    }
+}
+
 /* Run the phases in order, timing each on the calling thread. Returns the
  * index of the phase that raised, or -1 when all returned. */
 static long run_phases(struct phase *ph, size_t n, char *err, size_t errlen)
 {
     for (size_t i = 0; i < n; i++) {
         struct pb_cpu_times c0, c1;
+        set_current_phase((long)i);
         pb_thread_times(&c0);
         double t0 = pb_now();
         PyObject *r = PyObject_Call(ph[i].func, ph[i].args, NULL);
@@ -368,6 +575,8 @@ static int worker_run(const struct worker_args *a)
     int created = 0, started = 0, status = 1;
     PyObject *mod = NULL;
     struct pb_strbuf sb = PB_STRBUF_INIT;
+    struct keys keys;
+    int keys_read = 0;
 
     if (a->nbackends != 1 || !a->file) {
         send_error(stage, "worker needs --file and exactly one --backend");
@@ -400,12 +609,31 @@ static int worker_run(const struct worker_args *a)
     pb_proto_add_long(&sb, "pid", getpid());
     pb_proto_add_str(&sb, "python", Py_GetVersion());
     send_line(&sb);
+    if (install_truth(err, sizeof(err)) < 0)
+        goto fail;
 
     stage = "import";
     mod = PyObject_CallFunction(PyDict_GetItemString(helpers, "load"), "si", a->file,
                                 !runs_as_script(a));
     if (!mod) {
+        /* unittest.SkipTest at import: the workload cannot run on this
+         * machine (numpy missing, say); a skip, not a failure. */
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        PyObject *r = type ? PyObject_CallFunctionObjArgs(
+                                 PyDict_GetItemString(helpers, "is_skip"), type, NULL)
+                           : NULL;
+        int skip = r && PyObject_IsTrue(r) == 1;
+        Py_XDECREF(r);
+        PyErr_Clear();
+        PyErr_Restore(type, value, tb);
         take_py_error(err, sizeof(err));
+        if (skip) {
+            const char *colon = strstr(err, ": ");
+            if (colon)
+                memmove(err, colon + 2, strlen(colon + 2) + 1);
+            stage = "skip";
+        }
         goto fail;
     }
     if (resolve_phases(mod, a, ph, err, sizeof(err)) < 0)
@@ -453,6 +681,13 @@ static int worker_run(const struct worker_args *a)
     }
     struct pb_attribution attr;
     pb_attribute(&report, ids, a->nphases, &attr);
+    read_keys(&keys);
+    keys_read = 1;
+    if (ops->caps & PB_CAP_REPORT)
+        attribute_keys(&report, &keys, &attr);
+    if (keys.dropped)
+        pb_report_set_note(&report, "more than 32 thread or coroutine keys: the rest are "
+                           "not measured");
 
     for (size_t i = 0; i < a->nphases; i++) {
         pb_proto_begin(&sb, "phase");
@@ -486,6 +721,7 @@ static int worker_run(const struct worker_args *a)
             send_line(&sb);
         }
     }
+    send_keys(&keys);
     if (report.note) {
         pb_proto_begin(&sb, "note");
         pb_proto_add_str(&sb, "text", report.note);
@@ -501,6 +737,8 @@ out:
         ops->stop(state, err, sizeof(err));
     if (created)
         ops->destroy(state);
+    if (keys_read)
+        release_keys(&keys);
     pb_report_release(&report);
     pb_options_release(&opts);
     release_phases(ph, a->nphases);

@@ -26,7 +26,7 @@ char *pb_write_table(const struct pb_results *res, int color);
 #define PB_CSV_HEADER "workload,backend,status,wall_ratio,wall_ratio_lo,wall_ratio_hi," \
                       "cpu_ratio,rss_delta_kb,fae_pp,ce_pp,clock,rounds,failed_runs," \
                       "cpu_ratio_lo,cpu_ratio_hi,collect_s,reason,instr_ratio," \
-                      "instr_ratio_lo,instr_ratio_hi"
+                      "instr_ratio_lo,instr_ratio_hi,thread_coverage,fae_task_pp"
 
 /* Shared formatting: "%.*f" of v, or dash when v is NAN. */
 void pb_fmt_num(char *buf, size_t len, double v, int prec, const char *dash);
@@ -36,11 +36,19 @@ void pb_fmt_num(char *buf, size_t len, double v, int prec, const char *dash);
  * fae "3.1", ce "n/a", status "ok" / "failed: reason" / "skipped: reason". */
 struct pb_cell_texts {
     char wall[96], cpu[32], mem[32], fae[16], ce[16], status[600];
+    char coverage[16];   /* thread coverage "98%"; "-" without threads */
+    char fae_task[16];   /* task-view FAE; "-" without coroutine keys */
 };
 void pb_cell_texts(const struct pb_results *res, const struct pb_cell *c,
                    struct pb_cell_texts *t);
 /* One line describing a workload's truth: "T = 0.412 s (python 22%, native
  * 36%, system 42%) over 10 unprofiled runs". */
 void pb_truth_line(const struct pb_results *res, size_t w, char *buf, size_t len);
+
+/* Every truth warning of workload w (phases and threads), one line each:
+ * "phase f1: declared python but only 62% of wall is user CPU". Appended to
+ * sb, each line prefixed with prefix. Returns the number of warnings. */
+size_t pb_truth_warnings(const struct pb_results *res, size_t w, const char *prefix,
+                         struct pb_strbuf *sb);
 
 #endif

@@ -394,6 +394,94 @@ static void test_truth_check(void **state)
     assert_null(pb_truth_check(&empty, buf, sizeof(buf)));
 }
 
+/* FAE over arbitrary keys, by hand: truth 0.2 / 0.3 / 0.5 (T = 1.0 s of
+ * main phase, sleeper thread, hasher thread), reported 0.2 / 0.0 / 0.6 with
+ * R = 1.0: R_rest = 0.2.
+ * d = |0.2-0.2| + |0-0.3| + |0.6-0.5| + 0.2 = 0.6 -> FAE 30. */
+static void test_fae_keys(void **st)
+{
+    (void)st;
+    const double T[3] = { 0.2, 0.3, 0.5 };
+    const double R[3] = { 0.2, 0.0, 0.6 };
+    NEAR(pb_fae_keys(T, R, 3, 1.0), 30.0);
+    /* perfect, scaled (a profiler that slows everything by 2x) */
+    const double R2[3] = { 0.4, 0.6, 1.0 };
+    NEAR(pb_fae_keys(T, R2, 3, 2.0), 0.0);
+    /* total below the keys' sum is raised to it: no negative rest */
+    NEAR(pb_fae_keys(T, R2, 3, 1.0), 0.0);
+    /* nothing reported, or no truth */
+    const double Z[3] = { 0, 0, 0 };
+    assert_true(isnan(pb_fae_keys(T, Z, 3, 0)));
+    assert_true(isnan(pb_fae_keys(Z, R, 3, 1.0)));
+    /* everything reported outside the keys: d = 1 + 1 = 2 -> 100 */
+    NEAR(pb_fae_keys(T, Z, 3, 1.0), 100.0);
+}
+
+/* Thread coverage: sum_k min(R_k, W_k) / sum_k W_k over the run's records. */
+static void test_thread_coverage(void **st)
+{
+    (void)st;
+    struct pb_key_rec th[3] = {
+        { .phase = 0, .name = "sleeper", .count = 1, .wall_s = 0.15, .attr_s = 0.15 },
+        { .phase = 0, .name = "hasher", .count = 1, .wall_s = 0.25, .attr_s = 0.30 },
+        { .phase = 1, .name = "late", .count = 1, .wall_s = 0.10, .attr_s = 0.0 },
+    };
+    /* (0.15 + 0.25 (capped) + 0) / 0.5 = 0.8 */
+    NEAR(pb_thread_coverage(th, 3), 0.8);
+    /* a backend that sees every thread fully */
+    th[2].attr_s = 0.1;
+    NEAR(pb_thread_coverage(th, 3), 1.0);
+    /* no report: NAN; no threads: NAN */
+    th[1].attr_s = NAN;
+    assert_true(isnan(pb_thread_coverage(th, 3)));
+    assert_true(isnan(pb_thread_coverage(th, 0)));
+    assert_int_equal(pb_key_find(th, 3, 0, "hasher"), 1);
+    assert_int_equal(pb_key_find(th, 3, 1, "hasher"), -1);
+    assert_int_equal(pb_key_find(th, 3, 1, "late"), 2);
+}
+
+/* A thread key's seconds from a hand-made report: the self seconds of every
+ * entry on its TIDs; entries of other threads and of thread 0 are not its. */
+static void test_thread_seconds(void **st)
+{
+    (void)st;
+    const struct pb_report_entry entries[] = {
+        E_T("/w/t.py", "threads", 1.0, 0.9, 0.9, 0, 0, 100),     /* main thread */
+        E_T("/w/t.py", "_sleep", 0.3, 0.0, 0, 0, 0, 201),
+        E_T("<built-in>", "sleep", 0.3, 0.3, 0, 0, 0.3, 201),
+        E_T("/w/t.py", "_hash", 0.5, 0.1, 0.1, 0, 0, 202),
+        E_T("<built-in>", "update", 0.4, 0.4, 0, 0.4, 0, 202),
+        E_T("/w/t.py", "_other", 0.2, 0.2, 0.2, 0, 0, 203),
+        E("/w/t.py", "merged", 0.7, 0.7, 0.7, 0, 0),              /* thread 0 */
+    };
+    struct pb_report r;
+    pb_report_init(&r);
+    r.entries = (struct pb_report_entry *)entries;
+    r.count = sizeof(entries) / sizeof(entries[0]);
+    const unsigned long sleeper[] = { 201 }, hashers[] = { 202, 203 }, none[] = { 999 };
+    NEAR(pb_thread_seconds(&r, sleeper, 1), 0.3);
+    NEAR(pb_thread_seconds(&r, hashers, 2), 0.7);
+    NEAR(pb_thread_seconds(&r, none, 1), 0.0);
+    NEAR(pb_thread_seconds(&r, hashers, 0), 0.0);
+}
+
+/* CE over given truth categories equals pb_ce() over the phases they come
+ * from (the seed numbers: 0.215 / 0.351 / 0.434). */
+static void test_ce_cats(void **st)
+{
+    (void)st;
+    struct pb_attribution a;
+    memset(&a, 0, sizeof(a));
+    a.categories = PB_CAT_ALL;
+    a.cat_s[PB_CAT_PYTHON] = 0.3;
+    a.cat_s[PB_CAT_NATIVE] = 0.3;
+    a.cat_s[PB_CAT_SYSTEM] = 0.4;
+    const double tc[3] = { 0.215, 0.351, 0.434 };
+    NEAR(pb_ce_cats(tc, &a), pb_ce(truth, 3, &a));
+    /* |0.3-0.215| + |0.3-0.351| + |0.4-0.434| = 0.085+0.051+0.034 = 0.17 */
+    NEAR(pb_ce_cats(tc, &a), 8.5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -409,6 +497,10 @@ int main(void)
         cmocka_unit_test(test_duplicate_phase),
         cmocka_unit_test(test_truth_categories),
         cmocka_unit_test(test_truth_check),
+        cmocka_unit_test(test_fae_keys),
+        cmocka_unit_test(test_thread_coverage),
+        cmocka_unit_test(test_ce_cats),
+        cmocka_unit_test(test_thread_seconds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -326,7 +326,7 @@ static void test_args_literal(void **state)
         { PB_ARG_STRING, 0, 0, "a\nb\\" },
         { PB_ARG_BOOL, 0, 0, NULL },
     };
-    struct pb_phase ph = { "f", args, 4, PB_CAT_PYTHON };
+    struct pb_phase ph = { "f", args, 4, PB_CAT_PYTHON, NULL, 0 };
     char *s = pb_phase_args_literal(&ph, 1.0);
     assert_string_equal(s, "(3, 0.1, 'a\\x0ab\\\\', False)");
     free(s);

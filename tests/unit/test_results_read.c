@@ -29,8 +29,8 @@ extern const struct pb_backend_ops pb_backend_none;
 extern const struct pb_backend_ops pb_backend_launched;
 
 static struct pb_phase phases[2] = {
-    { "f1", NULL, 0, PB_CAT_PYTHON },
-    { "f2", NULL, 0, PB_CAT_NATIVE },
+    { .function = "f1", .category = PB_CAT_PYTHON },
+    { .function = "f2", .category = PB_CAT_NATIVE },
 };
 static struct pb_workload workload = { .name = "mixed", .file = "/w/mixed.py", .scale = 1.0,
                                         .phases = phases, .nphases = 2, .where = "x:1:1" };

@@ -14,7 +14,7 @@
 
 extern const struct pb_backend_ops pb_backend_none;
 
-static struct pb_phase phase = { "f", NULL, 0, PB_CAT_PYTHON };
+static struct pb_phase phase = { .function = "f", .category = PB_CAT_PYTHON };
 static struct pb_workload workloads[3] = {
     { .name = "w0", .file = "/w0.py", .scale = 1.0,
       .phases = &phase, .nphases = 1, .where = "x:1:1" },

@@ -27,9 +27,9 @@ static const struct pb_backend_ops reporting_ops = {
 extern const struct pb_backend_ops pb_backend_none;
 
 static struct pb_phase phases[3] = {
-    { "f1", NULL, 0, PB_CAT_PYTHON },
-    { "f2", NULL, 0, PB_CAT_NATIVE },
-    { "f3", NULL, 0, PB_CAT_SYSTEM },
+    { "f1", NULL, 0, PB_CAT_PYTHON, NULL, 0 },
+    { "f2", NULL, 0, PB_CAT_NATIVE, NULL, 0 },
+    { "f3", NULL, 0, PB_CAT_SYSTEM, NULL, 0 },
 };
 static struct pb_workload workload = { .name = "mixed", .file = "/w/mixed.py", .scale = 1.0,
                                         .phases = phases, .nphases = 3, .where = "x:1:1" };
@@ -182,7 +182,7 @@ static void test_skipped_cell(void **state)
     assert_false(pb_results_any_failed(&res));
     char *csv = pb_write_summary_csv(&res);
     assert_non_null(strstr(csv, "mixed,\"scripted, \"\"quoted\"\"\",skipped,,,,,,,,wall,0,0,,,,"
-                                "scripted not installed,,,\n"));
+                                "scripted not installed,,,,,\n"));
     free(csv);
     pb_results_release(&res);
 }
@@ -229,6 +229,90 @@ static void test_results_json(void **state)
     pb_results_release(&res);
 }
 
+/* Thread and coroutine keys through pb_results_summarise(), by hand:
+ * truth phases 0.22 / 0.36 / 0.42 plus a `hasher` thread of 0.5 s (T = 1.5);
+ * the backend gives the phases 0.31 / 0.32 / 0.36, the thread 0.25, the rest
+ * 0.01 (R = 1.25).
+ * d = |0.248-0.14667| + |0.256-0.24| + |0.288-0.28| + |0.2-0.33333| + 0.008
+ *   = 0.10133 + 0.016 + 0.008 + 0.13333 + 0.008 = 0.26667 -> FAE 13.333.
+ * Coverage: min(0.25, 0.5) / 0.5 = 0.5.
+ * Task view: compute 0.3 s and waiter 0.6 s true (T = 0.9), reported 0.3
+ * and 0 of R = 1.25: d = |0.24-0.3333| + |0-0.6667| + 0.95/1.25 = 1.52
+ * -> 76. */
+static void test_thread_and_task_cells(void **state)
+{
+    (void)state;
+    struct pb_results res;
+    build(&res);
+    for (size_t i = 0; i < res.nruns; i++) {
+        struct pb_run *run = &res.runs[i].run;
+        run->nthreads = 1;
+        struct pb_key_rec *th = &run->threads[0];
+        memset(th, 0, sizeof(*th));
+        th->phase = 0;
+        snprintf(th->name, sizeof(th->name), "hasher");
+        th->count = 1;
+        th->wall_s = 0.5;
+        th->user_s = 0.2;            /* declared native: a truth warning */
+        th->attr_s = NAN;
+        run->ntasks = 2;
+        memset(run->tasks, 0, 2 * sizeof(run->tasks[0]));
+        run->tasks[0].phase = run->tasks[1].phase = -1;
+        snprintf(run->tasks[0].name, PB_KEY_NAME, "compute");
+        snprintf(run->tasks[1].name, PB_KEY_NAME, "waiter");
+        run->tasks[0].wall_s = 0.3;
+        run->tasks[1].wall_s = 0.6;
+        run->tasks[0].attr_s = run->tasks[1].attr_s = NAN;
+        if (res.runs[i].backend == 1) {
+            th->attr_s = 0.25;
+            run->attr.total_s = 1.25;
+            run->tasks[0].attr_s = 0.3;
+            run->tasks[1].attr_s = 0.0;
+        }
+    }
+    struct pb_thread_decl decl = { (char *)"hasher", PB_CAT_NATIVE };
+    phases[0].threads = &decl;
+    phases[0].nthreads = 1;
+    pb_results_summarise(&res);
+    phases[0].threads = NULL;
+    phases[0].nthreads = 0;
+    const struct pb_truth *t = &res.truth[0];
+    assert_int_equal(t->nthreads, 1);
+    assert_int_equal(t->ntasks, 2);
+    assert_true(fabs(t->wall_s - 1.5) < 1e-9);
+    assert_int_equal(t->threads[0].t.declared, PB_CAT_NATIVE);
+    assert_string_equal(t->threads[0].warning,
+                        "declared native but only 40% of wall is user CPU");
+    const struct pb_cell *c = pb_results_cell(&res, 0, 1);
+    assert_true(fabs(c->fae_pp - 40.0 / 3) < 1e-6);
+    assert_true(fabs(c->coverage - 0.5) < 1e-9);
+    assert_true(fabs(c->fae_task_pp - 76.0) < 1e-6);
+    /* the backend without a report has none of them */
+    const struct pb_cell *n = pb_results_cell(&res, 0, 0);
+    assert_true(isnan(n->coverage) && isnan(n->fae_task_pp));
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    assert_int_equal(pb_truth_warnings(&res, 0, "> ", &sb), 1);
+    assert_string_equal(sb.buf, "> thread hasher of phase f1: declared native but only 40% "
+                        "of wall is user CPU\n");
+    pb_strbuf_release(&sb);
+    /* shares of R: the thread 0.25 / 1.25; the coroutines 0.3 and 0 of 1.25 */
+    assert_true(fabs(c->thread_share[0] - 0.2) < 1e-9);
+    assert_true(fabs(c->task_share[0] - 0.24) < 1e-9 && c->task_share[1] == 0);
+    char *md = pb_write_summary_md(&res);
+    assert_non_null(strstr(md, "## Threads and coroutines"));
+    assert_non_null(strstr(md, "| (truth) | 33.3% | 33.3% | 66.7% |"));
+    assert_non_null(strstr(md, "| scripted, \"quoted\" | 20.0% | 24.0% | 0.0% |"));
+    free(md);
+    char *json = pb_write_results_json(&res);
+    assert_non_null(strstr(json, "\"reported_share\": 0.2"));
+    free(json);
+    char *table = pb_write_table(&res, 0);
+    assert_non_null(strstr(table, "thr  FAE-t"));
+    assert_non_null(strstr(table, " 50%   76.0  ok"));
+    free(table);
+    pb_results_release(&res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_skipped_cell),
         cmocka_unit_test(test_golden_outputs),
         cmocka_unit_test(test_results_json),
+        cmocka_unit_test(test_thread_and_task_cells),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

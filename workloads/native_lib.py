@@ -1,0 +1,53 @@
+"""native_lib: native code from a real C library, numpy (python3-numpy).
+
+matmul multiplies two n x n float64 matrices `reps` times (BLAS);
+vector applies np.sin and a fused multiply-add to a one-million-element
+array `reps` times, writing into preallocated arrays (no allocation, so no
+page faults in the region). BLAS is held to one thread: its helper threads
+would leave the calling thread waiting (off-CPU) and the phase would no
+longer be native on the thread that runs it.
+
+Without numpy the workload is skipped with the reason (unittest.SkipTest at
+import, which the worker reports as a skip, not a failure).
+"""
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+try:
+    import numpy as np
+except ImportError as e:   # pragma: no cover - depends on the machine
+    import unittest
+    raise unittest.SkipTest(f"numpy is not importable: {e}")
+
+_mats = {}
+_X = np.linspace(0.0, 10.0, 1_000_000)
+# Written once here so that their pages are touched outside the region.
+_Y = np.sin(_X)
+_Z = _Y * 2.0
+
+
+def _matrices(n):
+    if n not in _mats:
+        rng = np.random.default_rng(1)
+        a = rng.random((n, n))
+        _mats[n] = (a, rng.random((n, n)), a.copy())
+    return _mats[n]
+
+
+def matmul(n, reps):
+    # The first call creates the matrices (about 1 ms at n = 300).
+    a, b, out = _matrices(n)
+    for _ in range(reps):
+        np.matmul(a, b, out=out)
+    return float(out[0, 0])
+
+
+def vector(reps):
+    for _ in range(reps):
+        np.sin(_X, out=_Y)
+        np.multiply(_Y, 3.0, out=_Z)
+        np.add(_Z, _X, out=_Z)
+    return float(_Z[-1])
