@@ -120,7 +120,26 @@ static double share(const struct pb_report *r, const char *name, int c)
     return all > 0 ? in / all : NAN;
 }
 
-/* sleep is at least 90% system, sum(range) 80% native, a loop 80% python. */
+/* Share of category c in the user-mode (python + native) time of name: what
+ * the sampler tells apart by looking at the stack, unaffected by the time the
+ * thread spent descheduled on a loaded machine (which is, rightly, system). */
+static double user_share(const struct pb_report *r, const char *name, int c)
+{
+    double user = 0, in = 0;
+    for (size_t i = 0; i < r->count; i++) {
+        if (strcmp(r->entries[i].name, name))
+            continue;
+        user += r->entries[i].cat_s[PB_CAT_PYTHON] + r->entries[i].cat_s[PB_CAT_NATIVE];
+        in += r->entries[i].cat_s[c];
+    }
+    return user > 0 ? in / user : NAN;
+}
+
+/* sleep is at least 90% system; of the user-mode time, sum(range) is 80%
+ * native and a loop 80% python. The share of all time is only required to
+ * be a third: with two cores shared by parallel builds, the thread can be
+ * descheduled for half of a phase (0.51 native was seen), and off-CPU time is
+ * system by definition. */
 static void test_categories(void **state)
 {
     (void)state;
@@ -133,8 +152,10 @@ static void test_categories(void **state)
     assert_true(strtod(sl + 6, NULL) > 0.05);
     double s1 = share(&r, "nap", PB_CAT_SYSTEM), s2 = share(&r, "native", PB_CAT_NATIVE),
            s3 = share(&r, "spin", PB_CAT_PYTHON);
-    if (!(s1 >= 0.9 && s2 >= 0.8 && s3 >= 0.8))
-        fail_msg("system %.2f native %.2f python %.2f", s1, s2, s3);
+    double u2 = user_share(&r, "native", PB_CAT_NATIVE), u3 = user_share(&r, "spin", PB_CAT_PYTHON);
+    if (!(s1 >= 0.9 && u2 >= 0.8 && u3 >= 0.8 && s2 >= 0.33 && s3 >= 0.33))
+        fail_msg("system %.2f native %.2f (%.2f of user) python %.2f (%.2f of user)", s1, s2,
+                 u2, s3, u3);
     assert_non_null(strstr(r.note, "samples"));
     pb_report_release(&r);
 }
