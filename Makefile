@@ -53,7 +53,8 @@ export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 endif
 
-.PHONY: all deps run test unit e2e clean check-pkgs fuzz
+.SECONDEXPANSION:
+.PHONY: all deps run test unit e2e clean check-pkgs fuzz FORCE
 all: $(BIN)
 
 $(BIN): $(MAIN_OBJ) $(BUILD)/libpb.a
@@ -98,29 +99,56 @@ unit: $(TEST_BIN)
 e2e: $(BIN)
 	/usr/bin/python3 tests/e2e/run.py --binary ./$(BIN)
 
-# libFuzzer targets (clang): the config loader and the worker protocol, each
-# run for FUZZ_SECONDS on a corpus seeded from tests/configs and configs/.
+# libFuzzer targets (clang), one per parser: the config loader, the worker
+# protocol, the results.json reader of `compare`, the launcher's timings file.
+# Each runs FUZZ_SECONDS on a corpus in build/fuzz/corpus-NAME seeded from
+# the real configs and fixtures and the seeds in tests/fuzz/seeds/ (the
+# corpus grows across runs; `make clean` starts over).
 FUZZ_SECONDS ?= 60
-FUZZ_SRC  := harness/config.c harness/option.c harness/util.c harness/category.c \
-             harness/report.c harness/protocol.c backends/registry.c backends/none.c
+FUZZ_TARGETS := config protocol results timings
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
-fuzz:
+FUZZ_LEN_config := 4096
+FUZZ_LEN_protocol := 1024
+FUZZ_LEN_results := 16384
+FUZZ_LEN_timings := 1024
+FUZZ_SRC_config := harness/config.c harness/option.c harness/util.c harness/category.c \
+                   harness/report.c tests/fuzz/registry_stub.c
+FUZZ_SRC_protocol := harness/protocol.c harness/util.c
+FUZZ_SRC_results := harness/json_parse.c harness/compare.c harness/stats.c harness/util.c
+FUZZ_SRC_timings := harness/launch.c harness/util.c
+FUZZ_DEFS_results := -DBOOTSTRAP_RESAMPLES=40
+FUZZ_LIBS_config := $(shell pkg-config --libs yaml-0.1 2>/dev/null) -lm
+FUZZ_BINS := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(wildcard harness/*.h)
 	@sh tests/deps.sh clang libclang-rt-14-dev
-	@mkdir -p build/fuzz/corpus-config build/fuzz/corpus-protocol
-	@cp configs/*.yaml tests/configs/*.yaml tests/configs/bad/*.yaml tests/e2e/configs/*.yaml \
-	    build/fuzz/corpus-config/
-	@printf 'phase index=0 wall=0.1 user=0.09 sys=0\n' > build/fuzz/corpus-protocol/phase
-	@printf 'error stage=phase text=ValueError:%%20boom\n' > build/fuzz/corpus-protocol/error
-	clang $(FUZZ_FLAGS) $(shell pkg-config --cflags yaml-0.1) \
-	    -o build/fuzz/fuzz_config tests/fuzz/fuzz_config.c harness/config.c harness/option.c \
-	    harness/util.c harness/category.c harness/report.c tests/fuzz/registry_stub.c \
-	    $(shell pkg-config --libs yaml-0.1) -lm
-	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_protocol tests/fuzz/fuzz_protocol.c \
-	    harness/protocol.c harness/util.c -lm
-	./build/fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
-	    -print_final_stats=1 build/fuzz/corpus-config
-	./build/fuzz/fuzz_protocol -max_total_time=$(FUZZ_SECONDS) -max_len=1024 \
-	    -print_final_stats=1 build/fuzz/corpus-protocol
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) $(shell pkg-config --cflags yaml-0.1 2>/dev/null) $(FUZZ_DEFS_$*) -o $@ $< \
+	    $(FUZZ_SRC_$*) $(FUZZ_LIBS_$*) -lm
+
+build/fuzz/corpus-%: FORCE
+	@mkdir -p $@
+	@case $* in \
+	config) cp configs/*.yaml tests/configs/*.yaml tests/configs/bad/*.yaml \
+	           tests/e2e/configs/*.yaml $@/ ;; \
+	protocol) printf 'phase index=0 wall=0.1 user=0.09 sys=0\n' > $@/phase; \
+	          printf 'error stage=phase text=ValueError:%%20boom\n' > $@/error ;; \
+	*) cp tests/fuzz/seeds/$*/* $@/ ;; \
+	esac
+
+fuzz: $(FUZZ_BINS) $(FUZZ_TARGETS:%=build/fuzz/corpus-%)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	    ./build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	        -max_len=$$(case $$t in config) echo $(FUZZ_LEN_config);; \
+	            protocol) echo $(FUZZ_LEN_protocol);; results) echo $(FUZZ_LEN_results);; \
+	            *) echo $(FUZZ_LEN_timings);; esac) \
+	        -print_final_stats=1 -artifact_prefix=build/fuzz/ build/fuzz/corpus-$$t \
+	        2>build/fuzz/fuzz_$$t.log || { tail -40 build/fuzz/fuzz_$$t.log; exit 1; }; \
+	    grep -E 'stat::number_of_executed_units|stat::peak_rss' build/fuzz/fuzz_$$t.log; \
+	done
+
+FORCE:
 
 clean:
 	rm -rf build pyprof-bench

@@ -10,7 +10,10 @@
 #include "stats.h"
 #include "util.h"
 
+/* The fuzz build lowers it: it checks memory safety, not the statistics. */
+#ifndef BOOTSTRAP_RESAMPLES
 #define BOOTSTRAP_RESAMPLES 2000
+#endif
 
 const char *pb_verdict_name(enum pb_verdict v)
 {
@@ -80,6 +83,22 @@ void pb_compare_ratios(const double *base, size_t nb, const double *now, size_t 
         out->verdict = PB_VERDICT_INCONCLUSIVE;
 }
 
+int pb_results_parse(const char *name, const char *text, size_t len, struct pb_jval *doc,
+                     char *err, size_t errlen)
+{
+    char why[PB_ERRLEN];
+    if (pb_json_parse(text, len, doc, why, sizeof(why)) < 0)
+        return pb_error(err, errlen, "'%s' is not valid JSON: %s", name, why);
+    const struct pb_jval *schema = pb_jval_get(doc, "schema");
+    const struct pb_jval *summary = pb_jval_get(doc, "summary");
+    if (!schema || schema->type != PB_J_NUM || schema->num != 1 || !summary ||
+        summary->type != PB_J_ARR) {
+        pb_jval_release(doc);
+        return pb_error(err, errlen, "'%s' is not a pyprof-bench results.json (schema 1)", name);
+    }
+    return 0;
+}
+
 static int load(const char *path, struct pb_jval *doc, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
@@ -90,20 +109,15 @@ static int load(const char *path, struct pb_jval *doc, char *err, size_t errlen)
     size_t n;
     while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
         pb_strbuf_add(&sb, buf, n);
+    int failed = ferror(f);
     fclose(f);
-    char why[PB_ERRLEN];
-    int rc = pb_json_parse(sb.buf ? sb.buf : "", sb.len, doc, why, sizeof(why));
-    pb_strbuf_release(&sb);
-    if (rc < 0)
-        return pb_error(err, errlen, "'%s' is not valid JSON: %s", path, why);
-    const struct pb_jval *schema = pb_jval_get(doc, "schema");
-    const struct pb_jval *summary = pb_jval_get(doc, "summary");
-    if (!schema || schema->type != PB_J_NUM || schema->num != 1 || !summary ||
-        summary->type != PB_J_ARR) {
-        pb_jval_release(doc);
-        return pb_error(err, errlen, "'%s' is not a pyprof-bench results.json (schema 1)", path);
+    if (failed) {
+        pb_strbuf_release(&sb);
+        return pb_error(err, errlen, "cannot read '%s'", path);
     }
-    return 0;
+    int rc = pb_results_parse(path, sb.buf ? sb.buf : "", sb.len, doc, err, errlen);
+    pb_strbuf_release(&sb);
+    return rc;
 }
 
 /* The per-round wall ratios of entry e, as a new array; *n gets the count. */
@@ -155,22 +169,13 @@ static int same_machine(const struct pb_jval *a, const struct pb_jval *b, int fo
                     "comparable (use --force to compare anyway)", what);
 }
 
-int pb_compare_files(const char *base_path, const char *new_path, double threshold, int force,
-                     FILE *out, FILE *err_out, char *err, size_t errlen)
+int pb_compare_docs(const struct pb_jval *base, const struct pb_jval *now, double threshold,
+                    int force, FILE *out, FILE *err_out, char *err, size_t errlen)
 {
-    struct pb_jval base, now;
-    if (load(base_path, &base, err, errlen) < 0)
-        return 2;
-    if (load(new_path, &now, err, errlen) < 0) {
-        pb_jval_release(&base);
-        return 2;
-    }
     int status = 0;
-    if (same_machine(&base, &now, force, err_out, err, errlen) < 0) {
-        status = 2;
-        goto out;
-    }
-    const struct pb_jval *sb = pb_jval_get(&base, "summary"), *sn = pb_jval_get(&now, "summary");
+    if (same_machine(base, now, force, err_out, err, errlen) < 0)
+        return 2;
+    const struct pb_jval *sb = pb_jval_get(base, "summary"), *sn = pb_jval_get(now, "summary");
     fprintf(out, "%-14s %-18s %-7s %8s %8s  %-24s %s\n", "workload", "backend", "clock", "base",
             "new", "change [95% CI]", "verdict");
     for (size_t i = 0; i < sn->n; i++) {
@@ -219,7 +224,20 @@ int pb_compare_files(const char *base_path, const char *new_path, double thresho
             status = 3;
         }
     }
-out:
+    return status;
+}
+
+int pb_compare_files(const char *base_path, const char *new_path, double threshold, int force,
+                     FILE *out, FILE *err_out, char *err, size_t errlen)
+{
+    struct pb_jval base, now;
+    if (load(base_path, &base, err, errlen) < 0)
+        return 2;
+    if (load(new_path, &now, err, errlen) < 0) {
+        pb_jval_release(&base);
+        return 2;
+    }
+    int status = pb_compare_docs(&base, &now, threshold, force, out, err_out, err, errlen);
     pb_jval_release(&base);
     pb_jval_release(&now);
     return status;
