@@ -35,7 +35,9 @@ CFLAGS    += -DPB_VERSION='"$(VERSION)"' -DPB_GIT_REV='"$(GIT_REV)"'
 PY_EXE    := $(shell pkg-config --variable=exec_prefix python3-embed 2>/dev/null)/bin/python$(shell pkg-config --modversion python3-embed 2>/dev/null)
 CFLAGS    += -DPB_PYTHON_EXE='"$(PY_EXE)"'
 
-LIB_SRC   := $(filter-out harness/main.c,$(wildcard harness/*.c)) $(wildcard backends/*.c)
+# backends/faulty.c holds the test-only misbehaving backends: test build only.
+TEST_ONLY_SRC := backends/faulty.c
+LIB_SRC   := $(filter-out harness/main.c $(TEST_ONLY_SRC),$(wildcard harness/*.c) $(wildcard backends/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ  := $(BUILD)/harness/main.o
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
@@ -54,6 +56,13 @@ export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 endif
 
 .SECONDEXPANSION:
+# The test build (sqlite style): the same sources with fault injection
+# (harness/fault.h, PB_FAULT=...) and the test-only backends compiled in, as
+# build/test/pyprof-bench-test. The e2e tests drive it; it is never `make run`.
+TBUILD    := $(BUILD)/test
+TEST_BIN_FAULT := $(TBUILD)/pyprof-bench-test
+TLIB_OBJ  := $(LIB_SRC:%.c=$(TBUILD)/%.o) $(TEST_ONLY_SRC:%.c=$(TBUILD)/%.o)
+
 .PHONY: all deps run test unit e2e clean check-pkgs fuzz FORCE
 all: $(BIN)
 
@@ -73,6 +82,15 @@ $(MAIN_OBJ) $(BUILD)/harness/json_writer.o: $(REV_STAMP)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(TBUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DPB_FAULT_INJECTION $(PKG_CFLAGS) -c -o $@ $<
+
+$(TBUILD)/harness/main.o $(TBUILD)/harness/json_writer.o: $(REV_STAMP)
+
+$(TEST_BIN_FAULT): $(TBUILD)/harness/main.o $(TLIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(BUILD)/libpb.a
 	@mkdir -p $(dir $@)
@@ -96,8 +114,8 @@ test: deps
 unit: $(TEST_BIN)
 	@sh tests/run-unit.sh $(TEST_BIN)
 
-e2e: $(BIN)
-	/usr/bin/python3 tests/e2e/run.py --binary ./$(BIN)
+e2e: $(BIN) $(TEST_BIN_FAULT)
+	/usr/bin/python3 tests/e2e/run.py --binary ./$(BIN) --test-binary ./$(TEST_BIN_FAULT)
 
 # libFuzzer targets (clang), one per parser: the config loader, the worker
 # protocol, the results.json reader of `compare`, the launcher's timings file.

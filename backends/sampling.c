@@ -759,14 +759,7 @@ static void sampling_destroy(void *state)
 
 static int write_file(const char *path, const char *data, size_t len, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return pb_error(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-    size_t n = fwrite(data, 1, len, f);
-    int bad = n != len || ferror(f);
-    if (fclose(f) != 0 || bad)
-        return pb_error(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-    return 0;
+    return pb_write_file_atomic(path, data, len, err, errlen);
 }
 
 /* Frame names in folded stacks: "file:function"; ';' and ' ' would break

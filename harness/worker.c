@@ -379,6 +379,12 @@ void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
     struct rusage ru;
     memset(&ru, 0, sizeof(ru));
     enum end_kind end = supervise(&c, timeout_s, &r, run_msg, out, &wstatus, &ru);
+    if (r.buf.len > 0 && !r.bad_line) {
+        /* The pipe ended inside a message: the worker died mid-write. */
+        r.bad_line = 1;
+        snprintf(r.bad_why, sizeof(r.bad_why), "message cut short after %zu bytes "
+                 "(the pipe closed mid-message)", r.buf.len);
+    }
     pb_strbuf_release(&r.buf);
     out->elapsed_s = pb_now() - t0;
     out->maxrss_kb = ru.ru_maxrss;

@@ -13,6 +13,7 @@
 #include "backend.h"
 #include "clock.h"
 #include "config.h"
+#include "fault.h"
 #include "launch.h"
 #include "protocol.h"
 #include "util.h"
@@ -71,10 +72,18 @@ static PyObject *helpers;   /* dict of the helper namespace */
 /* ---------------------------------------------------------------- output */
 
 static int out_fd = -1;
+static int in_run;   /* a run worker (not the probe): where pipe-close faults go */
 
 static void send_line(struct pb_strbuf *sb)
 {
     pb_proto_end(sb);
+    if (in_run && pb_fault_pipe_close()) {
+        /* A worker dying in the middle of a write: half a line, then EOF. */
+        if (pb_write_all(out_fd, sb->buf, sb->len / 2) < 0)
+            _exit(3);
+        close(out_fd);
+        out_fd = -1;
+    }
     if (pb_write_all(out_fd, sb->buf, sb->len) < 0) {
         /* The parent is gone; nobody is left to tell. */
         _exit(3);
@@ -404,8 +413,10 @@ static int worker_run(const struct worker_args *a)
     }
 
     stage = "collect";
+    pb_fault_scope(PB_FAULT_SCOPE_REPORT);
     double c0 = pb_now();
-    if (ops->collect(state, &report, err, sizeof(err)) < 0)
+    if (ops->collect(state, &report, err, sizeof(err)) < 0 ||
+        pb_report_check(&report, err, sizeof(err)) < 0)
         goto fail;
     double collect_s = pb_now() - c0;
     stage = "export";
@@ -458,10 +469,12 @@ static int worker_run(const struct worker_args *a)
         pb_proto_add_str(&sb, "text", report.note);
         send_line(&sb);
     }
+    pb_fault_scope(PB_FAULT_SCOPE_NONE);
     status = 0;
     goto out;
 
 fail:
+    pb_fault_scope(PB_FAULT_SCOPE_NONE);
     send_error(stage, err);
 out:
     if (started)
@@ -560,8 +573,10 @@ int pb_worker_main(int argc, char **argv)
         return 2;
     }
     out_fd = a.fd;
-    if (!strcmp(a.mode, "run"))
+    if (!strcmp(a.mode, "run")) {
+        in_run = 1;
         return worker_run(&a);
+    }
     if (!strcmp(a.mode, "probe"))
         return worker_probe(&a);
     fprintf(stderr, "pyprof-bench: unknown worker mode '%s'\n", a.mode);
