@@ -167,6 +167,8 @@ static inline size_t hash_u64(uint64_t x)
 static int peek(const struct sampler *s, uintptr_t addr, void *buf, size_t len)
 {
     struct iovec local = { buf, len };
+    /* An address read from the interpreter's memory: int to pointer is the point. */
+    // NOLINTNEXTLINE(performance-no-int-to-ptr)
     struct iovec remote = { (void *)addr, len };
     if (!addr)
         return -1;
@@ -565,6 +567,8 @@ static void sample_all(struct sampler *s)
 {
     int64_t wall = now_ns(CLOCK_MONOTONIC);
     PyThreadState *head = NULL;
+    /* The pointer itself is read, so sizeof a pointer is meant. */
+    // NOLINTNEXTLINE(bugprone-sizeof-expression)
     if (peek(s, (uintptr_t)&s->interp->threads.head, &head, sizeof(head)) < 0)
         return;
     s->samples++;
@@ -645,6 +649,7 @@ static int sampling_create(void **state, const struct pb_options *opts, char *er
     s->ns_per_tick = 1e9 / (double)(hz > 0 ? hz : 100);
     /* Fail now, not silently later, where process_vm_readv is not allowed. */
     PyThreadState *probe;
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): the pointer itself is read
     if (peek(s, (uintptr_t)&s->interp->threads.head, &probe, sizeof(probe)) < 0) {
         int e = errno;
         free(s->scratch);

@@ -228,7 +228,7 @@ static enum end_kind supervise(struct child *c, double timeout_s, struct reader 
                 add_tail(r, chunk, (size_t)got);
         }
     }
-    if (kind != END_EXITED) {
+    if (kind != END_EXITED && c->pid > 0) {
         kill(-c->pid, SIGKILL);
         kill(c->pid, SIGKILL);
     }
@@ -238,7 +238,8 @@ static enum end_kind supervise(struct child *c, double timeout_s, struct reader 
     while (wait4(c->pid, wstatus, 0, ru) < 0 && errno == EINTR)
         ;
     /* Anything the worker left behind in its group goes too. */
-    kill(-c->pid, SIGKILL);
+    if (c->pid > 0)
+        kill(-c->pid, SIGKILL);
     return kind;
 }
 
@@ -363,7 +364,7 @@ void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
     out->wall_s = NAN;
 
     char **argv = run_argv(w, b, export_prefix);
-    struct child c;
+    struct child c = { .pid = -1, .msg_fd = -1, .out_fd = -1 };
     char err[PB_ERRLEN];
     double t0 = pb_now();
     if (spawn(argv, &c, err, sizeof(err)) < 0) {
@@ -471,7 +472,7 @@ int pb_worker_probe(const char *const *kinds, size_t n, int *ok, char (*why)[PB_
         push(&argv, &an, &alloc, pb_xstrdup("--backend"));
         push(&argv, &an, &alloc, pb_xstrdup(kinds[i]));
     }
-    struct child c;
+    struct child c = { .pid = -1, .msg_fd = -1, .out_fd = -1 };
     int rc = spawn(argv, &c, err, errlen);
     free_argv(argv);
     if (rc < 0)

@@ -547,8 +547,12 @@ static int parse_args(int argc, char **argv, struct worker_args *a)
         if (!v)
             return -1;
         i++;
-        if (!strcmp(k, "--fd"))
-            a->fd = atoi(v);
+        if (!strcmp(k, "--fd")) {
+            long fd;
+            if (pb_parse_long(v, &fd) < 0 || fd < 0 || fd > 1 << 20)
+                return -1;
+            a->fd = (int)fd;
+        }
         else if (!strcmp(k, "--file"))
             a->file = v;
         else if (!strcmp(k, "--phase") && a->nphases < PB_MAX_PHASES)

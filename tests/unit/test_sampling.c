@@ -153,11 +153,20 @@ static void test_categories(void **state)
     double s1 = share(&r, "nap", PB_CAT_SYSTEM), s2 = share(&r, "native", PB_CAT_NATIVE),
            s3 = share(&r, "spin", PB_CAT_PYTHON);
     double u2 = user_share(&r, "native", PB_CAT_NATIVE), u3 = user_share(&r, "spin", PB_CAT_PYTHON);
-    if (!(s1 >= 0.9 && u2 >= 0.8 && u3 >= 0.8 && s2 >= 0.33 && s3 >= 0.33))
+    int has_samples = strstr(r.note, "samples") != NULL;
+    pb_report_release(&r);
+    /* Under valgrind (make valgrind sets PB_VALGRIND) code runs 50 times
+     * slower and threads take turns, so the split of wall time between
+     * sleeping and computing is valgrind's; only the python/native decision,
+     * made from the stack, is still the sampler's own. */
+    int timing = !getenv("PB_VALGRIND");
+    if (!timing)
+        print_message("under valgrind: only the user-mode shares are checked "
+                      "(system %.2f native %.2f python %.2f)\n", s1, s2, s3);
+    if (!(u2 >= 0.8 && u3 >= 0.8) || (timing && !(s1 >= 0.9 && s2 >= 0.33 && s3 >= 0.33)))
         fail_msg("system %.2f native %.2f (%.2f of user) python %.2f (%.2f of user)", s1, s2,
                  u2, s3, u3);
-    assert_non_null(strstr(r.note, "samples"));
-    pb_report_release(&r);
+    assert_true(has_samples);
 }
 
 /* Kernel CPU time (reading /dev/zero) is system, not native. */
@@ -167,9 +176,9 @@ static void test_kernel_time_is_system(void **state)
     struct pb_report r;
     sample("kernel_heavy(20)\n", NULL, &r);
     double sys = share(&r, "kernel_heavy", PB_CAT_SYSTEM);
+    pb_report_release(&r);
     if (!(sys >= 0.5))
         fail_msg("kernel_heavy system share %.2f", sys);
-    pb_report_release(&r);
 }
 
 /* A thread started after start() is sampled; stop() leaves no thread behind. */
