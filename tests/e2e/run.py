@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -208,16 +209,25 @@ def interrupt_run(sig, code):
         tag = f"{os.getpid()}-{sig}-{time.monotonic_ns()}"
         env = dict(os.environ, PB_E2E_TAG=tag)
         p = subprocess.Popen([BINARY, "--out", out, cfg("long.yaml")], cwd=ROOT, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        # Wait until a worker is running (mid-run, not between runs or in the
-        # probe), after at least three runs had time to finish (0.2 s each).
-        deadline = time.monotonic() + 60
-        time.sleep(1.5)
-        while not workers_of(tag) and time.monotonic() < deadline:
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # Progress lines ("run 3/50 tiny/none ok 0.21 s") come one per
+        # finished run on a pipe; read them in a thread, so that the signal
+        # goes after three finished runs however slow the build (ASan), and
+        # while a worker is running (mid-run, not between runs).
+        lines = []
+        reader = threading.Thread(target=lambda: lines.extend(p.stderr), daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 120
+        while (sum(x.startswith("run ") for x in list(lines)) < 3
+               and time.monotonic() < deadline and p.poll() is None):
             time.sleep(0.02)
+        while not workers_of(tag) and time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.01)
         check(workers_of(tag), "no worker seen running")
         p.send_signal(sig)
-        stdout, stderr = p.communicate(timeout=60)
+        p.wait(timeout=60)
+        reader.join(timeout=10)
+        stderr = "".join(lines)
         check(p.returncode == code, f"exit {p.returncode}, want {code}: {stderr}")
         results, rows, _ = load_outputs(out)
         check(results["interrupted"] is True, "interrupted flag")
