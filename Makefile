@@ -35,7 +35,9 @@ CFLAGS    += -DPB_VERSION='"$(VERSION)"' -DPB_GIT_REV='"$(GIT_REV)"'
 PY_EXE    := $(shell pkg-config --variable=exec_prefix python3-embed 2>/dev/null)/bin/python$(shell pkg-config --modversion python3-embed 2>/dev/null)
 CFLAGS    += -DPB_PYTHON_EXE='"$(PY_EXE)"'
 
-LIB_SRC   := $(filter-out harness/main.c,$(wildcard harness/*.c)) $(wildcard backends/*.c)
+# backends/faulty.c holds the test-only misbehaving backends: test build only.
+TEST_ONLY_SRC := backends/faulty.c
+LIB_SRC   := $(filter-out harness/main.c $(TEST_ONLY_SRC),$(wildcard harness/*.c) $(wildcard backends/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ  := $(BUILD)/harness/main.o
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
@@ -53,7 +55,15 @@ export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 endif
 
-.PHONY: all deps run test unit e2e clean check-pkgs fuzz
+.SECONDEXPANSION:
+# The test build (sqlite style): the same sources with fault injection
+# (harness/fault.h, PB_FAULT=...) and the test-only backends compiled in, as
+# build/test/pyprof-bench-test. The e2e tests drive it; it is never `make run`.
+TBUILD    := $(BUILD)/test
+TEST_BIN_FAULT := $(TBUILD)/pyprof-bench-test
+TLIB_OBJ  := $(LIB_SRC:%.c=$(TBUILD)/%.o) $(TEST_ONLY_SRC:%.c=$(TBUILD)/%.o)
+
+.PHONY: all deps run test unit e2e clean check-pkgs fuzz valgrind lint FORCE
 all: $(BIN)
 
 $(BIN): $(MAIN_OBJ) $(BUILD)/libpb.a
@@ -72,6 +82,15 @@ $(MAIN_OBJ) $(BUILD)/harness/json_writer.o: $(REV_STAMP)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(TBUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DPB_FAULT_INJECTION $(PKG_CFLAGS) -c -o $@ $<
+
+$(TBUILD)/harness/main.o $(TBUILD)/harness/json_writer.o: $(REV_STAMP)
+
+$(TEST_BIN_FAULT): $(TBUILD)/harness/main.o $(TLIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(BUILD)/libpb.a
 	@mkdir -p $(dir $@)
@@ -95,32 +114,97 @@ test: deps
 unit: $(TEST_BIN)
 	@sh tests/run-unit.sh $(TEST_BIN)
 
-e2e: $(BIN)
-	/usr/bin/python3 tests/e2e/run.py --binary ./$(BIN)
+e2e: $(BIN) $(TEST_BIN_FAULT)
+	/usr/bin/python3 tests/e2e/run.py --binary ./$(BIN) --test-binary ./$(TEST_BIN_FAULT)
 
-# libFuzzer targets (clang): the config loader and the worker protocol, each
-# run for FUZZ_SECONDS on a corpus seeded from tests/configs and configs/.
+# libFuzzer targets (clang), one per parser: the config loader, the worker
+# protocol, the results.json reader of `compare`, the launcher's timings file.
+# Each runs FUZZ_SECONDS on a corpus in build/fuzz/corpus-NAME seeded from
+# the real configs and fixtures and the seeds in tests/fuzz/seeds/ (the
+# corpus grows across runs; `make clean` starts over).
 FUZZ_SECONDS ?= 60
-FUZZ_SRC  := harness/config.c harness/option.c harness/util.c harness/category.c \
-             harness/report.c harness/protocol.c backends/registry.c backends/none.c
+FUZZ_TARGETS := config protocol results timings
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
-fuzz:
+FUZZ_LEN_config := 4096
+FUZZ_LEN_protocol := 1024
+FUZZ_LEN_results := 16384
+FUZZ_LEN_timings := 1024
+FUZZ_SRC_config := harness/config.c harness/option.c harness/util.c harness/category.c \
+                   harness/report.c tests/fuzz/registry_stub.c
+FUZZ_SRC_protocol := harness/protocol.c harness/util.c
+FUZZ_SRC_results := harness/json_parse.c harness/compare.c harness/stats.c harness/util.c
+FUZZ_SRC_timings := harness/launch.c harness/util.c
+FUZZ_DEFS_results := -DBOOTSTRAP_RESAMPLES=40
+FUZZ_LIBS_config := $(shell pkg-config --libs yaml-0.1 2>/dev/null) -lm
+FUZZ_BINS := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(wildcard harness/*.h)
 	@sh tests/deps.sh clang libclang-rt-14-dev
-	@mkdir -p build/fuzz/corpus-config build/fuzz/corpus-protocol
-	@cp configs/*.yaml tests/configs/*.yaml tests/configs/bad/*.yaml tests/e2e/configs/*.yaml \
-	    build/fuzz/corpus-config/
-	@printf 'phase index=0 wall=0.1 user=0.09 sys=0\n' > build/fuzz/corpus-protocol/phase
-	@printf 'error stage=phase text=ValueError:%%20boom\n' > build/fuzz/corpus-protocol/error
-	clang $(FUZZ_FLAGS) $(shell pkg-config --cflags yaml-0.1) \
-	    -o build/fuzz/fuzz_config tests/fuzz/fuzz_config.c harness/config.c harness/option.c \
-	    harness/util.c harness/category.c harness/report.c tests/fuzz/registry_stub.c \
-	    $(shell pkg-config --libs yaml-0.1) -lm
-	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_protocol tests/fuzz/fuzz_protocol.c \
-	    harness/protocol.c harness/util.c -lm
-	./build/fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
-	    -print_final_stats=1 build/fuzz/corpus-config
-	./build/fuzz/fuzz_protocol -max_total_time=$(FUZZ_SECONDS) -max_len=1024 \
-	    -print_final_stats=1 build/fuzz/corpus-protocol
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) $(shell pkg-config --cflags yaml-0.1 2>/dev/null) $(FUZZ_DEFS_$*) -o $@ $< \
+	    $(FUZZ_SRC_$*) $(FUZZ_LIBS_$*) -lm
+
+build/fuzz/corpus-%: FORCE
+	@mkdir -p $@
+	@case $* in \
+	config) cp configs/*.yaml tests/configs/*.yaml tests/configs/bad/*.yaml \
+	           tests/e2e/configs/*.yaml $@/ ;; \
+	protocol) printf 'phase index=0 wall=0.1 user=0.09 sys=0\n' > $@/phase; \
+	          printf 'error stage=phase text=ValueError:%%20boom\n' > $@/error ;; \
+	*) cp tests/fuzz/seeds/$*/* $@/ ;; \
+	esac
+
+fuzz: $(FUZZ_BINS) $(FUZZ_TARGETS:%=build/fuzz/corpus-%)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	    ./build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	        -max_len=$$(case $$t in config) echo $(FUZZ_LEN_config);; \
+	            protocol) echo $(FUZZ_LEN_protocol);; results) echo $(FUZZ_LEN_results);; \
+	            *) echo $(FUZZ_LEN_timings);; esac) \
+	        -print_final_stats=1 -artifact_prefix=build/fuzz/ build/fuzz/corpus-$$t \
+	        2>build/fuzz/fuzz_$$t.log || { tail -40 build/fuzz/fuzz_$$t.log; exit 1; }; \
+	    grep -E 'stat::number_of_executed_units|stat::peak_rss' build/fuzz/fuzz_$$t.log; \
+	done
+
+FORCE:
+
+# Memcheck over every unit test program: zero errors, and leaks (definite,
+# indirect, possible) are errors. CPython allocates with malloc here so that
+# valgrind sees its blocks; tests/valgrind.supp may hide only CPython's own
+# (it says why for each entry). PB_VALGRIND tells timing-sensitive
+# assertions that code runs ~50x slower. Not with SANITIZE (two tools on one
+# heap do not mix).
+VALGRIND_FLAGS := --tool=memcheck -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
+                  --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
+                  --num-callers=30 --suppressions=tests/valgrind.supp
+valgrind: deps
+	@if [ -n "$(SANITIZE)" ]; then echo "make valgrind: not with SANITIZE" >&2; exit 2; fi
+	$(MAKE) $(TEST_BIN)
+	@PYTHONMALLOC=malloc PB_VALGRIND=1 sh tests/run-unit.sh --wrap "valgrind $(VALGRIND_FLAGS)" \
+	    $(TEST_BIN)
+
+# Static analysis of the C sources (harness/, backends/, tests/fuzz/): cppcheck
+# and clang-tidy with the reviewed checks in .clang-tidy; any warning fails.
+# Both see the test build's configuration (PB_FAULT_INJECTION), which is the
+# real one plus the fault hooks and backends/faulty.c. One clang-tidy stamp
+# per file, so `make -j2 lint` runs two at a time and reruns only what changed.
+LINT_SRC  := $(wildcard harness/*.c backends/*.c tests/fuzz/*.c)
+LINT_FLAGS = -std=c11 -D_GNU_SOURCE -DPB_FAULT_INJECTION -DPB_VERSION='"0"' -DPB_GIT_REV='"0"' \
+             -DPB_PYTHON_EXE='"$(PY_EXE)"' $(PKG_CFLAGS)
+CPPCHECK_FLAGS := --quiet --enable=warning,performance,portability --std=c11 --inline-suppr \
+                  --error-exitcode=1 --suppress=missingIncludeSystem -D_GNU_SOURCE \
+                  -DPB_FAULT_INJECTION -DPY_VERSION_HEX=0x030B02F0 "-DPy_RETURN_NONE=return Py_None" \
+                  -I harness
+lint: $(LINT_SRC:%.c=build/lint/%.tidy)
+	@sh tests/deps.sh cppcheck clang-tidy
+	cppcheck $(CPPCHECK_FLAGS) harness backends tests/fuzz
+	@echo "lint: cppcheck and clang-tidy clean ($(words $(LINT_SRC)) files)"
+
+build/lint/%.tidy: %.c .clang-tidy $(wildcard harness/*.h backends/*.h)
+	@sh tests/deps.sh clang-tidy
+	@mkdir -p $(dir $@)
+	clang-tidy --quiet $< -- $(LINT_FLAGS) 2>/dev/null
+	@touch $@
 
 clean:
 	rm -rf build pyprof-bench

@@ -14,6 +14,11 @@ extern const struct pb_backend_ops pb_backend_launched;
 extern const struct pb_backend_ops pb_backend_pyinstrument;
 extern const struct pb_backend_ops pb_backend_austin;
 extern const struct pb_backend_ops pb_backend_pyspy;
+#ifdef PB_FAULT_INJECTION
+extern const struct pb_backend_ops pb_backend_test_crash;
+extern const struct pb_backend_ops pb_backend_test_hang;
+extern const struct pb_backend_ops pb_backend_test_garbage;
+#endif
 
 const struct pb_backend_ops *const pb_backends[] = {
     &pb_backend_none,
@@ -27,6 +32,12 @@ const struct pb_backend_ops *const pb_backends[] = {
     &pb_backend_pyinstrument,
     &pb_backend_pyspy,
     &pb_backend_austin,
+#ifdef PB_FAULT_INJECTION
+    /* faulty.c: misbehaving backends, in the test build only. */
+    &pb_backend_test_crash,
+    &pb_backend_test_hang,
+    &pb_backend_test_garbage,
+#endif
     NULL,
 };
 

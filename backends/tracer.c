@@ -150,7 +150,7 @@ static void calibrate_tsc(void)
     }
     int64_t t0 = clock_ns(CLOCK_MONOTONIC);
     uint64_t c0 = __rdtsc();
-    struct timespec pause = { 0, 20 * 1000 * 1000 };
+    struct timespec pause = { 0, 20L * 1000 * 1000 };
     nanosleep(&pause, NULL);
     int64_t t1 = clock_ns(CLOCK_MONOTONIC);
     uint64_t c1 = __rdtsc();
@@ -254,6 +254,8 @@ static long find_func_slow(struct thread *th, const void *key, enum func_kind ki
 /* The index of key's function in th, adding it when new; -1 on OOM. */
 static long find_func(struct thread *th, const void *key, enum func_kind kind, PyObject *obj)
 {
+    if (!key)
+        return -1;   /* no code object: nothing to attribute to */
     if (key == th->last_key)
         return th->last_index;
     long i = find_func_slow(th, key, kind, obj);

@@ -29,12 +29,7 @@ static int write_text(const char *dir, const char *name, const char *text, char 
 {
     struct pb_strbuf path = PB_STRBUF_INIT;
     pb_strbuf_addf(&path, "%s/%s", dir, name);
-    FILE *f = fopen(path.buf, "w");
-    int rc = 0;
-    if (!f || fputs(text, f) < 0)
-        rc = pb_error(err, errlen, "cannot write '%s': %s", path.buf, strerror(errno));
-    if (f && fclose(f) != 0 && rc == 0)
-        rc = pb_error(err, errlen, "cannot write '%s': %s", path.buf, strerror(errno));
+    int rc = pb_write_file_atomic(path.buf, text, strlen(text), err, errlen);
     pb_strbuf_release(&path);
     return rc;
 }

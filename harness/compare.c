@@ -1,16 +1,20 @@
 /* compare.c: overhead comparison and the regression gate (see compare.h). */
 #include "compare.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json_parse.h"
-#include "results_read.h"
+#include "results.h"
 #include "stats.h"
 #include "util.h"
 
+/* The fuzz build lowers it: it checks memory safety, not the statistics. */
+#ifndef BOOTSTRAP_RESAMPLES
 #define BOOTSTRAP_RESAMPLES 2000
+#endif
 
 const char *pb_verdict_name(enum pb_verdict v)
 {
@@ -80,9 +84,42 @@ void pb_compare_ratios(const double *base, size_t nb, const double *now, size_t 
         out->verdict = PB_VERDICT_INCONCLUSIVE;
 }
 
-static int load(const char *path, struct pb_jval *doc, char *err, size_t errlen)
+int pb_results_parse(const char *name, const char *text, size_t len, struct pb_jval *doc,
+                     char *err, size_t errlen)
 {
-    return pb_results_json_load(path, doc, err, errlen);
+    char why[PB_ERRLEN];
+    if (pb_json_parse(text, len, doc, why, sizeof(why)) < 0)
+        return pb_error(err, errlen, "'%s' is not valid JSON: %s", name, why);
+    const struct pb_jval *schema = pb_jval_get(doc, "schema");
+    const struct pb_jval *summary = pb_jval_get(doc, "summary");
+    if (!schema || schema->type != PB_J_NUM || schema->num != PB_RESULTS_SCHEMA || !summary ||
+        summary->type != PB_J_ARR) {
+        pb_jval_release(doc);
+        return pb_error(err, errlen, "'%s' is not a pyprof-bench results.json (schema %d)", name,
+                        PB_RESULTS_SCHEMA);
+    }
+    return 0;
+}
+
+int pb_results_json_load(const char *path, struct pb_jval *doc, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return pb_error(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        pb_strbuf_add(&sb, buf, n);
+    int failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        pb_strbuf_release(&sb);
+        return pb_error(err, errlen, "cannot read '%s'", path);
+    }
+    int rc = pb_results_parse(path, sb.buf ? sb.buf : "", sb.len, doc, err, errlen);
+    pb_strbuf_release(&sb);
+    return rc;
 }
 
 /* The per-round wall ratios of entry e, as a new array; *n gets the count. */
@@ -134,34 +171,24 @@ static int same_machine(const struct pb_jval *a, const struct pb_jval *b, int fo
                     "comparable (use --force to compare anyway)", what);
 }
 
-int pb_compare_files(const char *base_path, const char *new_path, double threshold, int force,
-                     FILE *out, FILE *err_out, char *err, size_t errlen)
+int pb_compare_docs(const struct pb_jval *base, const struct pb_jval *now, double threshold,
+                    int force, FILE *out, FILE *err_out, char *err, size_t errlen)
 {
-    struct pb_jval base, now;
-    if (load(base_path, &base, err, errlen) < 0)
-        return 2;
-    if (load(new_path, &now, err, errlen) < 0) {
-        pb_jval_release(&base);
-        return 2;
-    }
     int status = 0;
-    if (same_machine(&base, &now, force, err_out, err, errlen) < 0) {
-        status = 2;
-        goto out;
-    }
+    if (same_machine(base, now, force, err_out, err, errlen) < 0)
+        return 2;
     /* Both files must measure the same thing: wall time, or instructions. */
-    const char *mb = pb_jval_str(&base, "metric"), *mn = pb_jval_str(&now, "metric");
+    const char *mb = pb_jval_str(base, "metric"), *mn = pb_jval_str(now, "metric");
     mb = mb ? mb : "wall";
     mn = mn ? mn : "wall";
     if (strcmp(mb, mn)) {
-        pb_error(err, errlen, "'%s' measured %s, '%s' measured %s: not comparable (run both "
-                 "with the same --metric)", base_path, mb, new_path, mn);
-        status = 2;
-        goto out;
+        pb_error(err, errlen, "the base measured %s, the new result %s: not comparable (run "
+                 "both with the same --metric)", mb, mn);
+        return 2;
     }
     int instr = !strcmp(mn, "instructions");
     const char *key = instr ? "instr_ratios" : "wall_ratios";
-    const struct pb_jval *sb = pb_jval_get(&base, "summary"), *sn = pb_jval_get(&now, "summary");
+    const struct pb_jval *sb = pb_jval_get(base, "summary"), *sn = pb_jval_get(now, "summary");
     fprintf(out, "%-14s %-18s %-7s %8s %8s  %-24s %s\n", "workload", "backend", "clock", "base",
             "new", "change [95% CI]", "verdict");
     for (size_t i = 0; i < sn->n; i++) {
@@ -217,7 +244,20 @@ int pb_compare_files(const char *base_path, const char *new_path, double thresho
             status = 3;
         }
     }
-out:
+    return status;
+}
+
+int pb_compare_files(const char *base_path, const char *new_path, double threshold, int force,
+                     FILE *out, FILE *err_out, char *err, size_t errlen)
+{
+    struct pb_jval base, now;
+    if (pb_results_json_load(base_path, &base, err, errlen) < 0)
+        return 2;
+    if (pb_results_json_load(new_path, &now, err, errlen) < 0) {
+        pb_jval_release(&base);
+        return 2;
+    }
+    int status = pb_compare_docs(&base, &now, threshold, force, out, err_out, err, errlen);
     pb_jval_release(&base);
     pb_jval_release(&now);
     return status;

@@ -37,6 +37,22 @@ void pb_compare_ratios(const double *base, size_t nb, const double *now, size_t 
                        double threshold, struct pb_change *out);
 const char *pb_verdict_name(enum pb_verdict v);
 
+struct pb_jval;   /* json_parse.h */
+
+/* Parse text (the contents of the result file name) into doc and check it is
+ * a results.json of schema 1 with a summary list. 0, or -1 with a message
+ * naming the file; release doc with pb_jval_release() after success. */
+int pb_results_parse(const char *name, const char *text, size_t len, struct pb_jval *doc,
+                     char *err, size_t errlen);
+
+/* Read path and pb_results_parse() it. 0, or -1 with a message naming the
+ * file; release doc with pb_jval_release() after success. */
+int pb_results_json_load(const char *path, struct pb_jval *doc, char *err, size_t errlen);
+
+/* Compare two parsed result files (as pb_compare_files does). */
+int pb_compare_docs(const struct pb_jval *base, const struct pb_jval *now, double threshold,
+                    int force, FILE *out, FILE *err_out, char *err, size_t errlen);
+
 /* Compare two result files, printing a table to out (and one line per
  * failure to err_out). Returns 0 when nothing failed, 3 when a regression
  * failed, 2 on unreadable or incomparable files (message in err). */

@@ -24,7 +24,7 @@
 #include "util.h"
 
 #define MAX_NESTING 64
-#define MAX_CONFIG_BYTES (16 * 1024 * 1024)
+#define MAX_CONFIG_BYTES (16 << 20)
 
 static const struct pb_backend_ops *const *registry_override;
 
@@ -103,7 +103,7 @@ static const char *node_kind(const yaml_node_t *n)
 
 static const char *scalar(const yaml_node_t *n)
 {
-    return (const char *)n->data.scalar.value;
+    return n ? (const char *)n->data.scalar.value : "";
 }
 
 static int is_plain(const yaml_node_t *n)
@@ -789,7 +789,8 @@ static int load_file(struct loader *ld, const char *path, const char *shown,
 {
     char real[PATH_MAX];
     const char *key = realpath(path, real) ? real : path;
-    for (int i = 0; i < ld->depth; i++) {
+    /* Only an included file (from != NULL) can close a cycle or nest too deep. */
+    for (int i = 0; from && i < ld->depth; i++) {
         if (strcmp(ld->chain[i], key))
             continue;
         struct pb_strbuf sb = PB_STRBUF_INIT;
@@ -800,7 +801,7 @@ static int load_file(struct loader *ld, const char *path, const char *shown,
         pb_strbuf_release(&sb);
         return -1;
     }
-    if (ld->depth > PB_MAX_INCLUDE_DEPTH)
+    if (from && ld->depth > PB_MAX_INCLUDE_DEPTH)
         return fail_at(from, at, "includes nested deeper than %d files", PB_MAX_INCLUDE_DEPTH);
     unsigned char *data = NULL;
     size_t len = 0;
@@ -854,7 +855,7 @@ static int finish(struct loader *ld, const char *name, int rc)
     if (rc == 0 && cfg->nbackends == 0)
         rc = pb_error(ld->err, ld->errlen, "%s:1:1: no backends defined", name);
     for (size_t i = 0; rc == 0 && i < cfg->nworkloads; i++)
-        cfg->workloads[i].scale = ld->own_scale[i] * cfg->defaults.scale;
+        cfg->workloads[i].scale = (ld->own_scale ? ld->own_scale[i] : 1.0) * cfg->defaults.scale;
     free(ld->own_scale);
     if (rc < 0) {
         pb_config_release(cfg);
@@ -994,7 +995,7 @@ char *pb_phase_args_literal(const struct pb_phase *ph, double scale)
             char buf[64];
             pb_format_double(buf, sizeof(buf) - 3, a->f * scale);
             if (!strpbrk(buf, ".eni"))
-                strcat(buf, ".0");
+                memcpy(buf + strlen(buf), ".0", 3);   /* 3 bytes were kept free */
             pb_strbuf_adds(&sb, buf);
             break;
         }

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,14 +207,38 @@ int pb_launch_read_timings(struct pb_launch *l, char *err, size_t errlen)
     if (!f)
         return pb_error(err, errlen, "the profiled program wrote no timings (%s)",
                         strerror(errno));
+    int rc = pb_launch_parse_timings(l, f, err, errlen);
+    fclose(f);
+    return rc;
+}
+
+/* A duration read from the driver: finite and not negative. */
+static int duration_ok(double x)
+{
+    return isfinite(x) && x >= 0;
+}
+
+int pb_launch_parse_timings(struct pb_launch *l, FILE *f, char *err, size_t errlen)
+{
     char line[PB_ERRLEN + 64];
-    int have_region = 0, have_error = 0, bad = 0, nphase = 0;
+    unsigned char seen[PB_MAX_PHASES] = { 0 };
+    int have_region = 0, have_error = 0, bad = 0;
+    size_t nphase = 0;
     l->failed_phase = -1;
+    l->error[0] = '\0';
     while (!bad && fgets(line, sizeof(line), f)) {
         long idx;
         double w, a, b, c, d;
         int used = 0;
-        if (sscanf(line, "region %lf %lf %lf %lf %lf", &w, &a, &b, &c, &d) == 5) {
+        /* A line longer than the buffer is malformed, not two lines. */
+        if (!strchr(line, '\n') && !feof(f)) {
+            bad = 1;
+        } else if (sscanf(line, "region %lf %lf %lf %lf %lf", &w, &a, &b, &c, &d) == 5) {
+            if (have_region || !duration_ok(w) || !isfinite(a) || !isfinite(b) ||
+                !duration_ok(c) || !duration_ok(d)) {
+                bad = 1;
+                continue;
+            }
             l->wall_s = w;
             l->start_s = a;
             l->stop_s = b;
@@ -222,11 +247,17 @@ int pb_launch_read_timings(struct pb_launch *l, char *err, size_t errlen)
             have_region = 1;
         } else if (sscanf(line, "phase %ld %lf %lf %lf", &idx, &w, &a, &b) == 4 && idx >= 0 &&
                    (size_t)idx < l->nphases) {
+            if (seen[idx] || !duration_ok(w) || !duration_ok(a) || !duration_ok(b)) {
+                bad = 1;
+                continue;
+            }
+            seen[idx] = 1;
             l->phase_wall_s[idx] = w;
             l->phase_user_s[idx] = a;
             l->phase_sys_s[idx] = b;
             nphase++;
-        } else if (sscanf(line, "error %ld %n", &idx, &used) == 1 && used > 0 && idx >= -1) {
+        } else if (sscanf(line, "error %ld %n", &idx, &used) == 1 && used > 0 && idx >= -1 &&
+                   idx < (long)l->nphases && !have_error) {
             l->failed_phase = idx;
             have_error = 1;
             line[strcspn(line, "\n")] = '\0';
@@ -235,10 +266,11 @@ int pb_launch_read_timings(struct pb_launch *l, char *err, size_t errlen)
             bad = 1;
         }
     }
-    fclose(f);
-    if (bad)
+    if (bad || ferror(f)) {
+        l->failed_phase = -1;
         return pb_error(err, errlen, "malformed timings file %s", l->timings);
-    if (!have_error && (!have_region || (size_t)nphase != l->nphases))
+    }
+    if (!have_error && (!have_region || nphase != l->nphases))
         return pb_error(err, errlen, "incomplete timings file %s", l->timings);
     return 0;
 }

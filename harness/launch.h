@@ -23,6 +23,7 @@
 #define PB_LAUNCH_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "util.h"
@@ -68,6 +69,10 @@ int pb_launch_exec(const struct pb_launch *l, char *const argv[], char *err, siz
 /* Read the timings file. Returns 0 (a failed phase is reported through
  * failed_phase and error), or -1 when the file is missing or malformed. */
 int pb_launch_read_timings(struct pb_launch *l, char *err, size_t errlen);
+
+/* The same, from an open stream (the caller closes it); the timings path in
+ * messages is still l->timings. */
+int pb_launch_parse_timings(struct pb_launch *l, FILE *f, char *err, size_t errlen);
 
 /* The last non-empty line of the log, for error messages ("" when none). */
 void pb_launch_log_tail(const struct pb_launch *l, char *buf, size_t len);

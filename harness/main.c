@@ -16,6 +16,7 @@
 #include "charts.h"
 #include "compare.h"
 #include "config.h"
+#include "fault.h"
 #include "instr.h"
 #include "merge.h"
 #include "output_dir.h"
@@ -411,7 +412,10 @@ static int run(struct cli *c)
     char err[PB_ERRLEN];
     struct pb_config cfg;
     memset(&cfg, 0, sizeof(cfg));
-    if (pb_config_load(&cfg, c->config, err, sizeof(err)) < 0) {
+    pb_fault_scope(PB_FAULT_SCOPE_CONFIG);
+    int loaded = pb_config_load(&cfg, c->config, err, sizeof(err));
+    pb_fault_scope(PB_FAULT_SCOPE_NONE);
+    if (loaded < 0) {
         fprintf(stderr, "pyprof-bench: %s\n", err);
         return EXIT_USAGE;
     }

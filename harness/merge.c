@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "compare.h"
 #include "json_parse.h"
 #include "results_read.h"
 #include "shard.h"

@@ -94,34 +94,9 @@ int pb_output_dir_open(struct pb_output_dir *d, const char *path, char *err, siz
 int pb_output_dir_write(const struct pb_output_dir *d, const char *name, const char *data,
                         size_t len, char *err, size_t errlen)
 {
-    struct pb_strbuf tmp = PB_STRBUF_INIT, dst = PB_STRBUF_INIT;
-    pb_strbuf_addf(&tmp, "%s/.%s.tmp.%d", d->path, name, (int)getpid());
+    struct pb_strbuf dst = PB_STRBUF_INIT;
     pb_strbuf_addf(&dst, "%s/%s", d->path, name);
-    int rc = -1;
-    int fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        pb_error(err, errlen, "cannot write '%s': %s", dst.buf, strerror(errno));
-        goto out;
-    }
-    if (pb_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-        pb_error(err, errlen, "cannot write '%s': %s", dst.buf, strerror(errno));
-        close(fd);
-        unlink(tmp.buf);
-        goto out;
-    }
-    if (close(fd) < 0) {
-        pb_error(err, errlen, "cannot write '%s': %s", dst.buf, strerror(errno));
-        unlink(tmp.buf);
-        goto out;
-    }
-    if (rename(tmp.buf, dst.buf) < 0) {
-        pb_error(err, errlen, "cannot write '%s': %s", dst.buf, strerror(errno));
-        unlink(tmp.buf);
-        goto out;
-    }
-    rc = 0;
-out:
-    pb_strbuf_release(&tmp);
+    int rc = pb_write_file_atomic(dst.buf, data, len, err, errlen);
     pb_strbuf_release(&dst);
     return rc;
 }

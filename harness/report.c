@@ -2,6 +2,7 @@
 #include "report.h"
 #include "util.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,4 +50,34 @@ void pb_report_release(struct pb_report *r)
     free(r->entries);
     free(r->note);
     pb_report_init(r);
+}
+
+/* A time a backend reported: finite, and not negative beyond rounding. */
+static int seconds_ok(double x)
+{
+    return isfinite(x) && x >= -1e-6;
+}
+
+int pb_report_check(const struct pb_report *r, char *err, size_t errlen)
+{
+    if (r->categories & ~(unsigned)PB_CAT_ALL)
+        return pb_error(err, errlen, "backend returned an unknown category mask %#x",
+                        r->categories);
+    if (!seconds_ok(r->total_s))
+        return pb_error(err, errlen, "backend returned a total of %g s", r->total_s);
+    for (size_t i = 0; i < r->count; i++) {
+        const struct pb_report_entry *e = &r->entries[i];
+        const char *bad = !seconds_ok(e->inclusive_s) ? "inclusive"
+                          : !seconds_ok(e->self_s)    ? "self" : NULL;
+        double v = bad && bad[0] == 'i' ? e->inclusive_s : e->self_s;
+        for (int c = 0; !bad && c < PB_CAT_COUNT; c++)
+            if (!isnan(e->cat_s[c]) && !seconds_ok(e->cat_s[c])) {
+                bad = pb_category_name(c);
+                v = e->cat_s[c];
+            }
+        if (bad)
+            return pb_error(err, errlen, "backend returned %g s of %s time for entry %zu",
+                            v, bad, i);
+    }
+    return 0;
 }

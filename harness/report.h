@@ -46,5 +46,9 @@ void pb_report_set_note(struct pb_report *r, const char *note);
 /* Sum of self_s over entries. */
 double pb_report_self_total(const struct pb_report *r);
 void pb_report_release(struct pb_report *r);
+/* Is the report usable? Every time finite and not negative (a rounding
+ * error of a microsecond is tolerated), per-category seconds NAN or so, the
+ * category mask within PB_CAT_ALL. 0, or -1 with what is wrong. */
+int pb_report_check(const struct pb_report *r, char *err, size_t errlen);
 
 #endif

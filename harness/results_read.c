@@ -9,38 +9,6 @@
 
 #include "util.h"
 
-int pb_results_json_load(const char *path, struct pb_jval *doc, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return pb_error(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-    struct pb_strbuf sb = PB_STRBUF_INIT;
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        pb_strbuf_add(&sb, buf, n);
-    int read_failed = ferror(f);
-    fclose(f);
-    if (read_failed) {
-        pb_strbuf_release(&sb);
-        return pb_error(err, errlen, "cannot read '%s'", path);
-    }
-    char why[PB_ERRLEN];
-    int rc = pb_json_parse(sb.buf ? sb.buf : "", sb.len, doc, why, sizeof(why));
-    pb_strbuf_release(&sb);
-    if (rc < 0)
-        return pb_error(err, errlen, "'%s' is not valid JSON: %s", path, why);
-    const struct pb_jval *schema = pb_jval_get(doc, "schema");
-    const struct pb_jval *summary = pb_jval_get(doc, "summary");
-    if (!schema || schema->type != PB_J_NUM || schema->num != PB_RESULTS_SCHEMA || !summary ||
-        summary->type != PB_J_ARR) {
-        pb_jval_release(doc);
-        return pb_error(err, errlen, "'%s' is not a pyprof-bench results.json (schema %d)", path,
-                        PB_RESULTS_SCHEMA);
-    }
-    return 0;
-}
-
 double pb_jval_num(const struct pb_jval *obj, const char *key)
 {
     const struct pb_jval *v = pb_jval_get(obj, key);

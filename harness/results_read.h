@@ -12,9 +12,7 @@
 #include "json_parse.h"
 #include "results.h"
 
-/* Read and parse path; it must be a pyprof-bench results.json of schema
- * PB_RESULTS_SCHEMA. 0, or -1 with a message naming the file. */
-int pb_results_json_load(const char *path, struct pb_jval *doc, char *err, size_t errlen);
+/* pb_results_json_load() (compare.h) reads and checks the file itself. */
 
 /* A number member (null and absent are NAN). */
 double pb_jval_num(const struct pb_jval *obj, const char *key);

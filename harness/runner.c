@@ -171,7 +171,7 @@ void pb_runner_run(struct pb_results *res, const struct pb_runner_opts *opts)
         const struct pb_backend_conf *b = j->backend >= 0 ? &cfg->backends[j->backend]
                                         : j->backend == PB_BASELINE_LAUNCHED ? &launched_baseline
                                         : NULL;
-        const char *bname = j->backend >= 0 ? b->name : pb_baseline_name(j->backend);
+        const char *bname = j->backend >= 0 && b ? b->name : pb_baseline_name(j->backend);
         pb_progress_start(&prog, i + 1, w->name, bname);
         struct pb_run_record *rec = pb_results_add(res);
         rec->workload = j->workload;

@@ -3,11 +3,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "fault.h"
 
 static void oom(size_t n)
 {
@@ -17,7 +20,7 @@ static void oom(size_t n)
 
 void *pb_xmalloc(size_t n)
 {
-    void *p = malloc(n ? n : 1);
+    void *p = pb_fault_malloc(n) ? NULL : malloc(n ? n : 1);
     if (!p)
         oom(n);
     return p;
@@ -25,7 +28,7 @@ void *pb_xmalloc(size_t n)
 
 void *pb_xcalloc(size_t nmemb, size_t size)
 {
-    void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+    void *p = pb_fault_malloc(nmemb * size) ? NULL : calloc(nmemb ? nmemb : 1, size ? size : 1);
     if (!p)
         oom(nmemb * size);
     return p;
@@ -33,7 +36,7 @@ void *pb_xcalloc(size_t nmemb, size_t size)
 
 void *pb_xrealloc(void *p, size_t n)
 {
-    void *q = realloc(p, n ? n : 1);
+    void *q = pb_fault_malloc(n) ? NULL : realloc(p, n ? n : 1);
     if (!q)
         oom(n);
     return q;
@@ -265,6 +268,48 @@ int pb_write_all(int fd, const void *buf, size_t n)
         n -= (size_t)w;
     }
     return 0;
+}
+
+int pb_write_file_atomic(const char *path, const char *data, size_t len, char *err,
+                         size_t errlen)
+{
+    struct pb_strbuf tmp = PB_STRBUF_INIT;
+    const char *slash = strrchr(path, '/');
+    if (slash)
+        pb_strbuf_addf(&tmp, "%.*s/.%s.tmp.%d", (int)(slash - path), path, slash + 1,
+                       (int)getpid());
+    else
+        pb_strbuf_addf(&tmp, ".%s.tmp.%d", path, (int)getpid());
+    int rc = -1;
+    int fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        pb_error(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    int bad;
+    if (pb_fault_write(path)) {
+        /* Half of it goes to the temporary file, then the disk is full. */
+        bad = 1;
+        if (pb_write_all(fd, data, len / 2) == 0)
+            errno = ENOSPC;
+    } else {
+        bad = pb_write_all(fd, data, len) < 0 || fsync(fd) < 0;
+    }
+    if (bad) {
+        pb_error(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        close(fd);
+        unlink(tmp.buf);
+        goto out;
+    }
+    if (close(fd) < 0 || rename(tmp.buf, path) < 0) {
+        pb_error(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        unlink(tmp.buf);
+        goto out;
+    }
+    rc = 0;
+out:
+    pb_strbuf_release(&tmp);
+    return rc;
 }
 
 int pb_isatty_fd(int fd)

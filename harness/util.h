@@ -72,6 +72,13 @@ int pb_parse_long(const char *text, long *out);
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int pb_write_all(int fd, const void *buf, size_t n);
 
+/* Write path atomically: a temporary file next to it (".NAME.tmp.PID"),
+ * fsync, rename(2). A reader sees the old file or the whole new one, never
+ * half of it; on failure the temporary file is removed and an earlier file
+ * of that name is left as it was. */
+int pb_write_file_atomic(const char *path, const char *data, size_t len, char *err,
+                         size_t errlen);
+
 /* Is the stream a terminal, and may we use colour on it (NO_COLOR unset)? */
 int pb_isatty_fd(int fd);
 int pb_use_color(int fd);

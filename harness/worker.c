@@ -238,7 +238,7 @@ static enum end_kind supervise(struct child *c, double timeout_s, struct reader 
                 add_tail(r, chunk, (size_t)got);
         }
     }
-    if (kind != END_EXITED) {
+    if (kind != END_EXITED && c->pid > 0) {
         kill(-c->pid, SIGKILL);
         kill(c->pid, SIGKILL);
     }
@@ -248,7 +248,8 @@ static enum end_kind supervise(struct child *c, double timeout_s, struct reader 
     while (wait4(c->pid, wstatus, 0, ru) < 0 && errno == EINTR)
         ;
     /* Anything the worker left behind in its group goes too. */
-    kill(-c->pid, SIGKILL);
+    if (c->pid > 0)
+        kill(-c->pid, SIGKILL);
     return kind;
 }
 
@@ -406,7 +407,7 @@ void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
     out->instructions = NAN;
 
     char **argv = run_argv(w, b, export_prefix);
-    struct child c;
+    struct child c = { .pid = -1, .msg_fd = -1, .out_fd = -1 };
     char err[PB_ERRLEN];
     /* --metric instructions: callgrind writes the counts into a private
      * temporary folder, removed after the run. */
@@ -441,6 +442,12 @@ void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
     struct rusage ru;
     memset(&ru, 0, sizeof(ru));
     enum end_kind end = supervise(&c, timeout_s, &r, run_msg, out, &wstatus, &ru);
+    if (r.buf.len > 0 && !r.bad_line) {
+        /* The pipe ended inside a message: the worker died mid-write. */
+        r.bad_line = 1;
+        snprintf(r.bad_why, sizeof(r.bad_why), "message cut short after %zu bytes "
+                 "(the pipe closed mid-message)", r.buf.len);
+    }
     pb_strbuf_release(&r.buf);
     out->elapsed_s = pb_now() - t0;
     out->maxrss_kb = ru.ru_maxrss;
@@ -531,7 +538,7 @@ int pb_worker_probe(const char *const *kinds, size_t n, int *ok, char (*why)[PB_
         push(&argv, &an, &alloc, pb_xstrdup("--backend"));
         push(&argv, &an, &alloc, pb_xstrdup(kinds[i]));
     }
-    struct child c;
+    struct child c = { .pid = -1, .msg_fd = -1, .out_fd = -1 };
     int rc = spawn(argv, &c, err, errlen);
     free_argv(argv);
     if (rc < 0)

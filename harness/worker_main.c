@@ -13,6 +13,7 @@
 #include "backend.h"
 #include "clock.h"
 #include "config.h"
+#include "fault.h"
 #include "instr.h"
 #include "launch.h"
 #include "protocol.h"
@@ -131,10 +132,18 @@ static PyObject *phase_cell;   /* helpers' current_phase list, borrowed */
 /* ---------------------------------------------------------------- output */
 
 static int out_fd = -1;
+static int in_run;   /* a run worker (not the probe): where pipe-close faults go */
 
 static void send_line(struct pb_strbuf *sb)
 {
     pb_proto_end(sb);
+    if (in_run && pb_fault_pipe_close()) {
+        /* A worker dying in the middle of a write: half a line, then EOF. */
+        if (pb_write_all(out_fd, sb->buf, sb->len / 2) < 0)
+            _exit(3);
+        close(out_fd);
+        out_fd = -1;
+    }
     if (pb_write_all(out_fd, sb->buf, sb->len) < 0) {
         /* The parent is gone; nobody is left to tell. */
         _exit(3);
@@ -665,8 +674,10 @@ static int worker_run(const struct worker_args *a)
     }
 
     stage = "collect";
+    pb_fault_scope(PB_FAULT_SCOPE_REPORT);
     double c0 = pb_now();
-    if (ops->collect(state, &report, err, sizeof(err)) < 0)
+    if (ops->collect(state, &report, err, sizeof(err)) < 0 ||
+        pb_report_check(&report, err, sizeof(err)) < 0)
         goto fail;
     double collect_s = pb_now() - c0;
     stage = "export";
@@ -727,10 +738,12 @@ static int worker_run(const struct worker_args *a)
         pb_proto_add_str(&sb, "text", report.note);
         send_line(&sb);
     }
+    pb_fault_scope(PB_FAULT_SCOPE_NONE);
     status = 0;
     goto out;
 
 fail:
+    pb_fault_scope(PB_FAULT_SCOPE_NONE);
     send_error(stage, err);
 out:
     if (started)
@@ -805,8 +818,12 @@ static int parse_args(int argc, char **argv, struct worker_args *a)
         if (!v)
             return -1;
         i++;
-        if (!strcmp(k, "--fd"))
-            a->fd = atoi(v);
+        if (!strcmp(k, "--fd")) {
+            long fd;
+            if (pb_parse_long(v, &fd) < 0 || fd < 0 || fd > 1 << 20)
+                return -1;
+            a->fd = (int)fd;
+        }
         else if (!strcmp(k, "--file"))
             a->file = v;
         else if (!strcmp(k, "--phase") && a->nphases < PB_MAX_PHASES)
@@ -833,8 +850,10 @@ int pb_worker_main(int argc, char **argv)
         return 2;
     }
     out_fd = a.fd;
-    if (!strcmp(a.mode, "run"))
+    if (!strcmp(a.mode, "run")) {
+        in_run = 1;
         return worker_run(&a);
+    }
     if (!strcmp(a.mode, "probe"))
         return worker_probe(&a);
     fprintf(stderr, "pyprof-bench: unknown worker mode '%s'\n", a.mode);

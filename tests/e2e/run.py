@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """End-to-end tests: run the real pyprof-bench binary on real configs.
 
-Usage: tests/e2e/run.py [--binary ./pyprof-bench] [-k SUBSTRING]
-Each test is a function named test_*; the closing line is 'N passed, N failed'.
+Usage: tests/e2e/run.py [--binary ./pyprof-bench] [--test-binary build/test/pyprof-bench-test] [-k SUBSTRING]
+Each test is a function named test_*; the closing line is 'N passed, N failed, N skipped'.
+Tests of the test build (fault injection, test-only backends) are skipped without --test-binary.
 """
 import argparse
 import csv
@@ -14,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -23,6 +25,11 @@ CONFIGS = os.path.join(HERE, "configs")
 CSV_LEADING = ("workload,backend,status,wall_ratio,wall_ratio_lo,wall_ratio_hi,"
                "cpu_ratio,rss_delta_kb,fae_pp,ce_pp").split(",")
 BINARY = None
+TEST_BINARY = None
+
+
+class Skip(Exception):
+    """A test that cannot run here (says why; counted, not passed)."""
 
 
 def run(args, timeout=300, **kw):
@@ -173,25 +180,336 @@ def test_failures_become_failed_runs():
         check(time.monotonic() - t0 < 60, "failures took too long")
 
 
-def test_sigint_keeps_finished_runs():
-    """Ctrl-C: exit 130, results for finished runs written and valid, no worker left."""
+def workers_of(tag):
+    """PIDs of live processes whose environment holds PB_E2E_TAG=tag: the
+    workers of one harness, whatever their process group (each worker has
+    its own) and whoever else runs pyprof-bench on this machine."""
+    found = []
+    want = f"PB_E2E_TAG={tag}".encode()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+            with open(f"/proc/{pid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if want in env and state != "Z":
+            found.append(int(pid))
+    return found
+
+
+def interrupt_run(sig, code):
+    """Send sig mid-run: exit code, finished runs written and valid JSON, the
+    run in flight not kept, no worker left behind."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out")
-        p = subprocess.Popen([BINARY, "--out", out, cfg("long.yaml")], cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(2.5)
-        p.send_signal(signal.SIGINT)
-        stdout, stderr = p.communicate(timeout=30)
-        check(p.returncode == 130, f"exit {p.returncode}: {stderr}")
+        tag = f"{os.getpid()}-{sig}-{time.monotonic_ns()}"
+        env = dict(os.environ, PB_E2E_TAG=tag)
+        p = subprocess.Popen([BINARY, "--out", out, cfg("long.yaml")], cwd=ROOT, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # Progress lines ("run 3/50 tiny/none ok 0.21 s") come one per
+        # finished run on a pipe; read them in a thread, so that the signal
+        # goes after three finished runs however slow the build (ASan), and
+        # while a worker is running (mid-run, not between runs).
+        lines = []
+        reader = threading.Thread(target=lambda: lines.extend(p.stderr), daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 120
+        while (sum(x.startswith("run ") for x in list(lines)) < 3
+               and time.monotonic() < deadline and p.poll() is None):
+            time.sleep(0.02)
+        while not workers_of(tag) and time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.01)
+        check(workers_of(tag), "no worker seen running")
+        p.send_signal(sig)
+        p.wait(timeout=60)
+        reader.join(timeout=10)
+        stderr = "".join(lines)
+        check(p.returncode == code, f"exit {p.returncode}, want {code}: {stderr}")
         results, rows, _ = load_outputs(out)
         check(results["interrupted"] is True, "interrupted flag")
         check(len(results["runs"]) >= 3, f"{len(results['runs'])} runs kept")
         check(all(x["status"] == "ok" for x in results["runs"]), "no interrupted run kept")
-        time.sleep(0.2)
-        ps = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
-        # only this binary's workers: other checkouts may be running theirs
-        mine = [l for l in ps.splitlines() if f"{BINARY} --worker" in l]
-        check(not mine, "orphan workers:\n" + "\n".join(mine))
+        check(not any(n.startswith(".") and ".tmp." in n for n in os.listdir(out)),
+              f"temporary files left: {os.listdir(out)}")
+        deadline = time.monotonic() + 10
+        while workers_of(tag) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        check(not workers_of(tag), f"workers left behind: {workers_of(tag)}")
+
+
+def test_sigint_keeps_finished_runs():
+    """Ctrl-C: exit 130, results for finished runs written and valid, no worker left."""
+    interrupt_run(signal.SIGINT, 130)
+
+
+def test_sigterm_keeps_finished_runs():
+    """SIGTERM: exit 143, results for finished runs written and valid, no worker left."""
+    interrupt_run(signal.SIGTERM, 143)
+
+
+def test_two_harnesses_same_out():
+    """Two harnesses started on the same --out: the second is refused (exit 2) while
+    the first runs on and writes complete results."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        first = subprocess.Popen([BINARY, "--quiet", "--rounds", "8", "--out", out,
+                                  cfg("long.yaml")], cwd=ROOT, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while not os.path.exists(os.path.join(out, ".lock")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        second = run(["--quiet", "--out", out, cfg("small.yaml")])
+        check(second.returncode == 2, f"second run: exit {second.returncode}")
+        check("in use by another pyprof-bench run" in second.stderr, second.stderr)
+        _, err = first.communicate(timeout=120)
+        check(first.returncode == 0, f"first run: exit {first.returncode}: {err}")
+        results, _, _ = load_outputs(out)
+        check(results["config"]["path"].endswith("long.yaml"), "results of the first run")
+        check(len(results["runs"]) == 16, f"{len(results['runs'])} runs")
+
+
+def test_wrong_argument_type():
+    """Phase arguments of the wrong type for the function: a failed run with the
+    Python error, the rest of the matrix runs."""
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = os.path.join(tmp, "c.yaml")
+        with open(conf, "w") as f:
+            f.write(f"""defaults: {{rounds: 1, warmup: 0, timeout: 20s}}
+workloads:
+  - name: badargs
+    file: {HERE}/workloads/tiny.py
+    phases:
+      - {{function: spin, args: ["many"], category: python}}
+  - name: tooMany
+    file: {HERE}/workloads/tiny.py
+    phases:
+      - {{function: nap, args: [0.01, 2, 3], category: system}}
+  - name: good
+    file: {HERE}/workloads/tiny.py
+    phases:
+      - {{function: nap, args: [0.01], category: system}}
+backends:
+  - {{name: none, kind: none}}
+""")
+        out = os.path.join(tmp, "out")
+        r = run(["--quiet", "--out", out, conf], timeout=120)
+        check(r.returncode == 1, f"exit {r.returncode}: {r.stderr}")
+        _, rows, _ = load_outputs(out)
+        by = {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
+        check(by["good"]["status"] == "ok", by["good"])
+        check("TypeError" in by["badargs"]["reason"], by["badargs"])
+        check("TypeError" in by["tooMany"]["reason"], by["tooMany"])
+
+
+def test_hostile_configs_through_the_binary():
+    """The hostile configs of test_config, through the real CLI: exit 2, a located
+    message, quickly, nothing written."""
+    bad = os.path.join(ROOT, "tests", "configs", "bad")
+    with tempfile.TemporaryDirectory() as tmp:
+        bomb = os.path.join(tmp, "bomb.yaml")
+        with open(bomb, "w") as f:
+            f.write("a: &a [x, x, x, x, x, x, x, x, x]\n")
+            for prev, name in zip("abcdefgh", "bcdefghi"):
+                f.write(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]\n")
+        deep = os.path.join(tmp, "deep.yaml")
+        with open(deep, "w") as f:
+            f.write("[" * 100000 + "]" * 100000 + "\n")
+        huge = os.path.join(tmp, "huge.yaml")
+        with open(huge, "w") as f:
+            f.write("defaults:\n  rounds: " + "9" * (8 << 20) + "\n")
+        toobig = os.path.join(tmp, "toobig.yaml")
+        with open(toobig, "w") as f:
+            f.write("# " + "x" * (17 << 20) + "\n")
+        dup = os.path.join(tmp, "dup.yaml")
+        with open(dup, "w") as f:
+            f.write("defaults:\n  rounds: 3\n  rounds: 4\n")
+        cases = [
+            (bomb, "aliases (*name) are not supported"),
+            (deep, "deep.yaml:1:"),
+            (huge, "huge.yaml:2:11: rounds must be an integer"),
+            (toobig, "larger than 16 MB"),
+            (dup, "dup.yaml:3:3: duplicate key 'rounds'"),
+            (os.path.join(bad, "utf8.yaml"), "utf8.yaml:2:"),
+            (bad, "is a directory"),
+            (os.path.join(bad, "empty.yaml"), "empty.yaml:1:1: empty config"),
+            (os.path.join(bad, "cycle_a.yaml"), "include cycle"),
+        ]
+        for path, text in cases:
+            out = os.path.join(tmp, "out")
+            t0 = time.monotonic()
+            r = run(["--out", out, path], timeout=60)
+            check(r.returncode == 2, f"{path}: exit {r.returncode}: {r.stderr[:300]}")
+            check(text in r.stderr, f"{path}: {r.stderr[:300]!r}")
+            check(time.monotonic() - t0 < 20, f"{path}: took {time.monotonic() - t0:.1f} s")
+            check(not os.path.exists(out), f"{path}: output written")
+
+
+# ------------------------------------------------ test build (fault injection)
+
+def need_test_binary():
+    if not TEST_BINARY or not os.access(TEST_BINARY, os.X_OK):
+        raise Skip("no test build (make build/test/pyprof-bench-test)")
+
+
+def run_test_build(args, fault=None, timeout=300):
+    env = dict(os.environ)
+    env.pop("PB_FAULT", None)
+    if fault:
+        env["PB_FAULT"] = fault
+    return subprocess.run([TEST_BINARY] + args, capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT, env=env)
+
+
+def small_matrix(tmp):
+    """One workload, the baseline and two profilers with reports: the config
+    the fault tests run."""
+    conf = os.path.join(tmp, "m.yaml")
+    with open(conf, "w") as f:
+        f.write(f"""defaults: {{rounds: 1, warmup: 0, timeout: 30s}}
+workloads:
+  - name: tiny
+    file: {HERE}/workloads/tiny.py
+    phases:
+      - {{function: spin, args: [100000], category: python}}
+      - {{function: nap, args: [0.01], category: system}}
+backends:
+  - {{name: none, kind: none}}
+  - {{name: deterministic, kind: deterministic}}
+  - {{name: sampling, kind: sampling}}
+""")
+    return conf
+
+
+def test_faulty_backends_matrix_goes_on():
+    """Test build: backends that crash in start() or stop(), hang in stop() and return
+    garbage fail with their reasons; none, deterministic and the garbage strings
+    row are measured; results.json is valid JSON."""
+    need_test_binary()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        t0 = time.monotonic()
+        r = run_test_build(["--quiet", "--out", out, cfg("faulty.yaml")])
+        check(r.returncode == 1, f"exit {r.returncode}: {r.stderr}")
+        results, rows, _ = load_outputs(out)
+        by = {row[1]: dict(zip(rows[0], row)) for row in rows[1:]}
+        for name in ("none", "deterministic", "garbage-strings"):
+            check(by[name]["status"] == "ok", by[name])
+        want = {"crash-start": "killed by SIGSEGV", "crash-stop": "killed by SIGSEGV",
+                "hang-stop": "timeout after 5 s",
+                "garbage-numbers": "backend returned"}
+        for name, text in want.items():
+            check(by[name]["status"] == "failed", by[name])
+            check(text in by[name]["reason"], f"{name}: {by[name]['reason']!r}")
+        # The garbage names reached results.json escaped: it parsed above.
+        names = [e for s in results["summary"] if s["backend"] == "garbage-strings"
+                 for e in [s]]
+        check(names, "garbage-strings in the summary")
+        check(time.monotonic() - t0 < 120, "the hang cost more than its timeout")
+
+
+def test_fault_malloc_in_config_loader():
+    """Test build: every allocation of the config loader, failed in turn (all.yaml and
+    its include): each run exits 2 with 'out of memory', nothing is written."""
+    need_test_binary()
+    conf = os.path.join(ROOT, "configs", "all.yaml")
+    n = 1
+    with tempfile.TemporaryDirectory() as tmp:
+        while n < 10000:
+            out = os.path.join(tmp, f"out{n}")
+            r = run_test_build(["--out", out, "--list", conf], fault=f"malloc:config:{n}")
+            if "fault injected" not in r.stderr:
+                check(r.returncode == 0, f"no fault at {n} but exit {r.returncode}: {r.stderr}")
+                break
+            check(r.returncode == 2, f"malloc {n}: exit {r.returncode}: {r.stderr}")
+            check("out of memory" in r.stderr, f"malloc {n}: {r.stderr}")
+            check(not os.path.exists(out), f"malloc {n}: output written")
+            n += 1
+    check(n > 20, f"only {n - 1} allocations counted")
+    print(f"     config loader: {n - 1} allocations failed in turn")
+
+
+def test_fault_malloc_in_report_collection():
+    """Test build: the Nth allocation of report collection failed in every worker, N
+    = 1, 2, ... until none fails: the runs that hit it fail with 'out of memory', the
+    others are measured, results.json is valid, never a crash of the harness."""
+    need_test_binary()
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = small_matrix(tmp)
+        n = 1
+        while n < 2000:
+            out = os.path.join(tmp, f"out{n}")
+            r = run_test_build(["--quiet", "--out", out, conf], fault=f"malloc:report:{n}")
+            check(r.returncode in (0, 1), f"malloc {n}: exit {r.returncode}: {r.stderr}")
+            results, rows, _ = load_outputs(out)
+            failed = [x for x in results["runs"] if x["status"] != "ok"]
+            for x in failed:
+                check("out of memory" in x["reason"], f"malloc {n}: {x['reason']}")
+            check((r.returncode == 1) == bool(failed), f"malloc {n}: exit {r.returncode}")
+            shutil.rmtree(out)
+            if not failed:
+                break
+            # Past the small messages, step faster: the reports differ in size.
+            n += 1 if n < 40 else 7
+        check(n > 5, f"only {n} allocations counted")
+        print(f"     report collection: faults at 1..{n} tried")
+
+
+def test_fault_write_each_result_file():
+    """Test build: writing each result file fails half way with ENOSPC: a clear
+    message, exit 1, that file absent (no half file, no temporary file), the other
+    files complete."""
+    need_test_binary()
+    names = ["results.json", "summary.csv", "summary.md", "overhead.dat", "overhead.gp",
+             "accuracy-tiny.dat", "tradeoff-tiny.gp"]
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = small_matrix(tmp)
+        for name in names:
+            out = os.path.join(tmp, "out-" + name)
+            r = run_test_build(["--quiet", "--out", out, conf], fault=f"write:{name}")
+            check(r.returncode == 1, f"{name}: exit {r.returncode}: {r.stderr}")
+            check("fault injected" in r.stderr, f"{name}: fault did not fire")
+            check(f"cannot write '{out}" in r.stderr and "No space left on device" in r.stderr,
+                  f"{name}: {r.stderr}")
+            files = []
+            for d, _, fs in os.walk(out):
+                files += [os.path.join(d, f) for f in fs]
+            base = [os.path.basename(f) for f in files]
+            check(name not in base, f"{name}: written anyway")
+            check(not [f for f in base if ".tmp." in f], f"{name}: temporary file left {base}")
+            if name != "results.json":
+                with open(os.path.join(out, "results.json")) as f:
+                    check(json.load(f)["schema"] == 1, "results.json")
+            if name != "summary.csv":
+                with open(os.path.join(out, "summary.csv")) as f:
+                    check(len(list(csv.reader(f))) == 4, "summary.csv rows")
+
+
+def test_fault_pipe_closed_mid_message():
+    """Test build: the worker's Nth message cut in half and its pipe closed, N = 1..:
+    those runs fail with 'cut short', the others are measured, exit 1, valid results."""
+    need_test_binary()
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = small_matrix(tmp)
+        n = 1
+        while n < 100:
+            out = os.path.join(tmp, f"out{n}")
+            r = run_test_build(["--quiet", "--out", out, conf], fault=f"pipe-close:{n}")
+            results, _, _ = load_outputs(out)
+            failed = [x for x in results["runs"] if x["status"] != "ok"]
+            for x in failed:
+                check("message cut short" in x["reason"], f"cut {n}: {x['reason']}")
+            check(r.returncode == (1 if failed else 0), f"cut {n}: exit {r.returncode}")
+            shutil.rmtree(out)
+            if not failed:
+                break
+            n += 1
+        check(n > 3, f"only {n} messages")
+        print(f"     pipe closed in message 1..{n - 1}")
 
 
 def test_format_md():
@@ -970,19 +1288,25 @@ def test_workload_without_numpy_is_skipped():
 # ---------------------------------------------------------------- runner
 
 def main():
-    global BINARY
+    global BINARY, TEST_BINARY
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default=os.path.join(ROOT, "pyprof-bench"))
+    ap.add_argument("--test-binary", default=None,
+                    help="the test build (fault injection, test-only backends)")
     ap.add_argument("-k", default="")
     a = ap.parse_args()
     BINARY = os.path.abspath(a.binary)
+    TEST_BINARY = os.path.abspath(a.test_binary) if a.test_binary else None
     tests = [(n, f) for n, f in sorted(globals().items())
              if n.startswith("test_") and callable(f) and a.k in n]
-    passed = failed = 0
+    passed = failed = skipped = 0
     for name, fn in tests:
         t0 = time.monotonic()
         try:
             fn()
+        except Skip as e:
+            skipped += 1
+            print(f"SKIP {name}: {e}")
         except Exception:
             failed += 1
             print(f"FAIL {name} ({time.monotonic() - t0:.1f} s)")
@@ -991,7 +1315,7 @@ def main():
             passed += 1
             print(f"ok   {name} ({time.monotonic() - t0:.1f} s)")
         sys.stdout.flush()
-    print(f"e2e: {passed} passed, {failed} failed")
+    print(f"e2e: {passed} passed, {failed} failed, {skipped} skipped")
     return 1 if failed else 0
 
 

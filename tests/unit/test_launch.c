@@ -83,6 +83,22 @@ static void test_bad_timings(void **state)
     assert_int_equal(pb_launch_read_timings(&l, err, sizeof(err)), 0);
     assert_int_equal(l.failed_phase, -1);
     assert_non_null(strstr(l.error, "nope"));
+    /* What the timings fuzzer's invariants require: one phase twice is not
+     * both phases, a failed phase is one of the phases (the worker indexes
+     * its phase table with it), durations are finite and not negative. */
+    static const char *const refused[] = {
+        "region 0.5 0 0 0 0\nphase 0 0.3 0.29 0.01\nphase 0 0.3 0.29 0.01\n",
+        "region 0.5 0 0 0 0\nerror 7 ValueError: out of range\n",
+        "region 0.5 0 0 0 0\nphase 0 nan 0.29 0.01\nphase 1 0.1 0 0\n",
+        "region 0.5 0 0 0 0\nphase 0 0.3 -1 0.01\nphase 1 0.1 0 0\n",
+        "region inf 0 0 0 0\nphase 0 0.3 0.2 0.01\nphase 1 0.1 0 0\n",
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        write_text(l.timings, refused[i]);
+        assert_int_equal(pb_launch_read_timings(&l, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, "malformed"));
+        assert_int_equal(l.failed_phase, -1);
+    }
     pb_launch_cleanup(&l);
 }
 

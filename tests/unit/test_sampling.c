@@ -120,9 +120,26 @@ static double share(const struct pb_report *r, const char *name, int c)
     return all > 0 ? in / all : NAN;
 }
 
-/* sleep is at least 90% system; of their on-CPU time, sum(range) is at least
- * 80% native and a loop 80% python (and each was on a CPU over 20% of the
- * time, so the shares mean something). */
+/* Share of category c in the user-mode (python + native) time of name: what
+ * the sampler tells apart by looking at the stack, unaffected by the time the
+ * thread spent descheduled on a loaded machine (which is, rightly, system). */
+static double user_share(const struct pb_report *r, const char *name, int c)
+{
+    double user = 0, in = 0;
+    for (size_t i = 0; i < r->count; i++) {
+        if (strcmp(r->entries[i].name, name))
+            continue;
+        user += r->entries[i].cat_s[PB_CAT_PYTHON] + r->entries[i].cat_s[PB_CAT_NATIVE];
+        in += r->entries[i].cat_s[c];
+    }
+    return user > 0 ? in / user : NAN;
+}
+
+/* sleep is at least 90% system; of the user-mode time, sum(range) is 80%
+ * native and a loop 80% python. The share of all time is only required to
+ * be a third: with two cores shared by parallel builds, the thread can be
+ * descheduled for half of a phase (0.51 native was seen), and off-CPU time is
+ * system by definition. */
 static void test_categories(void **state)
 {
     (void)state;
@@ -133,19 +150,23 @@ static void test_categories(void **state)
     const char *sl = strstr(r.note, "sleep ");
     assert_non_null(sl);
     assert_true(strtod(sl + 6, NULL) > 0.05);
-    /* native and python are judged on on-CPU time only: on a shared machine
-     * a CPU-bound phase also waits for a CPU, which is rightly system time
-     * (off-CPU) and says nothing about telling python from native. */
-    double s1 = share(&r, "nap", PB_CAT_SYSTEM);
-    double n_nat = share(&r, "native", PB_CAT_NATIVE), n_py = share(&r, "native", PB_CAT_PYTHON);
-    double p_nat = share(&r, "spin", PB_CAT_NATIVE), p_py = share(&r, "spin", PB_CAT_PYTHON);
-    double s2 = n_nat / (n_nat + n_py), s3 = p_py / (p_nat + p_py);
-    double on2 = n_nat + n_py, on3 = p_nat + p_py;
-    if (!(s1 >= 0.9 && s2 >= 0.8 && s3 >= 0.8 && on2 > 0.2 && on3 > 0.2))
-        fail_msg("system %.2f; on-CPU: native %.2f of %.2f, python %.2f of %.2f", s1, s2, on2,
-                 s3, on3);
-    assert_non_null(strstr(r.note, "samples"));
+    double s1 = share(&r, "nap", PB_CAT_SYSTEM), s2 = share(&r, "native", PB_CAT_NATIVE),
+           s3 = share(&r, "spin", PB_CAT_PYTHON);
+    double u2 = user_share(&r, "native", PB_CAT_NATIVE), u3 = user_share(&r, "spin", PB_CAT_PYTHON);
+    int has_samples = strstr(r.note, "samples") != NULL;
     pb_report_release(&r);
+    /* Under valgrind (make valgrind sets PB_VALGRIND) code runs 50 times
+     * slower and threads take turns, so the split of wall time between
+     * sleeping and computing is valgrind's; only the python/native decision,
+     * made from the stack, is still the sampler's own. */
+    int timing = !getenv("PB_VALGRIND");
+    if (!timing)
+        print_message("under valgrind: only the user-mode shares are checked "
+                      "(system %.2f native %.2f python %.2f)\n", s1, s2, s3);
+    if (!(u2 >= 0.8 && u3 >= 0.8) || (timing && !(s1 >= 0.9 && s2 >= 0.33 && s3 >= 0.33)))
+        fail_msg("system %.2f native %.2f (%.2f of user) python %.2f (%.2f of user)", s1, s2,
+                 u2, s3, u3);
+    assert_true(has_samples);
 }
 
 /* Kernel CPU time (reading /dev/zero) is system, not native. */
@@ -155,9 +176,9 @@ static void test_kernel_time_is_system(void **state)
     struct pb_report r;
     sample("kernel_heavy(20)\n", NULL, &r);
     double sys = share(&r, "kernel_heavy", PB_CAT_SYSTEM);
+    pb_report_release(&r);
     if (!(sys >= 0.5))
         fail_msg("kernel_heavy system share %.2f", sys);
-    pb_report_release(&r);
 }
 
 /* A thread started after start() is sampled; stop() leaves no thread behind. */
