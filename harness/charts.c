@@ -202,6 +202,11 @@ static int write_workload(const struct pb_results *res, size_t w, const char *di
         const struct pb_backend_conf *b = &cfg->backends[bi[k]];
         if (!(b->ops->caps & PB_CAP_REPORT) || c->status == PB_CELL_SKIPPED)
             continue;
+        int any = 0;   /* a backend with no categories (austin) has no bar */
+        for (int cat = 0; cat < PB_CAT_COUNT; cat++)
+            any |= isfinite(c->cat_share[cat]);
+        if (!any)
+            continue;
         struct pb_strbuf label = PB_STRBUF_INIT;
         pb_strbuf_adds(&label, b->name);
         if (!isfinite(c->cat_share[PB_CAT_SYSTEM]))
@@ -228,7 +233,7 @@ static int write_workload(const struct pb_results *res, size_t w, const char *di
                        "set boxwidth 0.7\n"
                        "set yrange [0:100]\n"
                        "set ylabel 'share of the time attributed (%%)'\n"
-                       "set xtics rotate by -25 left\n"
+                       "set xtics rotate by 40 right\n"
                        "set key outside right top\n"
                        "plot '%s.dat' using 2:xtic(1) title 'python' lc rgb '%s', \\\n"
                        "     '' using 3 title 'native' lc rgb '%s', \\\n"
