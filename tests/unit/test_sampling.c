@@ -265,8 +265,13 @@ static void test_start_stop_cycles(void **state)
     const char *n = getenv("PB_SAMPLING_CYCLES");
     long cycles = n ? atol(n) : 10000;
     pb_options_init_defaults(&o, ops->options, err, sizeof(err));
-    int before = count_threads();
+    /* Counted after the first cycle (i == 1): a runtime may start a helper
+     * thread of its own lazily (seen once in the ASan build: 2 threads for
+     * 1); what must not happen is a thread left per cycle. */
+    int before = 0;
     for (long i = 0; i < cycles; i++) {
+        if (i == 1)
+            before = count_threads();
         void *st;
         assert_int_equal(ops->create(&st, &o, err, sizeof(err)), 0);
         assert_int_equal(ops->start(st, err, sizeof(err)), 0);
@@ -277,8 +282,15 @@ static void test_start_stop_cycles(void **state)
         pb_report_release(&r);
         ops->destroy(st);
     }
-    assert_int_equal(count_threads(), before);
     pb_options_release(&o);
+    if (cycles > 1) {
+        int after = count_threads();
+        for (int wait = 0; wait < 100 && after > before; wait++) {
+            usleep(20000);   /* a thread still on its way out */
+            after = count_threads();
+        }
+        assert_int_equal(after, before);
+    }
 }
 
 /* The folded export round-trips: its counts sum to the stack samples, its
