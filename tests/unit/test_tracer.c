@@ -219,9 +219,12 @@ static void test_multiclock_sleep_is_system(void **state)
             sys += rep.entries[i].cat_s[PB_CAT_SYSTEM];
             all += rep.entries[i].self_s;
         }
-        if (!(sys > 0.9 * all))
-            fail_msg("%s: system %.4f of %.4f s", modes[m], sys, all);
         pb_report_release(&rep);
+        /* Under valgrind (PB_VALGRIND) the few CPU-bound instructions around
+         * the sleep run 50 times slower: 90% of 0.0545 s was seen at 0.049. */
+        double need = getenv("PB_VALGRIND") ? 0.75 : 0.9;
+        if (!(sys > need * all))
+            fail_msg("%s: system %.4f of %.4f s", modes[m], sys, all);
     }
     Py_DECREF(g);
 }
