@@ -2,6 +2,7 @@
 #include "shard.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "results.h"
@@ -16,7 +17,7 @@ int pb_shard_parse(const char *text, long *k, long *n, char *err, size_t errlen)
         return pb_error(err, errlen, "--shard needs K/N such as 2/4, got '%s'", text);
     memcpy(a, text, la);
     a[la] = '\0';
-    strcpy(b, slash + 1);
+    snprintf(b, sizeof(b), "%s", slash + 1);
     if (pb_parse_long(a, k) < 0 || pb_parse_long(b, n) < 0)
         return pb_error(err, errlen, "--shard needs K/N such as 2/4, got '%s'", text);
     if (*n < 1 || *n > 100000 || *k < 1 || *k > *n)
@@ -51,6 +52,8 @@ long pb_shard_of(const struct pb_results *res, size_t w, size_t b)
     size_t i = count_on(res->workload_on, cfg->nworkloads, w) * nb +
                count_on(res->backend_on, cfg->nbackends, b);
     long n = res->shard_count > 0 ? res->shard_count : 1;
+    if (c == 0)   /* not reached: cell (w, b) is selected, so c >= 1 */
+        return 0;
     /* i < c, so i * n / c < n; 128-bit free: c and n are small. */
     return (long)((unsigned long long)i * (unsigned long long)n / c) + 1;
 }
