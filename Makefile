@@ -147,8 +147,9 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(wildcard harness/*.h)
 build/fuzz/corpus-%: FORCE
 	@mkdir -p $@
 	@case $* in \
-	config) cp configs/*.yaml tests/configs/*.yaml tests/configs/bad/*.yaml \
-	           tests/e2e/configs/*.yaml $@/ ;; \
+	config) for f in configs/*.yaml configs/examples/*.yaml tests/configs/*.yaml \
+	                 tests/configs/bad/*.yaml tests/e2e/configs/*.yaml; do \
+	            cp "$$f" "$@/$$(echo "$$f" | tr / _)"; done ;; \
 	protocol) printf 'phase index=0 wall=0.1 user=0.09 sys=0\n' > $@/phase; \
 	          printf 'error stage=phase text=ValueError:%%20boom\n' > $@/error ;; \
 	*) cp tests/fuzz/seeds/$*/* $@/ ;; \
