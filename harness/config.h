@@ -78,6 +78,16 @@ struct pb_phase {
 /* The phase function of a `main: __main__` workload: the file run as a script
  * (run_name "__main__"), not imported beforehand. */
 #define PB_MAIN_SCRIPT "__main__"
+/* Python source of run_script(path), shared by the worker and the launcher
+ * driver (it needs runpy imported): sys.exit(0) is success, another status
+ * an error. */
+#define PB_RUN_SCRIPT_PY \
+    "def run_script(path):\n" \
+    "    try:\n" \
+    "        runpy.run_path(path, run_name='__main__')\n" \
+    "    except SystemExit as e:\n" \
+    "        if e.code not in (None, 0):\n" \
+    "            raise RuntimeError(f'the script exited with status {e.code!r}') from None\n"
 
 /* The declared category of the thread called name started in phase ph. */
 enum pb_category pb_phase_thread_category(const struct pb_phase *ph, const char *name);

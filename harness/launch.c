@@ -61,12 +61,7 @@ static const char driver_src[] =
     "        rec.append(f'error {failed[0]} {failed[1]}\\n')\n"
     "    finish()\n"
     "\n"
-    "def run_script(path):\n"
-    "    try:\n"
-    "        runpy.run_path(path, run_name='__main__')\n"
-    "    except SystemExit as e:\n"
-    "        if e.code not in (None, 0):\n"
-    "            raise RuntimeError(f'the script exited with status {e.code!r}') from None\n"
+    PB_RUN_SCRIPT_PY
     "\n"
     "# The measured region. Samplers that see the whole process keep only the\n"
     "# samples under this function (its name is the region marker).\n"

@@ -57,12 +57,7 @@ static const char helper_src[] =
     "        sys.modules[name] = mod\n"
     "        spec.loader.exec_module(mod)\n"
     "    return mod\n"
-    "def run_script(path):\n"
-    "    try:\n"
-    "        runpy.run_path(path, run_name='__main__')\n"
-    "    except SystemExit as e:\n"
-    "        if e.code not in (None, 0):\n"
-    "            raise RuntimeError(f'the script exited with status {e.code!r}') from None\n"
+    PB_RUN_SCRIPT_PY
     "def phase(mod, fname, literal):\n"
     "    if fname == '" PB_MAIN_SCRIPT "':\n"
     "        path = mod.__file__\n"
