@@ -1,6 +1,9 @@
-/* accuracy.c: attribution, truth categories, FAE and CE (see accuracy.h and
- * ../shared/MEASURE.md). */
+/* accuracy.c: attribution, truth categories, and the accuracy figures AE,
+ * DE, FAE and CE (see accuracy.h and docs/METHOD.md). */
 #include "accuracy.h"
+
+#include "stats.h"
+#include "util.h"
 
 #include <limits.h>
 #include <math.h>
@@ -92,55 +95,6 @@ const char *pb_truth_check(const struct pb_phase_truth *t, char *buf, size_t len
     return NULL;
 }
 
-double pb_fae(const struct pb_phase_truth *truth, size_t nphases,
-              const struct pb_attribution *a)
-{
-    double T = 0, R = a->total_s;
-    for (size_t p = 0; p < nphases; p++)
-        T += truth[p].wall_s;
-    if (!(R > 0) || !(T > 0))
-        return NAN;
-    double d = a->other_s / R;
-    for (size_t p = 0; p < nphases; p++) {
-        double rp = p < PB_MAX_PHASES ? a->phase_s[p] : 0;
-        d += fabs(rp / R - truth[p].wall_s / T);
-    }
-    return 50 * d;
-}
-
-double pb_ce(const struct pb_phase_truth *truth, size_t nphases,
-             const struct pb_attribution *a)
-{
-    double tc[PB_CAT_COUNT] = { 0 };
-    for (size_t p = 0; p < nphases; p++) {
-        double c[PB_CAT_COUNT];
-        pb_truth_categories(&truth[p], c);
-        for (int k = 0; k < PB_CAT_COUNT; k++)
-            tc[k] += c[k];
-    }
-    return pb_ce_cats(tc, a);
-}
-
-double pb_ce_cats(const double tc[PB_CAT_COUNT], const struct pb_attribution *a)
-{
-    int ncat = 0;
-    double RM = 0, TM = 0;
-    for (int k = 0; k < PB_CAT_COUNT; k++) {
-        if (!(a->categories & PB_CAT_BIT(k)))
-            continue;
-        ncat++;
-        RM += a->cat_s[k];
-        TM += tc[k];
-    }
-    if (ncat < 2 || !(RM > 0) || !(TM > 0))
-        return NAN;
-    double d = 0;
-    for (int k = 0; k < PB_CAT_COUNT; k++)
-        if (a->categories & PB_CAT_BIT(k))
-            d += fabs(a->cat_s[k] / RM - tc[k] / TM);
-    return 50 * d;
-}
-
 double pb_thread_seconds(const struct pb_report *r, const unsigned long *tids, size_t ntids)
 {
     double s = 0;
@@ -195,4 +149,135 @@ double pb_thread_coverage(const struct pb_key_rec *threads, size_t n)
         seen += r < threads[k].wall_s ? r : threads[k].wall_s;
     }
     return wall > 0 ? seen / wall : NAN;
+}
+
+/* ------------------------------------------------ shares and estimators */
+
+void pb_shares_fill(struct pb_run_shares *s, size_t nk, const struct pb_phase_truth *own,
+                    const double *rep_s, double rep_total_s, unsigned rep_cats,
+                    const double rep_cat_s[PB_CAT_COUNT])
+{
+    memset(s, 0, sizeof(*s));
+    if (nk > PB_MAX_SHARE_KEYS)
+        nk = PB_MAX_SHARE_KEYS;
+    s->nk = nk;
+    double W = 0;
+    for (size_t k = 0; k < nk; k++) {
+        W += own[k].wall_s > 0 ? own[k].wall_s : 0;
+        double c[PB_CAT_COUNT];
+        pb_truth_categories(&own[k], c);
+        for (int j = 0; j < PB_CAT_COUNT; j++)
+            s->own_cat_s[j] += c[j];
+    }
+    /* A run with no measured time has no shares (NAN: ignored by medians). */
+    for (size_t k = 0; k < nk; k++)
+        s->own[k] = !(W > 0) ? NAN : own[k].wall_s > 0 ? own[k].wall_s / W : 0;
+    if (!rep_s)
+        return;
+    double sum = 0;
+    for (size_t k = 0; k < nk; k++)
+        sum += rep_s[k] > 0 ? rep_s[k] : 0;
+    double R = rep_total_s > sum ? rep_total_s : sum;
+    if (!(R > 0))
+        return;   /* an empty report: nothing to compare, as no report */
+    s->has_report = 1;
+    for (size_t k = 0; k < nk; k++)
+        s->rep[k] = rep_s[k] > 0 ? rep_s[k] / R : 0;
+    s->rep_other = (R - sum) / R;
+    s->rep_cats = rep_cats & PB_CAT_ALL;
+    for (int j = 0; j < PB_CAT_COUNT; j++)
+        s->rep_cat_s[j] = rep_cat_s && (s->rep_cats & PB_CAT_BIT(j)) && rep_cat_s[j] > 0
+                              ? rep_cat_s[j] : 0;
+}
+
+/* Which value of a run an estimator reads: key k (or category k), of its
+ * own times or of its report. */
+enum side { OWN, REP };
+
+/* Share of category c over mask in one run's own or reported seconds; NAN
+ * when the sum over the mask is 0. */
+static double cat_share(const struct pb_run_shares *s, enum side side, unsigned mask, int c)
+{
+    const double *v = side == OWN ? s->own_cat_s : s->rep_cat_s;
+    double sum = 0;
+    for (int j = 0; j < PB_CAT_COUNT; j++)
+        if (mask & PB_CAT_BIT(j))
+            sum += v[j];
+    return sum > 0 ? v[c] / sum : NAN;
+}
+
+static double value(const struct pb_run_shares *s, enum side side, unsigned cats, size_t k)
+{
+    if (cats)
+        return cat_share(s, side, cats, (int)k);
+    return side == OWN ? s->own[k] : s->rep[k];
+}
+
+static size_t at(const size_t *idx, size_t i)
+{
+    return idx ? idx[i] : i;
+}
+
+/* Median over runs[idx[0..n)] of a - b (b NULL: of a), where a and b are
+ * the (side, key) values of each run; buf holds n doubles. */
+static double median_of(const struct pb_run_shares *runs, const size_t *idx, size_t n,
+                        enum side a, int paired, unsigned cats, size_t k, double *buf)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct pb_run_shares *s = &runs[at(idx, i)];
+        buf[i] = value(s, a, cats, k);
+        if (paired)
+            buf[i] -= value(s, OWN, cats, k);
+    }
+    return pb_median(buf, n);
+}
+
+double pb_accuracy_estimate(enum pb_accuracy_kind kind, enum pb_accuracy_over over,
+                            unsigned cats, const struct pb_run_shares *runs, const size_t *ir,
+                            size_t nr, const struct pb_run_shares *truth, const size_t *it,
+                            size_t nt)
+{
+    if (!nr || (kind != PB_ACC_AE && !nt))
+        return NAN;
+    int needs_report = kind != PB_ACC_DE;
+    /* The runs compared are those with a report (AE, TOTAL) or all (DE). */
+    double r = NAN;
+    size_t *use = pb_xcalloc(nr, sizeof(size_t));
+    size_t n = 0;
+    for (size_t i = 0; i < nr; i++)
+        if (!needs_report || runs[at(ir, i)].has_report)
+            use[n++] = at(ir, i);
+    /* Over categories: the mask (never 0 past the check below), which
+     * value() reads as "categories"; over keys: 0. */
+    unsigned mask = over == PB_OVER_CATEGORIES ? cats & PB_CAT_ALL : 0;
+    int ncat = 0;
+    for (int j = 0; j < PB_CAT_COUNT; j++)
+        ncat += (mask & PB_CAT_BIT(j)) != 0;
+    size_t nk = mask ? PB_CAT_COUNT : n ? runs[use[0]].nk : 0;
+    if (!n || (over == PB_OVER_CATEGORIES && ncat < 2))
+        goto out;
+    double *buf = pb_xcalloc((n > nt ? n : nt) + 1, sizeof(double));
+    double d = 0;
+    for (size_t k = 0; k < nk; k++) {
+        if (mask && !(mask & PB_CAT_BIT(k)))
+            continue;
+        double x;
+        if (kind == PB_ACC_AE) {
+            x = median_of(runs, use, n, REP, 1, mask, k, buf);
+        } else {
+            double m = median_of(runs, use, n, kind == PB_ACC_DE ? OWN : REP, 0, mask, k, buf);
+            x = m - median_of(truth, it, nt, OWN, 0, mask, k, buf);
+        }
+        d += fabs(x);
+    }
+    if (kind != PB_ACC_DE && !mask) {
+        for (size_t i = 0; i < n; i++)
+            buf[i] = runs[use[i]].rep_other;
+        d += pb_median(buf, n);
+    }
+    free(buf);
+    r = isfinite(d) ? 50 * d : NAN;
+out:
+    free(use);
+    return r;
 }

@@ -4,7 +4,10 @@
  * Step 1, in the worker: pb_attribute() reduces a backend's report to what the
  * measured region's phases received (R_p), what went elsewhere (R_other) and
  * per-category seconds (R_c).
- * Step 2, in the parent: pb_fae() and pb_ce() compare that to the truth.
+ * Step 2, in the parent: pb_shares_fill() turns each run into share vectors
+ * (its own measured times, and what its report says), and
+ * pb_accuracy_estimate() compares them over rounds: AE, DE and FAE/CE as
+ * docs/METHOD.md defines them.
  */
 #ifndef PB_ACCURACY_H
 #define PB_ACCURACY_H
@@ -61,17 +64,6 @@ void pb_truth_categories(const struct pb_phase_truth *t, double cat_s[PB_CAT_COU
  * (wall - user) >= 50% of wall. The message is written into buf. */
 const char *pb_truth_check(const struct pb_phase_truth *t, char *buf, size_t len);
 
-/* FAE = 50 * (sum_p |R_p/R - T_p/T| + R_other/R), percentage points.
- * NAN when R == 0 or T == 0 (nothing to compare). */
-double pb_fae(const struct pb_phase_truth *truth, size_t nphases,
-              const struct pb_attribution *a);
-
-/* CE, restricted to the categories the backend tells apart (mask M):
- * CE = 50 * sum_{c in M} |R_c/R_M - T_c/T_M| with R_M, T_M the sums over M.
- * NAN ("n/a") when M has fewer than two categories or either sum is 0. */
-double pb_ce(const struct pb_phase_truth *truth, size_t nphases,
-             const struct pb_attribution *a);
-
 /* ------------------------------------------------ threads and coroutines
  *
  * Workloads with threads or coroutines have more keys than their phases:
@@ -104,7 +96,7 @@ long pb_key_find(const struct pb_key_rec *recs, size_t n, long phase, const char
 
 /* Total variation distance over keys: 50 * (sum_k |R_k/R - T_k/T| + R_rest/R)
  * with T = sum T_k, R_rest = R - sum R_k (never < 0; R is raised to sum R_k
- * when smaller). NAN when R or T is not > 0. pb_fae() is this over phases. */
+ * when smaller). NAN when R or T is not > 0. The task view's FAE of one run. */
 double pb_fae_keys(const double *truth_s, const double *reported_s, size_t n, double total_s);
 
 /* Thread coverage of one run: the share of its non-main threads' wall time
@@ -113,8 +105,65 @@ double pb_fae_keys(const double *truth_s, const double *reported_s, size_t n, do
  * thread records or no report. */
 double pb_thread_coverage(const struct pb_key_rec *threads, size_t n);
 
-/* CE against truth category seconds tc (T_c), restricted to the categories
- * the backend tells apart, as pb_ce(). */
-double pb_ce_cats(const double tc[PB_CAT_COUNT], const struct pb_attribution *a);
+/* ------------------------------------------------ shares and estimators
+ *
+ * Every accuracy figure is a total variation distance between share
+ * vectors over the same keys: the workload's phases, then its thread keys
+ * (the truth's order). A run gives two vectors: its own measured wall time
+ * per key (what actually happened in that run) and, when the backend
+ * reported, what the report gave each key. Categories are kept as seconds
+ * and turned into shares over the categories being compared. */
+#define PB_MAX_SHARE_KEYS (PB_MAX_PHASES + PB_MAX_KEYS)
+
+struct pb_run_shares {
+    size_t nk;                       /* keys */
+    double own[PB_MAX_SHARE_KEYS];   /* W_k / sum W: the run's own walls */
+    double own_cat_s[PB_CAT_COUNT];  /* the run's own category seconds: user
+                                        time to the declared category, kernel
+                                        and off-CPU time to system */
+    int has_report;                  /* 0: rep* below are not set */
+    double rep[PB_MAX_SHARE_KEYS];   /* R_k / R */
+    double rep_other;                /* R_other / R, R = max(total, sum R_k) */
+    unsigned rep_cats;               /* categories the report tells apart */
+    double rep_cat_s[PB_CAT_COUNT];  /* R_c, seconds */
+};
+
+/* Fill s from one run: own[k] the run's measured times of key k (wall, user,
+ * sys and declared category), rep_s[k] the seconds its report gave key k, or
+ * rep_s NULL when the run has no report; rep_total_s is the report's R (it
+ * is raised to sum rep_s when smaller). Keys with a non-positive wall share
+ * 0; when no key has time, own[] is NAN (no shares). nk is capped at
+ * PB_MAX_SHARE_KEYS. */
+void pb_shares_fill(struct pb_run_shares *s, size_t nk, const struct pb_phase_truth *own,
+                    const double *rep_s, double rep_total_s, unsigned rep_cats,
+                    const double rep_cat_s[PB_CAT_COUNT]);
+
+enum pb_accuracy_kind {
+    PB_ACC_AE,     /* attribution error: report against the same run's own
+                      times; 50 * (sum_k |med_i(rep_ik - own_ik)| + med_i other_i) */
+    PB_ACC_DE,     /* distortion: the runs' own times against the truth runs';
+                      50 * sum_k |med_i own_ik - med_j truth_jk| */
+    PB_ACC_TOTAL   /* FAE / CE: report against the truth runs;
+                      50 * (sum_k |med_i rep_ik - med_j truth_jk| + med_i other_i) */
+};
+
+/* One accuracy figure in percentage points over the runs runs[ir[0..nr)]
+ * and, for DE and TOTAL, the unprofiled truth runs truth[it[0..nt)] (their
+ * own shares). Shares are aggregated over rounds (medians) before the
+ * distance is taken, so that run-to-run noise, which has no sign, is not
+ * added up as error (|x| of zero-mean noise is positive); what noise is
+ * left in the medians shows as the floor (the DE of unprofiled runs).
+ * With over = PB_OVER_KEYS the keys are compared; with PB_OVER_CATEGORIES
+ * the categories in mask cats, each vector renormalised over them
+ * (R_c / R_M), and cats is ignored otherwise. NAN when there is
+ * nothing to compare: no run, no truth run, no report for AE and TOTAL,
+ * fewer than two categories, or a zero sum. ir and it may be NULL for the
+ * identity (0..nr). */
+enum pb_accuracy_over { PB_OVER_KEYS, PB_OVER_CATEGORIES };
+
+double pb_accuracy_estimate(enum pb_accuracy_kind kind, enum pb_accuracy_over over,
+                            unsigned cats,
+                            const struct pb_run_shares *runs, const size_t *ir, size_t nr,
+                            const struct pb_run_shares *truth, const size_t *it, size_t nt);
 
 #endif

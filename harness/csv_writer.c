@@ -73,6 +73,18 @@ char *pb_write_summary_csv(const struct pb_results *res)
             csv_num(&sb, c->instr_hi, 6);
             csv_num(&sb, c->coverage, 4);
             csv_num(&sb, c->fae_task_pp, 2);
+            const double acc[] = {
+                c->ae_pp, c->ae_lo, c->ae_hi, c->de_pp, c->de_lo, c->de_hi,
+                c->fae_lo, c->fae_hi, c->ace_pp, c->ace_lo, c->ace_hi,
+                c->dce_pp, c->dce_lo, c->dce_hi, c->ce_lo, c->ce_hi,
+            };
+            for (size_t k = 0; k < sizeof(acc) / sizeof(acc[0]); k++)
+                csv_num(&sb, acc[k], 2);
+            const struct pb_truth *tr = &res->truth[w];
+            csv_num(&sb, tr->floor_pp, 2);
+            csv_num(&sb, tr->floor_hi, 2);
+            csv_num(&sb, tr->floor_ce_pp, 2);
+            csv_num(&sb, tr->floor_ce_hi, 2);
             pb_strbuf_add(&sb, "\n", 1);
         }
     }

@@ -183,6 +183,15 @@ static void write_workloads(struct pb_json *j, const struct pb_results *res)
             pb_json_number(j, key, t->cat_s[c]);
         }
         pb_json_object_end(j);
+        /* The noise floor: the `none` row's DE (= its FAE) and DCE. */
+        pb_json_object_begin(j, "floor");
+        pb_json_number(j, "fae_pp", t->floor_pp);
+        pb_json_number(j, "fae_pp_lo", t->floor_lo);
+        pb_json_number(j, "fae_pp_hi", t->floor_hi);
+        pb_json_number(j, "ce_pp", t->floor_ce_pp);
+        pb_json_number(j, "ce_pp_lo", t->floor_ce_lo);
+        pb_json_number(j, "ce_pp_hi", t->floor_ce_hi);
+        pb_json_object_end(j);
         pb_json_object_end(j);
     }
     pb_json_array_end(j);
@@ -273,6 +282,8 @@ static void write_runs(struct pb_json *j, const struct pb_results *res)
         pb_json_number(j, "cpu_sys_s", run->cpu_sys_s);
         pb_json_number(j, "start_s", run->start_s);
         pb_json_number(j, "stop_s", run->stop_s);
+        pb_json_number(j, "probe_before_s", run->probe_before_s);
+        pb_json_number(j, "probe_after_s", run->probe_after_s);
         pb_json_int(j, "maxrss_kb", run->maxrss_kb);
         pb_json_number(j, "worker_elapsed_s", run->elapsed_s);
         if (res->metric == PB_METRIC_INSTRUCTIONS)
@@ -332,7 +343,7 @@ static void write_summary(struct pb_json *j, const struct pb_results *res)
             pb_json_int(j, "rounds", (long long)c->nrounds);
             pb_json_int(j, "failed_runs", (long long)c->nfailed);
             pb_json_array_begin(j, "wall_ratios");
-            for (long round = res->warmup; round < res->rounds + res->warmup; round++) {
+            for (long round = res->warmup; round < pb_results_round_count(res); round++) {
                 const struct pb_run *base, *prof;
                 if (pb_results_round_pair(res, w, b, round, &base, &prof) == 0)
                     pb_json_number(j, NULL, prof->wall_s / base->wall_s);
@@ -346,8 +357,28 @@ static void write_summary(struct pb_json *j, const struct pb_results *res)
             pb_json_number(j, "cpu_ratio_lo", c->cpu_lo);
             pb_json_number(j, "cpu_ratio_hi", c->cpu_hi);
             pb_json_number(j, "rss_delta_kb", c->rss_delta_kb);
-            pb_json_number(j, "fae_pp", c->fae_pp);
-            pb_json_number(j, "ce_pp", c->ce_pp);
+            /* accuracy: value, 95% interval, and whether inside the floor */
+            const struct pb_truth *ft = &res->truth[w];
+            struct { const char *key; double v, lo, hi, floor_hi; } acc[] = {
+                { "ae_pp", c->ae_pp, c->ae_lo, c->ae_hi, NAN },
+                { "de_pp", c->de_pp, c->de_lo, c->de_hi, ft->floor_hi },
+                { "fae_pp", c->fae_pp, c->fae_lo, c->fae_hi, ft->floor_hi },
+                { "ace_pp", c->ace_pp, c->ace_lo, c->ace_hi, NAN },
+                { "dce_pp", c->dce_pp, c->dce_lo, c->dce_hi, ft->floor_ce_hi },
+                { "ce_pp", c->ce_pp, c->ce_lo, c->ce_hi, ft->floor_ce_hi },
+            };
+            for (size_t k = 0; k < sizeof(acc) / sizeof(acc[0]); k++) {
+                char key[40];
+                pb_json_number(j, acc[k].key, acc[k].v);
+                snprintf(key, sizeof(key), "%s_lo", acc[k].key);
+                pb_json_number(j, key, acc[k].lo);
+                snprintf(key, sizeof(key), "%s_hi", acc[k].key);
+                pb_json_number(j, key, acc[k].hi);
+                if (isfinite(acc[k].floor_hi)) {
+                    snprintf(key, sizeof(key), "%s_within_floor", acc[k].key);
+                    pb_json_bool(j, key, pb_within_floor(acc[k].v, acc[k].floor_hi));
+                }
+            }
             pb_json_number(j, "thread_coverage", c->coverage);
             pb_json_number(j, "fae_task_pp", c->fae_task_pp);
             /* what the backend gave each thread and coroutine key, beside
@@ -375,7 +406,7 @@ static void write_summary(struct pb_json *j, const struct pb_results *res)
             pb_json_number(j, "profiled_wall_s", c->wall_s);
             if (res->metric == PB_METRIC_INSTRUCTIONS) {
                 pb_json_array_begin(j, "instr_ratios");
-                for (long round = res->warmup; round < res->rounds + res->warmup; round++) {
+                for (long round = res->warmup; round < pb_results_round_count(res); round++) {
                     const struct pb_run *base, *prof;
                     if (pb_results_round_pair(res, w, b, round, &base, &prof) == 0 &&
                         base->instructions > 0)

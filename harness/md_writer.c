@@ -38,18 +38,21 @@ char *pb_write_summary_md(const struct pb_results *res)
                    res->sys.cpu_count, res->sys.kernel,
                    (int)strcspn(res->python, " "), res->python);
     int instr = res->metric == PB_METRIC_INSTRUCTIONS;
-    pb_strbuf_addf(&sb, "%s and CPU overhead: median of per-round ratios to the unprofiled "
-                   "run, with the 95%% interval of the median.%s FAE and CE: percentage points "
-                   "(0 is perfect), median over rounds. Threads: thread coverage, the share of "
-                   "the non-main threads' time the backend reported. FAE task: FAE in the task "
-                   "view (await time belongs to the awaiting coroutine).\n\n",
-                   instr ? "Instruction-count" : "Wall",
-                   instr ? " Instructions are counted under valgrind's callgrind from just "
-                           "before the backend's start to just after its stop; timer-driven "
-                           "backends are n/a in this mode." : "");
+    if (instr)
+        pb_strbuf_adds(&sb, "Instruction-count overhead: median of per-round ratios to the "
+                       "unprofiled run, with the 95% interval of the median; instructions are "
+                       "counted under valgrind's callgrind from just before the backend's "
+                       "start to just after its stop; timer-driven backends are n/a in this "
+                       "mode.\n\n");
+    for (const char *const *l = pb_legend; *l; l++)
+        pb_strbuf_addf(&sb, "- %s\n", *l);
+    pb_strbuf_adds(&sb, "- threads: thread coverage, the share of the non-main threads' time "
+                   "the backend reported. FAE task: FAE in the task view (await time "
+                   "belongs to the awaiting coroutine).\n\n");
     pb_strbuf_addf(&sb, "| workload | backend | clock | %s overhead [95%% CI] | cpu | "
-                   "memory | FAE | CE | threads | FAE task | status |\n"
-                   "|---|---|---|---|---|---|---|---|---|---|---|\n", instr ? "instr" : "wall");
+                   "memory | AE | DE | FAE | CE | ACE | DCE | threads | FAE task | status |\n"
+                   "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+                   instr ? "instr" : "wall");
     for (size_t w = 0; w < cfg->nworkloads; w++) {
         for (size_t b = 0; b < cfg->nbackends; b++) {
             if (!pb_results_cell_on(res, w, b))
@@ -65,8 +68,12 @@ char *pb_write_summary_md(const struct pb_results *res)
             md_cell(&sb, tx.wall);
             md_cell(&sb, tx.cpu);
             md_cell(&sb, tx.mem);
+            md_cell(&sb, tx.ae);
+            md_cell(&sb, tx.de);
             md_cell(&sb, tx.fae);
             md_cell(&sb, tx.ce);
+            md_cell(&sb, tx.ace);
+            md_cell(&sb, tx.dce);
             md_cell(&sb, tx.coverage);
             md_cell(&sb, tx.fae_task);
             md_cell(&sb, tx.status);
@@ -129,6 +136,10 @@ char *pb_write_summary_md(const struct pb_results *res)
         pb_truth_line(res, w, line, sizeof(line));
         pb_strbuf_addf(&sb, "- **%s**: %s\n", cfg->workloads[w].name, line);
         const struct pb_workload *wl = &cfg->workloads[w];
+        if (!wl->overhead_only) {
+            pb_floor_line(res, w, line, sizeof(line));
+            pb_strbuf_addf(&sb, "  - %s\n", line);
+        }
         for (size_t p = 0; p < wl->nphases; p++) {
             const struct pb_phase_truth *pt = &res->truth[w].phase[p];
             pb_strbuf_addf(&sb, "  - `%s` (%s): wall %.4f s, user %.4f s, kernel %.4f s%s%s\n",

@@ -58,6 +58,12 @@ struct pb_truth {
     struct pb_key_truth threads[PB_MAX_KEYS];
     struct pb_key_truth tasks[PB_MAX_KEYS];
     double task_wall_s;                         /* sum of the coroutine keys */
+    /* The noise floor (docs/METHOD.md): the accuracy figures of unprofiled
+     * runs, the `none` row's DE over keys and categories (its FAE and CE are
+     * the same numbers), with their 95% intervals. A figure at or below
+     * floor_hi is not evidence of an error. NAN without a `none` row. */
+    double floor_pp, floor_lo, floor_hi;
+    double floor_ce_pp, floor_ce_lo, floor_ce_hi;
 };
 
 /* PB_CELL_NA: the cell has no figure in this mode (--metric instructions and
@@ -82,7 +88,17 @@ struct pb_cell {
     double wall_ratio, wall_lo, wall_hi, wall_coverage;
     double cpu_ratio, cpu_lo, cpu_hi;
     double rss_delta_kb;
-    double fae_pp, ce_pp;      /* NAN: not applicable */
+    /* Accuracy in percentage points with 95% bootstrap intervals over
+     * rounds (accuracy.h, docs/METHOD.md); NAN: not applicable. AE: the
+     * report against the same runs' own times; DE: the runs' own times
+     * against the truth (distortion); FAE: the report against the truth.
+     * ACE, DCE and CE are the same over categories. */
+    double ae_pp, ae_lo, ae_hi;
+    double de_pp, de_lo, de_hi;
+    double fae_pp, fae_lo, fae_hi;
+    double ace_pp, ace_lo, ace_hi;
+    double dce_pp, dce_lo, dce_hi;
+    double ce_pp, ce_lo, ce_hi;
     double coverage;           /* median thread coverage (0..1), NAN: the
                                   workload has no threads or no report */
     double fae_task_pp;        /* median FAE in the task view (coroutine
@@ -151,6 +167,12 @@ void pb_results_release(struct pb_results *res);
 
 /* Compute truth and cells from the runs (summary.c). */
 void pb_results_summarise(struct pb_results *res);
+/* Rounds the runs span, warm-ups included: the config's rounds + warmup,
+ * or more when --precision added rounds (the largest round index + 1). */
+long pb_results_round_count(const struct pb_results *res);
+/* Is an accuracy figure (DE, FAE, DCE, CE) inside the noise floor: finite
+ * and at most the upper end of the floor's interval? Marked '~' in tables. */
+int pb_within_floor(double value, double floor_hi);
 const struct pb_cell *pb_results_cell(const struct pb_results *res, size_t w, size_t b);
 /* Is cell (w, b) selected and owned by this invocation's shard? */
 int pb_results_cell_on(const struct pb_results *res, size_t w, size_t b);

@@ -97,6 +97,8 @@ static int read_run(const struct pb_jval *j, struct pb_results *res, long shard,
     r->cpu_sys_s = pb_jval_num(j, "cpu_sys_s");
     r->start_s = pb_jval_num(j, "start_s");
     r->stop_s = pb_jval_num(j, "stop_s");
+    r->probe_before_s = pb_jval_num(j, "probe_before_s");
+    r->probe_after_s = pb_jval_num(j, "probe_after_s");
     double rss = pb_jval_num(j, "maxrss_kb");
     r->maxrss_kb = isfinite(rss) ? (long)rss : 0;
     r->elapsed_s = pb_jval_num(j, "worker_elapsed_s");

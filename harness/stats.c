@@ -109,3 +109,55 @@ double pb_stddev(const double *x, size_t n)
             ss += (x[i] - mean) * (x[i] - mean);
     return sqrt(ss / (double)(k - 1));
 }
+
+double pb_quantile(const double *x, size_t n, double q)
+{
+    size_t m;
+    double *s = sorted_finite(x, n, &m);
+    double r = NAN;
+    if (m) {
+        q = q < 0 ? 0 : q > 1 ? 1 : q;
+        double pos = q * (double)(m - 1);
+        size_t i = (size_t)pos;
+        double frac = pos - (double)i;
+        r = i + 1 < m ? s[i] + (s[i + 1] - s[i]) * frac : s[i];
+    }
+    free(s);
+    return r;
+}
+
+/* splitmix64: a seeded generator whose streams do not depend on the C
+ * library, so an interval is the same on every machine. */
+static unsigned long long splitmix(unsigned long long *s)
+{
+    unsigned long long z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+void pb_bootstrap_ci(pb_stat2_fn fn, const void *ctx, size_t na, size_t nb, size_t resamples,
+                     unsigned long long seed, double level, double *lo, double *hi)
+{
+    *lo = *hi = NAN;
+    if (!na || !resamples)
+        return;
+    size_t *ia = pb_xcalloc(na, sizeof(size_t));
+    size_t *ib = pb_xcalloc(nb + 1, sizeof(size_t));
+    double *v = pb_xcalloc(resamples, sizeof(double));
+    unsigned long long s = seed;
+    for (size_t r = 0; r < resamples; r++) {
+        for (size_t i = 0; i < na; i++)
+            ia[i] = (size_t)(splitmix(&s) % na);
+        for (size_t i = 0; i < nb; i++)
+            ib[i] = (size_t)(splitmix(&s) % nb);
+        v[r] = fn(ctx, ia, na, ib, nb);
+    }
+    if (2 * pb_count_finite(v, resamples) >= resamples) {
+        *lo = pb_quantile(v, resamples, (1 - level) / 2);
+        *hi = pb_quantile(v, resamples, (1 + level) / 2);
+    }
+    free(ia);
+    free(ib);
+    free(v);
+}

@@ -29,4 +29,23 @@ double pb_stddev(const double *x, size_t n);
 /* Number of finite values in x. */
 size_t pb_count_finite(const double *x, size_t n);
 
+/* The q-quantile (0 <= q <= 1) of the finite values of x, linear between
+ * order statistics (q = 0 is the minimum, 0.5 the median). NAN when none. */
+double pb_quantile(const double *x, size_t n, double q);
+
+/* A statistic of two samples given by indices: ia[0..na) into the first,
+ * ib[0..nb) into the second (nb may be 0 for a one-sample statistic). It
+ * returns NAN when it cannot be computed from that resample. */
+typedef double (*pb_stat2_fn)(const void *ctx, const size_t *ia, size_t na, const size_t *ib,
+                              size_t nb);
+
+/* Percentile bootstrap interval of fn at the given level (0.95): the two
+ * samples (sizes na >= 1, nb >= 0) are resampled with replacement,
+ * independently, `resamples` times from a generator seeded with seed (the
+ * same seed gives the same interval); lo and hi are the (1-level)/2 and
+ * (1+level)/2 quantiles of the finite results. NAN when fewer than half of
+ * the resamples give a finite value. */
+void pb_bootstrap_ci(pb_stat2_fn fn, const void *ctx, size_t na, size_t nb, size_t resamples,
+                     unsigned long long seed, double level, double *lo, double *hi);
+
 #endif

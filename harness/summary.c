@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "overhead.h"
 #include "shard.h"
 #include "stats.h"
 #include "util.h"
@@ -248,38 +249,88 @@ static void summarise_keys(const struct pb_results *res, size_t w, struct pb_tru
     free(sys);
 }
 
-/* FAE of one profiled run over the phases and the thread keys of the truth
- * (a thread key the run lacks was reported nothing). */
-static double run_fae(const struct pb_truth *truth, size_t nphases, const struct pb_run *prof,
-                      double *thread_share)
+/* The truth's keys (phases, then thread keys) as one run measured them:
+ * own[k] its wall, user and kernel time with the declared category, and,
+ * when rep is not NULL, rep[k] the seconds its report gave key k (a thread
+ * key the run lacks was measured and reported as nothing). Returns the
+ * number of keys and stores the report's R (sum R_k + R_other, at least
+ * its total) in *rep_total. */
+static size_t run_keys(const struct pb_workload *wl, const struct pb_truth *truth,
+                       const struct pb_run *run, struct pb_phase_truth *own, double *rep,
+                       double *rep_total)
 {
-    double T[PB_MAX_PHASES + PB_MAX_KEYS], R[PB_MAX_PHASES + PB_MAX_KEYS];
     size_t n = 0;
-    for (size_t p = 0; p < nphases && p < PB_MAX_PHASES; p++, n++) {
-        T[n] = truth->phase[p].wall_s;
-        R[n] = prof->attr.phase_s[p];
+    double sum = 0;
+    for (size_t p = 0; p < wl->nphases && p < PB_MAX_PHASES; p++, n++) {
+        own[n] = (struct pb_phase_truth){ run->phase_wall_s[p], run->phase_user_s[p],
+                                          run->phase_sys_s[p], wl->phases[p].category };
+        if (rep)
+            sum += rep[n] = run->attr.phase_s[p];
     }
-    double thread_r = 0;
-    for (size_t k = 0; k < truth->nthreads; k++, n++) {
-        long j = pb_key_find(prof->threads, prof->nthreads, truth->threads[k].phase,
+    for (size_t k = 0; k < truth->nthreads && n < PB_MAX_SHARE_KEYS; k++, n++) {
+        long j = pb_key_find(run->threads, run->nthreads, truth->threads[k].phase,
                              truth->threads[k].name);
-        T[n] = truth->threads[k].t.wall_s;
-        R[n] = j >= 0 && isfinite(prof->threads[j].attr_s) ? prof->threads[j].attr_s : 0;
-        thread_r += R[n];
+        own[n] = (struct pb_phase_truth){ 0, 0, 0, truth->threads[k].t.declared };
+        if (j >= 0) {
+            own[n].wall_s = run->threads[j].wall_s;
+            own[n].user_s = run->threads[j].user_s;
+            own[n].sys_s = run->threads[j].sys_s;
+        }
+        if (rep)
+            sum += rep[n] = j >= 0 && isfinite(run->threads[j].attr_s)
+                                ? run->threads[j].attr_s : 0;
     }
-    /* R = sum R_p + sum R_threads + R_other; the worker already took the
-     * threads' seconds out of R_other. */
-    double sum_p = 0;
-    for (size_t p = 0; p < nphases && p < PB_MAX_PHASES; p++)
-        sum_p += prof->attr.phase_s[p];
-    double total = sum_p + thread_r + prof->attr.other_s;
-    if (prof->attr.total_s > total)
-        total = prof->attr.total_s;
-    for (size_t k = 0; k < truth->nthreads; k++) {
-        double r = R[n - truth->nthreads + k];
-        thread_share[k] = total > 0 ? r / total : NAN;
-    }
-    return pb_fae_keys(T, R, n, total);
+    /* The worker already took the threads' seconds out of R_other. */
+    double total = sum + run->attr.other_s;
+    *rep_total = run->attr.total_s > total ? run->attr.total_s : total;
+    return n;
+}
+
+/* Share vectors of one run over the truth's keys (with its report's when
+ * the run has one). */
+static void run_shares(const struct pb_workload *wl, const struct pb_truth *truth,
+                       const struct pb_run *run, struct pb_run_shares *out)
+{
+    struct pb_phase_truth own[PB_MAX_SHARE_KEYS];
+    double rep[PB_MAX_SHARE_KEYS], total;
+    size_t n = run_keys(wl, truth, run, own, rep, &total);
+    pb_shares_fill(out, n, own, run->has_attr ? rep : NULL, total, run->attr.categories,
+                   run->attr.cat_s);
+}
+
+/* An accuracy figure and its bootstrap interval: the cell's rounds and the
+ * truth runs are resampled independently. */
+struct acc_ctx {
+    enum pb_accuracy_kind kind;
+    enum pb_accuracy_over over;
+    unsigned cats;
+    const struct pb_run_shares *runs, *truth;
+};
+
+static double acc_stat(const void *ctx, const size_t *ia, size_t na, const size_t *ib,
+                       size_t nb)
+{
+    const struct acc_ctx *c = ctx;
+    return pb_accuracy_estimate(c->kind, c->over, c->cats, c->runs, ia, na, c->truth, ib, nb);
+}
+
+#define BOOTSTRAP_RESAMPLES 1000
+
+/* cats: PB_KEYS for the keys, else the category mask. */
+#define PB_KEYS (~0u)
+
+static void estimate(enum pb_accuracy_kind kind, unsigned cats,
+                     const struct pb_run_shares *runs, size_t n,
+                     const struct pb_run_shares *truth, size_t nt, unsigned long long seed,
+                     double *v, double *lo, double *hi)
+{
+    enum pb_accuracy_over over = cats == PB_KEYS ? PB_OVER_KEYS : PB_OVER_CATEGORIES;
+    struct acc_ctx c = { kind, over, cats, runs, truth };
+    *v = pb_accuracy_estimate(kind, over, cats, runs, NULL, n, truth, NULL, nt);
+    *lo = *hi = NAN;
+    if (isfinite(*v))
+        pb_bootstrap_ci(acc_stat, &c, n, kind == PB_ACC_AE ? 0 : nt, BOOTSTRAP_RESAMPLES, seed,
+                        0.95, lo, hi);
 }
 
 /* Task-view FAE of one profiled run: the coroutine keys, everything else
@@ -354,8 +405,32 @@ static void summarise_truth(const struct pb_results *res, size_t w, struct pb_tr
     summarise_keys(res, w, t, 1);
 }
 
+/* The largest round index among the runs (-1 when none): the rounds are
+ * the config's, or more with --precision. */
+static long max_round(const struct pb_results *res)
+{
+    long m = -1;
+    for (size_t i = 0; i < res->nruns; i++)
+        if (res->runs[i].round > m)
+            m = res->runs[i].round;
+    return m;
+}
+
+long pb_results_round_count(const struct pb_results *res)
+{
+    return max_round(res) + 1;
+}
+
+/* Is backend b the unprofiled A/A row (kind none)? */
+static int is_none_backend(const struct pb_results *res, size_t b)
+{
+    return !strcmp(res->cfg->backends[b].ops->kind, "none");
+}
+
 static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
-                           const struct pb_truth *truth, struct pb_cell *cell)
+                           const struct pb_truth *truth,
+                           const struct pb_run_shares *truth_shares, size_t ntruth,
+                           struct pb_cell *cell)
 {
     const struct pb_workload *wl = &res->cfg->workloads[w];
     memset(cell, 0, sizeof(*cell));
@@ -363,7 +438,11 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     cell->backend = b;
     cell->wall_ratio = cell->wall_lo = cell->wall_hi = NAN;
     cell->cpu_ratio = cell->cpu_lo = cell->cpu_hi = NAN;
-    cell->rss_delta_kb = cell->fae_pp = cell->ce_pp = cell->collect_s = cell->wall_s = NAN;
+    cell->rss_delta_kb = cell->collect_s = cell->wall_s = NAN;
+    cell->ae_pp = cell->ae_lo = cell->ae_hi = cell->de_pp = cell->de_lo = cell->de_hi = NAN;
+    cell->fae_pp = cell->fae_lo = cell->fae_hi = cell->ace_pp = cell->ace_lo = NAN;
+    cell->ace_hi = cell->dce_pp = cell->dce_lo = cell->dce_hi = NAN;
+    cell->ce_pp = cell->ce_lo = cell->ce_hi = NAN;
     cell->instr_ratio = cell->instr_lo = cell->instr_hi = NAN;
     cell->coverage = cell->fae_task_pp = NAN;
     for (size_t k = 0; k < PB_MAX_KEYS; k++)
@@ -413,38 +492,42 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
                      r->backend == base_kind ? "baseline run failed: " : "", r->run.reason);
     }
 
-    size_t cap = (size_t)(res->rounds + res->warmup) + 1;
-    double *wall = pb_xcalloc(cap, sizeof(double));
-    double *cpu = pb_xcalloc(cap, sizeof(double));
+    long nround = pb_results_round_count(res);
+    size_t cap = (size_t)nround + 1;
+    double *bwall = pb_xcalloc(cap, sizeof(double));
+    double *pwall = pb_xcalloc(cap, sizeof(double));
+    double *bcpu = pb_xcalloc(cap, sizeof(double));
+    double *pcpu = pb_xcalloc(cap, sizeof(double));
     double *rss = pb_xcalloc(cap, sizeof(double));
-    double *fae = pb_xcalloc(cap, sizeof(double));
-    double *ce = pb_xcalloc(cap, sizeof(double));
     double *col = pb_xcalloc(cap, sizeof(double));
-    double *pw = pb_xcalloc(cap, sizeof(double));
     double *ins = pb_xcalloc(cap, sizeof(double));
     double *tcov = pb_xcalloc(cap, sizeof(double));
     double *ftask = pb_xcalloc(cap, sizeof(double));
+    struct pb_run_shares *shares = pb_xcalloc(cap, sizeof(*shares));
     /* per-round shares of each key: [key * cap + round] */
     double *tsh = pb_xcalloc(cap * PB_MAX_KEYS, sizeof(double));
     double *ksh = pb_xcalloc(cap * PB_MAX_KEYS, sizeof(double));
-    double one_t[PB_MAX_KEYS], one_k[PB_MAX_KEYS];
+    double one_k[PB_MAX_KEYS];
     double *share[PB_CAT_COUNT];
     for (int c = 0; c < PB_CAT_COUNT; c++)
         share[c] = pb_xcalloc(cap, sizeof(double));
+    int accuracy = truth->nruns > 0 && !wl->overhead_only;
+    unsigned rep_cats = 0;
+    int any_report = 0;
     size_t n = 0;
-    for (long round = 0; round < res->rounds + res->warmup && n < cap; round++) {
+    for (long round = 0; round < nround && n < cap; round++) {
         const struct pb_run *base, *prof;
         if (pb_results_round_pair(res, w, b, round, &base, &prof) < 0)
             continue;
-        wall[n] = prof->wall_s / base->wall_s;
-        cpu[n] = base->cpu_s > 0 ? prof->cpu_s / base->cpu_s : NAN;
+        bwall[n] = base->wall_s;
+        pwall[n] = prof->wall_s;
+        bcpu[n] = base->cpu_s > 0 ? base->cpu_s : NAN;
+        pcpu[n] = prof->cpu_s;
         rss[n] = (double)(prof->maxrss_kb - base->maxrss_kb);
-        pw[n] = prof->wall_s;
         ins[n] = base->instructions > 0 ? prof->instructions / base->instructions : NAN;
-        fae[n] = ce[n] = col[n] = NAN;
-        fae[n] = ce[n] = col[n] = tcov[n] = ftask[n] = NAN;
+        col[n] = tcov[n] = ftask[n] = NAN;
         for (size_t k = 0; k < PB_MAX_KEYS; k++)
-            tsh[k * cap + n] = ksh[k * cap + n] = one_t[k] = one_k[k] = NAN;
+            tsh[k * cap + n] = ksh[k * cap + n] = one_k[k] = NAN;
         double sum = 0;
         for (int c = 0; c < PB_CAT_COUNT; c++)
             if (prof->has_attr && (prof->attr.categories & PB_CAT_BIT(c)))
@@ -452,30 +535,59 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         for (int c = 0; c < PB_CAT_COUNT; c++)
             share[c][n] = sum > 0 && (prof->attr.categories & PB_CAT_BIT(c))
                               ? prof->attr.cat_s[c] / sum : NAN;
-        if (prof->has_attr && truth->nruns > 0 && !wl->overhead_only) {
-            fae[n] = run_fae(truth, wl->nphases, prof, one_t);
-            ce[n] = pb_ce_cats(truth->cat_s, &prof->attr);
+        if (accuracy)
+            run_shares(wl, truth, prof, &shares[n]);
+        if (prof->has_attr && accuracy) {
+            if (!any_report)
+                rep_cats = prof->attr.categories & PB_CAT_ALL;
+            any_report = 1;
             /* NAN for launcher tools: their driver records no threads. */
             if (truth->nthreads)
                 tcov[n] = pb_thread_coverage(prof->threads, prof->nthreads);
             ftask[n] = run_fae_task(truth, prof, one_k);
-            for (size_t k = 0; k < PB_MAX_KEYS; k++) {
-                tsh[k * cap + n] = one_t[k];
+            for (size_t k = 0; k < truth->nthreads && wl->nphases + k < shares[n].nk; k++)
+                tsh[k * cap + n] = shares[n].has_report ? shares[n].rep[wl->nphases + k] : NAN;
+            for (size_t k = 0; k < PB_MAX_KEYS; k++)
                 ksh[k * cap + n] = one_k[k];
-            }
             col[n] = prof->collect_s;
         }
         n++;
     }
     cell->nrounds = n;
-    pb_median_ci(wall, n, 0.95, &cell->wall_lo, &cell->wall_hi, &cell->wall_coverage);
-    cell->wall_ratio = pb_median(wall, n);
-    double cov;
-    pb_median_ci(cpu, n, 0.95, &cell->cpu_lo, &cell->cpu_hi, &cov);
-    cell->cpu_ratio = pb_median(cpu, n);
+    unsigned long long seed = res->seed * 1000003ULL + w * 1009ULL + b;
+    pb_overhead_estimate(bwall, pwall, n, seed, &cell->wall_ratio, &cell->wall_lo,
+                         &cell->wall_hi);
+    cell->wall_coverage = isfinite(cell->wall_lo) ? 0.95 : NAN;
+    pb_overhead_estimate(bcpu, pcpu, n, seed, &cell->cpu_ratio, &cell->cpu_lo, &cell->cpu_hi);
     cell->rss_delta_kb = pb_median(rss, n);
-    cell->fae_pp = pb_median(fae, n);
-    cell->ce_pp = pb_median(ce, n);
+    if (accuracy && n) {
+        const struct pb_run_shares *ts = truth_shares;
+        size_t nt = ntruth;
+        /* The distortion over categories is taken over the categories the
+         * backend's CE compares, so the two can be read together; over all
+         * three for a backend with no report (the `none` row: the floor). */
+        unsigned dmask = any_report ? rep_cats : PB_CAT_ALL;
+        estimate(PB_ACC_DE, PB_KEYS, shares, n, ts, nt, seed, &cell->de_pp, &cell->de_lo,
+                 &cell->de_hi);
+        estimate(PB_ACC_DE, dmask, shares, n, ts, nt, seed, &cell->dce_pp, &cell->dce_lo,
+                 &cell->dce_hi);
+        if (any_report) {
+            estimate(PB_ACC_AE, PB_KEYS, shares, n, ts, nt, seed, &cell->ae_pp, &cell->ae_lo,
+                     &cell->ae_hi);
+            estimate(PB_ACC_TOTAL, PB_KEYS, shares, n, ts, nt, seed, &cell->fae_pp, &cell->fae_lo,
+                     &cell->fae_hi);
+            estimate(PB_ACC_AE, rep_cats, shares, n, ts, nt, seed, &cell->ace_pp,
+                     &cell->ace_lo, &cell->ace_hi);
+            estimate(PB_ACC_TOTAL, rep_cats, shares, n, ts, nt, seed, &cell->ce_pp,
+                     &cell->ce_lo, &cell->ce_hi);
+        } else if (is_none_backend(res, b)) {
+            /* Unprofiled runs reported nothing: a perfect profiler of them
+             * would report their own times, so their FAE and CE are their
+             * DE and DCE: the noise floor. */
+            cell->fae_pp = cell->de_pp, cell->fae_lo = cell->de_lo, cell->fae_hi = cell->de_hi;
+            cell->ce_pp = cell->dce_pp, cell->ce_lo = cell->dce_lo, cell->ce_hi = cell->dce_hi;
+        }
+    }
     cell->collect_s = pb_median(col, n);
     cell->coverage = pb_median(tcov, n);
     cell->fae_task_pp = pb_median(ftask, n);
@@ -483,12 +595,9 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         cell->thread_share[k] = pb_median(&tsh[k * cap], n);
         cell->task_share[k] = pb_median(&ksh[k * cap], n);
     }
-    free(tsh);
-    free(ksh);
-    free(tcov);
-    free(ftask);
-    cell->wall_s = pb_median(pw, n);
+    cell->wall_s = pb_median(pwall, n);
     if (res->metric == PB_METRIC_INSTRUCTIONS) {
+        double cov;
         pb_median_ci(ins, n, 0.95, &cell->instr_lo, &cell->instr_hi, &cov);
         cell->instr_ratio = pb_median(ins, n);
     }
@@ -496,13 +605,17 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         cell->cat_share[c] = pb_median(share[c], n);
         free(share[c]);
     }
-    free(wall);
-    free(cpu);
+    free(tsh);
+    free(ksh);
+    free(tcov);
+    free(ftask);
+    free(shares);
+    free(bwall);
+    free(pwall);
+    free(bcpu);
+    free(pcpu);
     free(rss);
-    free(fae);
-    free(ce);
     free(col);
-    free(pw);
     free(ins);
 
     if (cell->nfailed > 0 || n == 0) {
@@ -517,6 +630,44 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     }
 }
 
+/* Share vectors of workload w's measured baseline runs over the truth's
+ * keys: the truth side of DE and FAE. *n receives their count; you own it. */
+static struct pb_run_shares *truth_shares(const struct pb_results *res, size_t w,
+                                          const struct pb_truth *t, size_t *n)
+{
+    struct pb_run_shares *s = pb_xcalloc(res->nruns + 1, sizeof(*s));
+    *n = 0;
+    for (size_t i = 0; i < res->nruns; i++) {
+        const struct pb_run_record *r = &res->runs[i];
+        if (r->workload == w && r->backend == PB_BASELINE && !r->warmup &&
+            r->run.status == PB_RUN_OK)
+            run_shares(&res->cfg->workloads[w], t, &r->run, &s[(*n)++]);
+    }
+    return s;
+}
+
+/* The floor of workload w: the first `none` row that has figures. */
+static void summarise_floor(const struct pb_results *res, size_t w, struct pb_truth *t)
+{
+    t->floor_pp = t->floor_lo = t->floor_hi = NAN;
+    t->floor_ce_pp = t->floor_ce_lo = t->floor_ce_hi = NAN;
+    size_t nb = res->cfg->nbackends;
+    for (size_t b = 0; b < nb; b++) {
+        const struct pb_cell *c = &res->cells[w * nb + b];
+        if (!res->backend_on[b] || !is_none_backend(res, b) || c->status != PB_CELL_OK ||
+            !isfinite(c->de_pp))
+            continue;
+        t->floor_pp = c->de_pp, t->floor_lo = c->de_lo, t->floor_hi = c->de_hi;
+        t->floor_ce_pp = c->dce_pp, t->floor_ce_lo = c->dce_lo, t->floor_ce_hi = c->dce_hi;
+        return;
+    }
+}
+
+int pb_within_floor(double value, double floor_hi)
+{
+    return isfinite(value) && isfinite(floor_hi) && value <= floor_hi;
+}
+
 void pb_results_summarise(struct pb_results *res)
 {
     size_t nw = res->cfg->nworkloads, nb = res->cfg->nbackends;
@@ -529,9 +680,13 @@ void pb_results_summarise(struct pb_results *res)
         if (!res->workload_on[w])
             continue;
         summarise_truth(res, w, &res->truth[w]);
+        size_t nt;
+        struct pb_run_shares *ts = truth_shares(res, w, &res->truth[w], &nt);
         for (size_t b = 0; b < nb; b++)
             if (res->backend_on[b])
-                summarise_cell(res, w, b, &res->truth[w], &res->cells[w * nb + b]);
+                summarise_cell(res, w, b, &res->truth[w], ts, nt, &res->cells[w * nb + b]);
+        free(ts);
+        summarise_floor(res, w, &res->truth[w]);
     }
 }
 

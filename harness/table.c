@@ -12,11 +12,55 @@
 #define W_BACKEND 16
 #define W_BACKEND_MAX 24
 #define W_WALL 24
-#define W_CPU 8
-#define W_MEM 10
+#define W_CPU 7
+#define W_MEM 9
 #define W_PP 6
 #define W_COV 4
 #define LINE_MAX_COLS 100
+
+const char *const pb_legend[] = {
+    "wall overhead: profiled / unprofiled region wall time, the ratio of the fastest runs "
+    "of each side (slow periods of the machine only add time), with its 95% bootstrap "
+    "interval over rounds; cpu: the same for process CPU time.",
+    "AE (attribution error): the profile against the same runs' own measured phase, "
+    "thread and category times: what the profiler got wrong about what happened.",
+    "DE (distortion): the profiled runs' own times against the unprofiled truth: how much "
+    "profiling changed the program.",
+    "FAE / CE (total): the profile against the unprofiled truth, over phases and threads / "
+    "over the python, native and system categories. All in percentage points of time "
+    "(total variation distance: 0 is perfect, 100 all wrong), from shares aggregated over "
+    "rounds.",
+    "~ : within the noise floor, at most the upper end of the `none` row's interval (what "
+    "unprofiled runs score against the truth): not evidence of an error.",
+    NULL
+};
+
+/* An accuracy figure with one decimal, "~" appended when inside the floor
+ * (floor_hi NAN: never marked). */
+static void acc_text(char *buf, size_t len, double v, double floor_hi, const char *dash)
+{
+    pb_fmt_num(buf, len, v, 1, dash);
+    if (pb_within_floor(v, floor_hi))
+        snprintf(buf + strlen(buf), len - strlen(buf), "~");
+}
+
+void pb_floor_line(const struct pb_results *res, size_t w, char *buf, size_t len)
+{
+    const struct pb_truth *t = &res->truth[w];
+    if (!isfinite(t->floor_pp)) {
+        snprintf(buf, len, "no noise floor: the config has no `none` backend with results");
+        return;
+    }
+    char f[3][16], c[3][16];
+    pb_fmt_num(f[0], sizeof(f[0]), t->floor_pp, 1, "-");
+    pb_fmt_num(f[1], sizeof(f[1]), t->floor_lo, 1, "-");
+    pb_fmt_num(f[2], sizeof(f[2]), t->floor_hi, 1, "-");
+    pb_fmt_num(c[0], sizeof(c[0]), t->floor_ce_pp, 1, "-");
+    pb_fmt_num(c[1], sizeof(c[1]), t->floor_ce_lo, 1, "-");
+    pb_fmt_num(c[2], sizeof(c[2]), t->floor_ce_hi, 1, "-");
+    snprintf(buf, len, "noise floor (the `none` row, A/A): FAE %s "
+             "[%s-%s] pp, CE %s [%s-%s] pp", f[0], f[1], f[2], c[0], c[1], c[2]);
+}
 
 void pb_cell_texts(const struct pb_results *res, const struct pb_cell *c,
                    struct pb_cell_texts *t)
@@ -32,7 +76,10 @@ void pb_cell_texts(const struct pb_results *res, const struct pb_cell *c,
         pb_fmt_num(a, sizeof(a), r, prec, "-");
         pb_fmt_num(lo, sizeof(lo), rlo, prec, "-");
         pb_fmt_num(hi, sizeof(hi), rhi, prec, "-");
-        snprintf(t->wall, sizeof(t->wall), "%sx [%s-%s]", a, lo, hi);
+        if (isfinite(rlo) && isfinite(rhi))
+            snprintf(t->wall, sizeof(t->wall), "%sx [%s-%s]", a, lo, hi);
+        else   /* too few rounds for an interval: say so, do not fake one */
+            snprintf(t->wall, sizeof(t->wall), "%sx (no CI, %zu rounds)", a, c->nrounds);
     } else {
         snprintf(t->wall, sizeof(t->wall), "-");
     }
@@ -49,9 +96,14 @@ void pb_cell_texts(const struct pb_results *res, const struct pb_cell *c,
     /* A backend without a report has no accuracy: "-"; one with a report that
      * cannot tell categories apart: "n/a". */
     int reports = (bc->ops->caps & PB_CAP_REPORT) != 0;
-    pb_fmt_num(t->fae, sizeof(t->fae), c->fae_pp, 1, reports ? "n/a" : "-");
-    pb_fmt_num(t->ce, sizeof(t->ce), c->ce_pp, 1, reports ? "n/a" : "-");
     const struct pb_truth *tr = &res->truth[c->workload];
+    const char *na = reports ? "n/a" : "-";
+    acc_text(t->ae, sizeof(t->ae), c->ae_pp, NAN, na);
+    acc_text(t->de, sizeof(t->de), c->de_pp, tr->floor_hi, "-");
+    acc_text(t->fae, sizeof(t->fae), c->fae_pp, tr->floor_hi, na);
+    acc_text(t->ace, sizeof(t->ace), c->ace_pp, NAN, na);
+    acc_text(t->dce, sizeof(t->dce), c->dce_pp, tr->floor_ce_hi, "-");
+    acc_text(t->ce, sizeof(t->ce), c->ce_pp, tr->floor_ce_hi, na);
     if (tr->nthreads && isfinite(c->coverage))
         snprintf(t->coverage, sizeof(t->coverage), "%.0f%%", 100 * c->coverage);
     else
@@ -143,6 +195,33 @@ static void key_truth_lines(const struct pb_results *res, size_t w, struct pb_st
     }
 }
 
+/* Text wrapped at spaces to LINE_MAX_COLS, each line starting with indent. */
+static void wrap_text(struct pb_strbuf *sb, const char *indent, const char *text)
+{
+    int width = LINE_MAX_COLS - (int)strlen(indent);
+    while (*text) {
+        int n = (int)strlen(text);
+        if (n > width) {
+            n = width;
+            while (n > 0 && text[n] != ' ')
+                n--;
+            if (n == 0)
+                n = width;   /* one word longer than the line */
+        }
+        pb_strbuf_addf(sb, "%s%.*s\n", indent, n, text);
+        text += n;
+        while (*text == ' ')
+            text++;
+    }
+}
+
+static void wrap_status(struct pb_strbuf *sb, const char *on, const char *status,
+                        const char *off)
+{
+    pb_strbuf_addf(sb, "  %s(below)%s\n", on, off);
+    wrap_text(sb, "      ", status);
+}
+
 char *pb_write_table(const struct pb_results *res, int color)
 {
     const struct pb_config *cfg = res->cfg;
@@ -162,13 +241,19 @@ char *pb_write_table(const struct pb_results *res, int color)
         pb_strbuf_addf(&sb, "\n%s%s%s  %s\n", color ? "\033[1m" : "", wl->name,
                        color ? "\033[0m" : "", truth);
         key_truth_lines(res, w, &sb);
+        if (!wl->overhead_only) {
+            char floor[256];
+            pb_floor_line(res, w, floor, sizeof(floor));
+            pb_strbuf_addf(&sb, "  %s\n", floor);
+        }
         pb_truth_warnings(res, w, "  warning: ", &sb);
         /* Workloads with threads or coroutines get two more columns. */
         int extra = res->truth[w].nthreads || res->truth[w].ntasks;
-        pb_strbuf_addf(&sb, "  %-*s %-*s %-*s %*s %*s %*s", wb, "backend",
+        pb_strbuf_addf(&sb, "  %-*s %-*s %-*s %*s %*s %*s %*s %*s", wb, "backend",
                        W_WALL, res->metric == PB_METRIC_INSTRUCTIONS ? "instr overhead [95% CI]"
                                                                      : "wall overhead [95% CI]",
-                       W_CPU, "cpu", W_MEM, "memory", W_PP, "FAE", W_PP, "CE");
+                       W_CPU, "cpu", W_MEM, "memory", W_PP, "AE", W_PP, "DE", W_PP, "FAE",
+                       W_PP, "CE");
         if (extra)
             pb_strbuf_addf(&sb, " %*s %*s", W_COV, "thr", W_PP, "FAE-t");
         pb_strbuf_adds(&sb, "  status\n");
@@ -178,21 +263,29 @@ char *pb_write_table(const struct pb_results *res, int color)
             const struct pb_cell *c = pb_results_cell(res, w, b);
             struct pb_cell_texts t;
             pb_cell_texts(res, c, &t);
-            int used = 2 + wb + 1 + W_WALL + 1 + W_CPU + 1 + W_MEM + 1 + W_PP + 1 +
-                       W_PP + 2 + (extra ? 1 + W_COV + 1 + W_PP : 0);
-            int room = LINE_MAX_COLS - used;
+            int used = 2 + wb + 1 + W_WALL + 1 + W_CPU + 1 + W_MEM + 4 * (1 + W_PP) + 2 +
+                       (extra ? 1 + W_COV + 1 + W_PP : 0);
             const char *on = "", *off = "";
             if (color && c->status != PB_CELL_OK) {
                 on = c->status == PB_CELL_FAILED ? "\033[31m" : "\033[33m";
                 off = "\033[0m";
             }
-            pb_strbuf_addf(&sb, "  %-*.*s %-*s %-*s %*s %*s %*s", wb,
+            pb_strbuf_addf(&sb, "  %-*.*s %-*s %-*s %*s %*s %*s %*s %*s", wb,
                            wb, cfg->backends[b].name, W_WALL, t.wall, W_CPU, t.cpu,
-                           W_MEM, t.mem, W_PP, t.fae, W_PP, t.ce);
+                           W_MEM, t.mem, W_PP, t.ae, W_PP, t.de, W_PP, t.fae, W_PP, t.ce);
             if (extra)
                 pb_strbuf_addf(&sb, " %*s %*s", W_COV, t.coverage, W_PP, t.fae_task);
-            pb_strbuf_addf(&sb, "  %s%.*s%s\n", on, room, t.status, off);
+            /* A status that does not fit goes whole on the lines below:
+             * a failure's reason is never cut ("ok" always stays). */
+            int len = (int)strlen(t.status);
+            if (len <= LINE_MAX_COLS - used || len <= 8)
+                pb_strbuf_addf(&sb, "  %s%s%s\n", on, t.status, off);
+            else
+                wrap_status(&sb, on, t.status, off);
         }
     }
+    pb_strbuf_adds(&sb, "\n");
+    for (const char *const *l = pb_legend; *l; l++)
+        wrap_text(&sb, "  ", *l);
     return pb_strbuf_detach(&sb);
 }

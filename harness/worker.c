@@ -289,6 +289,8 @@ static void run_msg(const struct pb_proto_msg *m, void *ctx)
         pb_proto_get_double(m, "cpu_sys", &run->cpu_sys_s);
         pb_proto_get_double(m, "start", &run->start_s);
         pb_proto_get_double(m, "stop", &run->stop_s);
+        pb_proto_get_double(m, "probe_before", &run->probe_before_s);
+        pb_proto_get_double(m, "probe_after", &run->probe_after_s);
         run->cpu_s = run->cpu_user_s + run->cpu_sys_s;
     } else if (!strcmp(m->tag, "attr")) {
         long cats = 0, entries = 0;
@@ -405,6 +407,7 @@ void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
     out->status = PB_RUN_FAILED;
     out->wall_s = NAN;
     out->instructions = NAN;
+    out->probe_before_s = out->probe_after_s = NAN;
 
     char **argv = run_argv(w, b, export_prefix);
     struct child c = { .pid = -1, .msg_fd = -1, .out_fd = -1 };

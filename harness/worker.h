@@ -28,6 +28,9 @@ struct pb_run {
     double cpu_s;                   /* process user + sys in the region */
     double cpu_user_s, cpu_sys_s;
     double start_s, stop_s;         /* backend start() and stop() */
+    double probe_before_s, probe_after_s;   /* pb_speed_probe() just before
+                                               and after the region; NAN when
+                                               the worker did not send them */
     long maxrss_kb;                 /* peak RSS of the worker (wait4) */
     size_t nphases;
     double phase_wall_s[PB_MAX_PHASES];

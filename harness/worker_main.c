@@ -471,6 +471,7 @@ static long run_phases(struct phase *ph, size_t n, char *err, size_t errlen)
 /* The measured region as either path saw it. */
 struct region {
     double wall_s, start_s, stop_s, cpu_user_s, cpu_sys_s;
+    double probe_before_s, probe_after_s;   /* pb_speed_probe() around it */
     long failed_phase;                  /* -1 when every phase returned */
     char phase_error[PB_ERRLEN];
 };
@@ -482,6 +483,7 @@ static int run_in_process(const struct pb_backend_ops *ops, void *state, struct 
                           size_t nphases, struct region *reg, int *started,
                           const char **stage, char *err, size_t errlen)
 {
+    reg->probe_before_s = pb_speed_probe();
     /* ---- measured region ---- */
     struct pb_cpu_times p0, p1;
     pb_process_times(&p0);
@@ -504,6 +506,7 @@ static int run_in_process(const struct pb_backend_ops *ops, void *state, struct 
     double r1 = pb_now();
     pb_process_times(&p1);
     /* ---- end of measured region ---- */
+    reg->probe_after_s = pb_speed_probe();
     reg->wall_s = r1 - r0;
     reg->start_s = r_started - r0;
     reg->stop_s = r1 - r_stopping;
@@ -532,8 +535,12 @@ static int run_launched(const struct pb_backend_ops *ops, void *state,
         job.phase_args[i] = eq + 1;
     }
     int rc = pb_launch_prepare(&job, err, errlen);
+    /* The tool's process starts after the probe and ends before the second
+     * one: the probes bracket its region with its start-up in between. */
+    reg->probe_before_s = pb_speed_probe();
     if (rc == 0)
         rc = ops->launch(state, &job, err, errlen);
+    reg->probe_after_s = pb_speed_probe();
     if (rc == 0) {
         reg->wall_s = job.wall_s;
         reg->start_s = job.start_s;
@@ -709,6 +716,8 @@ static int worker_run(const struct worker_args *a)
     pb_proto_add_double(&sb, "cpu_sys", reg.cpu_sys_s);
     pb_proto_add_double(&sb, "start", reg.start_s);
     pb_proto_add_double(&sb, "stop", reg.stop_s);
+    pb_proto_add_double(&sb, "probe_before", reg.probe_before_s);
+    pb_proto_add_double(&sb, "probe_after", reg.probe_after_s);
     send_line(&sb);
     if (ops->caps & PB_CAP_REPORT) {
         pb_proto_begin(&sb, "attr");

@@ -26,7 +26,10 @@ char *pb_write_table(const struct pb_results *res, int color);
 #define PB_CSV_HEADER "workload,backend,status,wall_ratio,wall_ratio_lo,wall_ratio_hi," \
                       "cpu_ratio,rss_delta_kb,fae_pp,ce_pp,clock,rounds,failed_runs," \
                       "cpu_ratio_lo,cpu_ratio_hi,collect_s,reason,instr_ratio," \
-                      "instr_ratio_lo,instr_ratio_hi,thread_coverage,fae_task_pp"
+                      "instr_ratio_lo,instr_ratio_hi,thread_coverage,fae_task_pp," \
+                      "ae_pp,ae_pp_lo,ae_pp_hi,de_pp,de_pp_lo,de_pp_hi,fae_pp_lo,fae_pp_hi," \
+                      "ace_pp,ace_pp_lo,ace_pp_hi,dce_pp,dce_pp_lo,dce_pp_hi,ce_pp_lo,ce_pp_hi," \
+                      "floor_fae_pp,floor_fae_pp_hi,floor_ce_pp,floor_ce_pp_hi"
 
 /* Shared formatting: "%.*f" of v, or dash when v is NAN. */
 void pb_fmt_num(char *buf, size_t len, double v, int prec, const char *dash);
@@ -35,12 +38,22 @@ void pb_fmt_num(char *buf, size_t len, double v, int prec, const char *dash);
  * summary.md: wall "1.23x [1.20-1.25]", cpu "1.01x", mem "+1.2 MB",
  * fae "3.1", ce "n/a", status "ok" / "failed: reason" / "skipped: reason". */
 struct pb_cell_texts {
-    char wall[96], cpu[32], mem[32], fae[16], ce[16], status[600];
+    char wall[96], cpu[32], mem[32], status[600];
+    /* accuracy in percentage points, "4.6~" when inside the noise floor */
+    char ae[16], de[16], fae[16], ace[16], dce[16], ce[16];
     char coverage[16];   /* thread coverage "98%"; "-" without threads */
     char fae_task[16];   /* task-view FAE; "-" without coroutine keys */
 };
 void pb_cell_texts(const struct pb_results *res, const struct pb_cell *c,
                    struct pb_cell_texts *t);
+/* What the figures mean, for the foot of a table: one paragraph of plain
+ * text per line (the terminal wraps it; summary.md uses it as is). */
+extern const char *const pb_legend[];
+
+/* "noise floor (`none`, A/A): FAE 1.2 [0.4-2.1] pp, CE 0.8 [0.2-1.5] pp"
+ * or "no noise floor: the config has no `none` backend". */
+void pb_floor_line(const struct pb_results *res, size_t w, char *buf, size_t len);
+
 /* One line describing a workload's truth: "T = 0.412 s (python 22%, native
  * 36%, system 42%) over 10 unprofiled runs". */
 void pb_truth_line(const struct pb_results *res, size_t w, char *buf, size_t len);

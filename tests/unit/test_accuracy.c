@@ -1,4 +1,4 @@
-/* test_accuracy.c: the accuracy arithmetic of ../shared/MEASURE.md against
+/* test_accuracy.c: the accuracy arithmetic of docs/METHOD.md against
  * values computed by hand in the comments, with reports produced by a
  * scripted fake backend driven through the backend interface. */
 #include <setjmp.h>
@@ -84,6 +84,29 @@ static void run_fake(const struct fake_entry *e, size_t n, unsigned cats, double
 
 /* ------------------------------------------------------------ FAE */
 
+/* FAE or CE (cats != 0) of one run's attribution against one truth run, as
+ * summary.c computes them: with one round on each side the medians are the
+ * values, so the hand computations below are the figures. */
+static double total_vs_truth(const struct pb_phase_truth *t, const struct pb_attribution *a,
+                             enum pb_accuracy_over over)
+{
+    struct pb_run_shares run, tr;
+    pb_shares_fill(&run, 3, t, a->phase_s, a->total_s, a->categories, a->cat_s);
+    pb_shares_fill(&tr, 3, t, NULL, 0, 0, NULL);
+    return pb_accuracy_estimate(PB_ACC_TOTAL, over, a->categories, &run, NULL, 1, &tr, NULL, 1);
+}
+
+static double total_fae(const struct pb_phase_truth *t, const struct pb_attribution *a)
+{
+    return total_vs_truth(t, a, PB_OVER_KEYS);
+}
+
+/* CE over the report's mask; a report with no mask has none (NAN). */
+static double total_ce(const struct pb_phase_truth *t, const struct pb_attribution *a)
+{
+    return total_vs_truth(t, a, PB_OVER_CATEGORIES);
+}
+
 /* A report equal to the truth scores 0 on both measures. f2's time is in a
  * builtin it calls: inclusive counts it, self does not; the total comes from
  * the sum of self seconds (total_s left 0). */
@@ -109,8 +132,8 @@ static void test_perfect(void **state)
     NEAR(a.cat_s[PB_CAT_PYTHON], 0.215);
     NEAR(a.cat_s[PB_CAT_NATIVE], 0.351);
     NEAR(a.cat_s[PB_CAT_SYSTEM], 0.434);
-    NEAR(pb_fae(truth, 3, &a), 0);
-    NEAR(pb_ce(truth, 3, &a), 0);
+    NEAR(total_fae(truth, &a), 0);
+    NEAR(total_ce(truth, &a), 0);
 }
 
 /* pyinstrument-like shares 31/32/36 with 1% in a harness frame:
@@ -131,8 +154,8 @@ static void test_seed_numbers(void **state)
     run_fake(e, 4, PB_CAT_ALL, 1.0, &a);
     NEAR(a.total_s, 1.0);
     NEAR(a.other_s, 0.01);
-    NEAR(pb_fae(truth, 3, &a), 10.0);
-    NEAR(pb_ce(truth, 3, &a), 9.5);
+    NEAR(total_fae(truth, &a), 10.0);
+    NEAR(total_ce(truth, &a), 9.5);
 }
 
 /* Everything outside the phases: FAE 100, the maximum. All of it reported as
@@ -149,8 +172,8 @@ static void test_all_outside(void **state)
     run_fake(e, 3, PB_CAT_ALL, 0, &a);
     NEAR(a.phase_s[0] + a.phase_s[1] + a.phase_s[2], 0);
     NEAR(a.other_s, 2.0);
-    NEAR(pb_fae(truth, 3, &a), 100.0);
-    NEAR(pb_ce(truth, 3, &a), 78.5);
+    NEAR(total_fae(truth, &a), 100.0);
+    NEAR(total_ce(truth, &a), 78.5);
 }
 
 /* A missed phase costs its whole share, and the others' inflated shares too:
@@ -168,7 +191,7 @@ static void test_missed_phase(void **state)
     run_fake(e, 2, PB_CAT_ALL, 0, &a);
     NEAR(a.phase_s[2], 0);
     NEAR(a.other_s, 0);
-    NEAR(pb_fae(truth, 3, &a), 42.0);
+    NEAR(total_fae(truth, &a), 42.0);
 }
 
 /* R_p sums a phase over threads. A backend total below sum R_p (recursion
@@ -190,11 +213,11 @@ static void test_threads_and_total(void **state)
     NEAR(a.phase_s[1], 0.36);
     NEAR(a.total_s, 1.0);
     NEAR(a.other_s, 0);
-    NEAR(pb_fae(truth, 3, &a), 0);
+    NEAR(total_fae(truth, &a), 0);
     run_fake(e, 4, PB_CAT_ALL, 2.0, &a);
     NEAR(a.total_s, 2.0);
     NEAR(a.other_s, 1.0);
-    NEAR(pb_fae(truth, 3, &a), 50.0);
+    NEAR(total_fae(truth, &a), 50.0);
 }
 
 /* Nothing to compare is NAN, never a number: an empty report (R = 0), and a
@@ -206,13 +229,13 @@ static void test_nothing_to_compare(void **state)
     run_fake(NULL, 0, PB_CAT_ALL, 0, &a);
     assert_int_equal(a.entries, 0);
     NEAR(a.total_s, 0);
-    assert_true(isnan(pb_fae(truth, 3, &a)));
-    assert_true(isnan(pb_ce(truth, 3, &a)));
+    assert_true(isnan(total_fae(truth, &a)));
+    assert_true(isnan(total_ce(truth, &a)));
     struct fake_entry e[] = { E("/w/mixed.py", "f1", 1.0, 1.0, 1.0, 0, 0) };
     run_fake(e, 1, PB_CAT_ALL, 0, &a);
     const struct pb_phase_truth zero[3] = { { 0, 0, 0, PB_CAT_PYTHON } };
-    assert_true(isnan(pb_fae(zero, 3, &a)));
-    assert_true(isnan(pb_ce(zero, 3, &a)));
+    assert_true(isnan(total_fae(zero, &a)));
+    assert_true(isnan(total_ce(zero, &a)));
 }
 
 /* ------------------------------------------------------------- CE */
@@ -233,8 +256,8 @@ static void test_ce_two_categories(void **state)
     run_fake(e, 2, PY | NAT, 0, &a);
     assert_int_equal(a.categories, PY | NAT);
     NEAR(a.cat_s[PB_CAT_SYSTEM], 0);
-    NEAR(pb_ce(truth, 3, &a), 50 * 2 * (0.5 - 0.215 / 0.566));
-    NEAR(pb_ce(truth, 3, &a), 12.0141342756);
+    NEAR(total_ce(truth, &a), 50 * 2 * (0.5 - 0.215 / 0.566));
+    NEAR(total_ce(truth, &a), 12.0141342756);
 }
 
 /* Fewer than two categories is "n/a" (NAN), as is a mask whose reported
@@ -249,14 +272,14 @@ static void test_ce_not_applicable(void **state)
     struct pb_attribution a;
     run_fake(e, 2, PY, 0, &a);
     NEAR(a.cat_s[PB_CAT_NATIVE], 0);     /* outside the mask: not summed */
-    assert_true(isnan(pb_ce(truth, 3, &a)));
+    assert_true(isnan(total_ce(truth, &a)));
     run_fake(e, 2, 0, 0, &a);
-    assert_true(isnan(pb_ce(truth, 3, &a)));
+    assert_true(isnan(total_ce(truth, &a)));
     run_fake(e, 2, PB_CAT_ALL | 0x100, 0, &a);
     assert_int_equal(a.categories, PB_CAT_ALL);
     struct fake_entry none[] = { E("/w/mixed.py", "f1", 1.0, 1.0, 0, 0, 0) };
     run_fake(none, 1, PB_CAT_ALL, 0, &a);
-    assert_true(isnan(pb_ce(truth, 3, &a)));
+    assert_true(isnan(total_ce(truth, &a)));
 }
 
 /* -------------------------------------------------------- matching */
@@ -465,21 +488,105 @@ static void test_thread_seconds(void **st)
     NEAR(pb_thread_seconds(&r, hashers, 0), 0.0);
 }
 
-/* CE over given truth categories equals pb_ce() over the phases they come
- * from (the seed numbers: 0.215 / 0.351 / 0.434). */
-static void test_ce_cats(void **st)
+/* ------------------------------------------------ estimators over rounds */
+
+/* A run of the mixed workload: its own walls (f1, f2, f3; user = wall for
+ * the two CPU phases, off-CPU for f3) and, when rep is given, the seconds
+ * its report gave each phase (R = their sum + other). */
+static void mixed_run(struct pb_run_shares *s, double w1, double w2, double w3,
+                      const double *rep, double other)
+{
+    const struct pb_phase_truth own[3] = {
+        { w1, w1, 0, PB_CAT_PYTHON }, { w2, w2, 0, PB_CAT_NATIVE }, { w3, 0, 0, PB_CAT_SYSTEM },
+    };
+    double cat[PB_CAT_COUNT] = { 0 };
+    double total = other;
+    if (rep) {
+        cat[PB_CAT_PYTHON] = rep[0], cat[PB_CAT_NATIVE] = rep[1], cat[PB_CAT_SYSTEM] = rep[2];
+        total += rep[0] + rep[1] + rep[2];
+    }
+    pb_shares_fill(s, 3, own, rep, total, PB_CAT_ALL, cat);
+}
+
+/* A profiler that reports exactly what happened in each run has AE 0
+ * whatever the machine did; its runs' shares wander (a slow f1 in run 0,
+ * a slow f2 in run 2) so DE and FAE measure the wandering, not an error:
+ * own shares f1 .25/.20/.20, f2 .35/.40/.45, f3 .40/.40/.35 -> medians
+ * .20/.40/.40 against the truth .20/.40/.40 -> DE = FAE = 0. */
+static void test_ae_ignores_machine_noise(void **st)
 {
     (void)st;
-    struct pb_attribution a;
-    memset(&a, 0, sizeof(a));
-    a.categories = PB_CAT_ALL;
-    a.cat_s[PB_CAT_PYTHON] = 0.3;
-    a.cat_s[PB_CAT_NATIVE] = 0.3;
-    a.cat_s[PB_CAT_SYSTEM] = 0.4;
-    const double tc[3] = { 0.215, 0.351, 0.434 };
-    NEAR(pb_ce_cats(tc, &a), pb_ce(truth, 3, &a));
-    /* |0.3-0.215| + |0.3-0.351| + |0.4-0.434| = 0.085+0.051+0.034 = 0.17 */
-    NEAR(pb_ce_cats(tc, &a), 8.5);
+    struct pb_run_shares runs[3], truth_runs[1];
+    const double r0[3] = { 0.25, 0.35, 0.40 }, r1[3] = { 0.20, 0.40, 0.40 },
+                 r2[3] = { 0.20, 0.45, 0.35 };
+    mixed_run(&runs[0], 0.25, 0.35, 0.40, r0, 0);
+    mixed_run(&runs[1], 0.20, 0.40, 0.40, r1, 0);
+    mixed_run(&runs[2], 0.20, 0.45, 0.35, r2, 0);
+    mixed_run(&truth_runs[0], 0.20, 0.40, 0.40, NULL, 0);
+    NEAR(pb_accuracy_estimate(PB_ACC_AE, PB_OVER_KEYS, 0, runs, NULL, 3, NULL, NULL, 0), 0);
+    NEAR(pb_accuracy_estimate(PB_ACC_DE, PB_OVER_KEYS, 0, runs, NULL, 3, truth_runs, NULL, 1), 0);
+    NEAR(pb_accuracy_estimate(PB_ACC_TOTAL, PB_OVER_KEYS, 0, runs, NULL, 3, truth_runs, NULL, 1), 0);
+    NEAR(pb_accuracy_estimate(PB_ACC_AE, PB_OVER_CATEGORIES, PB_CAT_ALL, runs, NULL, 3, NULL, NULL, 0), 0);
+}
+
+/* Per-run distances would add the noise up: the mean per-run FAE of the
+ * three runs above is 50 * (.10 + 0 + .10) / 3 = 3.33, the estimator's 0. A
+ * tracer that slows the python phase 2x distorts: own walls .40/.40/.40 of
+ * 1.2 s -> shares 1/3 each against .20/.40/.40: DE = 50 * (.1333 + .0667 +
+ * .0667) = 13.33; it reports its own run exactly: AE 0, FAE = DE. */
+static void test_distortion(void **st)
+{
+    (void)st;
+    struct pb_run_shares runs[2], truth_runs[1];
+    const double rep[3] = { 0.40, 0.40, 0.40 };
+    mixed_run(&runs[0], 0.40, 0.40, 0.40, rep, 0);
+    mixed_run(&runs[1], 0.40, 0.40, 0.40, rep, 0);
+    mixed_run(&truth_runs[0], 0.20, 0.40, 0.40, NULL, 0);
+    NEAR(pb_accuracy_estimate(PB_ACC_AE, PB_OVER_KEYS, 0, runs, NULL, 2, NULL, NULL, 0), 0);
+    NEAR(pb_accuracy_estimate(PB_ACC_DE, PB_OVER_KEYS, 0, runs, NULL, 2, truth_runs, NULL, 1), 40.0 / 3);
+    NEAR(pb_accuracy_estimate(PB_ACC_TOTAL, PB_OVER_KEYS, 0, runs, NULL, 2, truth_runs, NULL, 1), 40.0 / 3);
+}
+
+/* A sampler that puts a quarter of f3 into "other" in a run that matches
+ * the truth: shares f1 .2, f2 .4, f3 .3 and other .1 (R = 1):
+ * AE = FAE = 50 * (|.3 - .4| + .1) = 10, DE 0. Categories: the report's
+ * .2/.4/.3 renormalised over the mask is .2222/.4444/.3333 against .2/.4/.4:
+ * ACE = 50 * (.0222 + .0444 + .0667) = 6.667. */
+static void test_missed_time_is_error(void **st)
+{
+    (void)st;
+    struct pb_run_shares runs[1], truth_runs[1];
+    const double rep[3] = { 0.20, 0.40, 0.30 };
+    mixed_run(&runs[0], 0.20, 0.40, 0.40, rep, 0.10);
+    mixed_run(&truth_runs[0], 0.20, 0.40, 0.40, NULL, 0);
+    NEAR(runs[0].rep_other, 0.1);
+    NEAR(pb_accuracy_estimate(PB_ACC_AE, PB_OVER_KEYS, 0, runs, NULL, 1, NULL, NULL, 0), 10.0);
+    NEAR(pb_accuracy_estimate(PB_ACC_TOTAL, PB_OVER_KEYS, 0, runs, NULL, 1, truth_runs, NULL, 1), 10.0);
+    NEAR(pb_accuracy_estimate(PB_ACC_DE, PB_OVER_KEYS, 0, runs, NULL, 1, truth_runs, NULL, 1), 0);
+    NEAR(pb_accuracy_estimate(PB_ACC_AE, PB_OVER_CATEGORIES, PB_CAT_ALL, runs, NULL, 1, NULL, NULL, 0),
+         50 * (0.2 / 0.9 - 0.2 + 0.4 / 0.9 - 0.4 + 0.4 - 0.3 / 0.9));
+}
+
+/* Indices select runs (a bootstrap resample may repeat one); runs without a
+ * report are left out of AE and TOTAL but counted by DE; nothing to compare
+ * is NAN: no runs, no truth runs, no report, fewer than two categories. */
+static void test_estimate_indices_and_nan(void **st)
+{
+    (void)st;
+    struct pb_run_shares runs[3], truth_runs[1];
+    const double good[3] = { 0.20, 0.40, 0.40 }, bad[3] = { 1.0, 0, 0 };
+    mixed_run(&runs[0], 0.20, 0.40, 0.40, good, 0);
+    mixed_run(&runs[1], 0.20, 0.40, 0.40, bad, 0);
+    mixed_run(&runs[2], 0.60, 0.20, 0.20, NULL, 0);
+    mixed_run(&truth_runs[0], 0.20, 0.40, 0.40, NULL, 0);
+    const size_t first[3] = { 0, 0, 0 }, second[1] = { 1 }, third[1] = { 2 };
+    NEAR(pb_accuracy_estimate(PB_ACC_AE, PB_OVER_KEYS, 0, runs, first, 3, NULL, NULL, 0), 0);
+    NEAR(pb_accuracy_estimate(PB_ACC_AE, PB_OVER_KEYS, 0, runs, second, 1, NULL, NULL, 0), 80.0);
+    assert_true(isnan(pb_accuracy_estimate(PB_ACC_AE, PB_OVER_KEYS, 0, runs, third, 1, NULL, NULL, 0)));
+    NEAR(pb_accuracy_estimate(PB_ACC_DE, PB_OVER_KEYS, 0, runs, third, 1, truth_runs, NULL, 1), 40.0);
+    assert_true(isnan(pb_accuracy_estimate(PB_ACC_DE, PB_OVER_KEYS, 0, runs, NULL, 0, truth_runs, NULL, 1)));
+    assert_true(isnan(pb_accuracy_estimate(PB_ACC_TOTAL, PB_OVER_KEYS, 0, runs, NULL, 1, truth_runs, NULL, 0)));
+    assert_true(isnan(pb_accuracy_estimate(PB_ACC_AE, PB_OVER_CATEGORIES, PY, runs, NULL, 1, NULL, NULL, 0)));
 }
 
 int main(void)
@@ -499,7 +606,10 @@ int main(void)
         cmocka_unit_test(test_truth_check),
         cmocka_unit_test(test_fae_keys),
         cmocka_unit_test(test_thread_coverage),
-        cmocka_unit_test(test_ce_cats),
+        cmocka_unit_test(test_ae_ignores_machine_noise),
+        cmocka_unit_test(test_distortion),
+        cmocka_unit_test(test_missed_time_is_error),
+        cmocka_unit_test(test_estimate_indices_and_nan),
         cmocka_unit_test(test_thread_seconds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

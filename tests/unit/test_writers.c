@@ -123,7 +123,8 @@ static void check_golden(const char *name, const char *text)
     assert_string_equal(text, buf);
 }
 
-/* The cell figures follow MEASURE.md: median ratio, interval, FAE, CE. */
+/* The cell figures follow docs/METHOD.md: the ratio of the minima (no
+ * interval from 3 rounds), AE, DE, FAE, CE, and the `none` row's floor. */
 static void test_summary_figures(void **state)
 {
     (void)state;
@@ -132,18 +133,28 @@ static void test_summary_figures(void **state)
     const struct pb_cell *c = pb_results_cell(&res, 0, 1);
     assert_int_equal(c->status, PB_CELL_OK);
     assert_int_equal(c->nrounds, 3);
-    /* ratios 1.2, 1.2727, 1.1111 -> median 1.2 */
-    assert_true(fabs(c->wall_ratio - 1.2) < 1e-12);
-    assert_true(fabs(c->wall_lo - 1.0 / 0.9) < 1e-12);
-    assert_true(fabs(c->wall_hi - 1.4 / 1.1) < 1e-12);
+    /* min profiled 1.0 / min baseline 0.9; 3 rounds: no interval */
+    assert_true(fabs(c->wall_ratio - 1.0 / 0.9) < 1e-12);
+    assert_true(isnan(c->wall_lo) && isnan(c->wall_hi));
     /* FAE: 50 * (|.31-.22| + |.32-.36| + |.36-.42| + .01) = 10 */
     assert_true(fabs(c->fae_pp - 10.0) < 1e-9);
+    /* the runs' own shares are the truth's: no distortion, AE = FAE */
+    assert_true(fabs(c->de_pp) < 1e-9);
+    assert_true(fabs(c->ae_pp - 10.0) < 1e-9);
+    assert_true(c->fae_lo <= c->fae_pp && c->fae_pp <= c->fae_hi);
     /* CE: truth .22/.36/.42, reported .31/.32/.37 -> 50 * (.09+.04+.05) = 9 */
     assert_true(fabs(c->ce_pp - 9.0) < 1e-9);
+    assert_true(fabs(c->ace_pp - 9.0) < 1e-9);
+    assert_true(fabs(c->dce_pp) < 1e-9);
     assert_true(fabs(c->rss_delta_kb - 2000) < 1e-9);
     const struct pb_cell *none = pb_results_cell(&res, 0, 0);
     assert_true(fabs(none->wall_ratio - 1.01) < 1e-12);
-    assert_true(isnan(none->fae_pp));
+    /* unprofiled runs: no AE; FAE is their DE, the floor */
+    assert_true(isnan(none->ae_pp));
+    assert_true(fabs(none->fae_pp - none->de_pp) < 1e-12);
+    assert_true(fabs(res.truth[0].floor_pp - none->de_pp) < 1e-12);
+    assert_true(pb_within_floor(0.0, res.truth[0].floor_hi));
+    assert_false(pb_within_floor(c->fae_pp, res.truth[0].floor_hi));
     assert_true(fabs(res.truth[0].wall_s - 1.0) < 1e-12);
     pb_results_release(&res);
 }
@@ -182,7 +193,7 @@ static void test_skipped_cell(void **state)
     assert_false(pb_results_any_failed(&res));
     char *csv = pb_write_summary_csv(&res);
     assert_non_null(strstr(csv, "mixed,\"scripted, \"\"quoted\"\"\",skipped,,,,,,,,wall,0,0,,,,"
-                                "scripted not installed,,,,,\n"));
+                                "scripted not installed,,,,,,"));
     free(csv);
     pb_results_release(&res);
 }
