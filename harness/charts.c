@@ -127,6 +127,9 @@ static int write_overhead(const struct pb_results *res, const char *dir, char *e
             const struct pb_cell *c = pb_results_cell(res, w, bi[k]);
             double r, rlo, rhi;
             pb_cell_overhead(res, c, &r, &rlo, &rhi);
+            /* too few rounds for an interval: a bar without error bars */
+            if (isfinite(r) && (!isfinite(rlo) || !isfinite(rhi)))
+                rlo = rhi = r;
             dat_num(&dat, r);
             dat_num(&dat, rlo);
             dat_num(&dat, rhi);
@@ -140,8 +143,8 @@ static int write_overhead(const struct pb_results *res, const char *dir, char *e
     int logscale = isfinite(lo) && lo > 0 && hi / lo > 4;
     gp_begin(&gp, "overhead", 1200, 560);
     pb_strbuf_addf(&gp,
-                   "set title '%s overhead: profiled run / unprofiled run of the same round "
-                   "(median over rounds, bars: 95%% interval)'\n"
+                   "set title '%s overhead: profiled / unprofiled (%s, bars: 95%% "
+                   "interval)'\n"
                    "set style data histograms\n"
                    "set style histogram errorbars gap 1.5 lw 1\n"
                    "set style fill solid 0.85 border -1\n"
@@ -152,6 +155,7 @@ static int write_overhead(const struct pb_results *res, const char *dir, char *e
                    "set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb '#444444'\n"
                    "plot ",
                    instr ? "Instruction-count" : "Wall-clock",
+                   instr ? "median of per-round ratios" : "ratio of the fastest runs",
                    instr ? "instructions executed" : "slowdown", logscale ? ", log scale" : "",
                    logscale ? "set logscale y\nset yrange [0.8:*]" : "set yrange [0:*]");
     for (int k = 0; k < nb; k++) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "json_parse.h"
+#include "overhead.h"
 #include "results.h"
 #include "stats.h"
 #include "util.h"
@@ -48,6 +49,8 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static void decide(struct pb_change *out, double threshold);
+
 void pb_compare_ratios(const double *base, size_t nb, const double *now, size_t nn,
                        double threshold, struct pb_change *out)
 {
@@ -74,7 +77,50 @@ void pb_compare_ratios(const double *base, size_t nb, const double *now, size_t 
     out->hi = boot[(int)(0.975 * BOOTSTRAP_RESAMPLES) - 1];
     free(tmp);
     free(boot);
-    if (nb < PB_COMPARE_MIN_ROUNDS || nn < PB_COMPARE_MIN_ROUNDS)
+    decide(out, threshold);
+}
+
+/* Both files' paired walls; the statistic is the relative change of the
+ * tables' overhead estimator. */
+struct walls2 {
+    const double *bb, *bp, *nb, *np;
+};
+
+static double change_at(const void *ctx, const size_t *ia, size_t na, const size_t *ib,
+                        size_t nb)
+{
+    const struct walls2 *w = ctx;
+    double base = pb_overhead_ratio_at(PB_EST_MIN_RATIO, w->bb, w->bp, NULL, NULL, ia, na);
+    double now = pb_overhead_ratio_at(PB_EST_MIN_RATIO, w->nb, w->np, NULL, NULL, ib, nb);
+    return base > 0 && now > 0 ? now / base - 1 : NAN;
+}
+
+void pb_compare_walls(const double *base_b, const double *base_p, size_t nb,
+                      const double *now_b, const double *now_p, size_t nn, double threshold,
+                      struct pb_change *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->nbase = nb;
+    out->nnow = nn;
+    out->base = pb_overhead_ratio_at(PB_EST_MIN_RATIO, base_b, base_p, NULL, NULL, NULL, nb);
+    out->now = pb_overhead_ratio_at(PB_EST_MIN_RATIO, now_b, now_p, NULL, NULL, NULL, nn);
+    out->change = out->lo = out->hi = NAN;
+    out->verdict = PB_VERDICT_INCONCLUSIVE;
+    if (!nb || !nn || !(out->base > 0) || !(out->now > 0))
+        return;
+    out->change = out->now / out->base - 1;
+    struct walls2 w = { base_b, base_p, now_b, now_p };
+    pb_bootstrap_ci(change_at, &w, nb, nn, BOOTSTRAP_RESAMPLES, 0x9E3779B97F4A7C15ULL, 0.95,
+                    &out->lo, &out->hi);
+    decide(out, threshold);
+}
+
+/* The verdict of a change whose interval is known. */
+static void decide(struct pb_change *out, double threshold)
+{
+    if (!isfinite(out->lo) || !isfinite(out->hi))
+        out->verdict = PB_VERDICT_INCONCLUSIVE;
+    else if (out->nbase < PB_COMPARE_MIN_ROUNDS || out->nnow < PB_COMPARE_MIN_ROUNDS)
         out->verdict = PB_VERDICT_INCONCLUSIVE;
     else if (out->lo > threshold)
         out->verdict = PB_VERDICT_FAIL;
@@ -134,6 +180,31 @@ static double *ratios(const struct pb_jval *e, const char *key, size_t *n)
         if (a->items[i].type == PB_J_NUM && isfinite(a->items[i].num))
             x[(*n)++] = a->items[i].num;
     return x;
+}
+
+/* The change of one cell's overhead between two files: from the paired
+ * walls with the tables' estimator (overhead.h) when both files have them,
+ * else (instruction counts, files written before the walls were kept) from
+ * the medians of the per-round ratios under key. */
+static void compare_entries(const struct pb_jval *eb, const struct pb_jval *en, const char *key,
+                            int instr, double threshold, struct pb_change *c)
+{
+    size_t n[4];
+    double *v[4] = {
+        ratios(eb, "base_wall_s", &n[0]), ratios(eb, "prof_wall_s", &n[1]),
+        ratios(en, "base_wall_s", &n[2]), ratios(en, "prof_wall_s", &n[3]),
+    };
+    if (!instr && n[0] && n[0] == n[1] && n[2] && n[2] == n[3]) {
+        pb_compare_walls(v[0], v[1], n[0], v[2], v[3], n[2], threshold, c);
+    } else {
+        size_t nb, nn;
+        double *rb = ratios(eb, key, &nb), *rn = ratios(en, key, &nn);
+        pb_compare_ratios(rb, nb, rn, nn, threshold, c);
+        free(rb);
+        free(rn);
+    }
+    for (int i = 0; i < 4; i++)
+        free(v[i]);
 }
 
 static const struct pb_jval *find_entry(const struct pb_jval *summary, const char *w,
@@ -209,12 +280,8 @@ int pb_compare_docs(const struct pb_jval *base, const struct pb_jval *now, doubl
                     "-", "-", "-", "new (not in base)");
             continue;
         }
-        size_t nb, nn;
-        double *rb = ratios(eb, key, &nb), *rn = ratios(e, key, &nn);
         struct pb_change c;
-        pb_compare_ratios(rb, nb, rn, nn, threshold, &c);
-        free(rb);
-        free(rn);
+        compare_entries(eb, e, key, instr, threshold, &c);
         char change[64] = "-";
         if (isfinite(c.change))
             snprintf(change, sizeof(change), "%+.1f%% [%+.1f%%, %+.1f%%]", 100 * c.change,

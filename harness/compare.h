@@ -1,9 +1,11 @@
 /*
  * compare.h: `pyprof-bench compare BASE.json NEW.json` and the --baseline
  * gate. For each workload and backend in both files, the change of the wall
- * overhead is median(new ratios) / median(base ratios) - 1, with a 95%
- * bootstrap interval (2000 resamples of each file's per-round ratios, fixed
- * seed). Verdicts, with threshold t (default 5%):
+ * overhead is new / base - 1 of the tables' estimator (the ratio of the
+ * minima of the paired rounds' walls, overhead.h), with a 95% bootstrap
+ * interval (2000 resamples of each file's rounds, fixed seed); instruction
+ * counts, and files without paired walls, compare the medians of the
+ * per-round ratios. Verdicts, with threshold t (default 5%):
  *
  *   inconclusive  fewer than PB_COMPARE_MIN_ROUNDS rounds on either side, or
  *                 an interval reaching past +t whose low end is not past it
@@ -32,7 +34,16 @@ struct pb_change {
     enum pb_verdict verdict;
 };
 
-/* The change between two sets of per-round ratios, and its verdict. */
+/* The change of the tables' overhead estimate (overhead.h: the ratio of
+ * the minima) between two sets of paired rounds, base_b[i] / base_p[i] the
+ * baseline and profiled walls of the base file's round i, now_b / now_p the
+ * new file's; the interval resamples each file's rounds. */
+void pb_compare_walls(const double *base_b, const double *base_p, size_t nb,
+                      const double *now_b, const double *now_p, size_t nn, double threshold,
+                      struct pb_change *out);
+
+/* The change between two sets of per-round ratios (medians), and its
+ * verdict: for instruction counts and for files without paired walls. */
 void pb_compare_ratios(const double *base, size_t nb, const double *now, size_t nn,
                        double threshold, struct pb_change *out);
 const char *pb_verdict_name(enum pb_verdict v);

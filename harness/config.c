@@ -262,7 +262,8 @@ static int do_include(struct doc *d, const yaml_node_t *n)
 static int do_defaults(struct doc *d, const yaml_node_t *m)
 {
     static const char *const keys[] = { "rounds", "warmup", "timeout", "output", "seed",
-                                        "scale", NULL };
+                                        "scale", "precision", "max_rounds", "max_time",
+                                        NULL };
     struct pb_defaults *def = &d->ld->cfg->defaults;
     if (m->type != YAML_MAPPING_NODE)
         return fail_at(d, m, "defaults must be a mapping, got %s", node_kind(m));
@@ -283,6 +284,24 @@ static int do_defaults(struct doc *d, const yaml_node_t *m)
             return fail_at(d, n, "timeout: %s", why);
         if (!(def->timeout_s > 0))
             return fail_at(d, n, "timeout must be more than 0, got '%s'", scalar(n));
+    }
+    if ((n = get(d, m, "max_rounds")) && get_long(d, n, "max_rounds", 1, &def->max_rounds) < 0)
+        return -1;
+    if ((n = get(d, m, "precision"))) {
+        if (want_scalar(d, n, "precision") < 0)
+            return -1;
+        if (pb_parse_fraction(scalar(n), &def->precision) < 0 || !(def->precision > 0))
+            return fail_at(d, n, "precision must be a percentage more than 0 such as 5%%, "
+                           "got '%s'", scalar(n));
+    }
+    if ((n = get(d, m, "max_time"))) {
+        char why[PB_ERRLEN];
+        if (want_scalar(d, n, "max_time") < 0)
+            return -1;
+        if (pb_parse_duration(scalar(n), &def->max_time_s, why, sizeof(why)) < 0)
+            return fail_at(d, n, "max_time: %s", why);
+        if (!(def->max_time_s > 0))
+            return fail_at(d, n, "max_time must be more than 0, got '%s'", scalar(n));
     }
     if ((n = get(d, m, "scale"))) {
         if (want_scalar(d, n, "scale") < 0)
@@ -842,6 +861,8 @@ static void set_defaults(struct pb_config *cfg)
     cfg->defaults.rounds = 10;
     cfg->defaults.warmup = 1;
     cfg->defaults.timeout_s = 60;
+    cfg->defaults.max_rounds = 40;
+    cfg->defaults.max_time_s = 900;
     cfg->defaults.output = pb_xstrdup("results");
     cfg->defaults.seed = 1;
     cfg->defaults.scale = 1.0;

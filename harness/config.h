@@ -8,6 +8,10 @@
  *     rounds: 10                    # measured rounds, >= 1
  *     warmup: 1                     # discarded rounds, >= 0
  *     timeout: 60s                  # per worker run, duration > 0
+ *     precision: 5%                 # optional: add rounds until each cell's
+ *                                   # wall-overhead interval is within +-5%
+ *     max_rounds: 40                # with precision: the most rounds
+ *     max_time: 15m                 # with precision: no round starts after
  *     output: results               # parent folder of timestamped result folders
  *     seed: 1                       # run-order seed, integer >= 0
  *     scale: 1.0                    # multiplies every numeric phase argument, > 0
@@ -120,6 +124,12 @@ struct pb_defaults {
     char *output;                   /* default "results" relative to the cwd, owned */
     long seed;                      /* default 1 */
     double scale;                   /* default 1.0 */
+    /* Precision-driven rounds (runner.h): 0 = a fixed number of rounds;
+     * else the wall-overhead interval half-width, as a fraction of the
+     * ratio, each cell is run to (rounds is then the least number). */
+    double precision;               /* default 0 */
+    long max_rounds;                /* default 40: the most measured rounds */
+    double max_time_s;              /* default 900: no round starts after it */
 };
 
 struct pb_config {

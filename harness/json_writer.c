@@ -342,13 +342,20 @@ static void write_summary(struct pb_json *j, const struct pb_results *res)
             pb_json_string(j, "reason", c->reason[0] ? c->reason : NULL);
             pb_json_int(j, "rounds", (long long)c->nrounds);
             pb_json_int(j, "failed_runs", (long long)c->nfailed);
-            pb_json_array_begin(j, "wall_ratios");
-            for (long round = res->warmup; round < pb_results_round_count(res); round++) {
-                const struct pb_run *base, *prof;
-                if (pb_results_round_pair(res, w, b, round, &base, &prof) == 0)
-                    pb_json_number(j, NULL, prof->wall_s / base->wall_s);
+            /* the measured rounds' walls, paired: what compare and
+             * --baseline estimate the overhead from again */
+            static const char *const wall_keys[] = { "wall_ratios", "base_wall_s",
+                                                     "prof_wall_s" };
+            for (int k = 0; k < 3; k++) {
+                pb_json_array_begin(j, wall_keys[k]);
+                for (long round = res->warmup; round < pb_results_round_count(res); round++) {
+                    const struct pb_run *base, *prof;
+                    if (pb_results_round_pair(res, w, b, round, &base, &prof) == 0)
+                        pb_json_number(j, NULL, k == 0 ? prof->wall_s / base->wall_s
+                                                : k == 1 ? base->wall_s : prof->wall_s);
+                }
+                pb_json_array_end(j);
             }
-            pb_json_array_end(j);
             pb_json_number(j, "wall_ratio", c->wall_ratio);
             pb_json_number(j, "wall_ratio_lo", c->wall_lo);
             pb_json_number(j, "wall_ratio_hi", c->wall_hi);

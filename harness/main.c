@@ -53,7 +53,13 @@ static const char usage_text[] =
     "                         the config's defaults.output, 'results')\n"
     "  --only-backend NAME    run only this backend; repeatable\n"
     "  --only-workload NAME   run only this workload; repeatable\n"
-    "  --rounds N             measured rounds per cell, overriding the config\n"
+    "  --rounds N             measured rounds per cell, overriding the config (with\n"
+    "                         --precision: the least number of rounds)\n"
+    "  --precision P          add rounds to each cell until its wall-overhead interval\n"
+    "                         is within +-P of the ratio (5% or 0.05), up to the\n"
+    "                         config's max_rounds (default 40) or --max-time\n"
+    "  --max-time D           stop adding rounds after D (10m, 300s; default 15m);\n"
+    "                         cells still wider than P are marked 'not converged'\n"
     "  --quiet                no progress and no table on the terminal\n"
     "  --format table|md      the terminal summary: aligned tables (default) or\n"
     "                         the Markdown of summary.md, to paste into a README\n"
@@ -96,6 +102,8 @@ struct cli {
     const char **only_workload;
     size_t n_only_workload;
     long rounds;        /* 0: from the config */
+    double precision;   /* --precision; 0: from the config */
+    double max_time_s;  /* --max-time; 0: from the config */
     int list;
     int quiet;
     int export_profiles;
@@ -131,7 +139,7 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, enum s
 {
     enum { OPT_LIST = 256, OPT_OUT, OPT_ONLY_BACKEND, OPT_ONLY_WORKLOAD, OPT_ROUNDS,
            OPT_QUIET, OPT_VERSION, OPT_EXPORT, OPT_BASELINE, OPT_THRESHOLD, OPT_FORCE,
-           OPT_FORMAT, OPT_SHARD, OPT_CONFIG, OPT_METRIC };
+           OPT_FORMAT, OPT_SHARD, OPT_CONFIG, OPT_METRIC, OPT_PRECISION, OPT_MAX_TIME };
     static const struct option longopts[] = {
         { "list", no_argument, NULL, OPT_LIST },
         { "out", required_argument, NULL, OPT_OUT },
@@ -147,6 +155,8 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, enum s
         { "shard", required_argument, NULL, OPT_SHARD },
         { "config", required_argument, NULL, OPT_CONFIG },
         { "metric", required_argument, NULL, OPT_METRIC },
+        { "precision", required_argument, NULL, OPT_PRECISION },
+        { "max-time", required_argument, NULL, OPT_MAX_TIME },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
@@ -199,19 +209,22 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, enum s
                 return *exit_now = usage_error("%s", why);
             break;
         }
-        case OPT_THRESHOLD: {
-            char *t = pb_xstrdup(optarg);
-            size_t n = strlen(t);
-            int pct = n && t[n - 1] == '%';
-            if (pct)
-                t[n - 1] = '\0';
-            double v;
-            int bad = pb_parse_double(t, &v) < 0 || v < 0;
-            free(t);
-            if (bad)
+        case OPT_THRESHOLD:
+            if (pb_parse_fraction(optarg, &c->threshold) < 0)
                 return *exit_now = usage_error("--threshold needs a percentage such as 5%% or "
                                                "0.05, got '%s'", optarg);
-            c->threshold = pct ? v / 100 : v;
+            break;
+        case OPT_PRECISION:
+            if (pb_parse_fraction(optarg, &c->precision) < 0 || !(c->precision > 0))
+                return *exit_now = usage_error("--precision needs a percentage more than 0 such "
+                                               "as 5%% or 0.05, got '%s'", optarg);
+            break;
+        case OPT_MAX_TIME: {
+            char why[PB_ERRLEN];
+            if (pb_parse_duration(optarg, &c->max_time_s, why, sizeof(why)) < 0 ||
+                !(c->max_time_s > 0))
+                return *exit_now = usage_error("--max-time needs a duration such as 10m or "
+                                               "300s, got '%s'", optarg);
             break;
         }
         case 'h':
@@ -231,6 +244,7 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, enum s
                         : c->baseline ? "--baseline" : c->list ? "--list"
                         : c->n_only_backend ? "--only-backend"
                         : c->n_only_workload ? "--only-workload" : c->rounds ? "--rounds"
+                        : c->precision > 0 ? "--precision" : c->max_time_s > 0 ? "--max-time"
                         : c->export_profiles ? "--export-profiles" : NULL;
         if (bad)
             return *exit_now = usage_error("%s is not an option of merge (the shards' "
@@ -441,6 +455,10 @@ static int run(struct cli *c)
         goto out;
     if (c->rounds)
         res.rounds = c->rounds;
+    if (c->precision > 0)
+        res.precision = c->precision;
+    if (c->max_time_s > 0)
+        res.max_time_s = c->max_time_s;
     if (c->instructions) {
         if (!pb_instr_available(err, sizeof(err))) {
             fprintf(stderr, "pyprof-bench: --metric instructions: %s\n", err);

@@ -78,6 +78,16 @@ static double stat(const void *ctx, const size_t *idx, size_t n, const size_t *u
     return v;
 }
 
+double pb_overhead_ratio_at(enum pb_estimator e, const double *base, const double *prof,
+                            const double *probe_base, const double *probe_prof,
+                            const size_t *idx, size_t n)
+{
+    if (e == PB_EST_PROBE_RATIO && (!probe_base || !probe_prof))
+        return NAN;
+    struct rounds r = { e, base, prof, probe_base, probe_prof };
+    return stat(&r, idx, n, NULL, 0);
+}
+
 void pb_overhead_estimate_with(enum pb_estimator e, const double *base, const double *prof,
                                const double *probe_base, const double *probe_prof, size_t n,
                                unsigned long long seed, double *ratio, double *lo, double *hi)

@@ -41,6 +41,12 @@ void pb_overhead_estimate_with(enum pb_estimator e, const double *base, const do
                                const double *probe_base, const double *probe_prof, size_t n,
                                unsigned long long seed, double *ratio, double *lo, double *hi);
 
+/* The estimator e over the rounds idx[0..n) (NULL: 0..n), no interval:
+ * what a bootstrap resamples. Probe arrays as above. */
+double pb_overhead_ratio_at(enum pb_estimator e, const double *base, const double *prof,
+                            const double *probe_base, const double *probe_prof,
+                            const size_t *idx, size_t n);
+
 /* The tables' estimator: pb_overhead_estimate_with(PB_EST_MIN_RATIO, ...). */
 void pb_overhead_estimate(const double *base, const double *prof, size_t n,
                           unsigned long long seed, double *ratio, double *lo, double *hi);

@@ -86,6 +86,10 @@ struct pb_cell {
     size_t nrounds;            /* measured rounds with both runs ok */
     size_t nfailed;            /* measured and warm-up runs of this cell that failed */
     double wall_ratio, wall_lo, wall_hi, wall_coverage;
+    /* With --precision: 1 when the wall interval's half-width is within
+     * precision * ratio, 0 when rounds or time ran out first; -1 without
+     * --precision. */
+    int converged;
     double cpu_ratio, cpu_lo, cpu_hi;
     double rss_delta_kb;
     /* Accuracy in percentage points with 95% bootstrap intervals over
@@ -140,6 +144,10 @@ struct pb_results {
     char (*tool_version)[PB_VERSIONLEN];   /* the real tool's, "" for none */
     long rounds, warmup;
     unsigned long seed;
+    /* Precision-driven rounds (runner.h): 0 for a fixed number of rounds,
+     * then rounds is the least number, max_rounds the most. */
+    double precision, max_time_s;
+    long max_rounds;
     /* --shard K/N (shard.h): this invocation runs the cells shard_index owns;
      * 1/1 is the whole matrix (also the shard of a merged result). */
     long shard_index, shard_count;
@@ -167,6 +175,8 @@ void pb_results_release(struct pb_results *res);
 
 /* Compute truth and cells from the runs (summary.c). */
 void pb_results_summarise(struct pb_results *res);
+/* With --precision: is the cell's wall interval narrow enough? */
+int pb_cell_converged(const struct pb_results *res, const struct pb_cell *c);
 /* Rounds the runs span, warm-ups included: the config's rounds + warmup,
  * or more when --precision added rounds (the largest round index + 1). */
 long pb_results_round_count(const struct pb_results *res);

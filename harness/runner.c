@@ -98,41 +98,41 @@ static void workload_needs(const struct pb_results *res, size_t w, int *base, in
     }
 }
 
-static size_t plan(const struct pb_results *res, struct job **out)
+/* The jobs of rounds [from, to): per round, the workloads in a random order,
+ * and within each workload its baseline run(s) and the cells that still
+ * run (active[w * nbackends + b], NULL: all), in a random order. *out is
+ * yours to free. */
+static size_t plan(const struct pb_results *res, long from, long to, const int *active,
+                   unsigned long long *s, struct job **out)
 {
     const struct pb_config *cfg = res->cfg;
-    unsigned long long s = res->seed * 0x9E3779B97F4A7C15ULL + 0x2545F4914F6CDD1DULL;
     size_t per_round = 0;
-    for (size_t w = 0; w < cfg->nworkloads; w++) {
-        int base, launched;
-        workload_needs(res, w, &base, &launched);
-        per_round += (size_t)base + (size_t)launched;
-        for (size_t b = 0; b < cfg->nbackends; b++)
-            per_round += cell_runs(res, w, b);
-    }
-    long rounds = res->rounds + res->warmup;
-    struct job *jobs = pb_xcalloc(per_round * (size_t)rounds + 1, sizeof(*jobs));
+    for (size_t w = 0; w < cfg->nworkloads; w++)
+        per_round += 2 + cfg->nbackends;
+    struct job *jobs = pb_xcalloc(per_round * (size_t)(to - from) + 1, sizeof(*jobs));
     size_t *order = pb_xcalloc(cfg->nworkloads + 1, sizeof(*order));
     size_t n = 0;
-    for (long r = 0; r < rounds; r++) {
+    for (long r = from; r < to; r++) {
         size_t nw = 0;
         for (size_t w = 0; w < cfg->nworkloads; w++)
             if (res->workload_on[w])
                 order[nw++] = w;
-        shuffle(order, nw, sizeof(*order), &s);
+        shuffle(order, nw, sizeof(*order), s);
         for (size_t k = 0; k < nw; k++) {
-            size_t first = n;
-            int base, launched;
-            workload_needs(res, order[k], &base, &launched);
-            if (!base)
+            size_t w = order[k], first = n;
+            int base, launched, any = !active;
+            workload_needs(res, w, &base, &launched);
+            for (size_t b = 0; active && b < cfg->nbackends; b++)
+                any |= cell_runs(res, w, b) && active[w * cfg->nbackends + b];
+            if (!base || !any)   /* not this shard's, or every cell of w is done */
                 continue;
-            jobs[n++] = (struct job){ order[k], PB_BASELINE, r };
+            jobs[n++] = (struct job){ w, PB_BASELINE, r };
             if (launched)
-                jobs[n++] = (struct job){ order[k], PB_BASELINE_LAUNCHED, r };
+                jobs[n++] = (struct job){ w, PB_BASELINE_LAUNCHED, r };
             for (size_t b = 0; b < cfg->nbackends; b++)
-                if (cell_runs(res, order[k], b))
-                    jobs[n++] = (struct job){ order[k], (long)b, r };
-            shuffle(jobs + first, n - first, sizeof(*jobs), &s);
+                if (cell_runs(res, w, b) && (!active || active[w * cfg->nbackends + b]))
+                    jobs[n++] = (struct job){ w, (long)b, r };
+            shuffle(jobs + first, n - first, sizeof(*jobs), s);
         }
     }
     free(order);
@@ -140,26 +140,20 @@ static size_t plan(const struct pb_results *res, struct job **out)
     return n;
 }
 
-void pb_runner_run(struct pb_results *res, const struct pb_runner_opts *opts)
+/* Run jobs[0..n) in order. Returns 0, or -1 when interrupted. */
+static int run_jobs(struct pb_results *res, const struct pb_runner_opts *opts,
+                    const struct job *jobs, size_t n, struct pb_progress *prog, size_t *done,
+                    int *failures)
 {
     const struct pb_config *cfg = res->cfg;
-    struct job *jobs;
-    size_t n = plan(res, &jobs);
-    res->planned = n;
     /* failures[w * stride + slot]: slot 0 of each workload is the baseline,
      * slot 1 the launched baseline, slot b + 2 backend b. */
     size_t stride = cfg->nbackends + 2;
-    int *failures = pb_xcalloc(cfg->nworkloads * stride + 1, sizeof(int));
-    struct pb_progress prog;
-    pb_progress_init(&prog, n, opts->quiet);
-    double t0 = pb_now();
-    res->started_at = (double)time(NULL);
-
     for (size_t i = 0; i < n; i++) {
         const struct job *j = &jobs[i];
         if (pb_worker_stop_requested) {
             res->interrupted = 1;
-            break;
+            return -1;
         }
         const int *fails = &failures[j->workload * stride];
         long base_slot = j->backend >= 0 ? pb_baseline_for(cfg->backends[j->backend].ops) + 2
@@ -172,13 +166,14 @@ void pb_runner_run(struct pb_results *res, const struct pb_runner_opts *opts)
                                         : j->backend == PB_BASELINE_LAUNCHED ? &launched_baseline
                                         : NULL;
         const char *bname = j->backend >= 0 && b ? b->name : pb_baseline_name(j->backend);
-        pb_progress_start(&prog, i + 1, w->name, bname);
+        size_t at = ++*done;
+        pb_progress_start(prog, at, w->name, bname);
         struct pb_run_record *rec = pb_results_add(res);
         rec->workload = j->workload;
         rec->backend = j->backend;
         rec->round = j->round;
         rec->warmup = j->round < res->warmup;
-        rec->order = (long)i;
+        rec->order = (long)at - 1;
         rec->shard = res->shard_index;
         char *prefix = NULL;
         if (b && opts->export_dir && b->ops->export_profile &&
@@ -194,7 +189,7 @@ void pb_runner_run(struct pb_results *res, const struct pb_runner_opts *opts)
         if (rec->run.status == PB_RUN_INTERRUPTED) {
             res->nruns--;     /* an interrupted run is not a result */
             res->interrupted = 1;
-            break;
+            return -1;
         }
         if (rec->run.python[0] && !res->python[0])
             snprintf(res->python, sizeof(res->python), "%s", rec->run.python);
@@ -207,10 +202,65 @@ void pb_runner_run(struct pb_results *res, const struct pb_runner_opts *opts)
         char status[600];
         snprintf(status, sizeof(status), "%s%s", rec->run.skipped ? "skipped: " : "",
                  rec->run.reason);
-        pb_progress_end(&prog, i + 1, w->name, bname, ok, status, rec->run.elapsed_s);
+        pb_progress_end(prog, at, w->name, bname, ok, status, rec->run.elapsed_s);
+    }
+    return 0;
+}
+
+/* With --precision: which cells still need rounds. A cell is done when its
+ * wall interval is narrow enough, or it failed; returns how many are not. */
+static size_t update_active(struct pb_results *res, int *active)
+{
+    const struct pb_config *cfg = res->cfg;
+    pb_results_summarise(res);
+    size_t left = 0;
+    for (size_t w = 0; w < cfg->nworkloads; w++)
+        for (size_t b = 0; b < cfg->nbackends; b++) {
+            size_t i = w * cfg->nbackends + b;
+            const struct pb_cell *c = &res->cells[i];
+            active[i] = res->workload_on[w] && res->backend_on[b] && cell_runs(res, w, b) &&
+                        c->status == PB_CELL_OK && !pb_cell_converged(res, c);
+            left += (size_t)active[i];
+        }
+    return left;
+}
+
+void pb_runner_run(struct pb_results *res, const struct pb_runner_opts *opts)
+{
+    const struct pb_config *cfg = res->cfg;
+    unsigned long long s = res->seed * 0x9E3779B97F4A7C15ULL + 0x2545F4914F6CDD1DULL;
+    struct job *jobs;
+    long first = res->rounds + res->warmup;
+    size_t n = plan(res, 0, first, NULL, &s, &jobs);
+    res->planned = n;
+    int *failures = pb_xcalloc(cfg->nworkloads * (cfg->nbackends + 2) + 1, sizeof(int));
+    struct pb_progress prog;
+    pb_progress_init(&prog, n, opts->quiet);
+    double t0 = pb_now();
+    res->started_at = (double)time(NULL);
+    size_t done = 0;
+    int rc = run_jobs(res, opts, jobs, n, &prog, &done, failures);
+    free(jobs);
+    /* Precision-driven rounds: one more round at a time for the cells whose
+     * interval is still too wide, until none is, or rounds or time run out.
+     * The minimum rounds are never fewer than an interval needs. */
+    if (rc == 0 && res->precision > 0) {
+        int *active = pb_xcalloc(cfg->nworkloads * cfg->nbackends + 1, sizeof(int));
+        long r = first;
+        long last = res->warmup + res->max_rounds;
+        while (r < last && pb_now() - t0 < res->max_time_s && update_active(res, active)) {
+            n = plan(res, r, r + 1, active, &s, &jobs);
+            res->planned += n;
+            prog.total = res->planned;
+            rc = run_jobs(res, opts, jobs, n, &prog, &done, failures);
+            free(jobs);
+            if (rc < 0)
+                break;
+            r++;
+        }
+        free(active);
     }
     pb_progress_finish(&prog);
     res->elapsed_s = pb_now() - t0;
     free(failures);
-    free(jobs);
 }

@@ -6,6 +6,12 @@
  * the results. A cell (workload, backend) that failed twice is not run again;
  * the summary reports its first failure. With --shard K/N only the cells
  * shard K owns are run, with the baselines of their workloads (shard.h).
+ *
+ * With a precision (--precision P, or the config's): after the configured
+ * rounds, one more round at a time is run for the cells whose wall-overhead
+ * interval is still wider than +-P of the ratio (with their workloads'
+ * baselines), until none is, max_rounds is reached or max_time has passed;
+ * the summary marks the cells that did not converge.
  */
 #ifndef PB_RUNNER_H
 #define PB_RUNNER_H

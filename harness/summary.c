@@ -38,6 +38,9 @@ void pb_results_init(struct pb_results *res, const struct pb_config *cfg)
     res->rounds = cfg->defaults.rounds;
     res->warmup = cfg->defaults.warmup;
     res->seed = (unsigned long)cfg->defaults.seed;
+    res->precision = cfg->defaults.precision;
+    res->max_rounds = cfg->defaults.max_rounds;
+    res->max_time_s = cfg->defaults.max_time_s;
     res->shard_index = res->shard_count = 1;
 }
 
@@ -416,6 +419,13 @@ static long max_round(const struct pb_results *res)
     return m;
 }
 
+int pb_cell_converged(const struct pb_results *res, const struct pb_cell *c)
+{
+    if (!isfinite(c->wall_ratio) || !isfinite(c->wall_lo) || !isfinite(c->wall_hi))
+        return 0;
+    return (c->wall_hi - c->wall_lo) / 2 <= res->precision * c->wall_ratio;
+}
+
 long pb_results_round_count(const struct pb_results *res)
 {
     return max_round(res) + 1;
@@ -558,6 +568,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     pb_overhead_estimate(bwall, pwall, n, seed, &cell->wall_ratio, &cell->wall_lo,
                          &cell->wall_hi);
     cell->wall_coverage = isfinite(cell->wall_lo) ? 0.95 : NAN;
+    cell->converged = res->precision > 0 ? pb_cell_converged(res, cell) : -1;
     pb_overhead_estimate(bcpu, pcpu, n, seed, &cell->cpu_ratio, &cell->cpu_lo, &cell->cpu_hi);
     cell->rss_delta_kb = pb_median(rss, n);
     if (accuracy && n) {

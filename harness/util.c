@@ -197,6 +197,23 @@ void pb_format_double(char *buf, size_t len, double v)
     }
 }
 
+int pb_parse_fraction(const char *text, double *out)
+{
+    if (!text)
+        return -1;
+    char *t = pb_xstrdup(text);
+    size_t n = strlen(t);
+    int pct = n && t[n - 1] == '%';
+    if (pct)
+        t[n - 1] = '\0';
+    double v;
+    int rc = pb_parse_double(t, &v) < 0 || v < 0 ? -1 : 0;
+    free(t);
+    if (rc == 0)
+        *out = pct ? v / 100 : v;
+    return rc;
+}
+
 int pb_parse_double(const char *text, double *out)
 {
     if (!text || !*text || isspace((unsigned char)*text))

@@ -68,6 +68,9 @@ void pb_format_double(char *buf, size_t len, double v);
 /* Strict number parsing of a whole string. */
 int pb_parse_double(const char *text, double *out);
 int pb_parse_long(const char *text, long *out);
+/* A fraction written as a percentage ("5%") or a number ("0.05"); 0, or -1
+ * when it is neither or negative. */
+int pb_parse_fraction(const char *text, double *out);
 
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int pb_write_all(int fd, const void *buf, size_t n);

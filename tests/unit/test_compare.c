@@ -55,6 +55,40 @@ static void test_pass_and_warn(void **state)
     assert_int_equal(c.verdict, PB_VERDICT_WARN);
 }
 
+/* Walls of 12 rounds on a machine with slow periods (up to 1.6x, unpaired
+ * between the two runs of a round): base b, profiled p = b * cost. */
+static void walls(double *b, double *p, size_t n, double region, double cost, size_t shift)
+{
+    static const double slow[] = { 1.0, 1.3, 1.0, 1.6, 1.1, 1.0, 1.4, 1.0, 1.2, 1.05, 1.0, 1.5 };
+    for (size_t i = 0; i < n; i++) {
+        b[i] = region * slow[(i + shift) % 12];
+        p[i] = region * cost * slow[(i * 5 + 3 + shift) % 12];
+    }
+}
+
+/* The gate on paired walls uses the tables' estimator (the ratio of the
+ * minima): the same cost measured twice on the wandering machine passes
+ * with an interval around 0; 1.2x the cost fails; too few rounds is
+ * inconclusive. */
+static void test_walls_gate(void **state)
+{
+    (void)state;
+    double bb[12], bp[12], nb[12], np[12];
+    struct pb_change c;
+    walls(bb, bp, 12, 0.1, 1.5, 0);
+    walls(nb, np, 12, 0.1, 1.5, 4);
+    pb_compare_walls(bb, bp, 12, nb, np, 12, 0.05, &c);
+    assert_true(fabs(c.change) < 1e-9);
+    assert_true(c.lo <= 0 && 0 <= c.hi);
+    assert_int_equal(c.verdict, PB_VERDICT_PASS);
+    walls(nb, np, 12, 0.1, 1.8, 4);
+    pb_compare_walls(bb, bp, 12, nb, np, 12, 0.05, &c);
+    assert_true(fabs(c.change - 0.2) < 1e-9);
+    assert_int_equal(c.verdict, PB_VERDICT_FAIL);
+    pb_compare_walls(bb, bp, 5, nb, np, 5, 0.05, &c);
+    assert_int_equal(c.verdict, PB_VERDICT_INCONCLUSIVE);
+}
+
 /* Too few rounds, or too much noise to decide, is inconclusive. */
 static void test_inconclusive(void **state)
 {
@@ -108,6 +142,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_regression_fails),
+        cmocka_unit_test(test_walls_gate),
         cmocka_unit_test(test_pass_and_warn),
         cmocka_unit_test(test_inconclusive),
         cmocka_unit_test(test_json_reader),

@@ -139,7 +139,7 @@ static void test_unknown_keys(void **state)
                        "mean 'interval'?");
     expect_error("defaults:\n  zzzzzz: 1\n",
                  "t.yaml:2:3: unknown key 'zzzzzz' in defaults (expected: rounds, warmup, "
-                 "timeout, output, seed, scale)");
+                 "timeout, output, seed, scale, precision, max_rounds, max_time)");
     expect_error("defaults:\n  warmpu: 1\n",
                  "t.yaml:2:3: unknown key 'warmpu' in defaults; did you mean 'warmup'?");
     expect_error("workload:\n  - x\n",
@@ -163,6 +163,15 @@ static void test_types_and_ranges(void **state)
                  "seconds or a number with ns, us, ms, s or m)");
     expect_error("defaults:\n  scale: -2\n",
                  "t.yaml:2:10: scale must be a number more than 0, got '-2'");
+    expect_error("defaults:\n  precision: 0%\n",
+                 "t.yaml:2:14: precision must be a percentage more than 0 such as 5%, got '0%'");
+    expect_error("defaults:\n  precision: tight\n",
+                 "t.yaml:2:14: precision must be a percentage more than 0 such as 5%, got "
+                 "'tight'");
+    expect_error("defaults:\n  max_time: 0s\n",
+                 "t.yaml:2:13: max_time must be more than 0, got '0s'");
+    expect_error("defaults:\n  max_rounds: 0\n",
+                 "t.yaml:2:15: max_rounds must be at least 1, got 0");
     expect_error("defaults: 3\n", "t.yaml:1:11: defaults must be a mapping, got a scalar");
     expect_error("- a\n", "t.yaml:1:1: a config must be a mapping with include, defaults, "
                           "workloads and backends, got a list");
