@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats.h"
+#include "util.h"
+
 /* Same file: equal strings, or both resolve to the same real path. A name
  * that does not resolve ("<string>", "<built-in>", a file since deleted, a
  * relative path from another directory) matches only itself. Relative paths
@@ -195,4 +198,98 @@ double pb_thread_coverage(const struct pb_key_rec *threads, size_t n)
         seen += r < threads[k].wall_s ? r : threads[k].wall_s;
     }
     return wall > 0 ? seen / wall : NAN;
+}
+
+double pb_response(const struct pb_response_samples *x)
+{
+    double sb = pb_median(x->s_base, x->ns_base), sv = pb_median(x->s_var, x->ns_var);
+    double tb = pb_median(x->t_base, x->nt_base), tv = pb_median(x->t_var, x->nt_var);
+    if (!isfinite(sb) || !isfinite(sv) || !isfinite(tb) || !isfinite(tv))
+        return NAN;
+    double dt = tv - tb;
+    if (!(fabs(dt) >= PB_RESPONSE_MIN_CHANGE))
+        return NAN;
+    return (sv - sb) / dt;
+}
+
+/* splitmix64: a small, seedable generator local to one call. */
+static uint64_t next_random(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* The finite values of x[0..n) into a new array (at least one slot); their
+ * count in *m. */
+static double *finite_copy(const double *x, size_t n, size_t *m)
+{
+    double *out = pb_xcalloc(n ? n : 1, sizeof(double));
+    *m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i]))
+            out[(*m)++] = x[i];
+    return out;
+}
+
+/* n draws with replacement from src[0..n) into dst. */
+static void resample(const double *src, size_t n, double *dst, uint64_t *state)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = src[next_random(state) % n];
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Quantile q (0..1) of sorted x[0..n), n >= 1, by linear interpolation
+ * between order statistics (Hyndman and Fan type 7). */
+static double quantile(const double *x, size_t n, double q)
+{
+    double h = (double)(n - 1) * q;
+    size_t i = (size_t)floor(h);
+    if (i + 1 >= n)
+        return x[n - 1];
+    return x[i] + (h - (double)i) * (x[i + 1] - x[i]);
+}
+
+void pb_response_ci(const struct pb_response_samples *x, size_t resamples, double level,
+                    uint64_t seed, double *lo, double *hi)
+{
+    *lo = *hi = NAN;
+    if (!isfinite(pb_response(x)) || resamples == 0)
+        return;
+    size_t n[4];
+    double *src[4] = {
+        finite_copy(x->s_base, x->ns_base, &n[0]), finite_copy(x->s_var, x->ns_var, &n[1]),
+        finite_copy(x->t_base, x->nt_base, &n[2]), finite_copy(x->t_var, x->nt_var, &n[3]),
+    };
+    double *dst[4];
+    for (int k = 0; k < 4; k++)
+        dst[k] = pb_xcalloc(n[k], sizeof(double));   /* n[k] >= 1: the response is finite */
+    double *r = pb_xcalloc(resamples, sizeof(double));
+    size_t m = 0;
+    uint64_t state = seed;
+    for (size_t i = 0; i < resamples; i++) {
+        for (int k = 0; k < 4; k++)
+            resample(src[k], n[k], dst[k], &state);
+        struct pb_response_samples y = { dst[0], dst[1], n[0], n[1], dst[2], dst[3], n[2], n[3] };
+        double v = pb_response(&y);
+        if (isfinite(v))
+            r[m++] = v;
+    }
+    if (m > 0 && 2 * m >= resamples) {
+        qsort(r, m, sizeof(double), cmp_double);
+        *lo = quantile(r, m, (1 - level) / 2);
+        *hi = quantile(r, m, (1 + level) / 2);
+    }
+    free(r);
+    for (int k = 0; k < 4; k++) {
+        free(src[k]);
+        free(dst[k]);
+    }
 }
