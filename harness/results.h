@@ -100,6 +100,11 @@ struct pb_cell {
     /* --metric instructions: median of the per-round instruction-count ratios
      * with its interval (NAN otherwise). */
     double instr_ratio, instr_lo, instr_hi;
+    /* Response to the change of a variant workload (accuracy.h,
+     * pb_response()) with its 95% bootstrap interval; NAN for a workload that
+     * is not a variant, a backend without reports, or a truth change too
+     * small to judge. */
+    double response, response_lo, response_hi;
 };
 
 /* One shard folder of a merged result. */
@@ -151,6 +156,11 @@ void pb_results_release(struct pb_results *res);
 
 /* Compute truth and cells from the runs (summary.c). */
 void pb_results_summarise(struct pb_results *res);
+/* Fill cell's response figures (response.c) from the runs of workload w, a
+ * variant, and its base under backend b and unprofiled; leaves them NAN
+ * when w is not a variant or a figure does not exist. */
+void pb_summarise_response(const struct pb_results *res, size_t w, size_t b,
+                           struct pb_cell *cell);
 const struct pb_cell *pb_results_cell(const struct pb_results *res, size_t w, size_t b);
 /* Is cell (w, b) selected and owned by this invocation's shard? */
 int pb_results_cell_on(const struct pb_results *res, size_t w, size_t b);

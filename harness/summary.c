@@ -366,6 +366,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     cell->rss_delta_kb = cell->fae_pp = cell->ce_pp = cell->collect_s = cell->wall_s = NAN;
     cell->instr_ratio = cell->instr_lo = cell->instr_hi = NAN;
     cell->coverage = cell->fae_task_pp = NAN;
+    cell->response = cell->response_lo = cell->response_hi = NAN;
     for (size_t k = 0; k < PB_MAX_KEYS; k++)
         cell->thread_share[k] = cell->task_share[k] = NAN;
     for (int c = 0; c < PB_CAT_COUNT; c++)
@@ -504,6 +505,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     free(col);
     free(pw);
     free(ins);
+    pb_summarise_response(res, w, b, cell);
 
     if (cell->nfailed > 0 || n == 0) {
         cell->status = PB_CELL_FAILED;
