@@ -26,7 +26,8 @@ char *pb_write_table(const struct pb_results *res, int color);
 #define PB_CSV_HEADER "workload,backend,status,wall_ratio,wall_ratio_lo,wall_ratio_hi," \
                       "cpu_ratio,rss_delta_kb,fae_pp,ce_pp,clock,rounds,failed_runs," \
                       "cpu_ratio_lo,cpu_ratio_hi,collect_s,reason,instr_ratio," \
-                      "instr_ratio_lo,instr_ratio_hi,thread_coverage,fae_task_pp"
+                      "instr_ratio_lo,instr_ratio_hi,thread_coverage,fae_task_pp," \
+                      "response,response_lo,response_hi"
 
 /* Shared formatting: "%.*f" of v, or dash when v is NAN. */
 void pb_fmt_num(char *buf, size_t len, double v, int prec, const char *dash);
