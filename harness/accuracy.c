@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats.h"
+#include "util.h"
+
 /* Same file: equal strings, or both resolve to the same real path. A name
  * that does not resolve ("<string>", "<built-in>", a file since deleted, a
  * relative path from another directory) matches only itself. Relative paths
@@ -280,4 +283,46 @@ double pb_accuracy_estimate(enum pb_accuracy_kind kind, enum pb_accuracy_over ov
 out:
     free(use);
     return r;
+}
+
+/* ------------------------------------------------ the causality check */
+
+double pb_response(const struct pb_response_samples *x)
+{
+    double sb = pb_median(x->s_base, x->ns_base), sv = pb_median(x->s_var, x->ns_var);
+    double tb = pb_median(x->t_base, x->nt_base), tv = pb_median(x->t_var, x->nt_var);
+    if (!isfinite(sb) || !isfinite(sv) || !isfinite(tb) || !isfinite(tv))
+        return NAN;
+    double dt = tv - tb;
+    if (!(fabs(dt) >= PB_RESPONSE_MIN_CHANGE))
+        return NAN;
+    return (sv - sb) / dt;
+}
+
+/* The four sets of a response resampled by index (pb_bootstrap_ci). */
+static double response_at(const void *ctx, const size_t *const *idx, const size_t *n)
+{
+    const struct pb_response_samples *x = ctx;
+    const double *src[4] = { x->s_base, x->s_var, x->t_base, x->t_var };
+    double *dst[4];
+    for (int k = 0; k < 4; k++) {
+        dst[k] = pb_xcalloc(n[k] + 1, sizeof(double));
+        for (size_t i = 0; i < n[k]; i++)
+            dst[k][i] = src[k][idx[k][i]];
+    }
+    struct pb_response_samples y = { dst[0], dst[1], n[0], n[1], dst[2], dst[3], n[2], n[3] };
+    double v = pb_response(&y);
+    for (int k = 0; k < 4; k++)
+        free(dst[k]);
+    return v;
+}
+
+void pb_response_ci(const struct pb_response_samples *x, size_t resamples, double level,
+                    uint64_t seed, double *lo, double *hi)
+{
+    *lo = *hi = NAN;
+    if (!isfinite(pb_response(x)))
+        return;
+    const size_t n[4] = { x->ns_base, x->ns_var, x->nt_base, x->nt_var };
+    pb_bootstrap_ci(response_at, x, 4, n, resamples, seed, level, lo, hi);
 }

@@ -13,6 +13,7 @@
 #define PB_ACCURACY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "category.h"
 #include "config.h"
@@ -165,5 +166,41 @@ double pb_accuracy_estimate(enum pb_accuracy_kind kind, enum pb_accuracy_over ov
                             unsigned cats,
                             const struct pb_run_shares *runs, const size_t *ir, size_t nr,
                             const struct pb_run_shares *truth, const size_t *it, size_t nt);
+
+/* ------------------------------------------------ response to a change
+ *
+ * The causality check: a base workload and a variant of it (config.h,
+ * `variant_of:`) differ only in the work of one phase. Shares are fractions
+ * of a run's total (0..1): S = R_p / R reported by a backend in one profiled
+ * run, T = T_p / T of one unprofiled run. With medians over the runs,
+ *
+ *   response = (S_var - S_base) / (T_var - T_base)
+ *
+ * 1.0: the backend saw exactly the change; 0: it saw none. A uniform
+ * slowdown under the profiler cancels (shares, not seconds). */
+#define PB_RESPONSE_MIN_CHANGE 0.02   /* |T_var - T_base| below this: NAN */
+#define PB_RESPONSE_RESAMPLES 1000    /* bootstrap resamples of the interval */
+#define PB_RESPONSE_SEED 1            /* bootstrap seed (results are reproducible) */
+
+/* Per-run shares; NAN entries are ignored. */
+struct pb_response_samples {
+    const double *s_base, *s_var;     /* a backend's reported shares */
+    size_t ns_base, ns_var;
+    const double *t_base, *t_var;     /* truth shares */
+    size_t nt_base, nt_var;
+};
+
+/* The response; NAN when any of the four sets has no finite value or the
+ * truth's change is under PB_RESPONSE_MIN_CHANGE in magnitude. */
+double pb_response(const struct pb_response_samples *x);
+
+/* Percentile bootstrap interval of pb_response() at level (0.95): each of
+ * the four sets is resampled with replacement on its own, resamples times,
+ * from a generator seeded with seed; lo and hi are the (1 - level) / 2 and
+ * (1 + level) / 2 quantiles (linear interpolation) of the finite resampled
+ * responses. NAN when the point estimate is NAN or fewer than half of the
+ * resamples give a finite response. */
+void pb_response_ci(const struct pb_response_samples *x, size_t resamples, double level,
+                    uint64_t seed, double *lo, double *hi);
 
 #endif

@@ -86,12 +86,11 @@ struct walls2 {
     const double *bb, *bp, *nb, *np;
 };
 
-static double change_at(const void *ctx, const size_t *ia, size_t na, const size_t *ib,
-                        size_t nb)
+static double change_at(const void *ctx, const size_t *const *idx, const size_t *n)
 {
     const struct walls2 *w = ctx;
-    double base = pb_overhead_ratio_at(PB_EST_MIN_RATIO, w->bb, w->bp, NULL, NULL, ia, na);
-    double now = pb_overhead_ratio_at(PB_EST_MIN_RATIO, w->nb, w->np, NULL, NULL, ib, nb);
+    double base = pb_overhead_ratio_at(PB_EST_MIN_RATIO, w->bb, w->bp, NULL, NULL, idx[0], n[0]);
+    double now = pb_overhead_ratio_at(PB_EST_MIN_RATIO, w->nb, w->np, NULL, NULL, idx[1], n[1]);
     return base > 0 && now > 0 ? now / base - 1 : NAN;
 }
 
@@ -110,7 +109,8 @@ void pb_compare_walls(const double *base_b, const double *base_p, size_t nb,
         return;
     out->change = out->now / out->base - 1;
     struct walls2 w = { base_b, base_p, now_b, now_p };
-    pb_bootstrap_ci(change_at, &w, nb, nn, BOOTSTRAP_RESAMPLES, 0x9E3779B97F4A7C15ULL, 0.95,
+    const size_t sizes[2] = { nb, nn };
+    pb_bootstrap_ci(change_at, &w, 2, sizes, BOOTSTRAP_RESAMPLES, 0x9E3779B97F4A7C15ULL, 0.95,
                     &out->lo, &out->hi);
     decide(out, threshold);
 }

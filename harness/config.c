@@ -496,10 +496,92 @@ static char *where(const struct doc *d, const yaml_node_t *n)
     return pb_strbuf_detach(&sb);
 }
 
+/* The names of the first n workloads, ", "-separated, owned ("none" when n is 0). */
+static char *workload_names(const struct pb_config *cfg, size_t n)
+{
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    pb_strbuf_adds(&sb, n ? "" : "none");
+    for (size_t i = 0; i < n; i++)
+        pb_strbuf_addf(&sb, "%s%s", i ? ", " : "", cfg->workloads[i].name);
+    return pb_strbuf_detach(&sb);
+}
+
+/* `variant_of:` and `response_phase:` of workload w (the last one loaded,
+ * phases already parsed from the list phases): the base is a workload with
+ * phases defined before w, not itself a variant, with the same phase
+ * functions in the same order; the response phase is one of them. */
+static int do_variant(struct doc *d, const yaml_node_t *m, const yaml_node_t *phases,
+                      struct pb_workload *w)
+{
+    const struct pb_config *cfg = d->ld->cfg;
+    yaml_node_t *of = get(d, m, "variant_of"), *rp = get(d, m, "response_phase");
+    if (!of && !rp)
+        return 0;
+    if (!of)
+        return fail_at(d, rp, "response_phase goes with variant_of: workload '%s' is not a "
+                       "variant of another", w->name);
+    if (want_scalar(d, of, "variant_of") < 0)
+        return -1;
+    if (!rp)
+        return fail_at(d, m, "workload '%s' has variant_of but no response_phase (the phase "
+                       "whose work differs from '%s')", w->name, scalar(of));
+    if (want_scalar(d, rp, "response_phase") < 0)
+        return -1;
+    size_t self = (size_t)(w - cfg->workloads), b;
+    if (!strcmp(scalar(of), w->name))
+        return fail_at(d, of, "workload '%s' cannot be a variant of itself", w->name);
+    for (b = 0; b < self; b++)
+        if (!strcmp(cfg->workloads[b].name, scalar(of)))
+            break;
+    if (b == self) {
+        char *all = workload_names(cfg, self);
+        fail_at(d, of, "unknown workload '%s' in variant_of (expected one defined before "
+                "'%s': %s)", scalar(of), w->name, all);
+        free(all);
+        return -1;
+    }
+    const struct pb_workload *base = &cfg->workloads[b];
+    if (base->variant_of)
+        return fail_at(d, of, "variant_of must name a base workload: '%s' is itself a variant "
+                       "of '%s'", base->name, base->variant_of);
+    if (base->overhead_only)
+        return fail_at(d, of, "workload '%s' in variant_of has main, not phases: there is no "
+                       "phase to compare", base->name);
+    if (base->nphases != w->nphases)
+        return fail_at(d, phases, "variant '%s' and its base '%s' must have the same phase "
+                       "functions: phases: %zu here, %zu in '%s'", w->name, base->name,
+                       w->nphases, base->nphases, base->name);
+    for (size_t p = 0; p < w->nphases; p++)
+        if (strcmp(w->phases[p].function, base->phases[p].function))
+            return fail_at(d, node(d, phases->data.sequence.items.start[p]),
+                           "variant '%s' and its base '%s' must have the same phase functions: "
+                           "phase %zu is '%s' here, '%s' in '%s'", w->name, base->name, p + 1,
+                           w->phases[p].function, base->phases[p].function, base->name);
+    size_t p;
+    for (p = 0; p < w->nphases; p++)
+        if (!strcmp(w->phases[p].function, scalar(rp)))
+            break;
+    if (p == w->nphases) {
+        const char **fns = pb_xcalloc(w->nphases + 1, sizeof(*fns));
+        for (size_t i = 0; i < w->nphases; i++)
+            fns[i] = w->phases[i].function;
+        char *all = pb_join(fns, ", ");
+        fail_at(d, rp, "unknown phase '%s' in response_phase of workload '%s' (expected: %s)",
+                scalar(rp), w->name, all);
+        free(all);
+        free(fns);
+        return -1;
+    }
+    w->variant_of = pb_xstrdup(base->name);
+    w->base = b;
+    w->response_phase = p;
+    return 0;
+}
+
 static int do_workload(struct doc *d, const yaml_node_t *m)
 {
     static const char *const keys[] = { "name", "file", "scale", "phases", "main", "args",
-                                         NULL };
+                                        "variant_of", "response_phase", NULL };
     struct loader *ld = d->ld;
     struct pb_config *cfg = ld->cfg;
     if (m->type != YAML_MAPPING_NODE)
@@ -546,6 +628,9 @@ static int do_workload(struct doc *d, const yaml_node_t *m)
     if (phases && get(d, m, "main"))
         return fail_at(d, m, "workload '%s' has both phases and main: phases measure "
                        "accuracy and overhead, main only overhead; choose one", w->name);
+    if (get(d, m, "main") && (get(d, m, "variant_of") || get(d, m, "response_phase")))
+        return fail_at(d, m, "workload '%s' has main and a variant key: a variant needs "
+                       "phases to compare", w->name);
     if (get(d, m, "main"))
         return do_main(d, m, w);
     if (get(d, m, "args"))
@@ -568,7 +653,7 @@ static int do_workload(struct doc *d, const yaml_node_t *m)
         if (do_phase(d, node(d, phases->data.sequence.items.start[i]), w->name, &w->phases[i]) < 0)
             return -1;
     }
-    return 0;
+    return do_variant(d, m, phases, w);
 }
 
 static int do_backend(struct doc *d, const yaml_node_t *m)
@@ -943,6 +1028,7 @@ void pb_config_release(struct pb_config *cfg)
             free(w->phases[p].threads);
         }
         free(w->phases);
+        free(w->variant_of);
         free(w->name);
         free(w->file);
         free(w->where);

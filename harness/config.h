@@ -25,6 +25,11 @@
  *           category: python        # python | native | system
  *           threads:                # optional: threads the phase starts,
  *             hasher: native        #   by Python thread name, and their category
+ *     - name: mixed_more            # a variant: the same phase functions as
+ *       variant_of: mixed           #   a workload defined before it, with a
+ *       response_phase: f1          #   known change in one of them
+ *       file: ../workloads/mixed.py
+ *       phases: [...]
  *   backends:
  *     - name: none
  *       kind: none
@@ -108,6 +113,13 @@ struct pb_workload {
     struct pb_phase *phases;        /* owned array, in call order */
     size_t nphases;
     char *where;                    /* "file:line:col" of its definition, owned */
+    /* `variant_of: BASE` with `response_phase: PHASE`: this workload is BASE
+     * with a known change in PHASE (same phase functions, in the same order);
+     * the response figure (response.c) compares what a backend reports for
+     * PHASE in the two. BASE is defined before it (an include counts). */
+    char *variant_of;               /* the base's name, owned; NULL: not a variant */
+    size_t base;                    /* index of the base in cfg->workloads */
+    size_t response_phase;          /* index of PHASE in phases */
 };
 
 struct pb_backend_conf {

@@ -85,6 +85,9 @@ char *pb_write_summary_csv(const struct pb_results *res)
             csv_num(&sb, tr->floor_hi, 2);
             csv_num(&sb, tr->floor_ce_pp, 2);
             csv_num(&sb, tr->floor_ce_hi, 2);
+            csv_num(&sb, c->response, 4);
+            csv_num(&sb, c->response_lo, 4);
+            csv_num(&sb, c->response_hi, 4);
             pb_strbuf_add(&sb, "\n", 1);
         }
     }

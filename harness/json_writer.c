@@ -154,6 +154,9 @@ static void write_workloads(struct pb_json *j, const struct pb_results *res)
         pb_json_string(j, "file", wl->file);
         pb_json_number(j, "scale", wl->scale);
         pb_json_bool(j, "overhead_only", wl->overhead_only);
+        pb_json_string(j, "variant_of", wl->variant_of);
+        pb_json_string(j, "response_phase",
+                       wl->variant_of ? wl->phases[wl->response_phase].function : NULL);
         pb_json_array_begin(j, "phases");
         for (size_t p = 0; p < wl->nphases; p++) {
             char *lit = pb_phase_args_literal(&wl->phases[p], wl->scale);
@@ -388,6 +391,9 @@ static void write_summary(struct pb_json *j, const struct pb_results *res)
             }
             pb_json_number(j, "thread_coverage", c->coverage);
             pb_json_number(j, "fae_task_pp", c->fae_task_pp);
+            pb_json_number(j, "response", c->response);
+            pb_json_number(j, "response_lo", c->response_lo);
+            pb_json_number(j, "response_hi", c->response_hi);
             /* what the backend gave each thread and coroutine key, beside
              * the truth's share */
             const struct pb_truth *tr = &res->truth[w];

@@ -310,6 +310,9 @@ static void print_list(const struct pb_results *res)
         const struct pb_workload *wl = &cfg->workloads[w];
         int exists = access(wl->file, R_OK) == 0;
         printf("  %-16s %s%s\n", wl->name, wl->file, exists ? "" : "  (file not found)");
+        if (wl->variant_of)
+            printf("  %-16s   variant of %s, response to the change in %s\n", "",
+                   wl->variant_of, wl->phases[wl->response_phase].function);
         for (size_t p = 0; p < wl->nphases; p++) {
             char *lit = pb_phase_args_literal(&wl->phases[p], wl->scale);
             printf("  %-16s   %s%s  [%s]\n", "", wl->phases[p].function, lit,

@@ -80,6 +80,34 @@ char *pb_write_summary_md(const struct pb_results *res)
             pb_strbuf_add(&sb, "\n", 1);
         }
     }
+    /* Per variant workload: each backend's response to the change, after
+     * the table. */
+    for (size_t w = 0, first = 1; w < cfg->nworkloads; w++) {
+        const struct pb_workload *wl = &cfg->workloads[w];
+        if (!wl->variant_of || !pb_results_workload_active(res, w))
+            continue;
+        pb_strbuf_addf(&sb, "%s- **%s** (variant of `%s`): response to the change in `%s`:",
+                       first ? "\nResponse to a change (1.0: the backend saw exactly the "
+                               "change in the phase's share; 95% bootstrap interval):\n\n"
+                             : "",
+                       wl->name, wl->variant_of, wl->phases[wl->response_phase].function);
+        first = 0;
+        const char *sep = " ";
+        for (size_t b = 0; b < cfg->nbackends; b++) {
+            if (!pb_results_cell_on(res, w, b))
+                continue;
+            const struct pb_cell *c = pb_results_cell(res, w, b);
+            char v[32], lo[32], hi[32];
+            pb_fmt_num(v, sizeof(v), c->response, 2, "-");
+            pb_fmt_num(lo, sizeof(lo), c->response_lo, 2, "-");
+            pb_fmt_num(hi, sizeof(hi), c->response_hi, 2, "-");
+            pb_strbuf_addf(&sb, "%s%s %s", sep, cfg->backends[b].name, v);
+            if (isfinite(c->response_lo))
+                pb_strbuf_addf(&sb, " [%s-%s]", lo, hi);
+            sep = ", ";
+        }
+        pb_strbuf_adds(&sb, "\n");
+    }
     /* Per thread and coroutine: the share of its report each backend gave
      * them, beside the truth's share. */
     int header = 0;

@@ -32,12 +32,8 @@ static int usable(double x)
 }
 
 /* The estimator over the rounds idx[0..n) (NULL: 0..n). */
-static double stat(const void *ctx, const size_t *idx, size_t n, const size_t *unused,
-                   size_t nunused)
+static double stat(const struct rounds *r, const size_t *idx, size_t n)
 {
-    (void)unused;
-    (void)nunused;
-    const struct rounds *r = ctx;
     double *a = pb_xcalloc(n + 1, sizeof(double));
     double *b = pb_xcalloc(n + 1, sizeof(double));
     size_t m = 0;
@@ -85,7 +81,12 @@ double pb_overhead_ratio_at(enum pb_estimator e, const double *base, const doubl
     if (e == PB_EST_PROBE_RATIO && (!probe_base || !probe_prof))
         return NAN;
     struct rounds r = { e, base, prof, probe_base, probe_prof };
-    return stat(&r, idx, n, NULL, 0);
+    return stat(&r, idx, n);
+}
+
+static double boot_stat(const void *ctx, const size_t *const *idx, const size_t *n)
+{
+    return stat(ctx, idx[0], n[0]);
 }
 
 void pb_overhead_estimate_with(enum pb_estimator e, const double *base, const double *prof,
@@ -96,12 +97,12 @@ void pb_overhead_estimate_with(enum pb_estimator e, const double *base, const do
     *ratio = *lo = *hi = NAN;
     if (!n || (e == PB_EST_PROBE_RATIO && (!probe_base || !probe_prof)))
         return;
-    *ratio = stat(&r, NULL, n, NULL, 0);
+    *ratio = stat(&r, NULL, n);
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         m += usable(base[i]) && usable(prof[i]);
     if (isfinite(*ratio) && m >= PB_OVERHEAD_MIN_ROUNDS)
-        pb_bootstrap_ci(stat, &r, n, 0, RESAMPLES, seed, 0.95, lo, hi);
+        pb_bootstrap_ci(boot_stat, &r, 1, &n, RESAMPLES, seed, 0.95, lo, hi);
 }
 
 void pb_overhead_estimate(const double *base, const double *prof, size_t n,

@@ -120,6 +120,11 @@ struct pb_cell {
     /* --metric instructions: median of the per-round instruction-count ratios
      * with its interval (NAN otherwise). */
     double instr_ratio, instr_lo, instr_hi;
+    /* Response to the change of a variant workload (accuracy.h,
+     * pb_response()) with its 95% bootstrap interval; NAN for a workload that
+     * is not a variant, a backend without reports, or a truth change too
+     * small to judge. */
+    double response, response_lo, response_hi;
 };
 
 /* One shard folder of a merged result. */
@@ -175,6 +180,11 @@ void pb_results_release(struct pb_results *res);
 
 /* Compute truth and cells from the runs (summary.c). */
 void pb_results_summarise(struct pb_results *res);
+/* The share vectors (accuracy.h) of one run of workload w over the keys of
+ * w's truth (res->truth[w] must be summarised): its own times, and its
+ * report's when it has a usable one. */
+void pb_results_run_shares(const struct pb_results *res, size_t w, const struct pb_run *run,
+                           struct pb_run_shares *out);
 /* With --precision: is the cell's wall interval narrow enough? */
 int pb_cell_converged(const struct pb_results *res, const struct pb_cell *c);
 /* Rounds the runs span, warm-ups included: the config's rounds + warmup,
@@ -183,6 +193,11 @@ long pb_results_round_count(const struct pb_results *res);
 /* Is an accuracy figure (DE, FAE, DCE, CE) inside the noise floor: finite
  * and at most the upper end of the floor's interval? Marked '~' in tables. */
 int pb_within_floor(double value, double floor_hi);
+/* Fill cell's response figures (response.c) from the runs of workload w, a
+ * variant, and its base under backend b and unprofiled; leaves them NAN
+ * when w is not a variant or a figure does not exist. */
+void pb_summarise_response(const struct pb_results *res, size_t w, size_t b,
+                           struct pb_cell *cell);
 const struct pb_cell *pb_results_cell(const struct pb_results *res, size_t w, size_t b);
 /* Is cell (w, b) selected and owned by this invocation's shard? */
 int pb_results_cell_on(const struct pb_results *res, size_t w, size_t b);

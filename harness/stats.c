@@ -136,28 +136,29 @@ static unsigned long long splitmix(unsigned long long *s)
     return z ^ (z >> 31);
 }
 
-void pb_bootstrap_ci(pb_stat2_fn fn, const void *ctx, size_t na, size_t nb, size_t resamples,
-                     unsigned long long seed, double level, double *lo, double *hi)
+void pb_bootstrap_ci(pb_stat_fn fn, const void *ctx, size_t k, const size_t *n,
+                     size_t resamples, unsigned long long seed, double level, double *lo,
+                     double *hi)
 {
     *lo = *hi = NAN;
-    if (!na || !resamples)
+    if (!k || k > PB_BOOT_MAX_SAMPLES || !n[0] || !resamples)
         return;
-    size_t *ia = pb_xcalloc(na, sizeof(size_t));
-    size_t *ib = pb_xcalloc(nb + 1, sizeof(size_t));
+    size_t *idx[PB_BOOT_MAX_SAMPLES];
+    for (size_t j = 0; j < k; j++)
+        idx[j] = pb_xcalloc(n[j] + 1, sizeof(size_t));
     double *v = pb_xcalloc(resamples, sizeof(double));
     unsigned long long s = seed;
     for (size_t r = 0; r < resamples; r++) {
-        for (size_t i = 0; i < na; i++)
-            ia[i] = (size_t)(splitmix(&s) % na);
-        for (size_t i = 0; i < nb; i++)
-            ib[i] = (size_t)(splitmix(&s) % nb);
-        v[r] = fn(ctx, ia, na, ib, nb);
+        for (size_t j = 0; j < k; j++)
+            for (size_t i = 0; i < n[j]; i++)
+                idx[j][i] = (size_t)(splitmix(&s) % n[j]);
+        v[r] = fn(ctx, (const size_t *const *)idx, n);
     }
     if (2 * pb_count_finite(v, resamples) >= resamples) {
         *lo = pb_quantile(v, resamples, (1 - level) / 2);
         *hi = pb_quantile(v, resamples, (1 + level) / 2);
     }
-    free(ia);
-    free(ib);
+    for (size_t j = 0; j < k; j++)
+        free(idx[j]);
     free(v);
 }

@@ -33,19 +33,23 @@ size_t pb_count_finite(const double *x, size_t n);
  * order statistics (q = 0 is the minimum, 0.5 the median). NAN when none. */
 double pb_quantile(const double *x, size_t n, double q);
 
-/* A statistic of two samples given by indices: ia[0..na) into the first,
- * ib[0..nb) into the second (nb may be 0 for a one-sample statistic). It
- * returns NAN when it cannot be computed from that resample. */
-typedef double (*pb_stat2_fn)(const void *ctx, const size_t *ia, size_t na, const size_t *ib,
-                              size_t nb);
+/* The most samples a bootstrap resamples together. */
+#define PB_BOOT_MAX_SAMPLES 4
 
-/* Percentile bootstrap interval of fn at the given level (0.95): the two
- * samples (sizes na >= 1, nb >= 0) are resampled with replacement,
- * independently, `resamples` times from a generator seeded with seed (the
- * same seed gives the same interval); lo and hi are the (1-level)/2 and
- * (1+level)/2 quantiles of the finite results. NAN when fewer than half of
- * the resamples give a finite value. */
-void pb_bootstrap_ci(pb_stat2_fn fn, const void *ctx, size_t na, size_t nb, size_t resamples,
-                     unsigned long long seed, double level, double *lo, double *hi);
+/* A statistic of k independent samples given by indices: idx[j][0..n[j])
+ * into sample j. It returns NAN when it cannot be computed from that
+ * resample. */
+typedef double (*pb_stat_fn)(const void *ctx, const size_t *const *idx, const size_t *n);
+
+/* Percentile bootstrap interval of fn at the given level (0.95): each of the
+ * k samples (k <= PB_BOOT_MAX_SAMPLES, sizes n[j], a size 0 is left empty)
+ * is resampled with replacement, independently, `resamples` times from a
+ * generator seeded with seed (the same seed gives the same interval); lo and
+ * hi are the (1-level)/2 and (1+level)/2 quantiles of the finite results.
+ * NAN when a sample of size 0 is the first, or fewer than half of the
+ * resamples give a finite value. */
+void pb_bootstrap_ci(pb_stat_fn fn, const void *ctx, size_t k, const size_t *n,
+                     size_t resamples, unsigned long long seed, double level, double *lo,
+                     double *hi);
 
 #endif

@@ -289,15 +289,16 @@ static size_t run_keys(const struct pb_workload *wl, const struct pb_truth *trut
     return n;
 }
 
-/* Share vectors of one run over the truth's keys (with its report's when
- * the run has one). */
-static void run_shares(const struct pb_workload *wl, const struct pb_truth *truth,
-                       const struct pb_run *run, struct pb_run_shares *out)
+void pb_results_run_shares(const struct pb_results *res, size_t w, const struct pb_run *run,
+                           struct pb_run_shares *out)
 {
     struct pb_phase_truth own[PB_MAX_SHARE_KEYS];
     double rep[PB_MAX_SHARE_KEYS], total;
-    size_t n = run_keys(wl, truth, run, own, rep, &total);
-    pb_shares_fill(out, n, own, run->has_attr ? rep : NULL, total, run->attr.categories,
+    size_t n = run_keys(&res->cfg->workloads[w], &res->truth[w], run, own, rep, &total);
+    /* A report whose attribution is n/a (R_other NAN: a flat profile's
+     * callees reachable from several phases) counts as no report. */
+    int usable = run->has_attr && isfinite(run->attr.other_s);
+    pb_shares_fill(out, n, own, usable ? rep : NULL, total, run->attr.categories,
                    run->attr.cat_s);
 }
 
@@ -310,11 +311,11 @@ struct acc_ctx {
     const struct pb_run_shares *runs, *truth;
 };
 
-static double acc_stat(const void *ctx, const size_t *ia, size_t na, const size_t *ib,
-                       size_t nb)
+static double acc_stat(const void *ctx, const size_t *const *idx, const size_t *n)
 {
     const struct acc_ctx *c = ctx;
-    return pb_accuracy_estimate(c->kind, c->over, c->cats, c->runs, ia, na, c->truth, ib, nb);
+    return pb_accuracy_estimate(c->kind, c->over, c->cats, c->runs, idx[0], n[0], c->truth,
+                                idx[1], n[1]);
 }
 
 #define BOOTSTRAP_RESAMPLES 1000
@@ -332,8 +333,10 @@ static void estimate(enum pb_accuracy_kind kind, unsigned cats,
     *v = pb_accuracy_estimate(kind, over, cats, runs, NULL, n, truth, NULL, nt);
     *lo = *hi = NAN;
     if (isfinite(*v))
-        pb_bootstrap_ci(acc_stat, &c, n, kind == PB_ACC_AE ? 0 : nt, BOOTSTRAP_RESAMPLES, seed,
-                        0.95, lo, hi);
+    {
+        const size_t sizes[2] = { n, kind == PB_ACC_AE ? 0 : nt };
+        pb_bootstrap_ci(acc_stat, &c, 2, sizes, BOOTSTRAP_RESAMPLES, seed, 0.95, lo, hi);
+    }
 }
 
 /* Task-view FAE of one profiled run: the coroutine keys, everything else
@@ -455,6 +458,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     cell->ce_pp = cell->ce_lo = cell->ce_hi = NAN;
     cell->instr_ratio = cell->instr_lo = cell->instr_hi = NAN;
     cell->coverage = cell->fae_task_pp = NAN;
+    cell->response = cell->response_lo = cell->response_hi = NAN;
     for (size_t k = 0; k < PB_MAX_KEYS; k++)
         cell->thread_share[k] = cell->task_share[k] = NAN;
     for (int c = 0; c < PB_CAT_COUNT; c++)
@@ -546,7 +550,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
             share[c][n] = sum > 0 && (prof->attr.categories & PB_CAT_BIT(c))
                               ? prof->attr.cat_s[c] / sum : NAN;
         if (accuracy)
-            run_shares(wl, truth, prof, &shares[n]);
+            pb_results_run_shares(res, w, prof, &shares[n]);
         if (prof->has_attr && accuracy) {
             if (!any_report)
                 rep_cats = prof->attr.categories & PB_CAT_ALL;
@@ -628,6 +632,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     free(rss);
     free(col);
     free(ins);
+    pb_summarise_response(res, w, b, cell);
 
     if (cell->nfailed > 0 || n == 0) {
         cell->status = PB_CELL_FAILED;
@@ -643,8 +648,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
 
 /* Share vectors of workload w's measured baseline runs over the truth's
  * keys: the truth side of DE and FAE. *n receives their count; you own it. */
-static struct pb_run_shares *truth_shares(const struct pb_results *res, size_t w,
-                                          const struct pb_truth *t, size_t *n)
+static struct pb_run_shares *truth_shares(const struct pb_results *res, size_t w, size_t *n)
 {
     struct pb_run_shares *s = pb_xcalloc(res->nruns + 1, sizeof(*s));
     *n = 0;
@@ -652,7 +656,7 @@ static struct pb_run_shares *truth_shares(const struct pb_results *res, size_t w
         const struct pb_run_record *r = &res->runs[i];
         if (r->workload == w && r->backend == PB_BASELINE && !r->warmup &&
             r->run.status == PB_RUN_OK)
-            run_shares(&res->cfg->workloads[w], t, &r->run, &s[(*n)++]);
+            pb_results_run_shares(res, w, &r->run, &s[(*n)++]);
     }
     return s;
 }
@@ -692,7 +696,7 @@ void pb_results_summarise(struct pb_results *res)
             continue;
         summarise_truth(res, w, &res->truth[w]);
         size_t nt;
-        struct pb_run_shares *ts = truth_shares(res, w, &res->truth[w], &nt);
+        struct pb_run_shares *ts = truth_shares(res, w, &nt);
         for (size_t b = 0; b < nb; b++)
             if (res->backend_on[b])
                 summarise_cell(res, w, b, &res->truth[w], ts, nt, &res->cells[w * nb + b]);

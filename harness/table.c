@@ -110,7 +110,11 @@ void pb_cell_texts(const struct pb_results *res, const struct pb_cell *c,
         snprintf(t->coverage, sizeof(t->coverage), tr->nthreads && reports ? "n/a" : "-");
     pb_fmt_num(t->fae_task, sizeof(t->fae_task), c->fae_task_pp, 1,
                tr->ntasks && reports ? "n/a" : "-");
-    if (c->status == PB_CELL_OK)
+    if (c->status == PB_CELL_OK && c->converged == 0)
+        snprintf(t->status, sizeof(t->status), "ok, not converged: +-%.1f%% > %.1f%% after %zu "
+                 "rounds", isfinite(rlo) && isfinite(rhi) ? 100 * (rhi - rlo) / 2 / r : NAN,
+                 100 * res->precision, c->nrounds);
+    else if (c->status == PB_CELL_OK)
         snprintf(t->status, sizeof(t->status), "ok");
     else if (c->status == PB_CELL_NA)
         snprintf(t->status, sizeof(t->status), "n/a (%.*s)", (int)strcspn(c->reason, ":"),

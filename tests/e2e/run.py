@@ -1290,6 +1290,41 @@ def test_workload_without_numpy_is_skipped():
         check(len(runs) == 1 and runs[0]["status"] == "skipped", runs)
 
 
+# ---------------------------------------------------------------- validity
+
+def test_causality_response():
+    """The causality pair under none and sampling: summary.csv gains response
+    columns at its end (the leading columns unchanged), sampling saw most of
+    the change in grows (a generous 0.5-1.5), none and the base have no
+    figure, results.json and summary.md carry it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        r = run(["--quiet", "--rounds", "3", "--out", out, cfg("causality.yaml")])
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        results, rows, md = load_outputs(out)
+        check(rows[0][:len(CSV_LEADING)] == CSV_LEADING, rows[0])
+        check(rows[0][-3:] == ["response", "response_lo", "response_hi"], rows[0])
+        by = {(row[0], row[1]): dict(zip(rows[0], row)) for row in rows[1:]}
+        samp = by[("causality_grown", "sampling")]
+        resp = float(samp["response"])
+        lo, hi = float(samp["response_lo"]), float(samp["response_hi"])
+        print(f"     sampling response {resp:.3f} [{lo:.3f}-{hi:.3f}]")
+        check(0.5 <= resp <= 1.5, f"sampling response {resp}")
+        check(lo <= hi, samp)
+        for key in (("causality_grown", "none"), ("causality_base", "none"),
+                    ("causality_base", "sampling")):
+            check(by[key]["response"] == "", f"{key}: {by[key]}")
+        cells = {(c["workload"], c["backend"]): c for c in results["summary"]}
+        check(abs(cells[("causality_grown", "sampling")]["response"] - resp) < 1e-3, cells)
+        check(cells[("causality_grown", "none")]["response"] is None, cells)
+        check(cells[("causality_base", "sampling")]["response"] is None, cells)
+        grown = [w for w in results["workloads"] if w["name"] == "causality_grown"][0]
+        check(grown["variant_of"] == "causality_base" and grown["response_phase"] == "grows",
+              grown)
+        check("- **causality_grown** (variant of `causality_base`): response to the change "
+              f"in `grows`: none -, sampling {resp:.2f} [" in md, md)
+
+
 # ---------------------------------------------------------------- runner
 
 def main():

@@ -589,6 +589,108 @@ static void test_estimate_indices_and_nan(void **st)
     assert_true(isnan(pb_accuracy_estimate(PB_ACC_AE, PB_OVER_CATEGORIES, PY, runs, NULL, 1, NULL, NULL, 0)));
 }
 
+/* Response to a change: (S_var - S_base) / (T_var - T_base) over medians. */
+#define SAMPLES(sb, sv, tb, tv) { (sb), (sv), sizeof(sb) / sizeof(double), \
+    sizeof(sv) / sizeof(double), (tb), (tv), sizeof(tb) / sizeof(double), \
+    sizeof(tv) / sizeof(double) }
+
+static void test_response_known_answers(void **state)
+{
+    (void)state;
+    /* truth: the phase's share goes from 0.33 to 0.50 (medians) */
+    static const double tb[] = { 0.36, 0.30, 0.33 }, tv[] = { 0.50, 0.53, 0.47, 0.49, 0.51 };
+    /* a perfect profiler reports the truth's shares: 1.0 */
+    struct pb_response_samples perfect = SAMPLES(tb, tv, tb, tv);
+    NEAR(pb_response(&perfect), 1.0);
+    /* a profiler whose own time lands elsewhere lowers the phase's share by
+     * the same 0.10 in both workloads: it still sees the whole change */
+    static const double sb1[] = { 0.23, 0.23 }, sv1[] = { 0.40, 0.39, 0.41 };
+    struct pb_response_samples offset = SAMPLES(sb1, sv1, tb, tv);
+    NEAR(pb_response(&offset), 1.0);
+    /* half the change: 0.33 -> 0.415; (0.415 - 0.33) / 0.17 = 0.5 */
+    static const double sb2[] = { 0.30, 0.33, 0.36 }, sv2[] = { 0.395, 0.435, 0.415 };
+    struct pb_response_samples half = SAMPLES(sb2, sv2, tb, tv);
+    NEAR(pb_response(&half), 0.5);
+    /* no change seen: 0; the change the other way: -1 */
+    static const double sv3[] = { 0.33 }, sv4[] = { 0.16 };
+    struct pb_response_samples blind = SAMPLES(sb2, sv3, tb, tv);
+    NEAR(pb_response(&blind), 0.0);
+    struct pb_response_samples wrong = SAMPLES(sb2, sv4, tb, tv);
+    NEAR(pb_response(&wrong), -1.0);
+    /* NAN entries are ignored: median of { 0.395, 0.435 } is 0.415 */
+    static const double sv5[] = { 0.395, NAN, 0.435 };
+    struct pb_response_samples holes = SAMPLES(sb2, sv5, tb, tv);
+    NEAR(pb_response(&holes), 0.5);
+}
+
+static void test_response_not_applicable(void **state)
+{
+    (void)state;
+    static const double tb[] = { 0.33 }, tv_tiny[] = { 0.345 }, tv_less[] = { 0.315 };
+    static const double tv_same[] = { 0.33 }, tv[] = { 0.5 }, s[] = { 0.3 }, s2[] = { 0.4 };
+    /* a truth change under 0.02 either way: not judged */
+    struct pb_response_samples tiny = SAMPLES(s, s2, tb, tv_tiny);
+    assert_true(isnan(pb_response(&tiny)));
+    struct pb_response_samples less = SAMPLES(s, s2, tb, tv_less);
+    assert_true(isnan(pb_response(&less)));
+    struct pb_response_samples same = SAMPLES(s, s2, tb, tv_same);
+    assert_true(isnan(pb_response(&same)));
+    /* no report (no finite share) in the base or the variant */
+    static const double none[] = { NAN, NAN };
+    struct pb_response_samples no_base = SAMPLES(none, s2, tb, tv);
+    assert_true(isnan(pb_response(&no_base)));
+    struct pb_response_samples no_var = SAMPLES(s, none, tb, tv);
+    assert_true(isnan(pb_response(&no_var)));
+    struct pb_response_samples empty = { s, s2, 0, 1, tb, tv, 1, 1 };
+    assert_true(isnan(pb_response(&empty)));
+    struct pb_response_samples no_truth = { s, s2, 1, 1, tb, tv, 1, 0 };
+    assert_true(isnan(pb_response(&no_truth)));
+    /* and then no interval either */
+    double lo = 0, hi = 0;
+    pb_response_ci(&tiny, 1000, 0.95, 1, &lo, &hi);
+    assert_true(isnan(lo) && isnan(hi));
+    lo = hi = 0;
+    pb_response_ci(&no_var, 1000, 0.95, 1, &lo, &hi);
+    assert_true(isnan(lo) && isnan(hi));
+}
+
+static void test_response_interval(void **state)
+{
+    (void)state;
+    static const double tb[] = { 0.31, 0.36, 0.30, 0.33, 0.35, 0.32, 0.34, 0.33, 0.29 };
+    static const double tv[] = { 0.50, 0.53, 0.47, 0.49, 0.51, 0.52, 0.48, 0.50, 0.46 };
+    static const double sb[] = { 0.30, 0.34, 0.33, 0.36, 0.31, 0.32, 0.35, 0.29, 0.33 };
+    static const double sv[] = { 0.40, 0.42, 0.44, 0.39, 0.41, 0.45, 0.43, 0.38, 0.415 };
+    struct pb_response_samples x = SAMPLES(sb, sv, tb, tv);
+    double r = pb_response(&x), lo, hi;
+    /* medians: S 0.33 -> 0.415, T 0.33 -> 0.50 */
+    NEAR(r, 0.5);
+    pb_response_ci(&x, 1000, 0.95, 1, &lo, &hi);
+    assert_true(isfinite(lo) && isfinite(hi));
+    if (!(lo <= r && r <= hi && lo < hi))
+        fail_msg("interval [%g, %g] around %g", lo, hi, r);
+    /* the noise is a few hundredths of a share over a change of 0.17: the
+     * interval is some tenths wide, not more than the whole range */
+    assert_true(hi - lo < 1.5);
+    /* the same seed gives the same interval */
+    double lo2, hi2;
+    pb_response_ci(&x, 1000, 0.95, 1, &lo2, &hi2);
+    assert_true(lo2 == lo && hi2 == hi);
+    /* the perfect profiler on the same data: the interval holds 1.0 */
+    struct pb_response_samples perfect = SAMPLES(tb, tv, tb, tv);
+    pb_response_ci(&perfect, 1000, 0.95, 7, &lo, &hi);
+    if (!(lo <= 1.0 && 1.0 <= hi))
+        fail_msg("perfect: interval [%g, %g]", lo, hi);
+    /* without noise the interval is the point */
+    static const double one_b[] = { 0.3, 0.3 }, one_v[] = { 0.4, 0.4, 0.4 };
+    static const double t_b[] = { 0.2, 0.2 }, t_v[] = { 0.4 };
+    struct pb_response_samples exact = SAMPLES(one_b, one_v, t_b, t_v);
+    NEAR(pb_response(&exact), 0.5);
+    pb_response_ci(&exact, 200, 0.95, 3, &lo, &hi);
+    NEAR(lo, 0.5);
+    NEAR(hi, 0.5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -611,6 +713,9 @@ int main(void)
         cmocka_unit_test(test_missed_time_is_error),
         cmocka_unit_test(test_estimate_indices_and_nan),
         cmocka_unit_test(test_thread_seconds),
+        cmocka_unit_test(test_response_known_answers),
+        cmocka_unit_test(test_response_not_applicable),
+        cmocka_unit_test(test_response_interval),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

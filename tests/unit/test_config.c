@@ -255,6 +255,113 @@ static void test_main_workloads(void **state)
                  "t.yaml:4:11: args of workload 'w' belong to a phase or to main");
 }
 
+/* `variant_of:` and `response_phase:`: a base defined before (an include
+ * counts), the same phase functions, a phase of the workload. */
+static void test_variants(void **state)
+{
+    (void)state;
+    struct pb_config cfg;
+    char err[PB_ERRLEN];
+    if (pb_config_load(&cfg, "tests/configs/variant.yaml", err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    assert_int_equal(cfg.nworkloads, 2);
+    assert_null(cfg.workloads[0].variant_of);
+    assert_string_equal(cfg.workloads[1].variant_of, "w1");
+    assert_int_equal(cfg.workloads[1].base, 0);
+    assert_int_equal(cfg.workloads[1].response_phase, 0);
+    pb_config_release(&cfg);
+    expect_file_error("tests/configs/bad/variant_unknown.yaml",
+                      "tests/configs/bad/variant_unknown.yaml:6:17: unknown workload 'w2' in "
+                      "variant_of (expected one defined before 'w1_more': w1)");
+
+    static const char base[] = "workloads:\n"
+                               "  - name: a\n    file: c.py\n    phases:\n"
+                               "      - {function: f, category: python}\n"
+                               "      - {function: g, category: native}\n";
+    static const char tail[] = "backends:\n  - {name: b, kind: none}\n";
+    char text[2048];
+    snprintf(text, sizeof(text), "%s  - name: v\n    file: c.py\n    variant_of: a\n"
+             "    response_phase: g\n    phases:\n      - {function: f, category: python}\n"
+             "      - {function: g, args: [2], category: native}\n%s", base, tail);
+    assert_int_equal(pb_config_load_buffer(&cfg, "t.yaml", text, strlen(text), err,
+                                           sizeof(err)), 0);
+    assert_string_equal(cfg.workloads[1].variant_of, "a");
+    assert_int_equal(cfg.workloads[1].base, 0);
+    assert_int_equal(cfg.workloads[1].response_phase, 1);
+    pb_config_release(&cfg);
+
+    /* unknown base, with the workloads defined before it */
+    snprintf(text, sizeof(text), "%s  - name: v\n    file: c.py\n    variant_of: x\n"
+             "    response_phase: g\n    phases:\n      - {function: f, category: python}\n"
+             "      - {function: g, category: native}\n%s", base, tail);
+    expect_error(text, "t.yaml:9:17: unknown workload 'x' in variant_of (expected one defined "
+                       "before 'v': a)");
+    /* a base defined after its variant is unknown where the variant names it */
+    expect_error("workloads:\n  - name: v\n    file: c.py\n    variant_of: a\n"
+                 "    response_phase: f\n    phases:\n      - {function: f, category: python}\n"
+                 "  - name: a\n    file: c.py\n    phases:\n"
+                 "      - {function: f, category: python}\n",
+                 "t.yaml:4:17: unknown workload 'a' in variant_of (expected one defined "
+                 "before 'v': none)");
+    snprintf(text, sizeof(text), "%s  - name: v\n    file: c.py\n    variant_of: v\n"
+             "    response_phase: g\n    phases:\n      - {function: f, category: python}\n"
+             "      - {function: g, category: native}\n%s", base, tail);
+    expect_error(text, "t.yaml:9:17: workload 'v' cannot be a variant of itself");
+    /* the response phase must be one of the workload's phases */
+    snprintf(text, sizeof(text), "%s  - name: v\n    file: c.py\n    variant_of: a\n"
+             "    response_phase: h\n    phases:\n      - {function: f, category: python}\n"
+             "      - {function: g, category: native}\n%s", base, tail);
+    expect_error(text, "t.yaml:10:21: unknown phase 'h' in response_phase of workload 'v' "
+                       "(expected: f, g)");
+    /* the same phase functions, in the same order */
+    snprintf(text, sizeof(text), "%s  - name: v\n    file: c.py\n    variant_of: a\n"
+             "    response_phase: g\n    phases:\n      - {function: f, category: python}\n"
+             "      - {function: h, category: native}\n%s", base, tail);
+    expect_error(text, "t.yaml:13:9: variant 'v' and its base 'a' must have the same phase "
+                       "functions: phase 2 is 'h' here, 'g' in 'a'");
+    snprintf(text, sizeof(text), "%s  - name: v\n    file: c.py\n    variant_of: a\n"
+             "    response_phase: f\n    phases:\n      - {function: f, category: python}\n%s",
+             base, tail);
+    expect_error(text, "t.yaml:12:7: variant 'v' and its base 'a' must have the same phase "
+                       "functions: phases: 1 here, 2 in 'a'");
+    /* the two keys go together */
+    snprintf(text, sizeof(text), "%s  - name: v\n    file: c.py\n    variant_of: a\n"
+             "    phases:\n      - {function: f, category: python}\n"
+             "      - {function: g, category: native}\n%s", base, tail);
+    expect_error(text, "t.yaml:7:5: workload 'v' has variant_of but no response_phase (the "
+                       "phase whose work differs from 'a')");
+    snprintf(text, sizeof(text), "%s  - name: v\n    file: c.py\n    response_phase: g\n"
+             "    phases:\n      - {function: f, category: python}\n"
+             "      - {function: g, category: native}\n%s", base, tail);
+    expect_error(text, "t.yaml:9:21: response_phase goes with variant_of: workload 'v' is not "
+                       "a variant of another");
+    snprintf(text, sizeof(text), "%s  - name: v\n    file: c.py\n    variant_of: [a]\n"
+             "    response_phase: g\n    phases:\n      - {function: f, category: python}\n"
+             "      - {function: g, category: native}\n%s", base, tail);
+    expect_error(text, "t.yaml:9:17: variant_of must be a single value, got a list");
+    /* no chains, no main-only bases or variants */
+    snprintf(text, sizeof(text), "%s  - name: v\n    file: c.py\n    variant_of: a\n"
+             "    response_phase: g\n    phases:\n      - {function: f, category: python}\n"
+             "      - {function: g, category: native}\n"
+             "  - name: vv\n    file: c.py\n    variant_of: v\n"
+             "    response_phase: g\n    phases:\n      - {function: f, category: python}\n"
+             "      - {function: g, category: native}\n%s", base, tail);
+    expect_error(text, "t.yaml:16:17: variant_of must name a base workload: 'v' is itself a "
+                       "variant of 'a'");
+    expect_error("workloads:\n  - name: m\n    file: c.py\n    main: run\n"
+                 "  - name: v\n    file: c.py\n    variant_of: m\n    response_phase: run\n"
+                 "    phases:\n      - {function: run, category: python}\n",
+                 "t.yaml:7:17: workload 'm' in variant_of has main, not phases: there is no "
+                 "phase to compare");
+    snprintf(text, sizeof(text), "%s  - name: v\n    file: c.py\n    variant_of: a\n"
+             "    main: run\n%s", base, tail);
+    expect_error(text, "t.yaml:7:5: workload 'v' has main and a variant key: a variant needs "
+                       "phases to compare");
+    expect_error("workloads:\n  - name: w\n    file: c.py\n    variant_off: a\n",
+                 "t.yaml:4:5: unknown key 'variant_off' in workload 'w'; did you mean "
+                 "'variant_of'?");
+}
+
 /* Unknown backend kinds are answered with a suggestion or the list. */
 static void test_unknown_kind(void **state)
 {
@@ -360,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_types_and_ranges),
         cmocka_unit_test(test_workload_errors),
         cmocka_unit_test(test_main_workloads),
+        cmocka_unit_test(test_variants),
         cmocka_unit_test(test_unknown_kind),
         cmocka_unit_test(test_hostile_yaml),
         cmocka_unit_test(test_bad_files),

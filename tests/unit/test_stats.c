@@ -153,21 +153,33 @@ static void test_quantile(void **state)
     assert_true(isnan(pb_quantile(none, 1, 0.5)));
 }
 
-static double mean_of(const void *ctx, const size_t *ia, size_t na, const size_t *ib, size_t nb)
+static double mean_of(const void *ctx, const size_t *const *idx, const size_t *n)
 {
-    (void)ib;
-    (void)nb;
     const double *x = ctx;
     double s = 0;
-    for (size_t i = 0; i < na; i++)
-        s += x[ia[i]];
-    return s / (double)na;
+    for (size_t i = 0; i < n[0]; i++)
+        s += x[idx[0][i]];
+    return s / (double)n[0];
 }
 
-static double always_nan(const void *ctx, const size_t *ia, size_t na, const size_t *ib,
-                         size_t nb)
+/* Difference of the means of two samples stored one after the other:
+ * x[0..n0) then x[n0..n0+n1) (ctx points at {x, n0}). */
+struct two { const double *x; size_t n0; };
+
+static double mean_diff(const void *ctx, const size_t *const *idx, const size_t *n)
 {
-    (void)ctx, (void)ia, (void)na, (void)ib, (void)nb;
+    const struct two *t = ctx;
+    double a = 0, b = 0;
+    for (size_t i = 0; i < n[0]; i++)
+        a += t->x[idx[0][i]];
+    for (size_t i = 0; i < n[1]; i++)
+        b += t->x[t->n0 + idx[1][i]];
+    return b / (double)n[1] - a / (double)n[0];
+}
+
+static double always_nan(const void *ctx, const size_t *const *idx, const size_t *n)
+{
+    (void)ctx, (void)idx, (void)n;
     return NAN;
 }
 
@@ -183,19 +195,26 @@ static void test_bootstrap(void **state)
     for (int i = 0; i < 100; i++)
         x[i] = i;
     double lo, hi, lo2, hi2;
-    pb_bootstrap_ci(mean_of, x, 100, 0, 2000, 42, 0.95, &lo, &hi);
+    size_t n100 = 100, n5 = 5, n0 = 0;
+    pb_bootstrap_ci(mean_of, x, 1, &n100, 2000, 42, 0.95, &lo, &hi);
     assert_true(lo < 49.5 && 49.5 < hi);
     assert_true(hi - lo > 2 * 4.0 && hi - lo < 2 * 8.0);
-    pb_bootstrap_ci(mean_of, x, 100, 0, 2000, 42, 0.95, &lo2, &hi2);
+    pb_bootstrap_ci(mean_of, x, 1, &n100, 2000, 42, 0.95, &lo2, &hi2);
     assert_true(lo == lo2 && hi == hi2);
     double c[5] = { 3, 3, 3, 3, 3 };
-    pb_bootstrap_ci(mean_of, c, 5, 0, 100, 1, 0.95, &lo, &hi);
+    pb_bootstrap_ci(mean_of, c, 1, &n5, 100, 1, 0.95, &lo, &hi);
     NEAR(lo, 3, 1e-12);
     NEAR(hi, 3, 1e-12);
-    pb_bootstrap_ci(always_nan, x, 100, 0, 100, 1, 0.95, &lo, &hi);
+    pb_bootstrap_ci(always_nan, x, 1, &n100, 100, 1, 0.95, &lo, &hi);
     assert_true(isnan(lo) && isnan(hi));
-    pb_bootstrap_ci(mean_of, x, 0, 0, 100, 1, 0.95, &lo, &hi);
+    pb_bootstrap_ci(mean_of, x, 1, &n0, 100, 1, 0.95, &lo, &hi);
     assert_true(isnan(lo) && isnan(hi));
+    /* two samples, resampled independently: 0..49 and 50..99, difference
+     * of means 50 with two standard errors of about 2.0 each */
+    struct two t = { x, 50 };
+    const size_t sizes[2] = { 50, 50 };
+    pb_bootstrap_ci(mean_diff, &t, 2, sizes, 2000, 7, 0.95, &lo, &hi);
+    assert_true(lo < 50 && 50 < hi && hi - lo < 2 * 8.0);
 }
 
 int main(void)

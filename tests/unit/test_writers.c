@@ -324,6 +324,74 @@ static void test_thread_and_task_cells(void **state)
     pb_results_release(&res);
 }
 
+/* A variant workload's response through pb_results_summarise() and the
+ * writers, by hand: f1's true share goes from 0.22 (the base, add_run()) to
+ * 0.5 (the variant: phases 0.5 / 0.3 / 0.2 of the wall), the backend's from
+ * 0.31 to 0.45 of R = 1: response = 0.14 / 0.28 = 0.5, with no noise an
+ * interval of [0.5, 0.5]. */
+static void test_variant_response(void **state)
+{
+    (void)state;
+    struct pb_workload two[2] = { workload, workload };
+    two[1].name = "mixed_more";
+    two[1].variant_of = "mixed";
+    two[1].base = 0;
+    two[1].response_phase = 0;
+    struct pb_results res;
+    build(&res);
+    struct pb_run_record *runs = res.runs;
+    size_t nruns = res.nruns;
+    res.runs = NULL;
+    res.nruns = res.runs_alloc = 0;
+    pb_results_release(&res);
+    config.workloads = two;
+    config.nworkloads = 2;
+    pb_results_init(&res, &config);
+    res.runs = runs;
+    res.nruns = res.runs_alloc = nruns;
+    for (size_t i = 0; i < nruns; i++) {
+        struct pb_run_record *r = pb_results_add(&res);
+        *r = res.runs[i];
+        r->workload = 1;
+        for (int p = 0; p < 3; p++) {
+            r->run.phase_wall_s[p] = (p == 0 ? 0.5 : p == 1 ? 0.3 : 0.2) * r->run.wall_s;
+            r->run.phase_user_s[p] = p < 2 ? r->run.phase_wall_s[p] : 0;
+        }
+        if (r->backend == 1) {
+            r->run.attr.phase_s[0] = 0.45;
+            r->run.attr.phase_s[1] = 0.3;
+            r->run.attr.phase_s[2] = 0.2;
+            r->run.attr.other_s = 0.05;
+            r->run.attr.total_s = 1.0;
+        }
+    }
+    pb_results_summarise(&res);
+    const struct pb_cell *c = pb_results_cell(&res, 1, 1);
+    assert_true(fabs(c->response - 0.5) < 1e-9);
+    assert_true(fabs(c->response_lo - 0.5) < 1e-9 && fabs(c->response_hi - 0.5) < 1e-9);
+    /* no report, or not a variant: no figure */
+    assert_true(isnan(pb_results_cell(&res, 1, 0)->response));
+    assert_true(isnan(pb_results_cell(&res, 0, 1)->response));
+    assert_true(isnan(pb_results_cell(&res, 0, 1)->response_lo));
+    char *csv = pb_write_summary_csv(&res);
+    assert_non_null(strstr(csv, ",floor_ce_pp_hi,response,response_lo,response_hi\n"));
+    assert_non_null(strstr(csv, ",0.5000,0.5000,0.5000\n"));
+    free(csv);
+    char *md = pb_write_summary_md(&res);
+    assert_non_null(strstr(md, "- **mixed_more** (variant of `mixed`): response to the change "
+                               "in `f1`: none -, scripted, \"quoted\" 0.50 [0.50-0.50]\n"));
+    free(md);
+    char *json = pb_write_results_json(&res);
+    assert_non_null(strstr(json, "\"variant_of\": \"mixed\""));
+    assert_non_null(strstr(json, "\"response_phase\": \"f1\""));
+    assert_non_null(strstr(json, "\"response\": 0.5,"));
+    assert_non_null(strstr(json, "\"response\": null,"));
+    free(json);
+    pb_results_release(&res);
+    config.workloads = &workload;
+    config.nworkloads = 1;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -333,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_golden_outputs),
         cmocka_unit_test(test_results_json),
         cmocka_unit_test(test_thread_and_task_cells),
+        cmocka_unit_test(test_variant_response),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
