@@ -14,6 +14,7 @@ extern const struct pb_backend_ops pb_backend_launched;
 extern const struct pb_backend_ops pb_backend_pyinstrument;
 extern const struct pb_backend_ops pb_backend_austin;
 extern const struct pb_backend_ops pb_backend_pyspy;
+extern const struct pb_backend_ops pb_backend_reach;
 #ifdef PB_FAULT_INJECTION
 extern const struct pb_backend_ops pb_backend_test_crash;
 extern const struct pb_backend_ops pb_backend_test_hang;
@@ -41,6 +42,12 @@ const struct pb_backend_ops *const pb_backends[] = {
     NULL,
 };
 
+/* Internal kinds: the worker runs them for the harness; no config names them. */
+static const struct pb_backend_ops *const internal_backends[] = {
+    &pb_backend_reach,   /* reach.c: the calibration recorder (harness/reach.h) */
+    NULL,
+};
+
 const struct pb_backend_ops *pb_backend_find(const char *kind)
 {
     const struct pb_backend_ops *ops;
@@ -48,6 +55,9 @@ const struct pb_backend_ops *pb_backend_find(const char *kind)
     pb_for_each_backend(ops, i)
         if (!strcmp(ops->kind, kind))
             return ops;
+    for (i = 0; internal_backends[i]; i++)
+        if (!strcmp(internal_backends[i]->kind, kind))
+            return internal_backends[i];
     return NULL;
 }
 
