@@ -113,7 +113,7 @@ static long single_bit(uint64_t bits)
 }
 
 void pb_attribute_flat(const struct pb_report *r, const struct pb_phase_ident *phases,
-                       size_t nphases, const struct pb_reach_map *map,
+                       size_t nphases, const struct pb_reach_map *map, uint64_t main_tid,
                        struct pb_attribution *out, struct pb_flat_result *fr)
 {
     struct pb_flat_result local;
@@ -133,6 +133,8 @@ void pb_attribute_flat(const struct pb_report *r, const struct pb_phase_ident *p
         const struct pb_report_entry *e = &r->entries[i];
         if (match_phase(e, phases, nphases) >= 0)
             continue;   /* credited by pb_attribute() */
+        if (main_tid && e->thread && e->thread != main_tid)
+            continue;   /* another thread's: its thread key's */
         uint64_t bits = pb_reach_lookup(map, e->file, e->name, e->line) & mask;
         if (!bits)
             continue;   /* reached by no phase: R_other */

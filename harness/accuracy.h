@@ -99,7 +99,10 @@ uint64_t pb_reach_lookup(const struct pb_reach_map *map, const char *file, const
 
 /* pb_attribute(), then, when map is not NULL and the report is flat, the
  * entries that match no phase ident are credited by the map, self seconds
- * (a line-level profile's lines of one function are summed):
+ * (a line-level profile's lines of one function are summed). An entry the
+ * backend places on a known thread other than main_tid (the worker's main
+ * thread; 0: no such rule) is left alone: a thread's seconds are its thread
+ * key's (pb_thread_seconds), not its phase's. The others are credited:
  *   - reachable from exactly one phase: to that phase's R_p;
  *   - reachable from several: to none (they stay in R_other) and counted as
  *     ambiguous; when they carry more than PB_FLAT_AMBIGUOUS_MAX of R,
@@ -108,7 +111,7 @@ uint64_t pb_reach_lookup(const struct pb_reach_map *map, const char *file, const
  * A report that is not flat, or no map, gives exactly pb_attribute()'s
  * answer. fr may be NULL. */
 void pb_attribute_flat(const struct pb_report *r, const struct pb_phase_ident *phases,
-                       size_t nphases, const struct pb_reach_map *map,
+                       size_t nphases, const struct pb_reach_map *map, uint64_t main_tid,
                        struct pb_attribution *out, struct pb_flat_result *fr);
 
 /* The run's note about a flat mapping into buf: "" when none was applied;

@@ -128,10 +128,13 @@ static void calibrate_one(const struct pb_results *res, size_t w, struct calibra
 void pb_reach_calibrate(const struct pb_results *res, struct pb_progress *prog)
 {
     const struct pb_config *cfg = res->cfg;
-    if (!calibrations) {
-        calibrations = pb_xcalloc(cfg->nworkloads + 1, sizeof(*calibrations));
+    static int registered;
+    if (!registered) {
         atexit(cleanup);
+        registered = 1;
     }
+    cleanup();   /* a previous invocation's maps, if any */
+    calibrations = pb_xcalloc(cfg->nworkloads + 1, sizeof(*calibrations));
     /* Calibration is a tool of the harness, not a measurement: never under
      * callgrind (--metric instructions). */
     pb_worker_set_instructions(0);
@@ -270,7 +273,8 @@ void pb_reach_attribute(struct pb_report *r, const struct pb_phase_ident *phases
         return;
     }
     struct pb_flat_result fr;
-    pb_attribute_flat(r, phases, nphases, &map, out, &fr);
+    /* The worker's main thread, which runs the phases, has TID = PID. */
+    pb_attribute_flat(r, phases, nphases, &map, (uint64_t)getpid(), out, &fr);
     pb_flat_note(&fr, r, phases, nphases, note, sizeof(note));
     add_note(r, note);
     pb_reach_map_release(&map);
