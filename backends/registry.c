@@ -19,6 +19,7 @@ extern const struct pb_backend_ops pb_backend_reach;
 extern const struct pb_backend_ops pb_backend_test_crash;
 extern const struct pb_backend_ops pb_backend_test_hang;
 extern const struct pb_backend_ops pb_backend_test_garbage;
+extern const struct pb_backend_ops pb_backend_test_flat;
 #endif
 
 const struct pb_backend_ops *const pb_backends[] = {
@@ -38,6 +39,7 @@ const struct pb_backend_ops *const pb_backends[] = {
     &pb_backend_test_crash,
     &pb_backend_test_hang,
     &pb_backend_test_garbage,
+    &pb_backend_test_flat,
 #endif
     NULL,
 };
