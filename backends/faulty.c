@@ -13,6 +13,11 @@
  *                 with newlines, quotes, control bytes and invalid UTF-8
  *                 (the report is kept: its text must reach results.json
  *                 as valid JSON)
+ *   test-flat     a well-behaved flat profile: the deterministic tracer's
+ *                 report (builtins off) with every entry's inclusive time
+ *                 set to its self time, as a line-level profiler gives
+ *                 (scalene): the phases' work is under their callees' names
+ *                 (README "Flat profiles")
  */
 #include "../harness/backend.h"
 #include "../harness/util.h"
@@ -190,6 +195,62 @@ const struct pb_backend_ops pb_backend_test_garbage = {
     .stop = faulty_noop,
     .collect = garbage_collect,
     .destroy = faulty_destroy,
+};
+
+/* ----------------------------------------------------------------- flat */
+
+extern const struct pb_backend_ops pb_backend_deterministic;
+
+static int flat_create(void **state, const struct pb_options *opts, char *err, size_t errlen)
+{
+    (void)opts;
+    const struct pb_backend_ops *det = &pb_backend_deterministic;
+    struct pb_options o;
+    if (pb_options_init_defaults(&o, det->options, err, errlen) < 0)
+        return -1;
+    int rc = pb_options_set(&o, "builtins", "false", err, errlen);
+    if (rc == 0)
+        rc = det->create(state, &o, err, errlen);
+    pb_options_release(&o);
+    return rc;
+}
+
+static int flat_collect(void *state, struct pb_report *out, char *err, size_t errlen)
+{
+    if (pb_backend_deterministic.collect(state, out, err, errlen) < 0)
+        return -1;
+    for (size_t i = 0; i < out->count; i++)
+        out->entries[i].inclusive_s = out->entries[i].self_s;
+    pb_report_set_note(out, "test-flat: the deterministic report, flattened");
+    return 0;
+}
+
+static int flat_start(void *state, char *err, size_t errlen)
+{
+    return pb_backend_deterministic.start(state, err, errlen);
+}
+
+static int flat_stop(void *state, char *err, size_t errlen)
+{
+    return pb_backend_deterministic.stop(state, err, errlen);
+}
+
+static void flat_destroy(void *state)
+{
+    pb_backend_deterministic.destroy(state);
+}
+
+const struct pb_backend_ops pb_backend_test_flat = {
+    .kind = "test-flat",
+    .summary = "test only: a flat profile (each function's own time, no call tree)",
+    .mechanism = "test",
+    .caps = PB_CAP_THREADS | PB_CAP_REGION | PB_CAP_REPORT,
+    .categories = PB_CAT_BIT(PB_CAT_PYTHON) | PB_CAT_BIT(PB_CAT_NATIVE),
+    .create = flat_create,
+    .start = flat_start,
+    .stop = flat_stop,
+    .collect = flat_collect,
+    .destroy = flat_destroy,
 };
 
 #else

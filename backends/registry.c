@@ -14,10 +14,12 @@ extern const struct pb_backend_ops pb_backend_launched;
 extern const struct pb_backend_ops pb_backend_pyinstrument;
 extern const struct pb_backend_ops pb_backend_austin;
 extern const struct pb_backend_ops pb_backend_pyspy;
+extern const struct pb_backend_ops pb_backend_reach;
 #ifdef PB_FAULT_INJECTION
 extern const struct pb_backend_ops pb_backend_test_crash;
 extern const struct pb_backend_ops pb_backend_test_hang;
 extern const struct pb_backend_ops pb_backend_test_garbage;
+extern const struct pb_backend_ops pb_backend_test_flat;
 #endif
 
 const struct pb_backend_ops *const pb_backends[] = {
@@ -37,7 +39,14 @@ const struct pb_backend_ops *const pb_backends[] = {
     &pb_backend_test_crash,
     &pb_backend_test_hang,
     &pb_backend_test_garbage,
+    &pb_backend_test_flat,
 #endif
+    NULL,
+};
+
+/* Internal kinds: the worker runs them for the harness; no config names them. */
+static const struct pb_backend_ops *const internal_backends[] = {
+    &pb_backend_reach,   /* reach.c: the calibration recorder (harness/reach.h) */
     NULL,
 };
 
@@ -48,6 +57,9 @@ const struct pb_backend_ops *pb_backend_find(const char *kind)
     pb_for_each_backend(ops, i)
         if (!strcmp(ops->kind, kind))
             return ops;
+    for (i = 0; internal_backends[i]; i++)
+        if (!strcmp(internal_backends[i]->kind, kind))
+            return internal_backends[i];
     return NULL;
 }
 

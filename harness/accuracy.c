@@ -31,6 +31,16 @@ static int same_file(const char *a, const char *b)
     return !strcmp(ra, rb);
 }
 
+/* Index of the first phase ident matching the entry (name, then file), or -1. */
+static long match_phase(const struct pb_report_entry *e, const struct pb_phase_ident *phases,
+                        size_t nphases)
+{
+    for (size_t p = 0; p < nphases; p++)
+        if (!strcmp(e->name, phases[p].name) && same_file(e->file, phases[p].file))
+            return (long)p;
+    return -1;
+}
+
 void pb_attribute(const struct pb_report *r, const struct pb_phase_ident *phases,
                   size_t nphases, struct pb_attribution *out)
 {
@@ -43,12 +53,10 @@ void pb_attribute(const struct pb_report *r, const struct pb_phase_ident *phases
     double sum_p = 0;
     for (size_t i = 0; i < r->count; i++) {
         const struct pb_report_entry *e = &r->entries[i];
-        for (size_t p = 0; p < nphases; p++) {
-            if (strcmp(e->name, phases[p].name) || !same_file(e->file, phases[p].file))
-                continue;
+        long p = match_phase(e, phases, nphases);
+        if (p >= 0) {
             out->phase_s[p] += e->inclusive_s;
             sum_p += e->inclusive_s;
-            break;
         }
         for (int c = 0; c < PB_CAT_COUNT; c++)
             if (out->categories & PB_CAT_BIT(c))
@@ -61,6 +69,160 @@ void pb_attribute(const struct pb_report *r, const struct pb_phase_ident *phases
     out->other_s = total - sum_p;
     if (out->other_s < 0)
         out->other_s = 0;
+}
+
+int pb_report_is_flat(const struct pb_report *r)
+{
+    for (size_t i = 0; i < r->count; i++) {
+        const struct pb_report_entry *e = &r->entries[i];
+        /* Rounding of a backend's arithmetic, not a callee: 1 ns and 1e-9. */
+        if (e->inclusive_s > e->self_s + 1e-9 + 1e-9 * fabs(e->self_s))
+            return 0;
+    }
+    return 1;
+}
+
+uint64_t pb_reach_lookup(const struct pb_reach_map *map, const char *file, const char *name,
+                         int line)
+{
+    uint64_t all = 0, nearest = 0;
+    int nearest_line = 0, have_nearest = 0;
+    for (size_t i = 0; i < map->count; i++) {
+        const struct pb_reach_fn *f = &map->fns[i];
+        if (strcmp(f->name, name) || !same_file(f->file, file))
+            continue;
+        all |= f->phases;
+        if (line > 0 && f->line <= line) {
+            if (!have_nearest || f->line > nearest_line) {
+                nearest = f->phases;
+                nearest_line = f->line;
+                have_nearest = 1;
+            } else if (f->line == nearest_line) {
+                nearest |= f->phases;   /* two code objects of one def */
+            }
+        }
+    }
+    return have_nearest ? nearest : all;
+}
+
+/* The single set bit's index, or -1 when bits has none or several. */
+static long single_bit(uint64_t bits)
+{
+    if (!bits || (bits & (bits - 1)))
+        return -1;
+    long p = 0;
+    while (!(bits & 1)) {
+        bits >>= 1;
+        p++;
+    }
+    return p;
+}
+
+void pb_attribute_flat(const struct pb_report *r, const struct pb_phase_ident *phases,
+                       size_t nphases, const struct pb_reach_map *map, uint64_t main_tid,
+                       struct pb_attribution *out, struct pb_flat_result *fr)
+{
+    struct pb_flat_result local;
+    if (!fr)
+        fr = &local;
+    memset(fr, 0, sizeof(*fr));
+    fr->worst = -1;
+    pb_attribute(r, phases, nphases, out);
+    fr->total_s = out->total_s;
+    if (!map || !pb_report_is_flat(r))
+        return;
+    fr->applied = 1;
+    nphases = out->nphases;
+    uint64_t mask = nphases >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << nphases) - 1;
+    double worst_s = -1;
+    for (size_t i = 0; i < r->count; i++) {
+        const struct pb_report_entry *e = &r->entries[i];
+        if (match_phase(e, phases, nphases) >= 0)
+            continue;   /* credited by pb_attribute() */
+        if (main_tid && e->thread && e->thread != main_tid)
+            continue;   /* another thread's: its thread key's */
+        uint64_t bits = pb_reach_lookup(map, e->file, e->name, e->line) & mask;
+        if (!bits)
+            continue;   /* reached by no phase: R_other */
+        double s = e->self_s > 0 ? e->self_s : 0;
+        long p = single_bit(bits);
+        if (p >= 0) {
+            out->phase_s[p] += s;
+            fr->mapped++;
+            fr->mapped_s += s;
+        } else {
+            fr->ambiguous++;
+            fr->ambiguous_s += s;
+            if (s > worst_s) {
+                worst_s = s;
+                fr->worst = (long)i;
+                fr->worst_phases = bits;
+            }
+        }
+    }
+    double sum_p = 0;
+    for (size_t p = 0; p < nphases; p++)
+        sum_p += out->phase_s[p];
+    if (out->total_s < sum_p)
+        out->total_s = sum_p;
+    out->other_s = out->total_s - sum_p;
+    if (out->other_s < 0)
+        out->other_s = 0;
+    fr->total_s = out->total_s;
+    if (fr->ambiguous_s > 0 && fr->ambiguous_s > PB_FLAT_AMBIGUOUS_MAX * out->total_s) {
+        fr->fae_na = 1;
+        out->other_s = NAN;
+    }
+}
+
+/* "a, b" (at most four names, then "..."): the phases of bits. */
+static void phase_list(uint64_t bits, const struct pb_phase_ident *phases, size_t nphases,
+                       char *buf, size_t len)
+{
+    size_t at = 0, shown = 0;
+    buf[0] = '\0';
+    for (size_t p = 0; p < nphases && p < 64 && at < len; p++) {
+        if (!(bits & ((uint64_t)1 << p)))
+            continue;
+        int n = shown == 4 ? snprintf(buf + at, len - at, ", ...")
+                           : snprintf(buf + at, len - at, "%s%s", shown ? ", " : "",
+                                      phases[p].name);
+        if (n < 0)
+            break;
+        at += (size_t)n;
+        if (++shown > 4)
+            break;
+    }
+}
+
+void pb_flat_note(const struct pb_flat_result *fr, const struct pb_report *r,
+                  const struct pb_phase_ident *phases, size_t nphases, char *buf, size_t len)
+{
+    if (!len)
+        return;
+    buf[0] = '\0';
+    if (!fr->applied || (!fr->mapped && !fr->ambiguous))
+        return;
+    char names[160] = "", who[200] = "";
+    double pct = fr->total_s > 0 ? 100 * fr->ambiguous_s / fr->total_s : 0;
+    if (fr->ambiguous && fr->worst >= 0 && (size_t)fr->worst < r->count) {
+        phase_list(fr->worst_phases, phases, nphases, names, sizeof(names));
+        if (fr->ambiguous > 1)
+            snprintf(who, sizeof(who), "%.80s and %zu more", r->entries[fr->worst].name,
+                     fr->ambiguous - 1);
+        else
+            snprintf(who, sizeof(who), "%.80s", r->entries[fr->worst].name);
+    }
+    if (fr->fae_na) {
+        snprintf(buf, len, "FAE n/a: %s reachable from phases %s (%.1f%% of R)", who, names,
+                 pct);
+        return;
+    }
+    int n = snprintf(buf, len, "flat profile: %zu %s mapped to phases by reachability",
+                     fr->mapped, fr->mapped == 1 ? "entry" : "entries");
+    if (fr->ambiguous && n >= 0 && (size_t)n < len)
+        snprintf(buf + n, len - (size_t)n, "; %s reachable from phases %s (%.1f%% of R, "
+                 "not attributed)", who, names, pct);
 }
 
 void pb_truth_categories(const struct pb_phase_truth *t, double cat_s[PB_CAT_COUNT])
@@ -122,6 +284,8 @@ long pb_key_find(const struct pb_key_rec *recs, size_t n, long phase, const char
 
 double pb_fae_keys(const double *truth_s, const double *reported_s, size_t n, double total_s)
 {
+    if (isnan(total_s))
+        return NAN;   /* the attribution is n/a (pb_attribute_flat) */
     double T = 0, sum_r = 0;
     for (size_t k = 0; k < n; k++) {
         T += truth_s[k] > 0 ? truth_s[k] : 0;

@@ -46,6 +46,86 @@ struct pb_attribution {
 void pb_attribute(const struct pb_report *r, const struct pb_phase_ident *phases,
                   size_t nphases, struct pb_attribution *out);
 
+/* ------------------------------------------------ flat profiles
+ *
+ * A flat or line-level profile (scalene) gives each function only the time
+ * of its own lines: a phase whose work is in a callee gets nothing from
+ * pb_attribute(). The reach map, recorded once per workload by a calibration
+ * run (harness/reach.h), lists the functions reached while each phase ran;
+ * pb_attribute_flat() credits a flat report's entries through it. */
+
+/* One function of a reach map: code identity and the phases that reached it
+ * (bit p set: a call of it began while phase p ran). */
+struct pb_reach_fn {
+    char *file;                      /* co_filename, owned */
+    char *name;                      /* co_name, owned */
+    int line;                        /* co_firstlineno */
+    uint64_t phases;                 /* bit p for phase p < PB_MAX_PHASES */
+};
+
+struct pb_reach_map {
+    struct pb_reach_fn *fns;
+    size_t count, alloc;
+};
+
+/* An ambiguous entry (reachable from several phases) share of R above which
+ * FAE is n/a: its seconds cannot be split honestly between the phases. */
+#define PB_FLAT_AMBIGUOUS_MAX 0.05
+
+/* What pb_attribute_flat() did. */
+struct pb_flat_result {
+    int applied;                     /* the report was flat and a map was given */
+    size_t mapped;                   /* entries credited through the map */
+    double mapped_s;                 /* their self seconds */
+    size_t ambiguous;                /* entries reachable from several phases */
+    double ambiguous_s;              /* their self seconds (left in R_other) */
+    long worst;                      /* report index of the largest ambiguous
+                                        entry, -1 when none */
+    uint64_t worst_phases;           /* its phase bits */
+    double total_s;                  /* R of the attribution */
+    int fae_na;                      /* ambiguous_s > PB_FLAT_AMBIGUOUS_MAX * R:
+                                        other_s was set to NAN */
+};
+
+/* Is the report flat: no entry's inclusive time exceeds its self time (by
+ * more than rounding), so no entry holds a callee's seconds? A call-tree
+ * profile of a phase that calls anything is not flat. */
+int pb_report_is_flat(const struct pb_report *r);
+
+/* Phase bits of a report entry in the map: the map functions of the same
+ * name and file; when the entry has a line and some of them start at or
+ * before it, only the one starting nearest above it (a line-level entry
+ * belongs to the function enclosing its line), else all of them. 0 when
+ * the map does not have it. */
+uint64_t pb_reach_lookup(const struct pb_reach_map *map, const char *file, const char *name,
+                         int line);
+
+/* pb_attribute(), then, when map is not NULL and the report is flat, the
+ * entries that match no phase ident are credited by the map, self seconds
+ * (a line-level profile's lines of one function are summed). An entry the
+ * backend places on a known thread other than main_tid (the worker's main
+ * thread; 0: no such rule) is left alone: a thread's seconds are its thread
+ * key's (pb_thread_seconds), not its phase's. The others are credited:
+ *   - reachable from exactly one phase: to that phase's R_p;
+ *   - reachable from several: to none (they stay in R_other) and counted as
+ *     ambiguous; when they carry more than PB_FLAT_AMBIGUOUS_MAX of R,
+ *     other_s becomes NAN, which makes FAE n/a (pb_results_run_shares
+ *     takes it as no report; pb_fae_keys returns NAN);
+ *   - not in the map: R_other, as before.
+ * A report that is not flat, or no map, gives exactly pb_attribute()'s
+ * answer. fr may be NULL. */
+void pb_attribute_flat(const struct pb_report *r, const struct pb_phase_ident *phases,
+                       size_t nphases, const struct pb_reach_map *map, uint64_t main_tid,
+                       struct pb_attribution *out, struct pb_flat_result *fr);
+
+/* The run's note about a flat mapping into buf: "" when none was applied;
+ * "flat profile: 3 entries mapped to phases by reachability"; with ambiguous
+ * entries "; fib reachable from phases a, b (12.0% of R, not attributed)";
+ * when FAE is n/a "FAE n/a: fib reachable from phases a, b (60.0% of R)".
+ * Phase names are the idents' names. */
+void pb_flat_note(const struct pb_flat_result *fr, const struct pb_report *r,
+                  const struct pb_phase_ident *phases, size_t nphases, char *buf, size_t len);
+
 /* Truth of one phase, from unprofiled runs (medians). */
 struct pb_phase_truth {
     double wall_s;
@@ -97,7 +177,8 @@ long pb_key_find(const struct pb_key_rec *recs, size_t n, long phase, const char
 
 /* Total variation distance over keys: 50 * (sum_k |R_k/R - T_k/T| + R_rest/R)
  * with T = sum T_k, R_rest = R - sum R_k (never < 0; R is raised to sum R_k
- * when smaller). NAN when R or T is not > 0. The task view's FAE of one run. */
+ * when smaller). NAN when R or T is not > 0, or total_s is NAN (the
+ * attribution is n/a). The task view's FAE of one run. */
 double pb_fae_keys(const double *truth_s, const double *reported_s, size_t n, double total_s);
 
 /* Thread coverage of one run: the share of its non-main threads' wall time

@@ -80,7 +80,8 @@ extern const struct pb_backend_ops *const pb_backends[];
 #define pb_for_each_backend(ops, i) \
     for ((i) = 0; ((ops) = pb_backends[(i)]) != NULL; (i)++)
 
-/* Look up a kind; NULL when unknown. */
+/* Look up a kind, the config kinds and the internal ones ("reach"); NULL
+ * when unknown. */
 const struct pb_backend_ops *pb_backend_find(const char *kind);
 /* NULL-terminated list of kinds (static storage). */
 const char *const *pb_backend_kinds(void);

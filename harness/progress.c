@@ -59,6 +59,27 @@ void pb_progress_end(struct pb_progress *p, size_t i, const char *workload,
             ok ? "ok" : status, seconds);
 }
 
+void pb_progress_calibration(struct pb_progress *p, const char *workload, int ok,
+                             const char *status, double seconds)
+{
+    if (p->quiet)
+        return;
+    if (ok < 0) {
+        if (p->tty) {
+            fprintf(stderr, "\r\033[Kcalibrating %s ...", workload);
+            fflush(stderr);
+            p->drawn = 1;
+        }
+        return;
+    }
+    if (p->tty && ok)
+        return;
+    fprintf(stderr, "%scalibrating %s %s%s %.2f s\n", p->tty ? "\r\033[K" : "", workload,
+            ok ? "ok" : "failed (flat profiles not mapped): ", ok ? "" : status, seconds);
+    if (p->tty)
+        p->drawn = 0;
+}
+
 void pb_progress_finish(struct pb_progress *p)
 {
     if (p->drawn && !p->quiet) {

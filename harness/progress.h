@@ -24,6 +24,11 @@ void pb_progress_start(struct pb_progress *p, size_t i, const char *workload,
 /* Run i ended; status is "ok" or a failure reason. */
 void pb_progress_end(struct pb_progress *p, size_t i, const char *workload,
                      const char *backend, int ok, const char *status, double seconds);
+/* A calibration run of workload (reach.h), not counted among the runs:
+ * starting (ok < 0: "calibrating W ..."), or ended (ok 1, or 0 with the
+ * reason in status) after seconds. */
+void pb_progress_calibration(struct pb_progress *p, const char *workload, int ok,
+                             const char *status, double seconds);
 /* Clear the in-place line, if any. */
 void pb_progress_finish(struct pb_progress *p);
 

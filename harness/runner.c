@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "progress.h"
+#include "reach.h"
 #include "util.h"
 
 /* Cells that failed this many times are not run again. */
@@ -238,6 +239,7 @@ void pb_runner_run(struct pb_results *res, const struct pb_runner_opts *opts)
     pb_progress_init(&prog, n, opts->quiet);
     double t0 = pb_now();
     res->started_at = (double)time(NULL);
+    pb_reach_calibrate(res, &prog);   /* reach maps for flat profiles, not runs */
     size_t done = 0;
     int rc = run_jobs(res, opts, jobs, n, &prog, &done, failures);
     free(jobs);

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "instr.h"
 #include "protocol.h"
+#include "reach.h"
 #include "util.h"
 
 /* The worker writes its messages to this descriptor. */
@@ -371,6 +372,12 @@ static char **run_argv(const struct pb_workload *w, const struct pb_backend_conf
     if (export_prefix) {
         push(&argv, &n, &alloc, pb_xstrdup("--export"));
         push(&argv, &n, &alloc, pb_xstrdup(export_prefix));
+    }
+    /* The workload's reach map, for a report that turns out flat (reach.h). */
+    const char *map, *why;
+    if (b && (b->ops->caps & PB_CAP_REPORT) && pb_reach_for(w, &map, &why)) {
+        push(&argv, &n, &alloc, pb_xstrdup(map ? "--reach-map" : "--reach-error"));
+        push(&argv, &n, &alloc, pb_xstrdup(map ? map : why));
     }
     for (size_t i = 0; b && i < b->options.count; i++) {
         struct pb_strbuf sb = PB_STRBUF_INIT;

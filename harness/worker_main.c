@@ -17,6 +17,7 @@
 #include "instr.h"
 #include "launch.h"
 #include "protocol.h"
+#include "reach.h"
 #include "util.h"
 
 #ifndef PB_PYTHON_EXE
@@ -35,6 +36,8 @@ struct worker_args {
     size_t nopts;
     const char *export_prefix;               /* write the profile here */
     int instructions;                        /* --metric instructions */
+    const char *reach_map;                   /* reach.h: the workload's map */
+    const char *reach_error;                 /* or why calibration failed */
 };
 
 /* Python helpers, defined once in a private namespace. Kept in Python
@@ -304,6 +307,7 @@ static int install_truth(char *err, size_t errlen)
 /* Tell the truth recorders which phase runs now. */
 static void set_current_phase(long i)
 {
+    pb_reach_set_phase(i);
     PyObject *v = phase_cell ? PyLong_FromLong(i) : NULL;
     if (v && PyList_SetItem(phase_cell, 0, v) < 0)
         PyErr_Clear();
@@ -693,7 +697,7 @@ static int worker_run(const struct worker_args *a)
         ids[i].name = ph[i].name;
     }
     struct pb_attribution attr;
-    pb_attribute(&report, ids, a->nphases, &attr);
+    pb_reach_attribute(&report, ids, a->nphases, a->reach_map, a->reach_error, &attr);
     read_keys(&keys);
     keys_read = 1;
     if (ops->caps & PB_CAP_REPORT)
@@ -840,6 +844,10 @@ static int parse_args(int argc, char **argv, struct worker_args *a)
             a->instructions = !strcmp(v, "instructions");
         else if (!strcmp(k, "--export"))
             a->export_prefix = v;
+        else if (!strcmp(k, "--reach-map"))
+            a->reach_map = v;
+        else if (!strcmp(k, "--reach-error"))
+            a->reach_error = v;
         else
             return -1;
     }

@@ -417,6 +417,69 @@ def test_faulty_backends_matrix_goes_on():
         check(time.monotonic() - t0 < 120, "the hang cost more than its timeout")
 
 
+def flat_config(tmp, phases):
+    """flat.py with the given phases under the baseline, the deterministic tracer
+    (a call tree) and test-flat (the same report flattened)."""
+    conf = os.path.join(tmp, "flat.yaml")
+    lines = "".join(f"      - {{function: {p}, args: [400000], category: python}}\n"
+                    for p in phases)
+    with open(conf, "w") as f:
+        f.write(f"""defaults: {{rounds: 2, warmup: 0, timeout: 60s}}
+workloads:
+  - name: flat
+    file: {HERE}/workloads/flat.py
+    phases:
+{lines}backends:
+  - {{name: none, kind: none}}
+  - {{name: deterministic, kind: deterministic}}
+  - {{name: flat, kind: test-flat}}
+""")
+    return conf
+
+
+def test_flat_profile_mapped_to_phases():
+    """Test build: a flat profile that names only the helpers the phases call is
+    credited to the phases through the calibration's reach map (FAE a real figure,
+    not 100); the call-tree backend's rows carry no mapping note; a helper reached
+    from two phases makes the flat row's FAE n/a with the reason in its note."""
+    need_test_binary()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        r = run_test_build(["--out", out, flat_config(tmp, ["phase_one", "phase_two"])])
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        check("calibrating flat ok" in r.stderr, r.stderr[:400])
+        results, rows, _ = load_outputs(out)
+        # Calibration runs are not results: 2 rounds x (baseline + 3 backends).
+        check(len(results["runs"]) == 8, len(results["runs"]))
+        by = {row[1]: dict(zip(rows[0], row)) for row in rows[1:]}
+        for name in ("deterministic", "flat"):
+            check(by[name]["status"] == "ok", by[name])
+            check(by[name]["fae_pp"] != "" and float(by[name]["fae_pp"]) < 50, by[name])
+        for x in results["runs"]:
+            note = x["note"] or ""
+            if x["backend"] == "flat":
+                check("flat profile: 2 entries mapped to phases by reachability" in note, note)
+                check(x["attribution"]["phases_s"][0] > 0 and
+                      x["attribution"]["phases_s"][1] > 0, x["attribution"])
+            elif x["backend"] == "deterministic":
+                check("flat profile" not in note, note)
+
+        out2 = os.path.join(tmp, "out2")
+        r = run_test_build(["--quiet", "--out", out2,
+                            flat_config(tmp, ["phase_shared_a", "phase_shared_b"])])
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        results, rows, _ = load_outputs(out2)
+        by = {row[1]: dict(zip(rows[0], row)) for row in rows[1:]}
+        check(by["flat"]["status"] == "ok" and by["flat"]["fae_pp"] == "", by["flat"])
+        check(by["deterministic"]["fae_pp"] != "", by["deterministic"])
+        flat_runs = [x for x in results["runs"] if x["backend"] == "flat"]
+        check(flat_runs, "flat runs")
+        for x in flat_runs:
+            check("FAE n/a: shared reachable from phases phase_shared_a, phase_shared_b"
+                  in (x["note"] or ""), x["note"])
+            check(x["attribution"]["other_s"] is None, x["attribution"])
+
+
 def test_fault_malloc_in_config_loader():
     """Test build: every allocation of the config loader, failed in turn (all.yaml and
     its include): each run exits 2 with 'out of memory', nothing is written."""
