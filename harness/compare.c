@@ -110,8 +110,10 @@ void pb_compare_walls(const double *base_b, const double *base_p, size_t nb,
     out->change = out->now / out->base - 1;
     struct walls2 w = { base_b, base_p, now_b, now_p };
     const size_t sizes[2] = { nb, nn };
-    pb_bootstrap_ci(change_at, &w, 2, sizes, BOOTSTRAP_RESAMPLES, 0x9E3779B97F4A7C15ULL, 0.95,
-                    &out->lo, &out->hi);
+    const size_t draws[2] = { pb_overhead_resample_size(PB_EST_MIN_RATIO, nb),
+                              pb_overhead_resample_size(PB_EST_MIN_RATIO, nn) };
+    pb_bootstrap_ci_m(change_at, &w, 2, sizes, draws, BOOTSTRAP_RESAMPLES,
+                      0x9E3779B97F4A7C15ULL, 0.95, &out->lo, &out->hi);
     decide(out, threshold);
 }
 

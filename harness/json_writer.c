@@ -348,14 +348,18 @@ static void write_summary(struct pb_json *j, const struct pb_results *res)
             /* the measured rounds' walls, paired: what compare and
              * --baseline estimate the overhead from again */
             static const char *const wall_keys[] = { "wall_ratios", "base_wall_s",
-                                                     "prof_wall_s" };
-            for (int k = 0; k < 3; k++) {
+                                                     "prof_wall_s", "base_probe_s",
+                                                     "prof_probe_s" };
+            for (int k = 0; k < 5; k++) {
                 pb_json_array_begin(j, wall_keys[k]);
                 for (long round = res->warmup; round < pb_results_round_count(res); round++) {
                     const struct pb_run *base, *prof;
-                    if (pb_results_round_pair(res, w, b, round, &base, &prof) == 0)
-                        pb_json_number(j, NULL, k == 0 ? prof->wall_s / base->wall_s
-                                                : k == 1 ? base->wall_s : prof->wall_s);
+                    if (pb_results_round_pair(res, w, b, round, &base, &prof) < 0)
+                        continue;
+                    const struct pb_run *run = k == 3 ? base : prof;
+                    pb_json_number(j, NULL, k == 0 ? prof->wall_s / base->wall_s
+                                            : k == 1 ? base->wall_s : k == 2 ? prof->wall_s
+                                            : (run->probe_before_s + run->probe_after_s) / 2);
                 }
                 pb_json_array_end(j);
             }

@@ -19,6 +19,7 @@
 #include "fault.h"
 #include "instr.h"
 #include "merge.h"
+#include "estimators.h"
 #include "output_dir.h"
 #include "results.h"
 #include "runner.h"
@@ -41,6 +42,7 @@ static const char usage_text[] =
     "usage: pyprof-bench [options] CONFIG.yaml\n"
     "       pyprof-bench compare [--threshold P] [--force] BASE.json NEW.json\n"
     "       pyprof-bench merge [--out DIR] [--config FILE] [--force] SHARD_DIR...\n"
+    "       pyprof-bench estimators [--pair BURN:BASE] RESULTS.json\n"
     "\n"
     "Runs every workload of CONFIG under every backend in fresh worker processes,\n"
     "measures ground truth and overhead, and writes results.json, summary.csv and\n"
@@ -632,12 +634,39 @@ out:
     return status;
 }
 
+/* `estimators RESULTS.json [--pair BURN:BASE]`: argv[0] is "estimators". */
+static int estimators(int argc, char **argv)
+{
+    const char *path = NULL, *pair = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--pair") && i + 1 < argc)
+            pair = argv[++i];
+        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs("usage: pyprof-bench estimators [--pair BURN:BASE] RESULTS.json\n", stdout);
+            return EXIT_OK;
+        } else if (argv[i][0] == '-' || path)
+            return usage_error("estimators takes one RESULTS.json and --pair BURN:BASE, got "
+                               "'%s'", argv[i]);
+        else
+            path = argv[i];
+    }
+    if (!path)
+        return usage_error("estimators needs a RESULTS.json");
+    char err[PB_ERRLEN];
+    int rc = pb_estimators_report(path, pair, stdout, err, sizeof(err));
+    if (rc)
+        fprintf(stderr, "pyprof-bench: estimators: %s\n", err);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "--worker"))
         return pb_worker_main(argc, argv);
     struct cli c;
     int exit_now;
+    if (argc > 1 && !strcmp(argv[1], "estimators"))
+        return estimators(argc - 1, argv + 1);
     enum subcommand sub = argc > 1 && !strcmp(argv[1], "compare") ? SUB_COMPARE
                         : argc > 1 && !strcmp(argv[1], "merge") ? SUB_MERGE : SUB_RUN;
     if (sub != SUB_RUN) {

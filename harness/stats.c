@@ -140,19 +140,28 @@ void pb_bootstrap_ci(pb_stat_fn fn, const void *ctx, size_t k, const size_t *n,
                      size_t resamples, unsigned long long seed, double level, double *lo,
                      double *hi)
 {
+    pb_bootstrap_ci_m(fn, ctx, k, n, n, resamples, seed, level, lo, hi);
+}
+
+void pb_bootstrap_ci_m(pb_stat_fn fn, const void *ctx, size_t k, const size_t *n,
+                       const size_t *m, size_t resamples, unsigned long long seed, double level,
+                       double *lo, double *hi)
+{
     *lo = *hi = NAN;
-    if (!k || k > PB_BOOT_MAX_SAMPLES || !n[0] || !resamples)
+    if (!k || k > PB_BOOT_MAX_SAMPLES || !n[0] || !m[0] || !resamples)
         return;
-    size_t *idx[PB_BOOT_MAX_SAMPLES];
-    for (size_t j = 0; j < k; j++)
-        idx[j] = pb_xcalloc(n[j] + 1, sizeof(size_t));
+    size_t *idx[PB_BOOT_MAX_SAMPLES], size[PB_BOOT_MAX_SAMPLES];
+    for (size_t j = 0; j < k; j++) {
+        size[j] = n[j] ? (m[j] < n[j] ? m[j] : n[j]) : 0;
+        idx[j] = pb_xcalloc(size[j] + 1, sizeof(size_t));
+    }
     double *v = pb_xcalloc(resamples, sizeof(double));
     unsigned long long s = seed;
     for (size_t r = 0; r < resamples; r++) {
         for (size_t j = 0; j < k; j++)
-            for (size_t i = 0; i < n[j]; i++)
+            for (size_t i = 0; i < size[j]; i++)
                 idx[j][i] = (size_t)(splitmix(&s) % n[j]);
-        v[r] = fn(ctx, (const size_t *const *)idx, n);
+        v[r] = fn(ctx, (const size_t *const *)idx, size);
     }
     if (2 * pb_count_finite(v, resamples) >= resamples) {
         *lo = pb_quantile(v, resamples, (1 - level) / 2);

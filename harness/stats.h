@@ -52,4 +52,13 @@ void pb_bootstrap_ci(pb_stat_fn fn, const void *ctx, size_t k, const size_t *n,
                      size_t resamples, unsigned long long seed, double level, double *lo,
                      double *hi);
 
+/* The same with resamples of m[j] <= n[j] draws from sample j (the
+ * m-out-of-n bootstrap; fn gets m as the sizes). For a statistic such as a
+ * minimum, whose ordinary bootstrap is too narrow (the resampled minimum is
+ * the sample's own in 63% of resamples), m = n/2 gives an interval that errs
+ * wide: the minimum of fewer draws varies more. */
+void pb_bootstrap_ci_m(pb_stat_fn fn, const void *ctx, size_t k, const size_t *n,
+                       const size_t *m, size_t resamples, unsigned long long seed, double level,
+                       double *lo, double *hi);
+
 #endif
