@@ -229,6 +229,7 @@ void pb_run_decode_msg(struct pb_run *run, const struct pb_proto_msg *m)
         } else if (!strcmp(m->tag, "attr")) {
             long cats = 0;
             run->has_attr = 1;
+            run->attr.nphases = run->nphases;   /* one attr_phase line each */
             pb_proto_get_long(m, "categories", &cats);
             run->attr.categories = (unsigned)cats & PB_CAT_ALL;
             for (int c = 0; c < PB_CAT_COUNT; c++)

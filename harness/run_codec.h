@@ -33,7 +33,8 @@ void pb_run_emit(const struct pb_run *run, pb_line_sink sink, void *ctx);
 /* Fold one message into run: hello, phase, region, attr, attr_phase, thread,
  * task and note; any other tag is ignored (the caller handles done and
  * error), and so are unknown keys. A region line also sets cpu_s to
- * cpu_user_s + cpu_sys_s; an attr line sets has_attr. Phase indexes outside
+ * cpu_user_s + cpu_sys_s; an attr line sets has_attr and attr.nphases (to
+ * run->nphases, which the caller sets first). Phase indexes outside
  * [0, PB_MAX_PHASES) and records past PB_MAX_KEYS are dropped. run->nphases
  * is not changed (the parent knows it from the config). */
 void pb_run_decode_msg(struct pb_run *run, const struct pb_proto_msg *m);
