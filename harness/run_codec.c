@@ -11,23 +11,24 @@
 
 /* ------------------------------------------------------------- the tables */
 
-#define RUN_FIELD(type, member, tag, key, json, json_key) \
-    { type, offsetof(struct pb_run, member), sizeof(((struct pb_run *)0)->member), \
-      tag, key, json, json_key },
+/* Each table line becomes one struct pb_field. */
+#define RUN_FIELD(t, m, tg, k, j, jk) \
+    { .offset = offsetof(struct pb_run, m), .size = sizeof(((struct pb_run *)0)->m), \
+      .tag = (tg), .key = (k), .json_key = (jk), .type = (t), .json = (j) },
 const struct pb_field pb_run_fields[] = { PB_RUN_FIELDS(RUN_FIELD) };
 const size_t pb_run_nfields = sizeof(pb_run_fields) / sizeof(pb_run_fields[0]);
 #undef RUN_FIELD
 
-#define PHASE_FIELD(member, key, json_key) \
-    { PB_FT_DOUBLE, offsetof(struct pb_run, member), sizeof(((struct pb_run *)0)->member), \
-      NULL, key, PB_FJ_RUN, json_key },
+#define PHASE_FIELD(m, k, jk) \
+    { .offset = offsetof(struct pb_run, m), .size = sizeof(((struct pb_run *)0)->m), \
+      .tag = NULL, .key = (k), .json_key = (jk), .type = PB_FT_DOUBLE, .json = PB_FJ_RUN },
 const struct pb_field pb_phase_fields[] = { PB_PHASE_FIELDS(PHASE_FIELD) };
 const size_t pb_phase_nfields = sizeof(pb_phase_fields) / sizeof(pb_phase_fields[0]);
 #undef PHASE_FIELD
 
-#define KEY_FIELD(type, member, key, json_key) \
-    { type, offsetof(struct pb_key_rec, member), sizeof(((struct pb_key_rec *)0)->member), \
-      NULL, key, PB_FJ_RUN, json_key },
+#define KEY_FIELD(t, m, k, jk) \
+    { .offset = offsetof(struct pb_key_rec, m), .size = sizeof(((struct pb_key_rec *)0)->m), \
+      .tag = NULL, .key = (k), .json_key = (jk), .type = (t), .json = PB_FJ_RUN },
 const struct pb_field pb_key_fields[] = { PB_KEY_FIELDS(KEY_FIELD) };
 const size_t pb_key_nfields = sizeof(pb_key_fields) / sizeof(pb_key_fields[0]);
 #undef KEY_FIELD

@@ -128,14 +128,14 @@ enum pb_field_json { PB_FJ_NONE, PB_FJ_RUN, PB_FJ_INSTR, PB_FJ_ATTR };
  * (struct pb_run, or struct pb_key_rec for the key table); for a phase field
  * the member is the whole array and element p is at offset + p * sizeof(double). */
 struct pb_field {
-    enum pb_field_type type;
     size_t offset;
     size_t size;               /* sizeof the member (a string's buffer size) */
     const char *tag;           /* protocol message; NULL: not sent (and always
                                   NULL outside PB_RUN_FIELDS) */
     const char *key;           /* key in the protocol message */
-    enum pb_field_json json;   /* PB_FJ_RUN outside PB_RUN_FIELDS */
     const char *json_key;
+    enum pb_field_type type;
+    enum pb_field_json json;   /* PB_FJ_RUN outside PB_RUN_FIELDS */
 };
 
 /* The tables, in table order (run_codec.c). */
