@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "json.h"
+#include "run_fields.h"
 #include "shard.h"
 
 #ifndef PB_VERSION
@@ -200,21 +201,49 @@ static void write_workloads(struct pb_json *j, const struct pb_results *res)
     pb_json_array_end(j);
 }
 
+/* One member of a run object or of a thread/task record, by the table line
+ * f of run_fields.h that describes it (an empty string is written null). */
+static void write_field(struct pb_json *j, const struct pb_field *f, const void *base)
+{
+    const void *p = pb_field_cptr(base, f);
+    switch (f->type) {
+    case PB_FT_DOUBLE:
+        pb_json_number(j, f->json_key, *(const double *)p);
+        break;
+    case PB_FT_LONG:
+        pb_json_int(j, f->json_key, *(const long *)p);
+        break;
+    case PB_FT_COUNT:
+        pb_json_int(j, f->json_key, (long long)*(const size_t *)p);
+        break;
+    case PB_FT_STR:
+        pb_json_string(j, f->json_key, *(const char *)p ? (const char *)p : NULL);
+        break;
+    }
+}
+
+/* The PB_RUN_FIELDS results.json keeps in place `where` (PB_FJ_RUN or
+ * PB_FJ_ATTR); with instr, the PB_FJ_INSTR ones join the PB_FJ_RUN ones. */
+static void write_run_fields(struct pb_json *j, const struct pb_run *run,
+                             enum pb_field_json where, int instr)
+{
+    for (size_t i = 0; i < pb_run_nfields; i++) {
+        const struct pb_field *f = &pb_run_fields[i];
+        if (f->json == where || (where == PB_FJ_RUN && instr && f->json == PB_FJ_INSTR))
+            write_field(j, f, run);
+    }
+}
+
 /* Run records of threads or coroutines (as measured, with what the backend
- * gave each). */
+ * gave each): PB_KEY_FIELDS. */
 static void write_key_recs(struct pb_json *j, const char *key, const struct pb_key_rec *recs,
                            size_t n)
 {
     pb_json_array_begin(j, key);
     for (size_t k = 0; k < n; k++) {
         pb_json_object_begin(j, NULL);
-        pb_json_int(j, "phase", recs[k].phase);
-        pb_json_string(j, "name", recs[k].name);
-        pb_json_int(j, "count", recs[k].count);
-        pb_json_number(j, "wall_s", recs[k].wall_s);
-        pb_json_number(j, "user_s", recs[k].user_s);
-        pb_json_number(j, "sys_s", recs[k].sys_s);
-        pb_json_number(j, "attributed_s", recs[k].attr_s);
+        for (size_t i = 0; i < pb_key_nfields; i++)
+            write_field(j, &pb_key_fields[i], &recs[k]);
         pb_json_object_end(j);
     }
     pb_json_array_end(j);
@@ -278,32 +307,20 @@ static void write_runs(struct pb_json *j, const struct pb_results *res)
         pb_json_bool(j, "warmup", r->warmup);
         pb_json_string(j, "status", run->status == PB_RUN_OK ? "ok"
                                     : run->skipped ? "skipped" : "failed");
-        pb_json_string(j, "reason", run->reason[0] ? run->reason : NULL);
-        pb_json_number(j, "wall_s", run->wall_s);
-        pb_json_number(j, "cpu_s", run->cpu_s);
-        pb_json_number(j, "cpu_user_s", run->cpu_user_s);
-        pb_json_number(j, "cpu_sys_s", run->cpu_sys_s);
-        pb_json_number(j, "start_s", run->start_s);
-        pb_json_number(j, "stop_s", run->stop_s);
-        pb_json_number(j, "probe_before_s", run->probe_before_s);
-        pb_json_number(j, "probe_after_s", run->probe_after_s);
-        pb_json_int(j, "maxrss_kb", run->maxrss_kb);
-        pb_json_number(j, "worker_elapsed_s", run->elapsed_s);
-        if (res->metric == PB_METRIC_INSTRUCTIONS)
-            pb_json_number(j, "instructions", run->instructions);
+        /* the run's own figures: run_fields.h */
+        write_run_fields(j, run, PB_FJ_RUN, res->metric == PB_METRIC_INSTRUCTIONS);
         pb_json_array_begin(j, "phases");
         for (size_t p = 0; run->status == PB_RUN_OK && p < run->nphases; p++) {
             pb_json_object_begin(j, NULL);
-            pb_json_number(j, "wall_s", run->phase_wall_s[p]);
-            pb_json_number(j, "user_s", run->phase_user_s[p]);
-            pb_json_number(j, "sys_s", run->phase_sys_s[p]);
+            for (size_t f = 0; f < pb_phase_nfields; f++)
+                pb_json_number(j, pb_phase_fields[f].json_key,
+                               ((const double *)pb_field_cptr(run, &pb_phase_fields[f]))[p]);
             pb_json_object_end(j);
         }
         pb_json_array_end(j);
         if (run->has_attr) {
             pb_json_object_begin(j, "attribution");
-            pb_json_number(j, "total_s", run->attr.total_s);
-            pb_json_number(j, "other_s", run->attr.other_s);
+            write_run_fields(j, run, PB_FJ_ATTR, 0);
             pb_json_array_begin(j, "phases_s");
             for (size_t p = 0; p < run->nphases; p++)
                 pb_json_number(j, NULL, run->attr.phase_s[p]);
@@ -313,13 +330,10 @@ static void write_runs(struct pb_json *j, const struct pb_results *res)
                 if (run->attr.categories & PB_CAT_BIT(c))
                     pb_json_number(j, pb_category_name(c), run->attr.cat_s[c]);
             pb_json_object_end(j);
-            pb_json_int(j, "entries", (long long)run->attr.entries);
-            pb_json_number(j, "collect_s", run->collect_s);
             pb_json_object_end(j);
         } else {
             pb_json_null(j, "attribution");
         }
-        pb_json_string(j, "note", run->note[0] ? run->note : NULL);
         write_key_recs(j, "threads", run->threads, run->nthreads);
         write_key_recs(j, "tasks", run->tasks, run->ntasks);
         pb_json_object_end(j);

@@ -22,7 +22,7 @@
  *                                             V: the real tool's version)
  *   phase index=I wall=S user=S sys=S        (one per phase, in order)
  *   region wall=S cpu_user=S cpu_sys=S start=S stop=S
- *   attr total=S other=S categories=MASK python=S native=S system=S entries=N collect=S
+ *   attr total=S other=S entries=N collect=S categories=MASK python=S native=S system=S
  *   attr_phase index=I seconds=S
  *   thread phase=P name=NAME count=N wall=S user=S sys=S attr=S
  *                                            (one per thread key: threads of
@@ -35,6 +35,10 @@
  *   note text=TEXT
  *   error stage=STAGE text=TEXT              (the run failed)
  *   done                                     (the last line of a good run)
+ *
+ * The run's figures (phase ... note) are written and read by run_codec.c
+ * from the tables of run_fields.h; the order of keys within a line is not
+ * significant.
  */
 #ifndef PB_PROTOCOL_H
 #define PB_PROTOCOL_H

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "run_fields.h"
 #include "util.h"
 
 double pb_jval_num(const struct pb_jval *obj, const char *key)
@@ -55,6 +56,49 @@ static void read_categories(const struct pb_jval *c, struct pb_attribution *a)
     }
 }
 
+/* One member of a run object or of a thread/task record, by the table line
+ * f of run_fields.h that describes it. obj may be NULL (an absent
+ * attribution): its members read as absent. Absent or null: a double is NAN,
+ * a long or count 0, a string "". */
+static void read_field(const struct pb_jval *obj, const struct pb_field *f, void *base)
+{
+    void *p = pb_field_ptr(base, f);
+    double v;
+    switch (f->type) {
+    case PB_FT_DOUBLE:
+        *(double *)p = pb_jval_num(obj, f->json_key);
+        break;
+    case PB_FT_LONG:
+        v = pb_jval_num(obj, f->json_key);
+        *(long *)p = isfinite(v) ? (long)v : 0;
+        break;
+    case PB_FT_COUNT:
+        v = pb_jval_num(obj, f->json_key);
+        *(size_t *)p = isfinite(v) && v >= 0 ? (size_t)v : 0;
+        break;
+    case PB_FT_STR:
+        copy_str(p, f->size, obj, f->json_key);
+        break;
+    }
+}
+
+/* runs[].threads or .tasks into recs (at most PB_MAX_KEYS; a record that is
+ * not an object or lacks its phase or name is dropped, as on the wire). Files
+ * written before these arrays existed have none. */
+static void read_key_recs(const struct pb_jval *arr, struct pb_key_rec *recs, size_t *n)
+{
+    *n = 0;
+    for (size_t k = 0; arr && arr->type == PB_J_ARR && k < arr->n && *n < PB_MAX_KEYS; k++) {
+        const struct pb_jval *o = &arr->items[k];
+        if (o->type != PB_J_OBJ || !pb_jval_str(o, "name") || !isfinite(pb_jval_num(o, "phase")))
+            continue;
+        struct pb_key_rec *rec = &recs[(*n)++];
+        memset(rec, 0, sizeof(*rec));
+        for (size_t i = 0; i < pb_key_nfields; i++)
+            read_field(o, &pb_key_fields[i], rec);
+    }
+}
+
 static int read_run(const struct pb_jval *j, struct pb_results *res, long shard,
                     struct pb_run_record *rec, char *err, size_t errlen)
 {
@@ -89,41 +133,32 @@ static int read_run(const struct pb_jval *j, struct pb_results *res, long shard,
     struct pb_run *r = &rec->run;
     const char *status = pb_jval_str(j, "status");
     r->status = status && !strcmp(status, "ok") ? PB_RUN_OK : PB_RUN_FAILED;
-    copy_str(r->reason, sizeof(r->reason), j, "reason");
-    copy_str(r->note, sizeof(r->note), j, "note");
-    r->wall_s = pb_jval_num(j, "wall_s");
-    r->cpu_s = pb_jval_num(j, "cpu_s");
-    r->cpu_user_s = pb_jval_num(j, "cpu_user_s");
-    r->cpu_sys_s = pb_jval_num(j, "cpu_sys_s");
-    r->start_s = pb_jval_num(j, "start_s");
-    r->stop_s = pb_jval_num(j, "stop_s");
-    r->probe_before_s = pb_jval_num(j, "probe_before_s");
-    r->probe_after_s = pb_jval_num(j, "probe_after_s");
-    double rss = pb_jval_num(j, "maxrss_kb");
-    r->maxrss_kb = isfinite(rss) ? (long)rss : 0;
-    r->elapsed_s = pb_jval_num(j, "worker_elapsed_s");
-    r->instructions = pb_jval_num(j, "instructions");
+    r->skipped = status && !strcmp(status, "skipped");
+    const struct pb_jval *at = pb_jval_get(j, "attribution");
+    if (at && at->type != PB_J_OBJ)
+        at = NULL;
+    /* the run's own figures: run_fields.h */
+    for (size_t i = 0; i < pb_run_nfields; i++) {
+        const struct pb_field *f = &pb_run_fields[i];
+        if (f->json == PB_FJ_RUN || f->json == PB_FJ_INSTR)
+            read_field(j, f, r);
+        else if (f->json == PB_FJ_ATTR)
+            read_field(at, f, r);
+    }
     const struct pb_jval *ph = pb_jval_get(j, "phases");
     r->nphases = wl->nphases;
     if (ph && ph->type == PB_J_ARR) {
         if (ph->n > PB_MAX_PHASES || (ph->n && ph->n != wl->nphases))
             return pb_error(err, errlen, "a run of '%s' has %zu phases; the workload has %zu",
                             wname, ph->n, wl->nphases);
-        for (size_t p = 0; p < ph->n; p++) {
-            r->phase_wall_s[p] = pb_jval_num(&ph->items[p], "wall_s");
-            r->phase_user_s[p] = pb_jval_num(&ph->items[p], "user_s");
-            r->phase_sys_s[p] = pb_jval_num(&ph->items[p], "sys_s");
-        }
+        for (size_t p = 0; p < ph->n; p++)
+            for (size_t i = 0; i < pb_phase_nfields; i++)
+                ((double *)pb_field_ptr(r, &pb_phase_fields[i]))[p] =
+                    pb_jval_num(&ph->items[p], pb_phase_fields[i].json_key);
     }
-    const struct pb_jval *at = pb_jval_get(j, "attribution");
-    if (at && at->type == PB_J_OBJ) {
+    if (at) {
         struct pb_attribution *a = &r->attr;
         r->has_attr = 1;
-        a->total_s = pb_jval_num(at, "total_s");
-        a->other_s = pb_jval_num(at, "other_s");
-        double e = pb_jval_num(at, "entries");
-        a->entries = isfinite(e) && e >= 0 ? (size_t)e : 0;
-        r->collect_s = pb_jval_num(at, "collect_s");
         const struct pb_jval *ps = pb_jval_get(at, "phases_s");
         a->nphases = ps && ps->type == PB_J_ARR ? ps->n : 0;
         if (a->nphases > PB_MAX_PHASES)
@@ -132,9 +167,9 @@ static int read_run(const struct pb_jval *j, struct pb_results *res, long shard,
         for (size_t p = 0; p < a->nphases; p++)
             a->phase_s[p] = ps->items[p].type == PB_J_NUM ? ps->items[p].num : NAN;
         read_categories(pb_jval_get(at, "categories_s"), a);
-    } else {
-        r->collect_s = NAN;
     }
+    read_key_recs(pb_jval_get(j, "threads"), r->threads, &r->nthreads);
+    read_key_recs(pb_jval_get(j, "tasks"), r->tasks, &r->ntasks);
     return 0;
 }
 

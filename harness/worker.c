@@ -17,6 +17,7 @@
 #include "instr.h"
 #include "protocol.h"
 #include "reach.h"
+#include "run_codec.h"
 #include "util.h"
 
 /* The worker writes its messages to this descriptor. */
@@ -271,66 +272,11 @@ static void describe_status(int wstatus, char *buf, size_t len)
 
 /* ------------------------------------------------------------- runs */
 
+/* A run's messages are decoded by run_codec.c, the counterpart of the
+ * worker's pb_run_emit(). */
 static void run_msg(const struct pb_proto_msg *m, void *ctx)
 {
-    struct pb_run *run = ctx;
-    long idx;
-    if (!strcmp(m->tag, "hello")) {
-        const char *py = pb_proto_get(m, "python");
-        snprintf(run->python, sizeof(run->python), "%s", py ? py : "");
-    } else if (!strcmp(m->tag, "phase")) {
-        if (pb_proto_get_long(m, "index", &idx) < 0 || idx < 0 || idx >= PB_MAX_PHASES)
-            return;
-        pb_proto_get_double(m, "wall", &run->phase_wall_s[idx]);
-        pb_proto_get_double(m, "user", &run->phase_user_s[idx]);
-        pb_proto_get_double(m, "sys", &run->phase_sys_s[idx]);
-    } else if (!strcmp(m->tag, "region")) {
-        pb_proto_get_double(m, "wall", &run->wall_s);
-        pb_proto_get_double(m, "cpu_user", &run->cpu_user_s);
-        pb_proto_get_double(m, "cpu_sys", &run->cpu_sys_s);
-        pb_proto_get_double(m, "start", &run->start_s);
-        pb_proto_get_double(m, "stop", &run->stop_s);
-        pb_proto_get_double(m, "probe_before", &run->probe_before_s);
-        pb_proto_get_double(m, "probe_after", &run->probe_after_s);
-        run->cpu_s = run->cpu_user_s + run->cpu_sys_s;
-    } else if (!strcmp(m->tag, "attr")) {
-        long cats = 0, entries = 0;
-        run->has_attr = 1;
-        pb_proto_get_double(m, "total", &run->attr.total_s);
-        pb_proto_get_double(m, "other", &run->attr.other_s);
-        pb_proto_get_long(m, "categories", &cats);
-        pb_proto_get_long(m, "entries", &entries);
-        run->attr.categories = (unsigned)cats & PB_CAT_ALL;
-        run->attr.entries = entries > 0 ? (size_t)entries : 0;
-        for (int c = 0; c < PB_CAT_COUNT; c++)
-            pb_proto_get_double(m, pb_category_name(c), &run->attr.cat_s[c]);
-        pb_proto_get_double(m, "collect", &run->collect_s);
-    } else if (!strcmp(m->tag, "attr_phase")) {
-        if (pb_proto_get_long(m, "index", &idx) < 0 || idx < 0 || idx >= PB_MAX_PHASES)
-            return;
-        pb_proto_get_double(m, "seconds", &run->attr.phase_s[idx]);
-    } else if (!strcmp(m->tag, "thread") || !strcmp(m->tag, "task")) {
-        int task = !strcmp(m->tag, "task");
-        size_t *n = task ? &run->ntasks : &run->nthreads;
-        const char *name = pb_proto_get(m, "name");
-        long phase;
-        if (*n == PB_MAX_KEYS || !name || pb_proto_get_long(m, "phase", &phase) < 0)
-            return;
-        struct pb_key_rec *k = task ? &run->tasks[*n] : &run->threads[*n];
-        memset(k, 0, sizeof(*k));
-        k->phase = phase;
-        snprintf(k->name, sizeof(k->name), "%s", name);
-        pb_proto_get_long(m, "count", &k->count);
-        pb_proto_get_double(m, "wall", &k->wall_s);
-        pb_proto_get_double(m, "user", &k->user_s);
-        pb_proto_get_double(m, "sys", &k->sys_s);
-        k->attr_s = NAN;
-        pb_proto_get_double(m, "attr", &k->attr_s);
-        (*n)++;
-    } else if (!strcmp(m->tag, "note")) {
-        const char *t = pb_proto_get(m, "text");
-        snprintf(run->note, sizeof(run->note), "%s", t ? t : "");
-    }
+    pb_run_decode_msg(ctx, m);
 }
 
 static void push(char ***argv, size_t *n, size_t *alloc, char *s)

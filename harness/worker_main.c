@@ -18,6 +18,7 @@
 #include "launch.h"
 #include "protocol.h"
 #include "reach.h"
+#include "run_codec.h"
 #include "util.h"
 
 #ifndef PB_PYTHON_EXE
@@ -132,20 +133,27 @@ static PyObject *phase_cell;   /* helpers' current_phase list, borrowed */
 static int out_fd = -1;
 static int in_run;   /* a run worker (not the probe): where pipe-close faults go */
 
-static void send_line(struct pb_strbuf *sb)
+/* Write one complete line (a pb_line_sink of run_codec.h). */
+static void write_line(const char *line, size_t len, void *ctx)
 {
-    pb_proto_end(sb);
+    (void)ctx;
     if (in_run && pb_fault_pipe_close()) {
         /* A worker dying in the middle of a write: half a line, then EOF. */
-        if (pb_write_all(out_fd, sb->buf, sb->len / 2) < 0)
+        if (pb_write_all(out_fd, line, len / 2) < 0)
             _exit(3);
         close(out_fd);
         out_fd = -1;
     }
-    if (pb_write_all(out_fd, sb->buf, sb->len) < 0) {
+    if (pb_write_all(out_fd, line, len) < 0) {
         /* The parent is gone; nobody is left to tell. */
         _exit(3);
     }
+}
+
+static void send_line(struct pb_strbuf *sb)
+{
+    pb_proto_end(sb);
+    write_line(sb->buf, sb->len, NULL);
     pb_strbuf_release(sb);
 }
 
@@ -426,26 +434,6 @@ static void attribute_keys(const struct pb_report *report, struct keys *k,
     }
 }
 
-static void send_keys(const struct keys *k)
-{
-    struct pb_strbuf sb = PB_STRBUF_INIT;
-    for (int kind = 0; kind < 2; kind++) {
-        const struct pb_key_rec *recs = kind ? k->task : k->thread;
-        size_t n = kind ? k->ntasks : k->nthreads;
-        for (size_t i = 0; i < n; i++) {
-            pb_proto_begin(&sb, kind ? "task" : "thread");
-            pb_proto_add_long(&sb, "phase", recs[i].phase);
-            pb_proto_add_str(&sb, "name", recs[i].name);
-            pb_proto_add_long(&sb, "count", recs[i].count);
-            pb_proto_add_double(&sb, "wall", recs[i].wall_s);
-            pb_proto_add_double(&sb, "user", recs[i].user_s);
-            pb_proto_add_double(&sb, "sys", recs[i].sys_s);
-            pb_proto_add_double(&sb, "attr", recs[i].attr_s);
-            send_line(&sb);
-        }
-    }
-}
-
 /* Run the phases in order, timing each on the calling thread. Returns the
  * index of the phase that raised, or -1 when all returned. */
 static long run_phases(struct phase *ph, size_t n, char *err, size_t errlen)
@@ -619,11 +607,7 @@ static int worker_run(const struct worker_args *a)
     if (python_start(a->file, a->instructions, err, sizeof(err)) < 0)
         goto fail;
 
-    pb_proto_begin(&sb, "hello");
-    pb_proto_add_long(&sb, "version", PB_PROTO_VERSION);
-    pb_proto_add_long(&sb, "pid", getpid());
-    pb_proto_add_str(&sb, "python", Py_GetVersion());
-    send_line(&sb);
+    pb_run_emit_hello(Py_GetVersion(), (long)getpid(), write_line, NULL);
     if (install_truth(err, sizeof(err)) < 0)
         goto fail;
 
@@ -706,46 +690,32 @@ static int worker_run(const struct worker_args *a)
         pb_report_set_note(&report, "more than 32 thread or coroutine keys: the rest are "
                            "not measured");
 
+    /* What the parent gets (run_codec.h decodes it): the figures only;
+     * the parent adds status, rusage and timings. */
+    static struct pb_run run;
+    memset(&run, 0, sizeof(run));
+    run.nphases = a->nphases;
     for (size_t i = 0; i < a->nphases; i++) {
-        pb_proto_begin(&sb, "phase");
-        pb_proto_add_long(&sb, "index", (long long)i);
-        pb_proto_add_double(&sb, "wall", ph[i].wall_s);
-        pb_proto_add_double(&sb, "user", ph[i].cpu.user_s);
-        pb_proto_add_double(&sb, "sys", ph[i].cpu.sys_s);
-        send_line(&sb);
+        run.phase_wall_s[i] = ph[i].wall_s;
+        run.phase_user_s[i] = ph[i].cpu.user_s;
+        run.phase_sys_s[i] = ph[i].cpu.sys_s;
     }
-    pb_proto_begin(&sb, "region");
-    pb_proto_add_double(&sb, "wall", reg.wall_s);
-    pb_proto_add_double(&sb, "cpu_user", reg.cpu_user_s);
-    pb_proto_add_double(&sb, "cpu_sys", reg.cpu_sys_s);
-    pb_proto_add_double(&sb, "start", reg.start_s);
-    pb_proto_add_double(&sb, "stop", reg.stop_s);
-    pb_proto_add_double(&sb, "probe_before", reg.probe_before_s);
-    pb_proto_add_double(&sb, "probe_after", reg.probe_after_s);
-    send_line(&sb);
-    if (ops->caps & PB_CAP_REPORT) {
-        pb_proto_begin(&sb, "attr");
-        pb_proto_add_double(&sb, "total", attr.total_s);
-        pb_proto_add_double(&sb, "other", attr.other_s);
-        pb_proto_add_long(&sb, "categories", attr.categories);
-        for (int c = 0; c < PB_CAT_COUNT; c++)
-            pb_proto_add_double(&sb, pb_category_name(c), attr.cat_s[c]);
-        pb_proto_add_long(&sb, "entries", (long long)attr.entries);
-        pb_proto_add_double(&sb, "collect", collect_s);
-        send_line(&sb);
-        for (size_t i = 0; i < a->nphases; i++) {
-            pb_proto_begin(&sb, "attr_phase");
-            pb_proto_add_long(&sb, "index", (long long)i);
-            pb_proto_add_double(&sb, "seconds", attr.phase_s[i]);
-            send_line(&sb);
-        }
-    }
-    send_keys(&keys);
-    if (report.note) {
-        pb_proto_begin(&sb, "note");
-        pb_proto_add_str(&sb, "text", report.note);
-        send_line(&sb);
-    }
+    run.wall_s = reg.wall_s;
+    run.cpu_user_s = reg.cpu_user_s;
+    run.cpu_sys_s = reg.cpu_sys_s;
+    run.start_s = reg.start_s;
+    run.stop_s = reg.stop_s;
+    run.probe_before_s = reg.probe_before_s;
+    run.probe_after_s = reg.probe_after_s;
+    run.has_attr = (ops->caps & PB_CAP_REPORT) != 0;
+    run.attr = attr;
+    run.collect_s = collect_s;
+    run.nthreads = keys.nthreads;
+    memcpy(run.threads, keys.thread, sizeof(run.threads));
+    run.ntasks = keys.ntasks;
+    memcpy(run.tasks, keys.task, sizeof(run.tasks));
+    pb_copy(run.note, sizeof(run.note), report.note ? report.note : "");
+    pb_run_emit(&run, write_line, NULL);
     pb_fault_scope(PB_FAULT_SCOPE_NONE);
     status = 0;
     goto out;
@@ -783,11 +753,7 @@ static int worker_probe(const struct worker_args *a)
         return 1;
     }
     struct pb_strbuf sb = PB_STRBUF_INIT;
-    pb_proto_begin(&sb, "hello");
-    pb_proto_add_long(&sb, "version", PB_PROTO_VERSION);
-    pb_proto_add_long(&sb, "pid", getpid());
-    pb_proto_add_str(&sb, "python", Py_GetVersion());
-    send_line(&sb);
+    pb_run_emit_hello(Py_GetVersion(), (long)getpid(), write_line, NULL);
     for (size_t i = 0; i < a->nbackends; i++) {
         const struct pb_backend_ops *ops = pb_backend_find(a->backends[i]);
         char why[PB_ERRLEN] = "", version[64] = "";

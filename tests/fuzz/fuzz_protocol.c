@@ -1,12 +1,14 @@
 /* fuzz_protocol.c: libFuzzer target for the worker line protocol. Parsing any
  * line must not crash; a parsed message re-encoded must parse to the same
- * tag and fields. */
+ * tag and fields; the parent's run decoder (run_codec.c) takes any parsed
+ * message. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../harness/protocol.h"
+#include "../../harness/run_codec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -16,6 +18,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[256];
     if (pb_proto_parse((const char *)data, size, &m, err, sizeof(err)) < 0)
         return 0;
+    static struct pb_run run;
+    memset(&run, 0, sizeof(run));
+    run.nphases = PB_MAX_PHASES;
+    pb_run_decode_msg(&run, &m);
+    if (run.nthreads > PB_MAX_KEYS || run.ntasks > PB_MAX_KEYS)
+        abort();
     struct pb_strbuf sb = PB_STRBUF_INIT;
     pb_proto_begin(&sb, m.tag);
     for (size_t i = 0; i < m.nfields; i++)
