@@ -859,6 +859,89 @@ def test_gate_catches_injected_overhead():
         check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
 
 
+def test_accuracy_split_and_floor():
+    """Every accuracy figure comes as AE, DE and the total, with intervals; the
+    none row carries the noise floor (its FAE is its DE, and summary.csv,
+    results.json and the table say so); a sampler that reports its runs
+    faithfully has a small AE; a tracer distorts (DE) more than the floor."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        r = run(["--out", out, cfg("validity.yaml")])
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        results, rows, md = load_outputs(out)
+        head = rows[0]
+        for col in ("ae_pp", "ae_pp_lo", "ae_pp_hi", "de_pp", "de_pp_lo", "de_pp_hi",
+                    "fae_pp_lo", "fae_pp_hi", "ace_pp", "dce_pp", "ce_pp_lo", "ce_pp_hi",
+                    "floor_fae_pp", "floor_fae_pp_hi"):
+            check(col in head, f"summary.csv lacks {col}: {head}")
+        d = {row[1]: dict(zip(head, row)) for row in rows[1:]}
+        none, samp, det = d["none"], d["sampling"], d["deterministic"]
+        check(none["ae_pp"] == "" and none["fae_pp"] == none["de_pp"] != "", none)
+        check(none["floor_fae_pp"] == none["fae_pp"], none)
+        for row in (samp, det):
+            for col in ("ae", "de", "fae"):
+                v, lo, hi = (float(row[f"{col}_pp{x}"]) for x in ("", "_lo", "_hi"))
+                check(lo <= v + 1e-6 and v <= hi + 1e-6, f"{col} {lo} {v} {hi}")
+        # generous bounds: the sampler reports what happened in its own runs
+        check(float(samp["ae_pp"]) < 10, samp)
+        check(float(det["ae_pp"]) < 10, det)
+        cells = {c["backend"]: c for c in results["summary"]}
+        check("fae_pp_within_floor" in cells["sampling"], cells["sampling"])
+        floor = results["workloads"][0]["floor"]
+        check(floor["fae_pp"] is not None and floor["fae_pp_hi"] >= floor["fae_pp"], floor)
+        for text in (r.stdout, md):
+            check("noise floor" in text and "AE (attribution error)" in text, text)
+            check("DE (distortion)" in text, text)
+        check("| AE | DE | FAE | CE |" in md, md)
+
+
+def test_estimators_command():
+    """`estimators` prints every candidate estimator with A/A coverage and the
+    recovery of a known cost (--pair); bad input is exit 2 with a message."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        r = run(["--quiet", "--out", out, cfg("validity.yaml")])
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        res = os.path.join(out, "results.json")
+        r = run(["estimators", "--pair", "det-burn:deterministic", res])
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        for name in ("min-ratio", "q25-ratio", "low-half-ratio", "median-ratio", "probe-ratio"):
+            check(name in r.stdout, r.stdout)
+        check("A/A rows" in r.stdout and "contain 1.0" in r.stdout, r.stdout)
+        line = [l for l in r.stdout.splitlines() if l.strip().startswith("min-ratio")
+                and "tiny" in l][-1]
+        recovery = float(line.split("tiny")[1].split()[0])
+        # burn 0.5: 1.5x the tracer's own region; generous bounds (a loaded
+        # machine, a 30 ms region), the direction and rough size only
+        check(1.05 < recovery < 2.5, line)
+        r = run(["estimators", "--pair", "nocolon", res])
+        check(r.returncode == 2 and "--pair needs BURN:BASE" in r.stderr, r.stderr)
+        r = run(["estimators", os.path.join(tmp, "missing.json")])
+        check(r.returncode == 2 and "missing.json" in r.stderr, r.stderr)
+
+
+def test_precision_adds_rounds():
+    """--precision: a loose target stops every cell at the configured rounds;
+    an unreachable one adds rounds until --max-time and marks the cells that
+    did not converge."""
+    with tempfile.TemporaryDirectory() as tmp:
+        loose, tight = os.path.join(tmp, "loose"), os.path.join(tmp, "tight")
+        r = run(["--quiet", "--out", loose, "--only-backend", "none", "--rounds", "5",
+                 "--precision", "50%", cfg("validity.yaml")])
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        results, rows, md = load_outputs(loose)
+        check([c["rounds"] for c in results["summary"]] == [5], results["summary"])
+        r = run(["--out", tight, "--only-backend", "none", "--only-backend", "deterministic",
+                 "--rounds", "5", "--precision", "0.001%", "--max-time", "8s",
+                 cfg("validity.yaml")])
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        results, rows, md = load_outputs(tight)
+        check(all(c["rounds"] > 5 for c in results["summary"]), results["summary"])
+        check("not converged" in r.stdout, r.stdout)
+        r = run(["--precision", "0%", cfg("validity.yaml")])
+        check(r.returncode == 2 and "--precision" in r.stderr, r.stderr)
+
+
 def test_user_script_with_and_without_phases():
     """The user's own file from a temporary folder: phases give accuracy; `main:`
     a function or the file run as __main__ give overhead only (FAE n/a). The
