@@ -286,6 +286,17 @@ static int write_workload(const struct pb_results *res, size_t w, const char *di
                        "(lower left is better)", wname);
         gp_quote(&gp, title.buf);
         pb_strbuf_release(&title);
+        /* The noise floor: an FAE inside the band is not evidence of an
+         * error (docs/METHOD.md). */
+        double floor_hi = res->truth[w].floor_hi;
+        if (isfinite(floor_hi) && floor_hi > 0) {
+            pb_strbuf_addf(&gp, "\nset object 1 rect from graph 0, first 0 to graph 1, first %g "
+                           "behind fc rgb '#e4e4e4' fs solid 1.0 noborder\n"
+                           "set label 1 'noise floor (none row, A/A)' at graph 0.01, first %g "
+                           "offset 0, 0.6 font ',9' tc rgb '#555555'", floor_hi, floor_hi);
+            if (floor_hi > maxfae)
+                maxfae = floor_hi;
+        }
         pb_strbuf_addf(&gp, "\nset xlabel '%s (x)%s'\n"
                        "set ylabel 'function attribution error, FAE (percentage points)'\n"
                        "set grid\n%s"

@@ -2,7 +2,7 @@
 # gate.sh [N] [OUT]: the regression gate's noise benchmark. One baseline run of
 # configs/ci.yaml, then N runs of the same code (false alarms: exit 3 is one)
 # and N runs of configs/ci-burn.yaml (a real 10% overhead: exit 3 is a catch).
-# About 50 s per pair of runs on 2 cores.
+# About 3 minutes per pair of runs on 2 cores (ci.yaml adds rounds to noisy cells).
 set -u
 cd "$(dirname "$0")/../.."
 n=${1:-10}
