@@ -1,5 +1,5 @@
 /*
- * accuracy.h: the accuracy arithmetic of ../shared/MEASURE.md.
+ * accuracy.h: the accuracy arithmetic of docs/METHOD.md.
  *
  * Step 1, in the worker: pb_attribute() reduces a backend's report to what the
  * measured region's phases received (R_p), what went elsewhere (R_other) and

@@ -1,5 +1,5 @@
 /*
- * category.h: the three time categories of ../shared/MEASURE.md.
+ * category.h: the three time categories of docs/METHOD.md.
  *
  * python: on-CPU user mode in the eval loop; native: on-CPU user mode in C
  * code called from Python; system: kernel CPU plus off-CPU time.

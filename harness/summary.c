@@ -1,5 +1,5 @@
 /*
- * summary.c: from raw runs to the figures of ../shared/MEASURE.md.
+ * summary.c: from raw runs to the figures of docs/METHOD.md.
  *
  * Truth: per workload and phase, the median wall / user / kernel time of the
  * measured (not warm-up) unprofiled baseline runs.
