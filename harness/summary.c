@@ -4,10 +4,12 @@
  * Truth: per workload and phase, the median wall / user / kernel time of the
  * measured (not warm-up) unprofiled baseline runs.
  * Cells: per workload and backend, over the measured rounds where both the
- * baseline run and the backend's run succeeded: the median of the per-round
- * wall ratios with its order-statistic 95% interval, the same for process CPU
- * time, the median peak-RSS delta, the median FAE and CE of each profiled
- * run against the truth, and the median report collection time.
+ * baseline run and the backend's run succeeded: the wall and CPU overhead
+ * (overhead.h: the ratio of the minima with its bootstrap interval), the
+ * median peak-RSS delta, AE, DE and FAE over keys and categories from the
+ * runs' share vectors with bootstrap intervals (accuracy.h), the floor (the
+ * `none` row), thread coverage, the task view, the response of a variant
+ * (response.c) and the median report collection time.
  */
 #include "results.h"
 
