@@ -101,3 +101,16 @@ void pyad_string(PyObject *obj, const char *attr, char *buf, size_t len)
     Py_XDECREF(v);
     PyErr_Clear();
 }
+
+int pyad_threading_setprofile(PyObject *fn)
+{
+    PyObject *threading = PyImport_ImportModule("threading");
+    if (!threading)
+        return -1;
+    PyObject *r = PyObject_CallMethod(threading, "setprofile", "O", fn);
+    Py_DECREF(threading);
+    if (!r)
+        return -1;
+    Py_DECREF(r);
+    return 0;
+}

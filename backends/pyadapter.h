@@ -1,6 +1,7 @@
 /*
  * pyadapter.h: helpers for the backends that drive a real profiler through
- * its Python API (cprofile.c, yappi.c). All need the GIL.
+ * its Python API (cprofile.c, yappi.c) and the C tracers (tracer.c,
+ * reach.c). All need the GIL.
  */
 #ifndef PB_PYADAPTER_H
 #define PB_PYADAPTER_H
@@ -25,5 +26,9 @@ void pyad_version(const char *dist, char *buf, size_t len);
 double pyad_double(PyObject *obj, const char *attr);
 long pyad_long(PyObject *obj, const char *attr);
 void pyad_string(PyObject *obj, const char *attr, char *buf, size_t len);
+
+/* threading.setprofile(fn): fn is installed in every thread started from
+ * now on (Py_None removes it). 0, or -1 with a Python exception set. */
+int pyad_threading_setprofile(PyObject *fn);
 
 #endif

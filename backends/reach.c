@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pyadapter.h"
 #include "../harness/backend.h"
 #include "../harness/config.h"
 #include "../harness/reach.h"
@@ -152,19 +153,6 @@ static PyMethodDef thread_hook_def = {
     "installs pyprof-bench's reach recorder in a new thread",
 };
 
-static int threading_setprofile(PyObject *fn)
-{
-    PyObject *threading = PyImport_ImportModule("threading");
-    if (!threading)
-        return -1;
-    PyObject *r = PyObject_CallMethod(threading, "setprofile", "O", fn);
-    Py_DECREF(threading);
-    if (!r)
-        return -1;
-    Py_DECREF(r);
-    return 0;
-}
-
 static const struct pb_option_spec reach_options[] = {
     { "out", PB_OPT_STRING, "", 0, -1, NULL, "the file the reach map is written to" },
     { NULL, 0, NULL, 0, 0, NULL, NULL },
@@ -198,7 +186,7 @@ static int reach_start(void *state, char *err, size_t errlen)
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
     s->hook = PyCFunction_New(&thread_hook_def, NULL);
-    int rc = s->hook ? threading_setprofile(s->hook) : -1;
+    int rc = s->hook ? pyad_threading_setprofile(s->hook) : -1;
     PyErr_Clear();
     PyErr_Restore(type, value, tb);
     if (rc < 0)
@@ -226,7 +214,7 @@ static int reach_stop(void *state, char *err, size_t errlen)
          ts = PyThreadState_Next(ts))
         if (ts->c_profilefunc == reach_callback)
             _PyEval_SetProfile(ts, NULL, NULL);
-    int rc = threading_setprofile(Py_None);
+    int rc = pyad_threading_setprofile(Py_None);
     PyErr_Clear();
     PyErr_Restore(type, value, tb);
     active = NULL;

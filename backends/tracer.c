@@ -18,6 +18,7 @@
 #include <x86intrin.h>
 #endif
 
+#include "pyadapter.h"
 #include "tracer.h"
 
 #include <stdio.h>
@@ -521,19 +522,6 @@ static PyMethodDef thread_hook_def = {
     "installs pyprof-bench's tracer in a new thread",
 };
 
-static int threading_setprofile(PyObject *fn)
-{
-    PyObject *threading = PyImport_ImportModule("threading");
-    if (!threading)
-        return -1;
-    PyObject *r = PyObject_CallMethod(threading, "setprofile", "O", fn);
-    Py_DECREF(threading);
-    if (!r)
-        return -1;
-    Py_DECREF(r);
-    return 0;
-}
-
 /* ---------------------------------------------------------------- API */
 
 struct tracer *tracer_new(const struct tracer_config *cfg)
@@ -587,7 +575,7 @@ static int start_tracing(struct tracer *t, char *err, size_t errlen)
     active = t;
     t->running = 1;
     t->hook = PyCFunction_New(&thread_hook_def, NULL);
-    if (!t->hook || threading_setprofile(t->hook) < 0) {
+    if (!t->hook || pyad_threading_setprofile(t->hook) < 0) {
         PyErr_Clear();
         active = NULL;
         t->running = 0;
@@ -621,7 +609,7 @@ static int stop_tracing(struct tracer *t, char *err, size_t errlen)
             ;
     }
     int rc = 0;
-    if (threading_setprofile(Py_None) < 0) {
+    if (pyad_threading_setprofile(Py_None) < 0) {
         PyErr_Clear();
         rc = pb_error(err, errlen, "cannot remove the tracer from threading");
     }
