@@ -242,17 +242,6 @@ void pb_reach_map_release(struct pb_reach_map *m)
     memset(m, 0, sizeof(*m));
 }
 
-/* Append text to the report's note ("old; text"). */
-static void add_note(struct pb_report *r, const char *text)
-{
-    if (!text[0])
-        return;
-    struct pb_strbuf sb = PB_STRBUF_INIT;
-    pb_strbuf_addf(&sb, "%s%s%s", r->note ? r->note : "", r->note && r->note[0] ? "; " : "",
-                   text);
-    pb_report_set_note(r, sb.buf);
-    pb_strbuf_release(&sb);
-}
 
 void pb_reach_attribute(struct pb_report *r, const struct pb_phase_ident *phases,
                         size_t nphases, const char *map_path, const char *map_error,
@@ -268,7 +257,7 @@ void pb_reach_attribute(struct pb_report *r, const struct pb_phase_ident *phases
         pb_attribute(r, phases, nphases, out);
         snprintf(note, sizeof(note), "flat profile not mapped to phases: %s%s",
                  map_path ? "" : "calibration failed: ", map_path ? err : map_error);
-        add_note(r, note);
+        pb_report_add_note(r, note);
         pb_reach_map_release(&map);
         return;
     }
@@ -276,6 +265,6 @@ void pb_reach_attribute(struct pb_report *r, const struct pb_phase_ident *phases
     /* The worker's main thread, which runs the phases, has TID = PID. */
     pb_attribute_flat(r, phases, nphases, &map, (uint64_t)getpid(), out, &fr);
     pb_flat_note(&fr, r, phases, nphases, note, sizeof(note));
-    add_note(r, note);
+    pb_report_add_note(r, note);
     pb_reach_map_release(&map);
 }

@@ -33,6 +33,17 @@ void pb_report_set_note(struct pb_report *r, const char *note)
     r->note = note ? pb_xstrdup(note) : NULL;
 }
 
+void pb_report_add_note(struct pb_report *r, const char *text)
+{
+    if (!text || !text[0])
+        return;
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    pb_strbuf_addf(&sb, "%s%s%s", r->note ? r->note : "", r->note && r->note[0] ? "; " : "",
+                   text);
+    pb_report_set_note(r, sb.buf);
+    pb_strbuf_release(&sb);
+}
+
 double pb_report_self_total(const struct pb_report *r)
 {
     double t = 0;

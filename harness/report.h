@@ -43,6 +43,9 @@ void pb_report_init(struct pb_report *r);
 struct pb_report_entry *pb_report_add(struct pb_report *r, const char *file, int line,
                                       const char *name, uint64_t thread);
 void pb_report_set_note(struct pb_report *r, const char *note);
+/* Append text to the note ("old; text"): the harness's own messages never
+ * replace the backend's. */
+void pb_report_add_note(struct pb_report *r, const char *text);
 /* Sum of self_s over entries. */
 double pb_report_self_total(const struct pb_report *r);
 void pb_report_release(struct pb_report *r);

@@ -687,7 +687,7 @@ static int worker_run(const struct worker_args *a)
     if (ops->caps & PB_CAP_REPORT)
         attribute_keys(&report, &keys, &attr);
     if (keys.dropped)
-        pb_report_set_note(&report, "more than 32 thread or coroutine keys: the rest are "
+        pb_report_add_note(&report, "more than 32 thread or coroutine keys: the rest are "
                            "not measured");
 
     /* What the parent gets (run_codec.h decodes it): the figures only;
