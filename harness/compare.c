@@ -302,11 +302,12 @@ int pb_compare_run(const struct pb_jval *base, const struct pb_jval *now,
         ncells_n += w && b;
         common += w && b && find_entry(sb, w, b);
     }
-    if (ncells_b && ncells_n && !common)
-        return pb_error(err, errlen, "the base (%s) and the new result (%s) have no workload / "
-                        "backend cell in common: results of unrelated configs are not "
-                        "comparable", pathb ? pathb : "unknown config",
-                        pathn ? pathn : "unknown config");
+    if (ncells_b && ncells_n && !common) {
+        pb_error(err, errlen, "the base (%s) and the new result (%s) have no workload / "
+                 "backend cell in common: results of unrelated configs are not comparable",
+                 pathb ? pathb : "unknown config", pathn ? pathn : "unknown config");
+        return 2;
+    }
     if (hashb && hashn && strcmp(hashb, hashn))
         fprintf(out, "note: the configs differ (base %s, hash %s; new %s, hash %s): cells are "
                 "compared by workload and backend name\n", pathb ? pathb : "?", hashb,

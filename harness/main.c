@@ -163,7 +163,8 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-/* SUB_SCRIPT: `run SCRIPT [ARGS...]`. */
+/* SUB_SCRIPT: `run SCRIPT [ARGS...]` (parse_cli switches to it when the
+ * first operand is "run"). */
 enum subcommand { SUB_RUN, SUB_SCRIPT, SUB_COMPARE, SUB_MERGE };
 
 static int ends_with(const char *s, const char *suffix)
@@ -216,6 +217,10 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, enum s
     while ((opt = getopt_long(argc, argv, "-h", longopts, NULL)) != -1) {
         switch (opt) {
         case 1:
+            if (sub == SUB_RUN && !c->n_operands && !strcmp(optarg, "run")) {
+                sub = SUB_SCRIPT;   /* `[options] run SCRIPT [ARGS...]` */
+                break;
+            }
             c->operands[c->n_operands++] = optarg;
             if ((sub == SUB_SCRIPT || (sub == SUB_RUN && ends_with(optarg, ".py"))) &&
                 c->n_operands == 1) {
@@ -294,8 +299,13 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, enum s
         }
     }
     /* After '--': operands (a script's arguments when it is the first). */
-    if (!c->script && optind < argc && (sub == SUB_SCRIPT || (sub == SUB_RUN &&
-                                        !c->n_operands && ends_with(argv[optind], ".py")))) {
+    if (!c->script && optind < argc && sub == SUB_RUN && !c->n_operands &&
+        !strcmp(argv[optind], "run")) {
+        sub = SUB_SCRIPT;
+        optind++;
+    }
+    if (!c->script && optind < argc && !c->n_operands &&
+        (sub == SUB_SCRIPT || (sub == SUB_RUN && ends_with(argv[optind], ".py")))) {
         c->script = argv[optind];
         c->script_args = argv + optind + 1;
         c->n_script_args = (size_t)(argc - optind - 1);
@@ -885,8 +895,7 @@ int main(int argc, char **argv)
     if (argc > 1 && !strcmp(argv[1], "estimators"))
         return estimators(argc - 1, argv + 1);
     enum subcommand sub = argc > 1 && !strcmp(argv[1], "compare") ? SUB_COMPARE
-                        : argc > 1 && !strcmp(argv[1], "merge") ? SUB_MERGE
-                        : argc > 1 && !strcmp(argv[1], "run") ? SUB_SCRIPT : SUB_RUN;
+                        : argc > 1 && !strcmp(argv[1], "merge") ? SUB_MERGE : SUB_RUN;
     if (sub != SUB_RUN) {
         argv[1] = argv[0];   /* getopt starts after the subcommand */
         argc--;
