@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "json_parse.h"
 #include "overhead.h"
@@ -244,11 +245,36 @@ static int same_machine(const struct pb_jval *a, const struct pb_jval *b, int fo
                     "comparable (use --force to compare anyway)", what);
 }
 
-int pb_compare_docs(const struct pb_jval *base, const struct pb_jval *now, double threshold,
-                    int force, FILE *out, FILE *err_out, char *err, size_t errlen)
+/* How many rounds entry e measured: its ratios under key, else its paired
+ * walls (0: the cell was skipped, failed or not measurable). */
+static size_t measured(const struct pb_jval *e, const char *key)
+{
+    size_t n, m;
+    free(ratios(e, key, &n));
+    free(ratios(e, "base_wall_s", &m));
+    return n > m ? n : m;
+}
+
+/* " (skipped: why)" for an entry that measured nothing, into buf. */
+static void why_missing(const struct pb_jval *e, char *buf, size_t len)
+{
+    const char *st = e ? pb_jval_str(e, "status") : NULL;
+    const char *why = e ? pb_jval_str(e, "reason") : NULL;
+    if (!e)
+        snprintf(buf, len, "%s", "");
+    else if (why && *why)
+        snprintf(buf, len, " (%s: %.300s)", st ? st : "not measured", why);
+    else
+        snprintf(buf, len, " (%s)", st ? st : "not measured");
+}
+
+int pb_compare_run(const struct pb_jval *base, const struct pb_jval *now,
+                   const struct pb_compare_opts *o, FILE *out, FILE *err_out, char *err,
+                   size_t errlen)
 {
     int status = 0;
-    if (same_machine(base, now, force, err_out, err, errlen) < 0)
+    double threshold = o->threshold;
+    if (same_machine(base, now, o->force, err_out, err, errlen) < 0)
         return 2;
     /* Both files must measure the same thing: wall time, or instructions. */
     const char *mb = pb_jval_str(base, "metric"), *mn = pb_jval_str(now, "metric");
@@ -262,6 +288,30 @@ int pb_compare_docs(const struct pb_jval *base, const struct pb_jval *now, doubl
     int instr = !strcmp(mn, "instructions");
     const char *key = instr ? "instr_ratios" : "wall_ratios";
     const struct pb_jval *sb = pb_jval_get(base, "summary"), *sn = pb_jval_get(now, "summary");
+    const struct pb_jval *cb = pb_jval_get(base, "config"), *cn = pb_jval_get(now, "config");
+    const char *pathb = pb_jval_str(cb, "path"), *pathn = pb_jval_str(cn, "path");
+    const char *hashb = pb_jval_str(cb, "hash"), *hashn = pb_jval_str(cn, "hash");
+    /* Results that share no cell are of unrelated configs: comparing them
+     * would call every cell "new" and pass. */
+    size_t ncells_b = 0, ncells_n = 0, common = 0;
+    for (size_t i = 0; i < sb->n; i++)
+        ncells_b += pb_jval_str(&sb->items[i], "workload") && pb_jval_str(&sb->items[i], "backend");
+    for (size_t i = 0; i < sn->n; i++) {
+        const char *w = pb_jval_str(&sn->items[i], "workload");
+        const char *b = pb_jval_str(&sn->items[i], "backend");
+        ncells_n += w && b;
+        common += w && b && find_entry(sb, w, b);
+    }
+    if (ncells_b && ncells_n && !common) {
+        pb_error(err, errlen, "the base (%s) and the new result (%s) have no workload / "
+                 "backend cell in common: results of unrelated configs are not comparable",
+                 pathb ? pathb : "unknown config", pathn ? pathn : "unknown config");
+        return 2;
+    }
+    if (hashb && hashn && strcmp(hashb, hashn))
+        fprintf(out, "note: the configs differ (base %s, hash %s; new %s, hash %s): cells are "
+                "compared by workload and backend name\n", pathb ? pathb : "?", hashb,
+                pathn ? pathn : "?", hashn);
     fprintf(out, "%-14s %-18s %-7s %8s %8s  %-24s %s\n", "workload", "backend", "clock", "base",
             "new", "change [95% CI]", "verdict");
     for (size_t i = 0; i < sn->n; i++) {
@@ -280,6 +330,18 @@ int pb_compare_docs(const struct pb_jval *base, const struct pb_jval *now, doubl
         if (!eb) {
             fprintf(out, "%-14.14s %-18.18s %-7.7s %8s %8s  %-24s %s\n", w, b, clock ? clock : "",
                     "-", "-", "-", "new (not in base)");
+            continue;
+        }
+        if (measured(eb, key) && !measured(e, key)) {
+            /* Measured in the base, not now (skipped, failed): a hole in the
+             * gate unless it fails. */
+            char why[400];
+            why_missing(e, why, sizeof(why));
+            fprintf(out, "%-14.14s %-18.18s %-7.7s %8s %8s  %-24s %s%s\n", w, b,
+                    clock ? clock : "", "-", "-", "-", "FAIL (missing)", why);
+            fprintf(err_out, "missing: %s / %s was in the base but not in this run%s\n", w, b,
+                    why);
+            status = 3;
             continue;
         }
         struct pb_change c;
@@ -313,21 +375,62 @@ int pb_compare_docs(const struct pb_jval *base, const struct pb_jval *now, doubl
             status = 3;
         }
     }
+    /* Cells of the base this run does not have at all. */
+    for (size_t i = 0; i < sb->n; i++) {
+        const struct pb_jval *eb = &sb->items[i];
+        const char *w = pb_jval_str(eb, "workload"), *b = pb_jval_str(eb, "backend");
+        const char *clock = pb_jval_str(eb, "clock");
+        if (!w || !b || find_entry(sn, w, b) || !measured(eb, key))
+            continue;
+        if (o->left_out && o->left_out(w, b, o->ctx)) {
+            fprintf(out, "%-14.14s %-18.18s %-7.7s %8s %8s  %-24s %s\n", w, b, clock ? clock : "",
+                    "-", "-", "-", "not selected in this run");
+            continue;
+        }
+        fprintf(out, "%-14.14s %-18.18s %-7.7s %8s %8s  %-24s %s\n", w, b, clock ? clock : "",
+                "-", "-", "-", "FAIL (missing: in the base, not in this run)");
+        fprintf(err_out, "missing: %s / %s was in the base but not in this run\n", w, b);
+        status = 3;
+    }
     return status;
 }
 
-int pb_compare_files(const char *base_path, const char *new_path, double threshold, int force,
-                     FILE *out, FILE *err_out, char *err, size_t errlen)
+int pb_compare_docs(const struct pb_jval *base, const struct pb_jval *now, double threshold,
+                    int force, FILE *out, FILE *err_out, char *err, size_t errlen)
+{
+    struct pb_compare_opts o = { threshold, force, NULL, NULL };
+    return pb_compare_run(base, now, &o, out, err_out, err, errlen);
+}
+
+char *pb_results_path(const char *path)
+{
+    struct stat st;
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        pb_strbuf_addf(&sb, "%s/results.json", path);
+    else
+        pb_strbuf_adds(&sb, path);
+    return pb_strbuf_detach(&sb);
+}
+
+int pb_compare_files(const char *base_path, const char *new_path,
+                     const struct pb_compare_opts *o, FILE *out, FILE *err_out, char *err,
+                     size_t errlen)
 {
     struct pb_jval base, now;
-    if (pb_results_json_load(base_path, &base, err, errlen) < 0)
-        return 2;
-    if (pb_results_json_load(new_path, &now, err, errlen) < 0) {
+    char *bp = pb_results_path(base_path), *np = pb_results_path(new_path);
+    int status = 2;
+    if (pb_results_json_load(bp, &base, err, errlen) < 0)
+        goto out;
+    if (pb_results_json_load(np, &now, err, errlen) < 0) {
         pb_jval_release(&base);
-        return 2;
+        goto out;
     }
-    int status = pb_compare_docs(&base, &now, threshold, force, out, err_out, err, errlen);
+    status = pb_compare_run(&base, &now, o, out, err_out, err, errlen);
     pb_jval_release(&base);
     pb_jval_release(&now);
+out:
+    free(bp);
+    free(np);
     return status;
 }

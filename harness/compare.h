@@ -16,6 +16,14 @@
  * and a direction: slower / faster when the interval excludes 0, else
  * "no significant change". Files from different machines (CPU model, Python
  * build) are refused unless forced.
+ *
+ * Holes the gate closes: a cell measured in the base that the new result
+ * lacks, or has but did not measure (skipped, failed), fails with its own
+ * line "missing: W / B was in the base but not in this run" (exit 3),
+ * unless the caller says the run left it out on purpose (--only-*,
+ * --shard); two results that both have cells but none in common are of
+ * unrelated configs and not comparable (exit 2). A different config hash
+ * alone is allowed (a config grows) and noted above the table.
  */
 #ifndef PB_COMPARE_H
 #define PB_COMPARE_H
@@ -60,14 +68,34 @@ int pb_results_parse(const char *name, const char *text, size_t len, struct pb_j
  * file; release doc with pb_jval_release() after success. */
 int pb_results_json_load(const char *path, struct pb_jval *doc, char *err, size_t errlen);
 
-/* Compare two parsed result files (as pb_compare_files does). */
+struct pb_compare_opts {
+    double threshold;          /* smallest change that fails */
+    int force;                 /* compare results of other machines anyway */
+    /* 1 when the new run left cell (workload, backend) out on purpose (not
+     * selected, another shard's): then it is not "missing". NULL: none. */
+    int (*left_out)(const char *workload, const char *backend, void *ctx);
+    void *ctx;
+};
+
+/* Compare two parsed result files, printing a table to out and one line
+ * per failure (regression, missing cell) to err_out. Returns 0 when nothing
+ * failed, 3 when something did, 2 on incomparable files (message in err). */
+int pb_compare_run(const struct pb_jval *base, const struct pb_jval *now,
+                   const struct pb_compare_opts *o, FILE *out, FILE *err_out, char *err,
+                   size_t errlen);
+
+/* pb_compare_run with threshold and force, no cell left out on purpose. */
 int pb_compare_docs(const struct pb_jval *base, const struct pb_jval *now, double threshold,
                     int force, FILE *out, FILE *err_out, char *err, size_t errlen);
 
-/* Compare two result files, printing a table to out (and one line per
- * failure to err_out). Returns 0 when nothing failed, 3 when a regression
- * failed, 2 on unreadable or incomparable files (message in err). */
-int pb_compare_files(const char *base_path, const char *new_path, double threshold, int force,
-                     FILE *out, FILE *err_out, char *err, size_t errlen);
+/* PATH/results.json when path is a folder (a result folder), else path;
+ * yours to free. */
+char *pb_results_path(const char *path);
+
+/* Read two result files or result folders and pb_compare_run() them.
+ * Returns 0, 3, or 2 on unreadable or incomparable files (message in err). */
+int pb_compare_files(const char *base_path, const char *new_path,
+                     const struct pb_compare_opts *o, FILE *out, FILE *err_out, char *err,
+                     size_t errlen);
 
 #endif

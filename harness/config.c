@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
@@ -320,6 +321,14 @@ static int do_defaults(struct doc *d, const yaml_node_t *m)
     return 0;
 }
 
+static char *where(const struct doc *d, const yaml_node_t *n)
+{
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    pb_strbuf_addf(&sb, "%s:%zu:%zu", d->name, n->start_mark.line + 1,
+                   n->start_mark.column + 1);
+    return pb_strbuf_detach(&sb);
+}
+
 static int parse_arg(const struct doc *d, const yaml_node_t *n, struct pb_arg *a)
 {
     memset(a, 0, sizeof(*a));
@@ -436,7 +445,7 @@ static int do_phase(struct doc *d, const yaml_node_t *m, const char *wname, stru
 
 /* A workload with `main:` instead of phases: one undeclared phase that is the
  * whole program, either the function named (with `args:`) or, for
- * "__main__", the file run as a script. */
+ * "__main__", the file run as a script (with `argv:`, kept as strings). */
 static int do_main(struct doc *d, const yaml_node_t *m, struct pb_workload *w)
 {
     yaml_node_t *fn = get(d, m, "main");
@@ -445,16 +454,37 @@ static int do_main(struct doc *d, const yaml_node_t *m, struct pb_workload *w)
     if (!valid_identifier(scalar(fn)))
         return fail_at(d, fn, "main must be a function name or __main__, got '%s'",
                        scalar(fn));
-    yaml_node_t *args = get(d, m, "args");
-    if (args && !strcmp(scalar(fn), PB_MAIN_SCRIPT))
+    int script = !strcmp(scalar(fn), PB_MAIN_SCRIPT);
+    yaml_node_t *args = get(d, m, "args"), *argv = get(d, m, "argv");
+    if (args && script)
         return fail_at(d, args, "args go with a main function; a file run as __main__ "
-                       "takes none");
+                       "takes argv (its sys.argv[1:])");
+    if (argv && !script)
+        return fail_at(d, argv, "argv goes with main: __main__ (the script's sys.argv[1:]); "
+                       "a main function takes args");
     w->overhead_only = 1;
     w->phases = pb_xcalloc(1, sizeof(*w->phases));
     w->nphases = 1;
     w->phases[0].function = pb_xstrdup(scalar(fn));
+    w->phase_where = pb_xcalloc(1, sizeof(*w->phase_where));
+    w->phase_where[0] = where(d, fn);
     w->phases[0].category = PB_CAT_PYTHON;   /* unused: nothing is declared */
-    return do_args(d, args, &w->phases[0]);
+    if (!argv)
+        return do_args(d, args, &w->phases[0]);
+    if (argv->type != YAML_SEQUENCE_NODE)
+        return fail_at(d, argv, "argv must be a list, got %s", node_kind(argv));
+    size_t n = (size_t)(argv->data.sequence.items.top - argv->data.sequence.items.start);
+    struct pb_phase *ph = &w->phases[0];
+    ph->args = pb_xcalloc(n ? n : 1, sizeof(*ph->args));
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *item = node(d, argv->data.sequence.items.start[i]);
+        if (want_scalar(d, item, "an argv item") < 0)
+            return -1;
+        ph->args[i].kind = PB_ARG_STRING;
+        ph->args[i].s = pb_xstrdup(scalar(item));
+        ph->nargs = i + 1;
+    }
+    return 0;
 }
 
 static int name_taken(const struct pb_config *cfg, const char *name, int workload)
@@ -486,14 +516,6 @@ static int check_name(const struct doc *d, const yaml_node_t *m, const yaml_node
     if (name_taken(d->ld->cfg, scalar(name), workload))
         return fail_at(d, name, "%s '%s' is defined twice", what, scalar(name));
     return 0;
-}
-
-static char *where(const struct doc *d, const yaml_node_t *n)
-{
-    struct pb_strbuf sb = PB_STRBUF_INIT;
-    pb_strbuf_addf(&sb, "%s:%zu:%zu", d->name, n->start_mark.line + 1,
-                   n->start_mark.column + 1);
-    return pb_strbuf_detach(&sb);
 }
 
 /* The names of the first n workloads, ", "-separated, owned ("none" when n is 0). */
@@ -581,7 +603,7 @@ static int do_variant(struct doc *d, const yaml_node_t *m, const yaml_node_t *ph
 static int do_workload(struct doc *d, const yaml_node_t *m)
 {
     static const char *const keys[] = { "name", "file", "scale", "phases", "main", "args",
-                                        "variant_of", "response_phase", NULL };
+                                        "argv", "variant_of", "response_phase", NULL };
     struct loader *ld = d->ld;
     struct pb_config *cfg = ld->cfg;
     if (m->type != YAML_MAPPING_NODE)
@@ -612,6 +634,7 @@ static int do_workload(struct doc *d, const yaml_node_t *m)
     if (!*scalar(file))
         return fail_at(d, file, "file must not be empty");
     w->file = join_path(d->dir, scalar(file));
+    w->file_where = where(d, file);
 
     yaml_node_t *scale = get(d, m, "scale");
     if (scale) {
@@ -636,6 +659,9 @@ static int do_workload(struct doc *d, const yaml_node_t *m)
     if (get(d, m, "args"))
         return fail_at(d, get(d, m, "args"), "args of workload '%s' belong to a phase or "
                        "to main", w->name);
+    if (get(d, m, "argv"))
+        return fail_at(d, get(d, m, "argv"), "argv of workload '%s' goes with main: __main__",
+                       w->name);
     if (!phases)
         return fail_at(d, m, "workload '%s' has neither phases (accuracy and overhead) nor "
                        "main (overhead only)", w->name);
@@ -648,10 +674,13 @@ static int do_workload(struct doc *d, const yaml_node_t *m)
         return fail_at(d, phases, "workload '%s' has %zu phases; at most %d are supported",
                        w->name, n, PB_MAX_PHASES);
     w->phases = pb_xcalloc(n, sizeof(*w->phases));
+    w->phase_where = pb_xcalloc(n, sizeof(*w->phase_where));
     for (size_t i = 0; i < n; i++) {
         w->nphases = i + 1;
         if (do_phase(d, node(d, phases->data.sequence.items.start[i]), w->name, &w->phases[i]) < 0)
             return -1;
+        yaml_node_t *fn = get(d, node(d, phases->data.sequence.items.start[i]), "function");
+        w->phase_where[i] = where(d, fn);
     }
     return do_variant(d, m, phases, w);
 }
@@ -887,6 +916,49 @@ static int read_all(const char *path, unsigned char **out, size_t *len, char *wh
     return 0;
 }
 
+/* The name of a file in path's folder, ending in one of exts (NULL-
+ * terminated), that is nearest to path's own name: a plausible typo. Into
+ * out; 0 when found, -1 when none is close. */
+static int suggest_file(const char *path, const char *const *exts, char *out, size_t outlen)
+{
+    char *dir = pb_xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? path + (slash - dir) + 1 : path;
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    DIR *dh = opendir(slash ? dir : ".");
+    free(dir);
+    if (!dh)
+        return -1;
+    size_t n = 0, cap = 16;
+    char **names = pb_xcalloc(cap + 1, sizeof(*names));
+    struct dirent *de;
+    while ((de = readdir(dh))) {
+        size_t len = strlen(de->d_name);
+        for (size_t e = 0; exts[e]; e++) {
+            size_t el = strlen(exts[e]);
+            if (len <= el || strcmp(de->d_name + len - el, exts[e]))
+                continue;
+            if (n == cap) {
+                cap *= 2;
+                names = pb_xrealloc(names, (cap + 1) * sizeof(*names));
+            }
+            names[n++] = pb_xstrdup(de->d_name);
+            names[n] = NULL;
+            break;
+        }
+    }
+    closedir(dh);
+    const char *s = pb_suggest(base, (const char *const *)names);
+    int rc = s && strcmp(s, base) ? 0 : -1;
+    if (rc == 0)
+        snprintf(out, outlen, "%s", s);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
 /* Load path; from/at say where it was included from (NULL for the top). */
 static int load_file(struct loader *ld, const char *path, const char *shown,
                      const struct doc *from, const yaml_node_t *at)
@@ -911,6 +983,11 @@ static int load_file(struct loader *ld, const char *path, const char *shown,
     size_t len = 0;
     char why[PB_ERRLEN];
     if (read_all(path, &data, &len, why, sizeof(why)) < 0) {
+        static const char *const yaml_exts[] = { ".yaml", ".yml", NULL };
+        char near[256];
+        if (from && suggest_file(path, yaml_exts, near, sizeof(near)) == 0)
+            return fail_at(from, at, "cannot open include '%s': %s; did you mean '%s'?", shown,
+                           why, near);
         if (from)
             return fail_at(from, at, "cannot open include '%s': %s", shown, why);
         return pb_error(ld->err, ld->errlen, "cannot open '%s': %s", shown, why);
@@ -1026,12 +1103,16 @@ void pb_config_release(struct pb_config *cfg)
             for (size_t t = 0; t < w->phases[p].nthreads; t++)
                 free(w->phases[p].threads[t].name);
             free(w->phases[p].threads);
+            if (w->phase_where)
+                free(w->phase_where[p]);
         }
+        free(w->phase_where);
         free(w->phases);
         free(w->variant_of);
         free(w->name);
         free(w->file);
         free(w->where);
+        free(w->file_where);
     }
     free(cfg->workloads);
     for (size_t i = 0; i < cfg->nbackends; i++) {
@@ -1060,6 +1141,201 @@ const struct pb_backend_conf *pb_config_backend(const struct pb_config *cfg, con
         if (!strcmp(cfg->backends[i].name, name))
             return &cfg->backends[i];
     return NULL;
+}
+
+/* ---------------------------------------------------------------- checks */
+
+void pb_module_names_release(struct pb_module_names *names)
+{
+    free(names->callables);
+    free(names->values);
+    names->callables = names->values = NULL;
+}
+
+/* "FILE:LINE:COL" from a where string, or a fallback. */
+static const char *at_or(const char *w, const char *fallback)
+{
+    return w ? w : fallback;
+}
+
+int pb_config_check_files(const struct pb_config *cfg, const int *on, char *err, size_t errlen)
+{
+    static const char *const py_exts[] = { ".py", NULL };
+    for (size_t i = 0; i < cfg->nworkloads; i++) {
+        const struct pb_workload *w = &cfg->workloads[i];
+        if (on && !on[i])
+            continue;
+        struct stat st;
+        const char *why = NULL;
+        if (stat(w->file, &st) < 0)
+            why = errno == ENOENT ? "not found" : strerror(errno);
+        else if (S_ISDIR(st.st_mode))
+            why = "is a directory, not a Python file";
+        else if (access(w->file, R_OK) < 0)
+            why = strerror(errno);
+        if (!why)
+            continue;
+        char near[256];
+        const char *loc = at_or(w->file_where, at_or(w->where, cfg->path));
+        if (suggest_file(w->file, py_exts, near, sizeof(near)) == 0)
+            return pb_error(err, errlen, "%s: workload '%s': file '%s' %s; did you mean "
+                            "'%s'?", loc, w->name, w->file, why, near);
+        return pb_error(err, errlen, "%s: workload '%s': file '%s' %s", loc, w->name, w->file,
+                        why);
+    }
+    return 0;
+}
+
+/* Is word one of the space-separated words of list? */
+static int has_word(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = list; p && *p;) {
+        const char *e = strchr(p, ' ');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && !strncmp(p, word, n))
+            return 1;
+        p = e ? e + 1 : p + len;
+    }
+    return 0;
+}
+
+/* The space-separated words of list as a NULL-terminated array pointing
+ * into *copy (both yours to free). */
+static const char **split_words(const char *list, char **copy)
+{
+    *copy = pb_xstrdup(list ? list : "");
+    size_t n = 1;
+    for (const char *p = *copy; *p; p++)
+        n += *p == ' ';
+    const char **words = pb_xcalloc(n + 1, sizeof(*words));
+    size_t k = 0;
+    for (char *tok = strtok(*copy, " "); tok; tok = strtok(NULL, " "))
+        words[k++] = tok;
+    return words;
+}
+
+int pb_config_check_functions(const struct pb_workload *w, const struct pb_module_names *names,
+                              char *err, size_t errlen)
+{
+    const char *what = w->overhead_only ? "main" : "function";
+    if (names->error[0])
+        return pb_error(err, errlen, "%s: workload '%s': cannot parse '%s': %s",
+                        at_or(w->file_where, at_or(w->where, "?")), w->name, w->file,
+                        names->error);
+    for (size_t p = 0; p < w->nphases; p++) {
+        const struct pb_phase *ph = &w->phases[p];
+        const char *loc = at_or(w->phase_where ? w->phase_where[p] : NULL,
+                                at_or(w->where, "?"));
+        if (w->overhead_only && !strcmp(ph->function, PB_MAIN_SCRIPT))
+            continue;
+        if (has_word(names->callables, ph->function))
+            continue;
+        if (has_word(names->values, ph->function))
+            return pb_error(err, errlen, "%s: workload '%s': %s '%s' in '%s' is not callable "
+                            "(it is assigned a value)", loc, w->name, what, ph->function,
+                            w->file);
+        if (!names->complete)
+            continue;
+        char *copy;
+        const char **defs = split_words(names->callables, &copy);
+        const char *near = pb_suggest(ph->function, defs);
+        if (near)
+            pb_error(err, errlen, "%s: workload '%s': no %s '%s' in '%s'; did you mean "
+                     "'%s'?", loc, w->name, what, ph->function, w->file, near);
+        else if (defs[0]) {
+            char *all = pb_join(defs, ", ");
+            pb_error(err, errlen, "%s: workload '%s': no %s '%s' in '%s' (it defines: %.300s)",
+                     loc, w->name, what, ph->function, w->file, all);
+            free(all);
+        } else {
+            pb_error(err, errlen, "%s: workload '%s': no %s '%s' in '%s' (it defines no "
+                     "function)", loc, w->name, what, ph->function, w->file);
+        }
+        free(defs);
+        free(copy);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- script */
+
+int pb_config_for_script(struct pb_config *cfg, const char *script, char *const *args,
+                         size_t nargs, char *err, size_t errlen)
+{
+    static const char *const kinds[] = PB_SCRIPT_BACKENDS;
+    static const char *const py_exts[] = { ".py", NULL };
+    struct loader ld;
+    begin(&ld, cfg, script, err, errlen);
+    char why[PB_ERRLEN], near[256];
+    struct stat st;
+    if (stat(script, &st) == 0 && S_ISDIR(st.st_mode))
+        snprintf(why, sizeof(why), "is a directory, not a Python script");
+    else if (access(script, R_OK) < 0)
+        snprintf(why, sizeof(why), "%s", strerror(errno));
+    else
+        why[0] = '\0';
+    if (why[0]) {
+        if (suggest_file(script, py_exts, near, sizeof(near)) == 0)
+            pb_error(err, errlen, "cannot run '%s': %s; did you mean '%s'?", script, why, near);
+        else
+            pb_error(err, errlen, "cannot run '%s': %s", script, why);
+        pb_config_release(cfg);
+        return -1;
+    }
+    /* The hash covers what was asked: the script's path and arguments. */
+    hash_bytes(&ld, script, strlen(script) + 1);
+    for (size_t i = 0; i < nargs; i++)
+        hash_bytes(&ld, args[i], strlen(args[i]) + 1);
+
+    char cwd[PATH_MAX];
+    struct pb_workload *w = cfg->workloads = pb_xcalloc(1, sizeof(*cfg->workloads));
+    cfg->nworkloads = 1;
+    w->file = join_path(getcwd(cwd, sizeof(cwd)) ? cwd : "/", script);
+    const char *base = strrchr(w->file, '/') ? strrchr(w->file, '/') + 1 : w->file;
+    size_t blen = strlen(base);
+    if (blen > 3 && !strcmp(base + blen - 3, ".py"))
+        blen -= 3;
+    w->name = pb_xmalloc(blen + 1);
+    for (size_t i = 0; i < blen; i++)
+        w->name[i] = isalnum((unsigned char)base[i]) || strchr("_.-", base[i]) ? base[i] : '_';
+    w->name[blen] = '\0';
+    if (!blen) {
+        free(w->name);
+        w->name = pb_xstrdup("script");
+    }
+    w->overhead_only = 1;
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    pb_strbuf_addf(&sb, "%s:1:1", script);
+    w->where = pb_strbuf_detach(&sb);
+    w->phases = pb_xcalloc(1, sizeof(*w->phases));
+    w->nphases = 1;
+    w->phases[0].function = pb_xstrdup(PB_MAIN_SCRIPT);
+    w->phases[0].category = PB_CAT_PYTHON;
+    w->phases[0].args = pb_xcalloc(nargs ? nargs : 1, sizeof(struct pb_arg));
+    for (size_t i = 0; i < nargs; i++) {
+        w->phases[0].args[i].kind = PB_ARG_STRING;
+        w->phases[0].args[i].s = pb_xstrdup(args[i]);
+        w->phases[0].nargs = i + 1;
+    }
+    ld.own_scale = pb_xmalloc(sizeof(double));
+    ld.own_scale[0] = 1.0;
+    cfg->backends = pb_xcalloc(sizeof(kinds) / sizeof(kinds[0]), sizeof(*cfg->backends));
+    int rc = 0;
+    for (size_t k = 0; rc == 0 && k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+        const struct pb_backend_ops *ops = find_kind(kinds[k]);
+        if (!ops)
+            continue;
+        struct pb_backend_conf *b = &cfg->backends[cfg->nbackends++];
+        b->name = pb_xstrdup(kinds[k]);
+        b->ops = ops;
+        b->where = pb_xstrdup("(default backends of pyprof-bench run)");
+        rc = pb_options_init_defaults(&b->options, ops->options, why, sizeof(why));
+        if (rc < 0)
+            pb_error(err, errlen, "backend '%s': %s", kinds[k], why);
+    }
+    return finish(&ld, script, rc);
 }
 
 /* ---------------------------------------------------------------- args */

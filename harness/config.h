@@ -85,13 +85,17 @@ struct pb_phase {
 };
 
 /* The phase function of a `main: __main__` workload: the file run as a script
- * (run_name "__main__"), not imported beforehand. */
+ * (run_name "__main__"), not imported beforehand. Its `argv:` list is the
+ * phase's args, every item a string (never scaled): sys.argv[1:] of the
+ * script, whose sys.argv[0] is its path. */
 #define PB_MAIN_SCRIPT "__main__"
-/* Python source of run_script(path), shared by the worker and the launcher
- * driver (it needs runpy imported): sys.exit(0) is success, another status
- * an error. */
+/* Python source of run_script(path, argv), shared by the worker and the
+ * launcher driver (it needs runpy and sys imported): sys.argv is [path] +
+ * argv while the script runs; sys.exit(0) is success, another status an
+ * error. */
 #define PB_RUN_SCRIPT_PY \
-    "def run_script(path):\n" \
+    "def run_script(path, argv=()):\n" \
+    "    sys.argv = [path, *argv]\n" \
     "    try:\n" \
     "        runpy.run_path(path, run_name='__main__')\n" \
     "    except SystemExit as e:\n" \
@@ -113,6 +117,10 @@ struct pb_workload {
     struct pb_phase *phases;        /* owned array, in call order */
     size_t nphases;
     char *where;                    /* "file:line:col" of its definition, owned */
+    char *file_where;               /* "file:line:col" of its `file:` value, owned */
+    char **phase_where;             /* per phase, "file:line:col" of its
+                                       `function:` (or `main:`) value; owned,
+                                       NULL when not loaded from YAML */
     /* `variant_of: BASE` with `response_phase: PHASE`: this workload is BASE
      * with a known change in PHASE (same phase functions, in the same order);
      * the response figure (response.c) compares what a backend reports for
@@ -158,6 +166,14 @@ struct pb_config {
 /* Load path (and its includes). Returns 0, or -1 with "file:line:col: message"
  * in err. On failure cfg is left released (safe to release again). */
 int pb_config_load(struct pb_config *cfg, const char *path, char *err, size_t errlen);
+/* The config of `pyprof-bench run SCRIPT [ARGS...]`: one workload named
+ * after the script (`main: __main__`, ARGS its sys.argv[1:]) under the
+ * default backends of PB_SCRIPT_BACKENDS (a kind missing from the registry
+ * is left out), with the config defaults. The script must be a readable
+ * file. Returns 0, or -1 with a message in err. */
+#define PB_SCRIPT_BACKENDS { "none", "sampling", "deterministic", "cprofile" }
+int pb_config_for_script(struct pb_config *cfg, const char *script, char *const *args,
+                         size_t nargs, char *err, size_t errlen);
 /* Load from a memory buffer; name is used in messages and includes are
  * resolved relative to the current directory. For tests and fuzzing. */
 int pb_config_load_buffer(struct pb_config *cfg, const char *name, const char *data,
@@ -167,6 +183,32 @@ void pb_config_release(struct pb_config *cfg);
 /* Tests only: look backend kinds up in registry (NULL-terminated) instead of
  * pb_backends; NULL restores the default. */
 void pb_config_set_registry(const struct pb_backend_ops *const *registry);
+
+/* The names a workload file defines at its top level, found by parsing it
+ * without running it (the worker's `names` mode, worker.h). */
+struct pb_module_names {
+    char *callables;     /* space-separated: def, async def, class, import and
+                            other assignments; owned */
+    char *values;        /* space-separated: names only ever assigned a
+                            literal (not callable); owned */
+    int complete;        /* 0: the module may define names the parse cannot
+                            see (star import, globals(), exec, __getattr__) */
+    char error[256];     /* why it could not be parsed ("" when it was) */
+};
+
+/* Config-time checks of the workloads with on[w] set (on NULL: all), none
+ * of which runs anything. pb_config_check_files: every file is a readable
+ * regular file, else "FILE:LINE:COL: workload 'w': file '...' not found;
+ * did you mean 'x.py'?" (a .py file of the same folder) citing `file:`.
+ * pb_config_check_functions: every phase function (or main) of w is defined
+ * at the top level of its file as names says and is not a plain value,
+ * else an error citing `function:` (or `main:`) with the nearest defined
+ * name. A `main: __main__` workload and a module whose names are not
+ * complete are not checked by name. Return 0, or -1 with the message. */
+void pb_module_names_release(struct pb_module_names *names);
+int pb_config_check_files(const struct pb_config *cfg, const int *on, char *err, size_t errlen);
+int pb_config_check_functions(const struct pb_workload *w, const struct pb_module_names *names,
+                              char *err, size_t errlen);
 
 const struct pb_workload *pb_config_workload(const struct pb_config *cfg, const char *name);
 const struct pb_backend_conf *pb_config_backend(const struct pb_config *cfg, const char *name);

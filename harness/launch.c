@@ -44,7 +44,7 @@ static const char driver_src[] =
     "        spec = importlib.util.spec_from_file_location(name, path)\n"
     "        mod = importlib.util.module_from_spec(spec)\n"
     "        if specs[:1] == ['" PB_MAIN_SCRIPT "']:\n"
-    "            phases = [(run_script, (path,))]\n"
+    "            phases = [(run_script, (path, tuple(ast.literal_eval(specs[1]))))]\n"
     "        else:\n"
     "            sys.modules[name] = mod\n"
     "            spec.loader.exec_module(mod)\n"

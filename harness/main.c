@@ -18,6 +18,7 @@
 #include "config.h"
 #include "fault.h"
 #include "instr.h"
+#include "json_parse.h"
 #include "merge.h"
 #include "estimators.h"
 #include "output_dir.h"
@@ -39,18 +40,27 @@
 enum { EXIT_OK = 0, EXIT_RUNS_FAILED = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
 
 static const char usage_text[] =
-    "usage: pyprof-bench [options] CONFIG.yaml\n"
-    "       pyprof-bench compare [--threshold P] [--force] BASE.json NEW.json\n"
+    "usage: pyprof-bench [options] CONFIG.yaml [options]\n"
+    "       pyprof-bench [options] run SCRIPT [ARGS...]\n"
+    "       pyprof-bench [options] SCRIPT.py [ARGS...]\n"
+    "       pyprof-bench compare [--threshold P] [--force] [--quiet] BASE NEW\n"
     "       pyprof-bench merge [--out DIR] [--config FILE] [--force] SHARD_DIR...\n"
     "       pyprof-bench estimators [--pair BURN:BASE] RESULTS.json\n"
     "\n"
     "Runs every workload of CONFIG under every backend in fresh worker processes,\n"
     "measures ground truth and overhead, and writes results.json, summary.csv and\n"
-    "summary.md into the result folder.\n"
+    "summary.md into the result folder. Options may come before or after CONFIG;\n"
+    "'--' ends them.\n"
+    "\n"
+    "run SCRIPT [ARGS...] (or a bare SCRIPT.py): benchmark a plain Python script,\n"
+    "run as __main__ with sys.argv [SCRIPT, ARGS...], under the default backends\n"
+    "(none, sampling, deterministic, cprofile), with no config; everything after\n"
+    "SCRIPT is the script's.\n"
     "\n"
     "options:\n"
-    "  --list                 list the config's workloads and backends, with whether\n"
-    "                         each backend can run on this machine (and why not)\n"
+    "  --list                 list the config's workloads and backends (those of\n"
+    "                         --only-*), with whether each backend can run on this\n"
+    "                         machine (and why not)\n"
     "  --out DIR              result folder (default: a new timestamped folder under\n"
     "                         the config's defaults.output, 'results')\n"
     "  --only-backend NAME    run only this backend; repeatable\n"
@@ -76,11 +86,19 @@ static const char usage_text[] =
     "                         to DIR/profiles/ as folded stacks and speedscope JSON\n"
     "  -h, --help             this help\n"
     "  --version              version and git revision\n"
-    "  --baseline BASE.json   after the run, compare its overheads with BASE.json\n"
-    "                         (a results.json) and exit 3 on a regression\n"
+    "  --baseline BASE        after the run, compare its overheads with BASE (a\n"
+    "                         results.json or its folder); exit 3 on a regression\n"
+    "                         or a cell of BASE missing from this run; both need\n"
+    "                         9 rounds or more (else exit 2)\n"
+    "  --allow-inconclusive   with --baseline: accept fewer than 9 rounds (every\n"
+    "                         cell is then inconclusive, which never fails)\n"
     "  --threshold P          smallest change that counts as a regression: 5% (default)\n"
     "  --force                compare or merge results from different machines or\n"
     "                         Pythons\n"
+    "\n"
+    "compare: BASE and NEW are results.json files or result folders; a cell of\n"
+    "BASE that NEW lacks or did not measure fails (missing); results with no cell\n"
+    "in common are refused (exit 2); --quiet prints only the failures (stderr).\n"
     "\n"
     "merge: combines the result folders of every shard of one --shard run into one\n"
     "result set (results.json, summary, charts) in --out DIR; --config FILE names\n"
@@ -89,12 +107,16 @@ static const char usage_text[] =
     "exit status:\n"
     "  0    every run succeeded (skipped backends do not count as failures)\n"
     "  1    some runs failed; the others are still measured and reported\n"
-    "  2    usage or config error, or unreadable or incomparable result files;\n"
-    "       merge: mixed configs, machines, a shard twice or missing\n"
-    "  3    --baseline or compare: an overhead regressed past the threshold\n"
+    "  2    usage or config error (a missing workload file or phase function\n"
+    "       included), or unreadable or incomparable result files; merge: mixed\n"
+    "       configs, machines, a shard twice or missing\n"
+    "  3    --baseline or compare: an overhead regressed past the threshold, or a\n"
+    "       cell of the base is missing\n"
     "  130  interrupted (Ctrl-C) or 143 (SIGTERM); finished runs are written\n"
     "\n"
-    "environment: NO_COLOR disables colours.\n";
+    "environment: NO_COLOR disables colours; PB_PROBE_TIMEOUT (default 10s) bounds\n"
+    "each backend's availability probe (a backend whose probe takes longer is\n"
+    "skipped: \"probe of X timed out after N s\").\n";
 
 struct cli {
     const char *config;
@@ -121,6 +143,12 @@ struct cli {
     char **merge_dirs;
     size_t n_merge;
     const char *compare_base, *compare_new;
+    int allow_inconclusive; /* --allow-inconclusive */
+    const char *script;     /* run SCRIPT / SCRIPT.py: no config */
+    char **script_args;     /* its sys.argv[1:] */
+    size_t n_script_args;
+    const char **operands;  /* the non-option arguments, in order */
+    size_t n_operands;
 };
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -135,13 +163,22 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-enum subcommand { SUB_RUN, SUB_COMPARE, SUB_MERGE };
+/* SUB_SCRIPT: `run SCRIPT [ARGS...]` (parse_cli switches to it when the
+ * first operand is "run"). */
+enum subcommand { SUB_RUN, SUB_SCRIPT, SUB_COMPARE, SUB_MERGE };
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n > m && !strcmp(s + n - m, suffix);
+}
 
 static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, enum subcommand sub)
 {
     enum { OPT_LIST = 256, OPT_OUT, OPT_ONLY_BACKEND, OPT_ONLY_WORKLOAD, OPT_ROUNDS,
            OPT_QUIET, OPT_VERSION, OPT_EXPORT, OPT_BASELINE, OPT_THRESHOLD, OPT_FORCE,
-           OPT_FORMAT, OPT_SHARD, OPT_CONFIG, OPT_METRIC, OPT_PRECISION, OPT_MAX_TIME };
+           OPT_FORMAT, OPT_SHARD, OPT_CONFIG, OPT_METRIC, OPT_PRECISION, OPT_MAX_TIME,
+           OPT_ALLOW_INCONCLUSIVE };
     static const struct option longopts[] = {
         { "list", no_argument, NULL, OPT_LIST },
         { "out", required_argument, NULL, OPT_OUT },
@@ -159,6 +196,7 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, enum s
         { "metric", required_argument, NULL, OPT_METRIC },
         { "precision", required_argument, NULL, OPT_PRECISION },
         { "max-time", required_argument, NULL, OPT_MAX_TIME },
+        { "allow-inconclusive", no_argument, NULL, OPT_ALLOW_INCONCLUSIVE },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
@@ -170,10 +208,29 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, enum s
     *exit_now = -1;
     c->only_backend = pb_xcalloc((size_t)argc + 1, sizeof(char *));
     c->only_workload = pb_xcalloc((size_t)argc + 1, sizeof(char *));
+    c->operands = pb_xcalloc((size_t)argc + 1, sizeof(char *));
     opterr = 0;
     int opt;
-    while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    /* Options anywhere (a leading '-': operands come back in order as 1,
+     * whatever POSIXLY_CORRECT says); '--' ends them. A script ends them
+     * too: what follows it is its own command line. */
+    while ((opt = getopt_long(argc, argv, "-h", longopts, NULL)) != -1) {
         switch (opt) {
+        case 1:
+            if (sub == SUB_RUN && !c->n_operands && !strcmp(optarg, "run")) {
+                sub = SUB_SCRIPT;   /* `[options] run SCRIPT [ARGS...]` */
+                break;
+            }
+            c->operands[c->n_operands++] = optarg;
+            if ((sub == SUB_SCRIPT || (sub == SUB_RUN && ends_with(optarg, ".py"))) &&
+                c->n_operands == 1) {
+                c->script = optarg;
+                c->script_args = argv + optind;
+                c->n_script_args = (size_t)(argc - optind);
+                optind = argc;
+            }
+            break;
+        case OPT_ALLOW_INCONCLUSIVE: c->allow_inconclusive = 1; break;
         case OPT_LIST: c->list = 1; break;
         case OPT_OUT: c->out = optarg; break;
         case OPT_ONLY_BACKEND: c->only_backend[c->n_only_backend++] = optarg; break;
@@ -241,6 +298,24 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, enum s
             return *exit_now = usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
+    /* After '--': operands (a script's arguments when it is the first). */
+    if (!c->script && optind < argc && sub == SUB_RUN && !c->n_operands &&
+        !strcmp(argv[optind], "run")) {
+        sub = SUB_SCRIPT;
+        optind++;
+    }
+    if (!c->script && optind < argc && !c->n_operands &&
+        (sub == SUB_SCRIPT || (sub == SUB_RUN && ends_with(argv[optind], ".py")))) {
+        c->script = argv[optind];
+        c->script_args = argv + optind + 1;
+        c->n_script_args = (size_t)(argc - optind - 1);
+        c->operands[c->n_operands++] = argv[optind];
+        optind = argc;
+    }
+    while (optind < argc)
+        c->operands[c->n_operands++] = argv[optind++];
+    if (c->allow_inconclusive && !c->baseline)
+        return *exit_now = usage_error("--allow-inconclusive goes with --baseline");
     if (c->merge) {
         const char *bad = c->shard_n ? "--shard" : c->instructions ? "--metric"
                         : c->baseline ? "--baseline" : c->list ? "--list"
@@ -251,25 +326,30 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, enum s
         if (bad)
             return *exit_now = usage_error("%s is not an option of merge (the shards' "
                                            "results are merged as they ran)", bad);
-        if (optind >= argc)
+        if (!c->n_operands)
             return *exit_now = usage_error("merge needs the result folders of the shards");
-        c->merge_dirs = argv + optind;
-        c->n_merge = (size_t)(argc - optind);
+        c->merge_dirs = (char **)c->operands;
+        c->n_merge = c->n_operands;
         return 0;
     }
     if (c->compare) {
-        if (argc - optind != 2)
-            return *exit_now = usage_error("compare needs BASE.json and NEW.json");
-        c->compare_base = argv[optind];
-        c->compare_new = argv[optind + 1];
+        if (c->n_operands != 2)
+            return *exit_now = usage_error("compare needs BASE and NEW (results.json files or "
+                                           "result folders)");
+        c->compare_base = c->operands[0];
+        c->compare_new = c->operands[1];
         return 0;
     }
-    if (optind >= argc)
+    if (c->script)
+        return 0;
+    if (sub == SUB_SCRIPT)
+        return *exit_now = usage_error("run needs a SCRIPT to benchmark");
+    if (!c->n_operands)
         return *exit_now = usage_error("missing CONFIG.yaml");
-    if (optind + 1 < argc)
-        return *exit_now = usage_error("unexpected argument '%s' (one config at a time)",
-                                       argv[optind + 1]);
-    c->config = argv[optind];
+    if (c->n_operands > 1)
+        return *exit_now = usage_error("unexpected argument '%s' (one config at a time; a "
+                                       "script to run ends in .py)", c->operands[1]);
+    c->config = c->operands[0];
     return 0;
 }
 
@@ -304,14 +384,16 @@ static int select_names(const char *what, const char **want, size_t nwant,
     return 0;
 }
 
+/* The selected (--only-*) workloads and backends. */
 static void print_list(const struct pb_results *res)
 {
     const struct pb_config *cfg = res->cfg;
     printf("workloads in %s:\n", cfg->path);
     for (size_t w = 0; w < cfg->nworkloads; w++) {
         const struct pb_workload *wl = &cfg->workloads[w];
-        int exists = access(wl->file, R_OK) == 0;
-        printf("  %-16s %s%s\n", wl->name, wl->file, exists ? "" : "  (file not found)");
+        if (!res->workload_on[w])
+            continue;
+        printf("  %-16s %s\n", wl->name, wl->file);
         if (wl->variant_of)
             printf("  %-16s   variant of %s, response to the change in %s\n", "",
                    wl->variant_of, wl->phases[wl->response_phase].function);
@@ -325,6 +407,8 @@ static void print_list(const struct pb_results *res)
     printf("backends:\n");
     for (size_t b = 0; b < cfg->nbackends; b++) {
         const struct pb_backend_conf *bc = &cfg->backends[b];
+        if (!res->backend_on[b])
+            continue;
         struct pb_strbuf opts = PB_STRBUF_INIT;
         for (size_t i = 0; i < bc->options.count; i++)
             pb_strbuf_addf(&opts, "%s%s=%s", i ? " " : "", bc->options.values[i].spec->name,
@@ -426,13 +510,121 @@ static int emit(const struct cli *c, const struct pb_results *res,
     return write_failed ? -1 : 0;
 }
 
+/* The exit status of a harness stopped by a signal. */
+static int interrupted_status(void)
+{
+    return pb_worker_stop_requested == SIGTERM ? 128 + SIGTERM : EXIT_INTERRUPTED;
+}
+
+/* PB_PROBE_TIMEOUT, else 10 s: what one backend's probe may take. */
+static double probe_timeout(void)
+{
+    const char *env = getenv("PB_PROBE_TIMEOUT");
+    double t;
+    char why[PB_ERRLEN];
+    if (env && *env && pb_parse_duration(env, &t, why, sizeof(why)) == 0 && t > 0)
+        return t;
+    return 10.0;
+}
+
+/* The config checks that need Python, run in a worker that parses (never
+ * runs) the selected workloads' files: every phase function and main is
+ * defined there. 0, or -1 with the message printed; *stopped when a signal
+ * interrupted it. */
+static int check_functions(const struct pb_results *res, double timeout_s, int *stopped)
+{
+    const struct pb_config *cfg = res->cfg;
+    const char **files = pb_xcalloc(cfg->nworkloads + 1, sizeof(*files));
+    size_t n = 0;
+    for (size_t w = 0; w < cfg->nworkloads; w++) {
+        const struct pb_workload *wl = &cfg->workloads[w];
+        if (!res->workload_on[w] ||
+            (wl->overhead_only && !strcmp(wl->phases[0].function, PB_MAIN_SCRIPT)))
+            continue;
+        size_t i;
+        for (i = 0; i < n && strcmp(files[i], wl->file); i++)
+            ;
+        if (i == n)
+            files[n++] = wl->file;
+    }
+    int rc = 0;
+    char err[PB_ERRLEN];
+    struct pb_module_names *names = pb_xcalloc(n + 1, sizeof(*names));
+    if (n && pb_worker_names(files, n, timeout_s, names, err, sizeof(err)) < 0) {
+        *stopped = pb_worker_stop_requested != 0;
+        if (!*stopped)
+            fprintf(stderr, "pyprof-bench: cannot check the workload files: %s\n", err);
+        rc = -1;
+    }
+    for (size_t w = 0; rc == 0 && w < cfg->nworkloads; w++) {
+        const struct pb_workload *wl = &cfg->workloads[w];
+        for (size_t i = 0; res->workload_on[w] && i < n; i++)
+            if (!strcmp(files[i], wl->file) &&
+                pb_config_check_functions(wl, &names[i], err, sizeof(err)) < 0) {
+                fprintf(stderr, "pyprof-bench: %s\n", err);
+                rc = -1;
+            }
+    }
+    for (size_t i = 0; i < n; i++)
+        pb_module_names_release(&names[i]);
+    free(names);
+    free(files);
+    return rc;
+}
+
+/* --baseline: a cell the run left out on purpose (--only-*, --shard) is
+ * not missing from it. */
+static int left_out(const char *workload, const char *backend, void *ctx)
+{
+    const struct pb_results *res = ctx;
+    const struct pb_config *cfg = res->cfg;
+    for (size_t w = 0; w < cfg->nworkloads; w++)
+        for (size_t b = 0; b < cfg->nbackends; b++)
+            if (!strcmp(cfg->workloads[w].name, workload) &&
+                !strcmp(cfg->backends[b].name, backend))
+                return !pb_results_cell_on(res, w, b);
+    return 0;
+}
+
+/* --baseline's rule, checked before anything runs: the base is a readable
+ * results.json, and both it and this run have PB_COMPARE_MIN_ROUNDS rounds
+ * (fewer can only be inconclusive: a gate that cannot fail) unless
+ * --allow-inconclusive. 0, or -1 with the message printed. */
+static int check_baseline(const struct cli *c, const char *path, long rounds)
+{
+    char err[PB_ERRLEN];
+    struct pb_jval doc;
+    if (pb_results_json_load(path, &doc, err, sizeof(err)) < 0) {
+        fprintf(stderr, "pyprof-bench: --baseline: %s\n", err);
+        return -1;
+    }
+    const struct pb_jval *r = pb_jval_get(pb_jval_get(&doc, "config"), "rounds");
+    long base_rounds = r && r->type == PB_J_NUM ? (long)r->num : 0;
+    pb_jval_release(&doc);
+    if (c->allow_inconclusive)
+        return 0;
+    if (rounds < PB_COMPARE_MIN_ROUNDS || base_rounds < PB_COMPARE_MIN_ROUNDS) {
+        int here = rounds < PB_COMPARE_MIN_ROUNDS;
+        usage_error("--baseline needs at least %d rounds on both sides to pass or fail a "
+                    "cell, but %s has %ld%s: every cell would be inconclusive and the gate "
+                    "could never fail; %s, or give --allow-inconclusive",
+                    PB_COMPARE_MIN_ROUNDS, here ? "this run" : path,
+                    here ? rounds : base_rounds, here ? "" : " (or does not say)",
+                    here ? "raise --rounds" : "make the base with more rounds");
+        return -1;
+    }
+    return 0;
+}
+
 static int run(struct cli *c)
 {
     char err[PB_ERRLEN];
     struct pb_config cfg;
     memset(&cfg, 0, sizeof(cfg));
     pb_fault_scope(PB_FAULT_SCOPE_CONFIG);
-    int loaded = pb_config_load(&cfg, c->config, err, sizeof(err));
+    int loaded = c->script ? pb_config_for_script(&cfg, c->script, c->script_args,
+                                                  c->n_script_args, err, sizeof(err))
+                           : pb_config_load(&cfg, c->config, err, sizeof(err));
     pb_fault_scope(PB_FAULT_SCOPE_NONE);
     if (loaded < 0) {
         fprintf(stderr, "pyprof-bench: %s\n", err);
@@ -441,7 +633,7 @@ static int run(struct cli *c)
     struct pb_results res;
     pb_results_init(&res, &cfg);
     struct pb_output_dir dir = { NULL, -1 };
-    char *out_path = NULL;
+    char *out_path = NULL, *baseline = NULL;
     int status = EXIT_USAGE;
 
     const char **wnames = pb_xcalloc(cfg.nworkloads + 1, sizeof(char *));
@@ -483,14 +675,48 @@ static int run(struct cli *c)
             fprintf(stderr, "pyprof-bench: shard %ld/%ld: %zu of %zu cells%s\n", c->shard_k,
                     c->shard_n, mine, all, mine ? "" : " (nothing to run: more shards than cells)");
     }
-    if (c->baseline && access(c->baseline, R_OK) < 0) {
-        fprintf(stderr, "pyprof-bench: --baseline: cannot read '%s': %s\n", c->baseline,
-                strerror(errno));
+    if (c->baseline) {
+        baseline = pb_results_path(c->baseline);
+        if (check_baseline(c, baseline, res.rounds) < 0)
+            goto out;
+    }
+    /* Config checks that need no Python: every selected workload's file. */
+    if (pb_config_check_files(&cfg, res.workload_on, err, sizeof(err)) < 0) {
+        fprintf(stderr, "pyprof-bench: %s\n", err);
         goto out;
     }
 
-    if (pb_worker_init(NULL, err, sizeof(err)) < 0 || pb_runner_probe(&res, err, sizeof(err)) < 0) {
+    /* From here workers run: Ctrl-C stops them and says so. */
+    install_signals();
+    if (pb_worker_init(NULL, err, sizeof(err)) < 0) {
         fprintf(stderr, "pyprof-bench: cannot start a worker: %s\n", err);
+        goto out;
+    }
+    double probe_s = probe_timeout();
+    int stopped = 0;
+    if (check_functions(&res, probe_s, &stopped) < 0) {
+        if (stopped) {
+            fprintf(stderr, "pyprof-bench: interrupted while checking the workload files; "
+                    "nothing was run\n");
+            status = interrupted_status();
+        }
+        goto out;
+    }
+    size_t nprobe = 0;
+    for (size_t b = 0; b < cfg.nbackends; b++)
+        nprobe += res.backend_on[b] != 0;
+    if (!c->quiet)
+        fprintf(stderr, "pyprof-bench: probing %zu backend%s ...\n", nprobe,
+                nprobe == 1 ? "" : "s");
+    if (pb_worker_stop_requested || pb_runner_probe(&res, probe_s, err, sizeof(err)) < 0 ||
+        pb_worker_stop_requested) {
+        if (pb_worker_stop_requested) {
+            fprintf(stderr, "pyprof-bench: interrupted while probing the backends; nothing "
+                    "was run\n");
+            status = interrupted_status();
+        } else {
+            fprintf(stderr, "pyprof-bench: cannot start a worker: %s\n", err);
+        }
         goto out;
     }
     if (c->list) {
@@ -511,7 +737,6 @@ static int run(struct cli *c)
     }
 
     pb_sysinfo_read(&res.sys);
-    install_signals();
     struct pb_strbuf profiles = PB_STRBUF_INIT;
     pb_strbuf_addf(&profiles, "%s/profiles", out_path);
     struct pb_runner_opts ropts = { c->quiet, profiles.buf, c->export_profiles };
@@ -547,8 +772,9 @@ static int run(struct cli *c)
         if (!c->quiet)
             printf("\nCompared with %s:\n", c->baseline);
         FILE *table = c->quiet ? fopen("/dev/null", "w") : stdout;
-        int rc = pb_compare_files(c->baseline, now.buf, c->threshold, c->force,
-                                  table ? table : stdout, stderr, err, sizeof(err));
+        struct pb_compare_opts o = { c->threshold, c->force, left_out, &res };
+        int rc = pb_compare_files(baseline, now.buf, &o, table ? table : stdout, stderr, err,
+                                  sizeof(err));
         if (table && table != stdout)
             fclose(table);
         pb_strbuf_release(&now);
@@ -559,7 +785,7 @@ static int run(struct cli *c)
         regressed = rc == 3;
     }
     if (res.interrupted)
-        status = pb_worker_stop_requested == SIGTERM ? 128 + SIGTERM : EXIT_INTERRUPTED;
+        status = interrupted_status();
     else if (baseline_bad)
         status = EXIT_USAGE;
     else if (regressed)
@@ -569,6 +795,7 @@ static int run(struct cli *c)
 out:
     pb_output_dir_close(&dir);
     free(out_path);
+    free(baseline);
     pb_results_release(&res);
     pb_config_release(&cfg);
     return status;
@@ -680,8 +907,12 @@ int main(int argc, char **argv)
         rc = exit_now;
     } else if (sub == SUB_COMPARE) {
         char err[PB_ERRLEN];
-        rc = pb_compare_files(c.compare_base, c.compare_new, c.threshold, c.force, stdout,
+        struct pb_compare_opts o = { c.threshold, c.force, NULL, NULL };
+        FILE *table = c.quiet ? fopen("/dev/null", "w") : stdout;
+        rc = pb_compare_files(c.compare_base, c.compare_new, &o, table ? table : stdout,
                               stderr, err, sizeof(err));
+        if (table && table != stdout)
+            fclose(table);
         if (rc == 2)
             fprintf(stderr, "pyprof-bench: compare: %s\n", err);
         if (fflush(stdout) != 0)
@@ -693,5 +924,6 @@ int main(int argc, char **argv)
     }
     free(c.only_backend);
     free(c.only_workload);
+    free(c.operands);
     return rc;
 }

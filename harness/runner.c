@@ -44,26 +44,43 @@ static void shuffle(void *base, size_t n, size_t size, unsigned long long *s)
     }
 }
 
-int pb_runner_probe(struct pb_results *res, char *err, size_t errlen)
+int pb_runner_probe(struct pb_results *res, double timeout_s, char *err, size_t errlen)
 {
     const struct pb_config *cfg = res->cfg;
-    const char **kinds = pb_xcalloc(cfg->nbackends + 1, sizeof(*kinds));
-    int *ok = pb_xcalloc(cfg->nbackends + 1, sizeof(int));
-    char (*why)[PB_ERRLEN] = pb_xcalloc(cfg->nbackends + 1, sizeof(*why));
-    char (*version)[PB_VERSIONLEN] = pb_xcalloc(cfg->nbackends + 1, sizeof(*version));
-    for (size_t b = 0; b < cfg->nbackends; b++)
-        kinds[b] = cfg->backends[b].ops->kind;
-    int rc = pb_worker_probe(kinds, cfg->nbackends, ok, why, version, res->python,
-                             sizeof(res->python), err, errlen);
-    for (size_t b = 0; rc == 0 && b < cfg->nbackends; b++) {
-        res->available[b] = ok[b];
-        snprintf(res->why[b], PB_ERRLEN, "%s", why[b]);
-        snprintf(res->tool_version[b], PB_VERSIONLEN, "%s", version[b]);
+    int rc = 0;
+    res->python[0] = '\0';
+    for (size_t b = 0; b < cfg->nbackends; b++) {
+        res->available[b] = 0;
+        res->tool_version[b][0] = '\0';
+        snprintf(res->why[b], PB_ERRLEN, "not selected");
     }
-    free(version);
-    free(kinds);
-    free(ok);
-    free(why);
+    /* One worker per kind, so that a kind whose probe hangs costs at most
+     * timeout_s and leaves the others' answers; backends of the same kind
+     * share its answer. */
+    for (size_t b = 0; rc == 0 && b < cfg->nbackends; b++) {
+        if (!res->backend_on[b])
+            continue;
+        const char *kind = cfg->backends[b].ops->kind;
+        size_t first;
+        for (first = 0; first < b; first++)
+            if (res->backend_on[first] && !strcmp(cfg->backends[first].ops->kind, kind))
+                break;
+        if (first < b) {
+            res->available[b] = res->available[first];
+            memcpy(res->why[b], res->why[first], PB_ERRLEN);
+            memcpy(res->tool_version[b], res->tool_version[first], PB_VERSIONLEN);
+            continue;
+        }
+        char python[sizeof(res->python)] = "";
+        rc = pb_worker_probe(&kind, 1, timeout_s, &res->available[b], &res->why[b],
+                             &res->tool_version[b], python, sizeof(python), err, errlen);
+        if (python[0] && !res->python[0])
+            snprintf(res->python, sizeof(res->python), "%s", python);
+    }
+    /* Every probe timed out: the Python version still goes into the results. */
+    if (rc == 0 && !res->python[0])
+        rc = pb_worker_probe(NULL, 0, timeout_s, NULL, NULL, NULL, res->python,
+                             sizeof(res->python), err, errlen);
     return rc;
 }
 

@@ -27,9 +27,13 @@ struct pb_runner_opts {
     int export_all;
 };
 
-/* Probe availability of the selected backends (fills res->available/why and
- * res->python). Returns 0, or -1 with a message when no worker could run. */
-int pb_runner_probe(struct pb_results *res, char *err, size_t errlen);
+/* Probe availability of the selected backends only (res->backend_on; fills
+ * res->available/why/tool_version and res->python; a backend not selected
+ * is unavailable, "not selected"): one worker per kind, each given at most
+ * timeout_s, after which that kind is unavailable ("probe of KIND timed
+ * out after N s"). Returns 0, or -1 with a message when no worker could run
+ * or pb_worker_stop_requested was set ("interrupted"). */
+int pb_runner_probe(struct pb_results *res, double timeout_s, char *err, size_t errlen);
 
 /* Run the plan. Stops early, with res->interrupted set, when
  * pb_worker_stop_requested becomes non-zero. */

@@ -479,49 +479,158 @@ static void probe_msg(const struct pb_proto_msg *m, void *ctx)
     }
 }
 
-int pb_worker_probe(const char *const *kinds, size_t n, int *ok, char (*why)[PB_ERRLEN],
-                    char (*version)[PB_VERSIONLEN], char *python, size_t pylen, char *err,
-                    size_t errlen)
+/* Spawn `--worker MODE --fd 3` with extra (a NULL-terminated list of
+ * argument pairs), and supervise it for timeout_s. */
+static enum end_kind run_helper(const char *mode, char **extra, double timeout_s, msg_fn fn,
+                                void *ctx, struct reader *r, int *wstatus, char *err,
+                                size_t errlen, int *spawned)
 {
     char **argv = NULL;
     size_t an = 0, alloc = 0;
     push(&argv, &an, &alloc, pb_xstrdup(self_exe));
     push(&argv, &an, &alloc, pb_xstrdup("--worker"));
-    push(&argv, &an, &alloc, pb_xstrdup("probe"));
+    push(&argv, &an, &alloc, pb_xstrdup(mode));
     push(&argv, &an, &alloc, pb_xstrdup("--fd"));
     push(&argv, &an, &alloc, pb_xstrdup("3"));
-    for (size_t i = 0; i < n; i++) {
-        push(&argv, &an, &alloc, pb_xstrdup("--backend"));
-        push(&argv, &an, &alloc, pb_xstrdup(kinds[i]));
-    }
+    for (size_t i = 0; extra && extra[i]; i++)
+        push(&argv, &an, &alloc, pb_xstrdup(extra[i]));
     struct child c = { .pid = -1, .msg_fd = -1, .out_fd = -1 };
-    int rc = spawn(argv, &c, err, errlen);
+    *spawned = spawn(argv, &c, err, errlen) == 0;
     free_argv(argv);
-    if (rc < 0)
-        return -1;
+    memset(r, 0, sizeof(*r));
+    *wstatus = 0;
+    if (!*spawned)
+        return END_EXITED;
+    struct rusage ru;
+    enum end_kind end = supervise(&c, timeout_s, r, fn, ctx, wstatus, &ru);
+    pb_strbuf_release(&r->buf);
+    return end;
+}
+
+/* Why a helper worker that ended badly did: its error, else its status
+ * and last line of output. */
+static void helper_failure(const struct reader *r, int wstatus, char *buf, size_t len)
+{
+    char st[64], last[256];
+    describe_status(wstatus, st, sizeof(st));
+    last_output_line(r, last, sizeof(last));
+    if (r->error[0])
+        snprintf(buf, len, "%.400s", r->error);
+    else
+        snprintf(buf, len, "%s%s%s", st, last[0] ? "; last output: " : "", last);
+}
+
+int pb_worker_probe(const char *const *kinds, size_t n, double timeout_s, int *ok,
+                    char (*why)[PB_ERRLEN], char (*version)[PB_VERSIONLEN], char *python,
+                    size_t pylen, char *err, size_t errlen)
+{
+    char **extra = pb_xcalloc(2 * n + 1, sizeof(*extra));
+    for (size_t i = 0; i < n; i++) {
+        extra[2 * i] = (char *)"--backend";
+        extra[2 * i + 1] = (char *)kinds[i];
+    }
     int *seen = pb_xcalloc(n ? n : 1, sizeof(*seen));
     struct probe_ctx ctx = { kinds, n, ok, why, version, seen, python, pylen };
     struct reader r;
-    memset(&r, 0, sizeof(r));
-    int wstatus = 0;
-    struct rusage ru;
-    enum end_kind end = supervise(&c, 60.0, &r, probe_msg, &ctx, &wstatus, &ru);
-    pb_strbuf_release(&r.buf);
-    rc = 0;
-    if (end != END_EXITED || !r.done) {
-        char st[64], last[256];
-        describe_status(wstatus, st, sizeof(st));
-        last_output_line(&r, last, sizeof(last));
-        rc = pb_error(err, errlen, "probe worker failed: %s%s%s",
-                      end == END_TIMEOUT ? "timeout" :
-                      end == END_INTERRUPTED ? "interrupted" : r.error[0] ? r.error : st,
-                      last[0] ? "; last output: " : "", last);
+    int wstatus, spawned;
+    enum end_kind end = run_helper("probe", extra, timeout_s, probe_msg, &ctx, &r, &wstatus,
+                                   err, errlen, &spawned);
+    free(extra);
+    int rc = 0;
+    char failed[PB_ERRLEN] = "";
+    if (!spawned)
+        rc = -1;
+    else if (end == END_INTERRUPTED)
+        rc = pb_error(err, errlen, "interrupted");
+    else if (!strcmp(r.error_stage, "python"))
+        rc = pb_error(err, errlen, "probe worker failed: %s", r.error);
+    else if (end == END_TIMEOUT)
+        snprintf(failed, sizeof(failed), "timed out after %g s", timeout_s);
+    else if (!r.done || !WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+        char how[PB_ERRLEN - 32];
+        helper_failure(&r, wstatus, how, sizeof(how));
+        snprintf(failed, sizeof(failed), "failed: %s", how);
     }
+    /* A kind the worker did not answer for (it hung or died in that kind's
+     * probe): unavailable, saying so. */
     for (size_t i = 0; i < n && rc == 0; i++)
         if (!seen[i]) {
             ok[i] = 0;
-            snprintf(why[i], PB_ERRLEN, "the probe did not answer for this backend");
+            snprintf(why[i], PB_ERRLEN, "probe of %s %s", kinds[i],
+                     failed[0] ? failed : "did not answer");
         }
+    free(seen);
+    return rc;
+}
+
+/* ------------------------------------------------------------- names */
+
+struct names_ctx {
+    const char *const *files;
+    size_t n;
+    struct pb_module_names *out;
+    int *seen;
+};
+
+static void names_msg(const struct pb_proto_msg *m, void *ctx)
+{
+    struct names_ctx *p = ctx;
+    if (strcmp(m->tag, "names"))
+        return;
+    const char *file = pb_proto_get(m, "file");
+    const char *callables = pb_proto_get(m, "callables");
+    const char *values = pb_proto_get(m, "values");
+    const char *error = pb_proto_get(m, "error");
+    long complete = 0;
+    pb_proto_get_long(m, "complete", &complete);
+    for (size_t i = 0; file && i < p->n; i++) {
+        if (strcmp(p->files[i], file) || p->seen[i])
+            continue;
+        p->seen[i] = 1;
+        p->out[i].callables = pb_xstrdup(callables ? callables : "");
+        p->out[i].values = pb_xstrdup(values ? values : "");
+        p->out[i].complete = complete != 0;
+        snprintf(p->out[i].error, sizeof(p->out[i].error), "%s", error ? error : "");
+    }
+}
+
+int pb_worker_names(const char *const *files, size_t n, double timeout_s,
+                    struct pb_module_names *out, char *err, size_t errlen)
+{
+    memset(out, 0, n * sizeof(*out));
+    char **extra = pb_xcalloc(2 * n + 1, sizeof(*extra));
+    for (size_t i = 0; i < n; i++) {
+        extra[2 * i] = (char *)"--file";
+        extra[2 * i + 1] = (char *)files[i];
+    }
+    int *seen = pb_xcalloc(n ? n : 1, sizeof(*seen));
+    struct names_ctx ctx = { files, n, out, seen };
+    struct reader r;
+    int wstatus, spawned;
+    enum end_kind end = run_helper("names", extra, timeout_s, names_msg, &ctx, &r, &wstatus,
+                                   err, errlen, &spawned);
+    free(extra);
+    int rc = 0;
+    if (!spawned) {
+        rc = -1;
+    } else if (end == END_INTERRUPTED) {
+        rc = pb_error(err, errlen, "interrupted");
+    } else if (end == END_TIMEOUT) {
+        rc = pb_error(err, errlen, "parsing the workload files timed out after %g s",
+                      timeout_s);
+    } else if (!r.done || !WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+        char how[PB_ERRLEN - 64];
+        helper_failure(&r, wstatus, how, sizeof(how));
+        rc = pb_error(err, errlen, "the worker parsing the workload files failed: %s", how);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!out[i].callables)
+            out[i].callables = pb_xstrdup("");
+        if (!out[i].values)
+            out[i].values = pb_xstrdup("");
+        if (!seen[i] && rc == 0)
+            rc = pb_error(err, errlen, "the worker did not parse '%s'", files[i]);
+    }
     free(seen);
     return rc;
 }

@@ -71,12 +71,22 @@ void pb_worker_set_instructions(int on);
 void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
                    double timeout_s, const char *export_prefix, struct pb_run *out);
 
-/* Ask a worker whether each kind can run here. ok[i] = 1 or 0 with why[i]
- * (each PB_ERRLEN bytes); version[i] the real tool's version ("" when none
- * or unknown). Returns 0, or -1 when the probe itself failed (message in
- * err). python receives the worker's sys.version. */
-int pb_worker_probe(const char *const *kinds, size_t n, int *ok, char (*why)[PB_ERRLEN],
-                    char (*version)[PB_VERSIONLEN], char *python, size_t pylen, char *err,
-                    size_t errlen);
+/* Ask a worker whether each kind can run here, within timeout_s. ok[i] = 1
+ * or 0 with why[i] (each PB_ERRLEN bytes); version[i] the real tool's
+ * version ("" when none or unknown). A kind the worker did not answer for
+ * (it timed out or died in that kind's probe) is unavailable: "probe of
+ * KIND timed out after N s" / "probe of KIND failed: ...". Returns 0, or
+ * -1 when no probe could run (the worker could not start, Python could not
+ * initialise, or pb_worker_stop_requested: "interrupted") with a message
+ * in err. python receives the worker's sys.version. */
+int pb_worker_probe(const char *const *kinds, size_t n, double timeout_s, int *ok,
+                    char (*why)[PB_ERRLEN], char (*version)[PB_VERSIONLEN], char *python,
+                    size_t pylen, char *err, size_t errlen);
+
+/* Parse each file in a worker (never running it) into out[i] (release each
+ * with pb_module_names_release). Returns 0, or -1 with a message when the
+ * worker failed, timed out or was interrupted ("interrupted"). */
+int pb_worker_names(const char *const *files, size_t n, double timeout_s,
+                    struct pb_module_names *out, char *err, size_t errlen);
 
 #endif

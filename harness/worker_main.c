@@ -26,7 +26,7 @@
 #endif
 
 struct worker_args {
-    const char *mode;               /* "run" or "probe" */
+    const char *mode;               /* "run", "probe" or "names" */
     int fd;
     const char *file;
     const char *phase_spec[PB_MAX_PHASES];   /* "FUNC=LITERAL" */
@@ -39,6 +39,8 @@ struct worker_args {
     int instructions;                        /* --metric instructions */
     const char *reach_map;                   /* reach.h: the workload's map */
     const char *reach_error;                 /* or why calibration failed */
+    const char *files[64];                   /* names: every --file */
+    size_t nfiles;
 };
 
 /* Python helpers, defined once in a private namespace. Kept in Python
@@ -65,7 +67,8 @@ static const char helper_src[] =
     "def phase(mod, fname, literal):\n"
     "    if fname == '" PB_MAIN_SCRIPT "':\n"
     "        path = mod.__file__\n"
-    "        return (lambda: run_script(path), (), path, '<module>')\n"
+    "        argv = tuple(ast.literal_eval(literal))\n"
+    "        return (lambda: run_script(path, argv), (), path, '<module>')\n"
     "    f = getattr(mod, fname, None)\n"
     "    if f is None:\n"
     "        raise AttributeError(f'workload {mod.__file__} has no function {fname!r}')\n"
@@ -123,7 +126,56 @@ static const char helper_src[] =
     "    m.native_ids = native_ids\n"
     "    sys.modules['pyprof_bench'] = m\n"
     "def last_line(t, v):\n"
-    "    return traceback.format_exception_only(t, v)[-1].strip()\n";
+    "    return traceback.format_exception_only(t, v)[-1].strip()\n"
+    "# The names a file defines at its top level, found by parsing it, never\n"
+    "# running it (the config checks): (callables, values, complete). values\n"
+    "# are only ever assigned a literal; complete is False when the module can\n"
+    "# define names no parse sees (star import, globals(), exec, __getattr__).\n"
+    "def top_names(path):\n"
+    "    with open(path, 'rb') as f:\n"
+    "        tree = ast.parse(f.read(), path)\n"
+    "    defs, values, other = set(), set(), set()\n"
+    "    complete = [True]\n"
+    "    lit = (ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.JoinedStr,\n"
+    "           ast.ListComp, ast.DictComp, ast.SetComp)\n"
+    "    def targets(t, out):\n"
+    "        if isinstance(t, ast.Name): out.add(t.id)\n"
+    "        elif isinstance(t, (ast.Tuple, ast.List)):\n"
+    "            for e in t.elts: targets(e, out)\n"
+    "        elif isinstance(t, ast.Starred): targets(t.value, out)\n"
+    "    def walk(body):\n"
+    "        for s in body:\n"
+    "            if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):\n"
+    "                defs.add(s.name)\n"
+    "                if s.name == '__getattr__': complete[0] = False\n"
+    "                continue\n"
+    "            if isinstance(s, (ast.Import, ast.ImportFrom)):\n"
+    "                for a in s.names:\n"
+    "                    if a.name == '*': complete[0] = False\n"
+    "                    else: defs.add(a.asname or a.name.split('.')[0])\n"
+    "            elif isinstance(s, ast.Assign):\n"
+    "                for t in s.targets: targets(t, values if isinstance(s.value, lit) else other)\n"
+    "            elif isinstance(s, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):\n"
+    "                targets(s.target, other)\n"
+    "            elif isinstance(s, (ast.With, ast.AsyncWith)):\n"
+    "                for i in s.items:\n"
+    "                    if i.optional_vars is not None: targets(i.optional_vars, other)\n"
+    "            for field in ('body', 'orelse', 'finalbody'):\n"
+    "                walk(getattr(s, field, []) or [])\n"
+    "            for h in getattr(s, 'handlers', []) or []:\n"
+    "                if h.name: other.add(h.name)\n"
+    "                walk(h.body)\n"
+    "            for c in getattr(s, 'cases', []) or []:\n"
+    "                walk(c.body)\n"
+    "    walk(tree.body)\n"
+    "    for n in ast.walk(tree):\n"
+    "        if isinstance(n, ast.NamedExpr): targets(n.target, other)\n"
+    "        if isinstance(n, ast.Global): complete[0] = False\n"
+    "        if isinstance(n, ast.Name) and n.id in ('globals', 'exec', 'vars', 'setattr'):\n"
+    "            complete[0] = False\n"
+    "    callables = defs | other\n"
+    "    return (' '.join(sorted(callables)), ' '.join(sorted(values - callables)),\n"
+    "            complete[0])\n";
 
 static PyObject *helpers;   /* dict of the helper namespace */
 static PyObject *phase_cell;   /* helpers' current_phase list, borrowed */
@@ -758,6 +810,13 @@ static int worker_probe(const struct worker_args *a)
         const struct pb_backend_ops *ops = pb_backend_find(a->backends[i]);
         char why[PB_ERRLEN] = "", version[64] = "";
         int ok = 0;
+#ifdef PB_FAULT_INJECTION
+        /* Test build: PB_TEST_PROBE_HANG=KIND makes that kind's probe hang,
+         * for the probe timeout and Ctrl-C while probing (e2e tests). */
+        const char *hang = getenv("PB_TEST_PROBE_HANG");
+        while (hang && !strcmp(hang, a->backends[i]))
+            pause();
+#endif
         if (!ops)
             snprintf(why, sizeof(why), "unknown backend kind");
         else
@@ -772,6 +831,43 @@ static int worker_probe(const struct worker_args *a)
         pb_proto_add_str(&sb, "why", why);
         pb_proto_add_str(&sb, "version", version);
         send_line(&sb);
+    }
+    int rc = python_stop() < 0 ? 1 : 0;
+    pb_proto_begin(&sb, "done");
+    send_line(&sb);
+    return rc;
+}
+
+/* `names`: the top-level names of each --file, parsed, not run (the config
+ * checks, config.h). One "names" line per file: file, complete (0/1),
+ * callables and values (space-separated), error (why it could not be
+ * parsed, "" when it was). */
+static int worker_names(const struct worker_args *a)
+{
+    char err[PB_ERRLEN];
+    if (python_start(NULL, 0, err, sizeof(err)) < 0) {
+        send_error("python", err);
+        return 1;
+    }
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    PyObject *fn = PyDict_GetItemString(helpers, "top_names");
+    for (size_t i = 0; i < a->nfiles; i++) {
+        const char *callables = "", *values = "";
+        int complete = 0;
+        char why[PB_ERRLEN] = "";
+        PyObject *r = PyObject_CallFunction(fn, "s", a->files[i]);
+        if (!r || !PyArg_ParseTuple(r, "ssp", &callables, &values, &complete)) {
+            take_py_error(why, sizeof(why));
+            callables = values = "";
+        }
+        pb_proto_begin(&sb, "names");
+        pb_proto_add_str(&sb, "file", a->files[i]);
+        pb_proto_add_long(&sb, "complete", complete);
+        pb_proto_add_str(&sb, "callables", callables);
+        pb_proto_add_str(&sb, "values", values);
+        pb_proto_add_str(&sb, "error", why);
+        send_line(&sb);
+        Py_XDECREF(r);
     }
     int rc = python_stop() < 0 ? 1 : 0;
     pb_proto_begin(&sb, "done");
@@ -798,8 +894,11 @@ static int parse_args(int argc, char **argv, struct worker_args *a)
                 return -1;
             a->fd = (int)fd;
         }
-        else if (!strcmp(k, "--file"))
+        else if (!strcmp(k, "--file")) {
             a->file = v;
+            if (a->nfiles < 64)
+                a->files[a->nfiles++] = v;
+        }
         else if (!strcmp(k, "--phase") && a->nphases < PB_MAX_PHASES)
             a->phase_spec[a->nphases++] = v;
         else if (!strcmp(k, "--backend") && a->nbackends < 64)
@@ -834,6 +933,8 @@ int pb_worker_main(int argc, char **argv)
     }
     if (!strcmp(a.mode, "probe"))
         return worker_probe(&a);
+    if (!strcmp(a.mode, "names"))
+        return worker_names(&a);
     fprintf(stderr, "pyprof-bench: unknown worker mode '%s'\n", a.mode);
     return 2;
 }

@@ -4,6 +4,7 @@
  *   pyprof-bench --worker run --fd N --file PATH [--phase FUNC=LITERAL]...
  *                --backend KIND [--opt KEY=VALUE]... [--export PREFIX]
  *   pyprof-bench --worker probe --fd N [--backend KIND]...
+ *   pyprof-bench --worker names --fd N [--file PATH]...
  *
  * A run initialises an embedded CPython, imports the workload (outside the
  * measured region), resolves the phases and their arguments, then measures:
@@ -13,7 +14,9 @@
  * and then collects the backend's report (timed on its own). It writes its
  * figures to fd N in the format of protocol.h and exits 0; any failure is an
  * "error" message and exit status 1. A probe asks each backend kind whether it
- * can run here. The worker is the only process that initialises Python.
+ * can run here. A names worker parses each file (Python's ast, never running
+ * it) and lists the names it defines at its top level, for the config
+ * checks. The worker is the only process that initialises Python.
  */
 #ifndef PB_WORKER_MAIN_H
 #define PB_WORKER_MAIN_H

@@ -64,7 +64,8 @@ def test_help_and_version():
     r = run(["--help"])
     check(r.returncode == 0, f"--help exit {r.returncode}")
     for word in ("--list", "--out", "--only-backend", "--only-workload", "--rounds",
-                 "--quiet", "exit status", "130"):
+                 "--quiet", "exit status", "130", "run SCRIPT", "SCRIPT.py",
+                 "--allow-inconclusive", "PB_PROBE_TIMEOUT", "'--' ends them"):
         check(word in r.stdout, f"--help lacks {word!r}")
     r = run(["--version"])
     check(r.returncode == 0 and r.stdout.startswith("pyprof-bench "), r.stdout)
@@ -160,8 +161,9 @@ def test_small_config_outputs():
 
 
 def test_failures_become_failed_runs():
-    """A raising, aborting, hanging, missing or misnamed workload is a failed run with
-    the right reason; the good workload still completes; exit status 1."""
+    """A raising, aborting or hanging workload is a failed run with the right
+    reason; the good workload still completes; exit status 1. (A missing file
+    or function is a config error now: test_config_checks_run_nothing.)"""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out")
         t0 = time.monotonic()
@@ -174,8 +176,6 @@ def test_failures_become_failed_runs():
             "raises": "ValueError: boom 42",
             "aborts": "killed by SIGABRT",
             "hangs": "timeout after 2 s",
-            "missing_file": "workload file not found",
-            "missing_function": "has no function 'no_such_function'",
         }
         for name, text in want.items():
             check(by[name]["status"] == "failed", by[name])
@@ -834,12 +834,14 @@ def test_compare_verdicts():
 
 
 def test_baseline_gate():
-    """--baseline compares the run with an earlier results.json in one step."""
+    """--baseline compares the run with an earlier results.json in one step; with
+    fewer than 9 rounds (small.yaml has 3) only under --allow-inconclusive."""
     with tempfile.TemporaryDirectory() as tmp:
         a, b = os.path.join(tmp, "a"), os.path.join(tmp, "b")
         r = run(["--quiet", "--out", a, cfg("small.yaml")])
         check(r.returncode == 0, r.stderr)
-        r = run(["--out", b, "--baseline", os.path.join(a, "results.json"), cfg("small.yaml")])
+        r = run(["--out", b, "--baseline", os.path.join(a, "results.json"),
+                 "--allow-inconclusive", cfg("small.yaml")])
         check(r.returncode == 0, r.stdout + r.stderr)
         check("Compared with" in r.stdout and "inconclusive" in r.stdout, r.stdout)
 
@@ -1007,6 +1009,269 @@ def test_user_script_with_and_without_phases():
         results, rows, md = load_outputs(out2)
         check(any("exited with status 3" in (x.get("reason") or "") for x in results["runs"]),
               [x.get("reason") for x in results["runs"]])
+
+
+# ---------------------------------------------------------------- issue 17: a newcomer's first hour
+
+def test_options_anywhere_on_the_line():
+    """Options after the config work (they exited 2, "one config at a time"),
+    whatever POSIXLY_CORRECT says; '--' still ends options; subcommands too."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        r = run([cfg("small.yaml"), "--rounds", "1", "--quiet", "--only-workload", "sleep",
+                 "--out", out], env=dict(os.environ, POSIXLY_CORRECT="1"))
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        results, _, _ = load_outputs(out)
+        check(results["config"]["rounds"] == 1, results["config"])
+        check([w["name"] for w in results["workloads"]] == ["sleep"], results["workloads"])
+        r = run(["--list", "--", cfg("small.yaml")])
+        check(r.returncode == 0 and "tiny" in r.stdout, r.stdout + r.stderr)
+        r = run(["--", "--list"])
+        check(r.returncode == 2 and "cannot open '--list'" in r.stderr, r.stderr)
+        r = run([cfg("small.yaml"), cfg("small.yaml")])
+        check(r.returncode == 2 and "one config at a time" in r.stderr, r.stderr)
+        base = os.path.join(tmp, "b.json")
+        fake_results(base, [1.5] * 10)
+        r = run(["compare", base, base, "--threshold", "10%"])
+        check(r.returncode == 0 and "pass" in r.stdout, r.stdout + r.stderr)
+
+
+def test_run_plain_script():
+    """`run SCRIPT.py ARGS` and a bare `SCRIPT.py ARGS` benchmark the script as
+    __main__ under the default backends with no config; everything after the
+    script is its sys.argv[1:] (argv[0] its path); `argv:` in a config too."""
+    with tempfile.TemporaryDirectory() as tmp:
+        script = os.path.join(tmp, "my-script.py")
+        with open(script, "w") as f:
+            f.write("import json, os, sys\n"
+                    "with open(os.environ['MARK'], 'a') as m:\n"
+                    "    m.write(json.dumps(sys.argv) + '\\n')\n"
+                    "sum(range(10000))\n")
+        mark = os.path.join(tmp, "mark")
+        env = dict(os.environ, MARK=mark)
+
+        def argvs():
+            with open(mark) as f:
+                lines = [json.loads(x) for x in f]
+            os.unlink(mark)
+            return lines
+
+        out = os.path.join(tmp, "out")
+        r = run(["--quiet", "--rounds", "1", "--out", out, "run", script, "a b", "--rounds",
+                 "7"], env=env)
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        results, rows, _ = load_outputs(out)
+        check([w["name"] for w in results["workloads"]] == ["my-script"], results["workloads"])
+        check(results["workloads"][0]["overhead_only"], results["workloads"][0])
+        backends = [b["name"] for b in results["backends"]]
+        check(backends == ["none", "sampling", "deterministic", "cprofile"], backends)
+        check(all(row[2] in ("ok", "skipped") for row in rows[1:]), rows)
+        seen = argvs()
+        check(seen and all(a == [script, "a b", "--rounds", "7"] for a in seen), seen)
+        out2 = os.path.join(tmp, "out2")
+        r = run(["--rounds", "1", "--only-backend", "none", "--out", out2, script, "--x"],
+                env=env)
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        check("my-script" in r.stdout, r.stdout)
+        check(all(a == [script, "--x"] for a in argvs()), "bare SCRIPT.py")
+        conf = os.path.join(tmp, "c.yaml")
+        with open(conf, "w") as f:
+            f.write("defaults: {rounds: 1, warmup: 0, scale: 2}\n"
+                    "workloads:\n  - name: s\n    file: my-script.py\n    main: __main__\n"
+                    "    argv: [10, --fast]\n"
+                    "backends:\n  - {name: none, kind: none}\n")
+        r = run(["--quiet", "--out", os.path.join(tmp, "out3"), conf], env=env)
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        check(all(a == [script, "10", "--fast"] for a in argvs()), "argv: in a config")
+        r = run(["run", os.path.join(tmp, "my-scrpt.py")])
+        check(r.returncode == 2 and "did you mean 'my-script.py'" in r.stderr, r.stderr)
+        r = run(["run"])
+        check(r.returncode == 2 and "run needs a SCRIPT" in r.stderr, r.stderr)
+
+
+def probe_config(tmp):
+    path = os.path.join(tmp, "probe.yaml")
+    with open(path, "w") as f:
+        f.write("defaults: {rounds: 1, warmup: 0, output: " + os.path.join(tmp, "res") + "}\n"
+                "workloads:\n  - name: tiny\n    file: " + os.path.join(HERE, "workloads", "tiny.py") +
+                "\n    phases:\n      - {function: nap, args: [0.01], category: system}\n"
+                "backends:\n  - {name: none, kind: none}\n  - {name: sampling, kind: sampling}\n")
+    return path
+
+
+def test_probe_only_selected_with_timeout():
+    """Only the selected backends are probed (a hanging probe of another one costs
+    nothing); a probe that hangs is cut at PB_PROBE_TIMEOUT and its backend is
+    skipped with the reason; --list honours --only-*; the probing is announced."""
+    need_test_binary()
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = probe_config(tmp)
+        env = dict(os.environ, PB_TEST_PROBE_HANG="sampling", PB_PROBE_TIMEOUT="3s")
+        t0 = time.monotonic()
+        r = subprocess.run([TEST_BINARY, "--list", "--only-backend", "none", conf],
+                           capture_output=True, text=True, timeout=120, env=env)
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        check("probing 1 backend" in r.stderr, r.stderr)
+        check("sampling" not in r.stdout and "none" in r.stdout, r.stdout)
+        check(time.monotonic() - t0 < 60, "the hanging probe of an unselected backend ran")
+        r = subprocess.run([TEST_BINARY, "--list", conf], capture_output=True, text=True,
+                           timeout=120, env=env)
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        check("probing 2 backends" in r.stderr, r.stderr)
+        check("probe of sampling timed out after 3 s" in r.stdout, r.stdout)
+        out = os.path.join(tmp, "out")
+        r = subprocess.run([TEST_BINARY, "--out", out, conf], capture_output=True, text=True,
+                           timeout=120, env=env)
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        check("skipped: probe of sampling timed out after 3 s" in r.stdout, r.stdout)
+
+
+def test_ctrl_c_while_probing():
+    """Ctrl-C while a probe runs exits 130 with a message, and runs nothing."""
+    need_test_binary()
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = probe_config(tmp)
+        env = dict(os.environ, PB_TEST_PROBE_HANG="sampling", PB_PROBE_TIMEOUT="120s")
+        out = os.path.join(tmp, "out")
+        p = subprocess.Popen([TEST_BINARY, "--out", out, conf], stderr=subprocess.PIPE,
+                             stdout=subprocess.DEVNULL, text=True, env=env)
+        try:
+            line = p.stderr.readline()
+            check("probing" in line, line)
+            time.sleep(0.5)
+            p.send_signal(signal.SIGINT)
+            rest = p.stderr.read()
+            p.wait(timeout=60)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        check(p.returncode == 130, f"exit {p.returncode}: {rest}")
+        check("interrupted while probing" in rest, rest)
+        check(not os.path.exists(out), "a result folder was created")
+
+
+def test_config_checks_run_nothing():
+    """A misspelled phase function, a main that is not callable, a missing
+    workload file and a missing include exit 2 before anything runs, citing
+    the config's line and column with the nearest name; the workload file is
+    parsed, never executed, and no result folder is created."""
+    with tempfile.TemporaryDirectory() as tmp:
+        res = os.path.join(tmp, "res")
+        mark = os.path.join(tmp, "executed")
+        with open(os.path.join(tmp, "work.py"), "w") as f:
+            f.write("import os\n"
+                    "open(" + repr(mark) + ", 'w').close()\n"
+                    "LIMIT = 3\n"
+                    "def compute(n):\n    return sum(range(n))\n")
+        with open(os.path.join(tmp, "base.yaml"), "w") as f:
+            f.write("backends:\n  - {name: none, kind: none}\n")
+
+        def conf(body, include="base.yaml"):
+            path = os.path.join(tmp, f"c{len(os.listdir(tmp))}.yaml")
+            with open(path, "w") as f:
+                f.write(f"include: {include}\ndefaults: {{rounds: 1, output: {res}}}\n"
+                        "workloads:\n  - name: w\n    file: " + body)
+            return path
+
+        cases = [
+            (conf("work.py\n    phases:\n      - function: compte\n        args: [10]\n"
+                  "        category: python\n"),
+             ("c2.yaml:7:19:", "no function 'compte'", "did you mean 'compute'?")),
+            (conf("work.py\n    main: LIMIT\n"), ("c3.yaml:6:11:", "'LIMIT'", "not callable")),
+            (conf("wrok.py\n    main: compute\n"),
+             ("c4.yaml:5:11:", "not found", "did you mean 'work.py'?")),
+            (conf("work.py\n    main: compute\n", include="bse.yaml"),
+             ("c5.yaml:1:10:", "cannot open include 'bse.yaml'", "did you mean 'base.yaml'?")),
+        ]
+        for path, texts in cases:
+            for extra in ([], ["--list"]):
+                r = run(extra + [path])
+                check(r.returncode == 2, f"{texts}: exit {r.returncode}: {r.stderr}")
+                for t in texts:
+                    check(t in r.stderr, f"{t!r} not in {r.stderr!r}")
+                check("probing" not in r.stderr, "probed backends for a bad config")
+        check(not os.path.exists(res), "a result folder was created")
+        check(not os.path.exists(mark), "the workload file was executed by the check")
+        # The right name passes the check and runs.
+        r = run(["--quiet", conf("work.py\n    main: compute\n    args: [10]\n")])
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+
+
+def gate_results(path, cells, cpu="Test CPU", python="3.11.2 (main)", config="c.yaml",
+                 ratios=(1.5,) * 10):
+    doc = {"schema": 1, "machine": {"cpu_model": cpu}, "python": python,
+           "config": {"path": config, "hash": "h-" + config, "rounds": len(ratios)},
+           "summary": [{"workload": w, "backend": b, "clock": "wall", "status": st,
+                        "reason": why, "wall_ratios": list(ratios) if st == "ok" else []}
+                       for w, b, st, why in cells]}
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(doc, f)
+
+
+def test_gate_holes():
+    """compare and --baseline close the holes of the gate: a cell of the base
+    missing from the new result (absent or skipped) fails with its own line
+    (also under --quiet), unrelated results are refused, result folders are
+    accepted, and --baseline with fewer than 9 rounds is a usage error unless
+    --allow-inconclusive."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base = os.path.join(tmp, "base", "results.json")
+        gate_results(base, [("mixed", "det", "ok", None), ("mixed", "sampling", "ok", None)])
+        gone = os.path.join(tmp, "gone", "results.json")
+        gate_results(gone, [("mixed", "det", "ok", None)])
+        r = run(["compare", base, gone])
+        check(r.returncode == 3, f"exit {r.returncode}: {r.stdout + r.stderr}")
+        check("missing: mixed / sampling was in the base but not in this run" in r.stderr,
+              r.stderr)
+        r = run(["compare", "--quiet", os.path.dirname(base), os.path.dirname(gone)])
+        check(r.returncode == 3 and r.stdout == "", r.stdout)
+        check("missing: mixed / sampling" in r.stderr, r.stderr)
+        skipped = os.path.join(tmp, "skipped", "results.json")
+        gate_results(skipped, [("mixed", "det", "ok", None),
+                               ("mixed", "sampling", "skipped", "not installed")])
+        r = run(["compare", base, skipped])
+        check(r.returncode == 3 and "missing: mixed / sampling" in r.stderr
+              and "not installed" in r.stderr, r.stderr)
+        other = os.path.join(tmp, "other", "results.json")
+        gate_results(other, [("pure_loop", "cprofile", "ok", None)], config="other.yaml")
+        r = run(["compare", base, other])
+        check(r.returncode == 2 and "no workload / backend cell in common" in r.stderr,
+              r.stdout + r.stderr)
+        same = os.path.join(tmp, "same", "results.json")
+        gate_results(same, [("mixed", "det", "ok", None), ("mixed", "sampling", "ok", None)])
+        r = run(["compare", os.path.dirname(base), os.path.dirname(same)])
+        check(r.returncode == 0 and "pass" in r.stdout, r.stdout + r.stderr)
+
+        # --baseline: rounds, then a real run whose base has a cell it lacks.
+        small = os.path.join(tmp, "small")
+        r = run(["--quiet", "--out", small, cfg("small.yaml")])
+        check(r.returncode == 0, r.stderr)
+        r = run(["--quiet", "--out", os.path.join(tmp, "x"), "--baseline", small,
+                 cfg("small.yaml")])
+        check(r.returncode == 2 and "at least 9 rounds" in r.stderr
+              and "--allow-inconclusive" in r.stderr, r.stderr)
+        check(not os.path.exists(os.path.join(tmp, "x")), "ran despite the usage error")
+        nine = os.path.join(tmp, "nine")
+        r = run(["--quiet", "--out", nine, "--rounds", "9", "--only-workload", "sleep",
+                 cfg("small.yaml")])
+        check(r.returncode == 0, r.stderr)
+        with open(os.path.join(nine, "results.json")) as f:
+            doc = json.load(f)
+        extra = dict(doc["summary"][0], backend="gone")
+        doc["summary"].append(extra)
+        with open(os.path.join(nine, "results.json"), "w") as f:
+            json.dump(doc, f)
+        r = run(["--quiet", "--out", os.path.join(tmp, "y"), "--rounds", "9", "--baseline",
+                 nine, "--only-workload", "sleep", cfg("small.yaml")])
+        check(r.returncode == 3, f"exit {r.returncode}: {r.stderr}")
+        check("missing: sleep / gone was in the base but not in this run" in r.stderr, r.stderr)
+        # A cell of the base this run did not select (--only-*) is not missing.
+        r = run(["--out", os.path.join(tmp, "z"), "--rounds", "1", "--baseline", small,
+                 "--allow-inconclusive", cfg("small.yaml"), "--only-workload", "sleep"])
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        check("not selected in this run" in r.stdout, r.stdout)
 
 
 # ---------------------------------------------------------------- shard and merge

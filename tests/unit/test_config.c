@@ -244,7 +244,11 @@ static void test_main_workloads(void **state)
                  "t.yaml:2:5: workload 'w' has both phases and main: phases measure accuracy "
                  "and overhead, main only overhead; choose one");
     expect_error("workloads:\n  - name: w\n    file: w.py\n    main: __main__\n    args: [1]\n",
-                 "t.yaml:5:11: args go with a main function; a file run as __main__ takes none");
+                 "t.yaml:5:11: args go with a main function; a file run as __main__ takes argv "
+                 "(its sys.argv[1:])");
+    expect_error("workloads:\n  - name: w\n    file: w.py\n    main: m\n    argv: [a]\n",
+                 "t.yaml:5:11: argv goes with main: __main__ (the script's sys.argv[1:]); a main "
+                 "function takes args");
     expect_error("workloads:\n  - name: w\n    file: w.py\n    main: 1x\n",
                  "t.yaml:4:11: main must be a function name or __main__, got '1x'");
     expect_error("workloads:\n  - name: w\n    file: w.py\n",
@@ -257,6 +261,55 @@ static void test_main_workloads(void **state)
 
 /* `variant_of:` and `response_phase:`: a base defined before (an include
  * counts), the same phase functions, a phase of the workload. */
+/* `argv:` of a `main: __main__` workload: strings, never scaled. */
+static void test_script_argv(void **state)
+{
+    (void)state;
+    static const char text[] = "defaults: {scale: 2}\n"
+                               "workloads:\n"
+                               "  - name: s\n    file: u.py\n    main: __main__\n"
+                               "    argv: [10, --fast, \"it's\"]\n"
+                               "backends:\n  - name: b\n    kind: none\n";
+    struct pb_config cfg;
+    char err[PB_ERRLEN] = "";
+    assert_int_equal(pb_config_load_buffer(&cfg, "t.yaml", text, strlen(text), err,
+                                           sizeof(err)), 0);
+    char *lit = pb_phase_args_literal(&cfg.workloads[0].phases[0], cfg.workloads[0].scale);
+    assert_string_equal(lit, "('10', '--fast', 'it\\'s')");
+    free(lit);
+    assert_string_equal(cfg.workloads[0].phase_where[0], "t.yaml:5:11");
+    assert_string_equal(cfg.workloads[0].file_where, "t.yaml:4:11");
+    pb_config_release(&cfg);
+}
+
+/* Phase functions checked against the names a parse of the file found. */
+static void test_check_functions(void **state)
+{
+    (void)state;
+    static const char text[] = "workloads:\n"
+                               "  - name: p\n    file: u.py\n    phases:\n"
+                               "      - {function: wrok, category: python}\n"
+                               "  - name: m\n    file: u.py\n    main: LIMIT\n"
+                               "backends:\n  - name: b\n    kind: none\n";
+    struct pb_config cfg;
+    char err[PB_ERRLEN] = "";
+    assert_int_equal(pb_config_load_buffer(&cfg, "t.yaml", text, strlen(text), err,
+                                           sizeof(err)), 0);
+    struct pb_module_names names = { (char *)"main work", (char *)"LIMIT", 1, "" };
+    assert_int_equal(pb_config_check_functions(&cfg.workloads[0], &names, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "t.yaml:5:20: workload 'p': no function 'wrok' in"));
+    assert_non_null(strstr(err, "did you mean 'work'?"));
+    assert_int_equal(pb_config_check_functions(&cfg.workloads[1], &names, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "t.yaml:8:11: workload 'm': main 'LIMIT' in"));
+    assert_non_null(strstr(err, "is not callable"));
+    names.complete = 0;   /* a star import: an unknown name may exist */
+    assert_int_equal(pb_config_check_functions(&cfg.workloads[0], &names, err, sizeof(err)), 0);
+    snprintf(names.error, sizeof(names.error), "SyntaxError: invalid syntax (u.py, line 3)");
+    assert_int_equal(pb_config_check_functions(&cfg.workloads[0], &names, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "t.yaml:3:11: workload 'p': cannot parse"));
+    pb_config_release(&cfg);
+}
+
 static void test_variants(void **state)
 {
     (void)state;
@@ -467,6 +520,8 @@ int main(void)
         cmocka_unit_test(test_types_and_ranges),
         cmocka_unit_test(test_workload_errors),
         cmocka_unit_test(test_main_workloads),
+        cmocka_unit_test(test_script_argv),
+        cmocka_unit_test(test_check_functions),
         cmocka_unit_test(test_variants),
         cmocka_unit_test(test_unknown_kind),
         cmocka_unit_test(test_hostile_yaml),
