@@ -66,13 +66,16 @@ void pb_verdict_compute(const struct pb_results *res, size_t w, struct pb_verdic
             }
         }
         double r, lo, hi;
-        cost_of(res, w, b, &r, &lo, &hi);
+        pb_cell_overhead(res, c, &r, &lo, &hi);
         if (isfinite(r)) {
             v->flags[b] |= PB_VERDICT_HAS_COST;
             v->ncost++;
             if (r < best_cost)
                 best_cost = r, v->cheapest = (long)b;
-            if (round_to(lo, prec) <= 1.0 && round_to(hi, prec) >= 1.0) {
+            if (isfinite(lo) && isfinite(hi))
+                v->flags[b] |= PB_VERDICT_HAS_CI;
+            if (isfinite(lo) && isfinite(hi) && round_to(lo, prec) <= 1.0 &&
+                round_to(hi, prec) >= 1.0) {
                 v->flags[b] |= PB_VERDICT_NO_COST;
                 v->nno_cost++;
             }
@@ -94,7 +97,9 @@ void pb_verdict_compute(const struct pb_results *res, size_t w, struct pb_verdic
         if (v->flags[b] & PB_VERDICT_HAS_COST) {
             double r, lo, hi;
             cost_of(res, w, b, &r, &lo, &hi);
-            if ((long)b == v->cheapest || (lo <= chi && clo <= hi)) {
+            int both_ci = (v->flags[b] & PB_VERDICT_HAS_CI) && v->cheapest >= 0 &&
+                          (v->flags[v->cheapest] & PB_VERDICT_HAS_CI);
+            if ((long)b == v->cheapest || (both_ci && lo <= chi && clo <= hi)) {
                 v->flags[b] |= PB_VERDICT_TIED_CHEAPEST;
                 v->ntied_cheapest++;
             }
@@ -265,10 +270,20 @@ size_t pb_verdict_text(const struct pb_results *res, const struct pb_verdict *v,
             name_list(res, v, by_cost, n, PB_VERDICT_NO_COST, -1, D_NONE, sb);
             pb_strbuf_adds(sb, ".\n");
         } else {
-            pb_strbuf_adds(sb, v->ncost >= 2 ? "Every profiler costs measurably (no "
-                                               "interval contains 1.0).\n"
-                                             : "Its cost is measurable (its interval does "
-                                               "not contain 1.0).\n");
+            size_t nci = 0;
+            for (size_t b = 0; b < n; b++)
+                nci += (v->flags[b] & PB_VERDICT_HAS_CI) != 0;
+            if (nci == 0)
+                pb_strbuf_adds(sb, "No overhead interval (too few rounds): whether a cost is "
+                               "measurable cannot be told.\n");
+            else if (nci < v->ncost)
+                pb_strbuf_adds(sb, "Every profiler with an interval costs measurably (none "
+                               "contains 1.0).\n");
+            else
+                pb_strbuf_adds(sb, v->ncost >= 2 ? "Every profiler costs measurably (no "
+                                                   "interval contains 1.0).\n"
+                                                 : "Its cost is measurable (its interval "
+                                                   "does not contain 1.0).\n");
         }
     }
     lines++;

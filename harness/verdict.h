@@ -42,6 +42,9 @@ enum {
     PB_VERDICT_TIED_CHEAPEST = 1 << 6, /* interval overlaps the cheapest's
                                           (the cheapest included) */
     PB_VERDICT_PARETO = 1 << 7,      /* on the overhead / FAE Pareto front */
+    PB_VERDICT_HAS_CI = 1 << 8,      /* a candidate with an overhead interval
+                                        (none with too few rounds: it is then
+                                        neither free nor tied with another) */
 };
 
 struct pb_verdict {
