@@ -488,12 +488,20 @@ static int emit(const struct cli *c, const struct pb_results *res,
         fprintf(stderr, "pyprof-bench: charts: %s\n", err);
         write_failed = 1;
     }
+    /* report.html embeds the rendered charts: written after them. */
+    char *html = pb_write_report_html(res, charts.buf);
+    if (pb_output_dir_write(dir, "report.html", html, strlen(html), err, sizeof(err)) < 0) {
+        fprintf(stderr, "pyprof-bench: %s\n", err);
+        write_failed = 1;
+    }
+    free(html);
     if (!c->quiet) {
         char *table = c->markdown ? pb_write_summary_md(res)
                                   : pb_write_table(res, pb_use_color(STDOUT_FILENO));
         fputs(table, stdout);
         free(table);
-        printf("\n%zu runs in %.1f s. Results: %s/{results.json,summary.csv,summary.md}\n",
+        printf("\n%zu runs in %.1f s. Results: %s/{results.json,summary.csv,summary.md,"
+               "report.html}\n",
                res->nruns, res->elapsed_s, out_path);
         if (rendered > 0)
             printf("Charts: %s/*.png and *.svg (%d charts)\n", charts.buf, rendered);

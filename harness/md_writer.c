@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "verdict.h"
+
 /* Markdown table cells must not contain '|' or line breaks. */
 static void md_cell(struct pb_strbuf *sb, const char *s)
 {
@@ -46,9 +48,7 @@ char *pb_write_summary_md(const struct pb_results *res)
                        "mode.\n\n");
     for (const char *const *l = pb_legend; *l; l++)
         pb_strbuf_addf(&sb, "- %s\n", *l);
-    pb_strbuf_adds(&sb, "- threads: thread coverage, the share of the non-main threads' time "
-                   "the backend reported. FAE task: FAE in the task view (await time "
-                   "belongs to the awaiting coroutine).\n\n");
+    pb_strbuf_addf(&sb, "- %s\n\n", pb_legend_keys);
     pb_strbuf_addf(&sb, "| workload | backend | clock | %s overhead [95%% CI] | cpu | "
                    "memory | AE | DE | FAE | CE | ACE | DCE | threads | FAE task | status |\n"
                    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
@@ -155,6 +155,19 @@ char *pb_write_summary_md(const struct pb_results *res)
             }
             pb_strbuf_add(&sb, "\n", 1);
         }
+    }
+    /* Per workload with accuracy: the verdict (verdict.h). */
+    for (size_t w = 0, first = 1; w < cfg->nworkloads; w++) {
+        if (!pb_results_workload_active(res, w) || cfg->workloads[w].overhead_only)
+            continue;
+        if (first)
+            pb_strbuf_addf(&sb, "\n## Verdict\n\n%s\n", pb_legend_verdict);
+        first = 0;
+        struct pb_verdict v;
+        pb_verdict_compute(res, w, &v);
+        pb_strbuf_addf(&sb, "\n**%s**\n\n", cfg->workloads[w].name);
+        pb_verdict_text(res, &v, "- ", &sb);
+        pb_verdict_release(&v);
     }
     pb_strbuf_adds(&sb, "\n## Ground truth\n\n");
     for (size_t w = 0; w < cfg->nworkloads; w++) {

@@ -35,6 +35,18 @@ const char *const pb_legend[] = {
     NULL
 };
 
+const char pb_legend_keys[] =
+    "threads: thread coverage, the share of the non-main threads' time the backend "
+    "reported. FAE task: FAE in the task view (await time belongs to the awaiting "
+    "coroutine).";
+
+const char pb_legend_verdict[] =
+    "verdict: computed from the figures above, among the profilers that completed (not "
+    "`none`). Most accurate: lowest FAE; FAEs within the noise floor of each other are not "
+    "distinguishable. Cheapest: lowest overhead; overlapping 95% intervals are not "
+    "distinguishable, and an interval containing 1.0 is no measurable cost. Best "
+    "trade-off: the Pareto front, the profilers no other beats on both overhead and FAE.";
+
 /* An accuracy figure with one decimal, "~" appended when inside the floor
  * (floor_hi NAN: never marked). */
 static void acc_text(char *buf, size_t len, double v, double floor_hi, const char *dash)

@@ -5,6 +5,8 @@
  *   results.json   json_writer.c  everything, schema PB_RESULTS_SCHEMA
  *   summary.csv    csv_writer.c   one row per workload and backend
  *   summary.md     md_writer.c    the same as a Markdown table, with the truth
+ *   report.html    html_writer.c  one self-contained page: the tables, the
+ *                                 verdicts (verdict.h) and the SVG charts
  *   terminal table table.c        a table per workload, fits 100 columns
  *
  * Numbers that do not exist (NAN) are null in JSON, empty in CSV and "-" in
@@ -19,6 +21,10 @@
 char *pb_write_results_json(const struct pb_results *res);
 char *pb_write_summary_csv(const struct pb_results *res);
 char *pb_write_summary_md(const struct pb_results *res);
+/* report.html: every string escaped; the charts are charts_dir/NAME.svg
+ * embedded as data: URIs (those missing are left out; charts_dir NULL: no
+ * charts). Nothing in the page refers to anything outside it. */
+char *pb_write_report_html(const struct pb_results *res, const char *charts_dir);
 /* color: use ANSI colours for the status column. */
 char *pb_write_table(const struct pb_results *res, int color);
 
@@ -50,6 +56,10 @@ void pb_cell_texts(const struct pb_results *res, const struct pb_cell *c,
 /* What the figures mean, for the foot of a table: one paragraph of plain
  * text per line (the terminal wraps it; summary.md uses it as is). */
 extern const char *const pb_legend[];
+/* The thread and coroutine columns of summary.md and report.html, and what
+ * the verdict lines mean: one paragraph each. */
+extern const char pb_legend_keys[];
+extern const char pb_legend_verdict[];
 
 /* "noise floor (`none`, A/A): FAE 1.2 [0.4-2.1] pp, CE 0.8 [0.2-1.5] pp"
  * or "no noise floor: the config has no `none` backend". */

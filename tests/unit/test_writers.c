@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../harness/results.h"
 #include "../../harness/writers.h"
@@ -392,6 +393,67 @@ static void test_variant_response(void **state)
     config.nworkloads = 1;
 }
 
+/* report.html: a whole page; user text escaped; charts embedded from the
+ * folder as data: URIs; nothing that refers outside the page. */
+static void test_report_html(void **state)
+{
+    (void)state;
+    struct pb_results res;
+    build(&res);
+    struct pb_cell *c = &res.cells[1];
+    c->status = PB_CELL_FAILED;
+    snprintf(c->reason, sizeof(c->reason), "<img src=x onerror=alert(1)> & 'q'");
+    char dir[] = "/tmp/pb-html-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof(path), "%s/overhead.svg", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("<svg/>", f);
+    fclose(f);
+    char *html = pb_write_report_html(&res, dir);
+    remove(path);
+    rmdir(dir);
+    assert_true(!strncmp(html, "<!DOCTYPE html>\n", 16));
+    assert_non_null(strstr(html, "</html>\n"));
+    /* the backend name and the reason, escaped */
+    assert_non_null(strstr(html, "<tr class=\"failed\" data-backend=\"scripted, "
+                                 "&quot;quoted&quot;\">"));
+    assert_null(strstr(html, "\"quoted\""));
+    assert_non_null(strstr(html, "&lt;img src=x onerror=alert(1)&gt; &amp; &#39;q&#39;"));
+    assert_null(strstr(html, "<img src=x"));
+    /* "<svg/>" in base64; the accuracy and trade-off charts are absent */
+    assert_non_null(strstr(html, "src=\"data:image/svg+xml;base64,PHN2Zy8+\""));
+    assert_null(strstr(html, "data-chart=\"accuracy-mixed\""));
+    assert_null(strstr(html, "http:"));
+    assert_null(strstr(html, "https:"));
+    assert_null(strstr(html, "<script"));
+    assert_null(strstr(html, "<link"));
+    /* metadata, truth, floor, verdict, legend (the shared definitions) */
+    assert_non_null(strstr(html, "<dt>Config</dt><dd>configs/test.yaml</dd>"));
+    assert_non_null(strstr(html, "<dt>Seed</dt><dd>1</dd>"));
+    assert_non_null(strstr(html, "<p class=\"truth\">T = "));
+    assert_non_null(strstr(html, "<p class=\"floor\">noise floor"));
+    assert_non_null(strstr(html, "<h3>Verdict</h3>"));
+    assert_non_null(strstr(html, "<li>No profiler completed this workload"));
+    assert_non_null(strstr(html, "<h3>Ground truth</h3>"));
+    assert_non_null(strstr(html, "<td class=\"name\">f3</td><td class=\"text\">system</td>"));
+    for (const char *const *l = pb_legend; *l; l++) {
+        struct pb_strbuf want = PB_STRBUF_INIT;
+        pb_strbuf_adds(&want, "<li>");
+        for (const char *p = *l; *p; p++)   /* the legend's only special character */
+            pb_strbuf_adds(&want, *p == '\'' ? "&#39;" : (char[2]){ *p, 0 });
+        assert_non_null(strstr(html, want.buf));
+        pb_strbuf_release(&want);
+    }
+    free(html);
+    /* without a charts folder: no figure at all */
+    html = pb_write_report_html(&res, NULL);
+    assert_null(strstr(html, "<figure"));
+    free(html);
+    pb_results_release(&res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_results_json),
         cmocka_unit_test(test_thread_and_task_cells),
         cmocka_unit_test(test_variant_response),
+        cmocka_unit_test(test_report_html),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
