@@ -64,7 +64,17 @@ struct pb_truth {
      * floor_hi is not evidence of an error. NAN without a `none` row. */
     double floor_pp, floor_lo, floor_hi;
     double floor_ce_pp, floor_ce_lo, floor_ce_hi;
+    /* "" or why the declared categories look wrong: the sampling backend's
+     * category split of its own runs differs from the declarations by more
+     * than PB_DECLARED_WARN_PP (its ACE). */
+    char declared_warning[256];
 };
+
+/* ACE of the sampling backend above which the declared categories are
+ * flagged: no clock tells python from native, so a declaration is all the
+ * truth has, and the sampler (AE well under 1 pp on the reference
+ * workloads) is the best second opinion. */
+#define PB_DECLARED_WARN_PP 15.0
 
 /* PB_CELL_NA: the cell has no figure in this mode (--metric instructions and
  * a timer-driven or launched backend); the reason says why. */

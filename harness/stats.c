@@ -153,8 +153,13 @@ void pb_bootstrap_ci_m(pb_stat_fn fn, const void *ctx, size_t k, const size_t *n
     size_t *idx[PB_BOOT_MAX_SAMPLES], size[PB_BOOT_MAX_SAMPLES];
     for (size_t j = 0; j < k; j++) {
         size[j] = n[j] ? (m[j] < n[j] ? m[j] : n[j]) : 0;
-        idx[j] = pb_xcalloc(size[j] + 1, sizeof(size_t));
+        idx[j] = pb_xcalloc(n[j] + 1, sizeof(size_t));
+        for (size_t i = 0; i < n[j]; i++)
+            idx[j][i] = i;
     }
+    /* The statistic on the samples themselves: the figure the interval is
+     * reported with. */
+    double theta = fn(ctx, (const size_t *const *)idx, n);
     double *v = pb_xcalloc(resamples, sizeof(double));
     unsigned long long s = seed;
     for (size_t r = 0; r < resamples; r++) {
@@ -166,6 +171,13 @@ void pb_bootstrap_ci_m(pb_stat_fn fn, const void *ctx, size_t k, const size_t *n
     if (2 * pb_count_finite(v, resamples) >= resamples) {
         *lo = pb_quantile(v, resamples, (1 - level) / 2);
         *hi = pb_quantile(v, resamples, (1 + level) / 2);
+        /* A distance near 0 is larger in almost every resample (|noise| > 0),
+         * so its percentiles can lie wholly above the figure itself: the
+         * interval is widened to hold it rather than shown beside it. */
+        if (isfinite(theta) && theta < *lo)
+            *lo = theta;
+        if (isfinite(theta) && theta > *hi)
+            *hi = theta;
     }
     for (size_t j = 0; j < k; j++)
         free(idx[j]);

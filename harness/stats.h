@@ -45,7 +45,9 @@ typedef double (*pb_stat_fn)(const void *ctx, const size_t *const *idx, const si
  * k samples (k <= PB_BOOT_MAX_SAMPLES, sizes n[j], a size 0 is left empty)
  * is resampled with replacement, independently, `resamples` times from a
  * generator seeded with seed (the same seed gives the same interval); lo and
- * hi are the (1-level)/2 and (1+level)/2 quantiles of the finite results.
+ * hi are the (1-level)/2 and (1+level)/2 quantiles of the finite results,
+ * widened to hold fn of the samples themselves when it lies outside them (a
+ * distance near 0 is larger in almost every resample).
  * NAN when a sample of size 0 is the first, or fewer than half of the
  * resamples give a finite value. */
 void pb_bootstrap_ci(pb_stat_fn fn, const void *ctx, size_t k, const size_t *n,

@@ -680,6 +680,30 @@ static void summarise_floor(const struct pb_results *res, size_t w, struct pb_tr
     }
 }
 
+/* Workload w's declared categories against the sampling backend's view of
+ * its own runs (the first `sampling` row with an ACE). */
+static void summarise_declared(const struct pb_results *res, size_t w, struct pb_truth *t)
+{
+    t->declared_warning[0] = '\0';
+    size_t nb = res->cfg->nbackends;
+    double sum = t->cat_s[0] + t->cat_s[1] + t->cat_s[2];
+    for (size_t b = 0; b < nb && sum > 0; b++) {
+        const struct pb_cell *c = &res->cells[w * nb + b];
+        if (!res->backend_on[b] || strcmp(res->cfg->backends[b].ops->kind, "sampling") ||
+            c->status != PB_CELL_OK || !isfinite(c->ace_pp))
+            continue;
+        if (c->ace_pp > PB_DECLARED_WARN_PP)
+            snprintf(t->declared_warning, sizeof(t->declared_warning),
+                     "categories are declared (python %.0f%%, native %.0f%% of the time), but "
+                     "the sampling backend finds python %.0f%%, native %.0f%% (ACE %.1f pp): "
+                     "check the phases' `category:`", 100 * t->cat_s[PB_CAT_PYTHON] / sum,
+                     100 * t->cat_s[PB_CAT_NATIVE] / sum,
+                     100 * c->cat_share[PB_CAT_PYTHON], 100 * c->cat_share[PB_CAT_NATIVE],
+                     c->ace_pp);
+        return;
+    }
+}
+
 int pb_within_floor(double value, double floor_hi)
 {
     return isfinite(value) && isfinite(floor_hi) && value <= floor_hi;
@@ -704,6 +728,7 @@ void pb_results_summarise(struct pb_results *res)
                 summarise_cell(res, w, b, &res->truth[w], ts, nt, &res->cells[w * nb + b]);
         free(ts);
         summarise_floor(res, w, &res->truth[w]);
+        summarise_declared(res, w, &res->truth[w]);
     }
 }
 

@@ -153,9 +153,11 @@ void pb_truth_line(const struct pb_results *res, size_t w, char *buf, size_t len
                  "accuracy)", t->wall_s, t->nruns);
         return;
     }
+    /* user time is python or native by the workload's declaration; system
+     * time (kernel and off-CPU) is measured */
     double sum = t->cat_s[0] + t->cat_s[1] + t->cat_s[2];
-    snprintf(buf, len, "T = %.3f s (python %.0f%%, native %.0f%%, system %.0f%%) over %zu "
-             "unprofiled runs", t->wall_s, 100 * t->cat_s[PB_CAT_PYTHON] / sum,
+    snprintf(buf, len, "T = %.3f s (declared: python %.0f%%, native %.0f%%; measured: system "
+             "%.0f%%) over %zu unprofiled runs", t->wall_s, 100 * t->cat_s[PB_CAT_PYTHON] / sum,
              100 * t->cat_s[PB_CAT_NATIVE] / sum, 100 * t->cat_s[PB_CAT_SYSTEM] / sum,
              t->nruns);
 }
@@ -172,6 +174,10 @@ size_t pb_truth_warnings(const struct pb_results *res, size_t w, const char *pre
                            t->warning[p]);
             n++;
         }
+    if (t->declared_warning[0]) {
+        pb_strbuf_addf(sb, "%s%s\n", prefix, t->declared_warning);
+        n++;
+    }
     for (size_t k = 0; k < t->nthreads; k++)
         if (t->threads[k].warning[0]) {
             long p = t->threads[k].phase;

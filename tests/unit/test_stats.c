@@ -177,6 +177,11 @@ static double mean_diff(const void *ctx, const size_t *const *idx, const size_t 
     return b / (double)n[1] - a / (double)n[0];
 }
 
+static double abs_mean(const void *ctx, const size_t *const *idx, const size_t *n)
+{
+    return fabs(mean_of(ctx, idx, n));
+}
+
 static double always_nan(const void *ctx, const size_t *const *idx, const size_t *n)
 {
     (void)ctx, (void)idx, (void)n;
@@ -215,6 +220,15 @@ static void test_bootstrap(void **state)
     const size_t sizes[2] = { 50, 50 };
     pb_bootstrap_ci(mean_diff, &t, 2, sizes, 2000, 7, 0.95, &lo, &hi);
     assert_true(lo < 50 && 50 < hi && hi - lo < 2 * 8.0);
+    /* a distance near 0 (|mean| of data centred on 0 is 0 here, and more
+     * than 0 in almost every resample): the interval is widened to hold the
+     * figure, not shown beside it */
+    double centred[100];
+    for (int i = 0; i < 100; i++)
+        centred[i] = i - 49.5;
+    pb_bootstrap_ci(abs_mean, centred, 1, &n100, 2000, 5, 0.95, &lo, &hi);
+    NEAR(lo, 0, 1e-12);
+    assert_true(hi > 1);
 }
 
 int main(void)

@@ -454,6 +454,43 @@ static void test_report_html(void **state)
     pb_results_release(&res);
 }
 
+/* The declared categories are flagged when the sampling backend's split of
+ * its own runs differs by more than PB_DECLARED_WARN_PP (its ACE): here it
+ * reports .31/.32/.37 against the declared .22/.36/.42 (ACE 9: quiet), then
+ * everything as python: ACE = 50 * (.78 + .36 + .42) = 78 > 15, warned among
+ * the warnings every output prints. */
+static void test_declared_categories_warning(void **state)
+{
+    (void)state;
+    static const struct pb_backend_ops sampling_like = {
+        .kind = "sampling", .summary = "a sampler", .mechanism = "sampling",
+        .categories = PB_CAT_ALL, .caps = PB_CAP_REPORT,
+    };
+    const struct pb_backend_ops *saved = backends[1].ops;
+    backends[1].ops = &sampling_like;
+    struct pb_results res;
+    build(&res);
+    assert_string_equal(res.truth[0].declared_warning, "");
+    for (size_t i = 0; i < res.nruns; i++)
+        if (res.runs[i].backend == 1) {
+            struct pb_attribution *a = &res.runs[i].run.attr;
+            a->cat_s[PB_CAT_PYTHON] = 1.0;
+            a->cat_s[PB_CAT_NATIVE] = a->cat_s[PB_CAT_SYSTEM] = 0;
+        }
+    pb_results_summarise(&res);
+    const struct pb_cell *c = pb_results_cell(&res, 0, 1);
+    assert_true(c->ace_pp > PB_DECLARED_WARN_PP);
+    assert_non_null(strstr(res.truth[0].declared_warning,
+                           "categories are declared (python 22%, native 36% of the time), "
+                           "but the sampling backend finds python 100%, native 0%"));
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    assert_int_equal(pb_truth_warnings(&res, 0, "> ", &sb), 1);
+    assert_non_null(strstr(sb.buf, "> categories are declared"));
+    pb_strbuf_release(&sb);
+    pb_results_release(&res);
+    backends[1].ops = saved;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -463,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_golden_outputs),
         cmocka_unit_test(test_results_json),
         cmocka_unit_test(test_thread_and_task_cells),
+        cmocka_unit_test(test_declared_categories_warning),
         cmocka_unit_test(test_variant_response),
         cmocka_unit_test(test_report_html),
     };
