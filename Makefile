@@ -132,7 +132,8 @@ FUZZ_LEN_timings := 1024
 FUZZ_SRC_config := harness/config.c harness/option.c harness/util.c harness/category.c \
                    harness/report.c tests/fuzz/registry_stub.c
 FUZZ_SRC_protocol := harness/protocol.c harness/run_codec.c harness/category.c harness/util.c
-FUZZ_SRC_results := harness/json_parse.c harness/compare.c harness/stats.c harness/util.c
+FUZZ_SRC_results := harness/json_parse.c harness/compare.c harness/overhead.c harness/stats.c \
+                    harness/util.c
 FUZZ_SRC_timings := harness/launch.c harness/util.c
 FUZZ_DEFS_results := -DBOOTSTRAP_RESAMPLES=40
 FUZZ_LIBS_config := $(shell pkg-config --libs yaml-0.1 2>/dev/null) -lm
