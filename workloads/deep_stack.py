@@ -8,11 +8,14 @@ threads that each run a loop, for the sampler's cost by depth and threads.
 - `shallow(n)` runs the same loop at the top: a second phase, so that FAE
   weighs the deep phase against something (a sampler that loses the phase
   frame of deep stacks scores near 100).
-- `loopers(nthreads, n)` starts nthreads threads named `looper`, each running
-  a loop of n steps (they share the GIL), and joins them.
+- `loopers(nthreads, n)` starts nthreads threads named `looper` that wait
+  for each other, then each run a loop of n steps in slices of 20,000,
+  sleeping 0 s between slices so that the GIL goes round and every thread
+  stays alive for the whole phase; then it joins them.
 """
 import sys
 import threading
+import time
 
 
 def _loop(n):
@@ -41,8 +44,17 @@ def shallow(n):
     return _loop(n)
 
 
+def _sliced(start, n):
+    start.wait()
+    while n > 0:
+        _loop(min(n, 20000))
+        n -= 20000
+        time.sleep(0)
+
+
 def loopers(nthreads, n):
-    ts = [threading.Thread(target=_loop, args=(n,), name="looper")
+    start = threading.Barrier(nthreads)
+    ts = [threading.Thread(target=_sliced, args=(start, n), name="looper")
           for _ in range(nthreads)]
     for t in ts:
         t.start()
