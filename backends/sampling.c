@@ -50,6 +50,7 @@ _Static_assert(offsetof(PyCodeObject, co_code_adaptive) <= 256,
 #include <unistd.h>
 
 #include "../harness/backend.h"
+#include "sampling.h"
 #include "../harness/json.h"
 #include "../harness/util.h"
 
@@ -201,6 +202,7 @@ struct tstat {                /* one per thread seen */
     int64_t wchan_read_at;    /* wall time of the last wchan read */
     enum subkind wchan_kind;  /* what it said */
     int64_t weight_total;     /* sum of the weights of its samples with a stack */
+    uint64_t walked_at;       /* s->samples when its stack was last walked */
     struct fcache cache;
 };
 
@@ -1042,6 +1044,19 @@ static enum subkind thread_wait_kind(struct tstat *t, int64_t wall)
     return t->wchan_kind;
 }
 
+/* The leaf frame of the thread whose state (ts_read bytes) is in ts; 0 when
+ * it has none or it cannot be read. */
+static uintptr_t current_frame(const struct sampler *s, const unsigned char *ts)
+{
+    const struct frame_layout *l = &s->lay;
+    if (l->ts_cframe == NO_OFFSET)
+        return ld_ptr(ts, l->ts_current_frame);
+    unsigned char cf[64];
+    if (l->cf_read > sizeof(cf) || peek(s, ld_ptr(ts, l->ts_cframe), cf, l->cf_read) < 0)
+        return 0;
+    return ld_ptr(cf, l->cf_current_frame);
+}
+
 /* Sample one thread whose thread state (ts_read bytes) was copied to ts. */
 static void sample_thread(struct sampler *s, const unsigned char *ts, int64_t wall)
 {
@@ -1088,19 +1103,12 @@ static void sample_thread(struct sampler *s, const unsigned char *ts, int64_t wa
     if (off - kern > 0)
         s->sub_ns[2 * (off - kern) > dw ? thread_wait_kind(t, wall) : SUB_RUNQUEUE] += off - kern;
 
-    uintptr_t fa = 0;
-    if (l->ts_cframe != NO_OFFSET) {
-        unsigned char cf[64];
-        if (l->cf_read <= sizeof(cf) && peek(s, ld_ptr(ts, l->ts_cframe), cf, l->cf_read) == 0)
-            fa = ld_ptr(cf, l->cf_current_frame);
-    } else {
-        fa = ld_ptr(ts, l->ts_current_frame);
-    }
     s->sample_id++;
-    if (walk_stack(s, t, fa) < 0) {
+    if (walk_stack(s, t, current_frame(s, ts)) < 0) {
         s->nomem = 1;
         return;
     }
+    t->walked_at = s->samples;
     struct fcache *c = &t->cache;
     if (s->async_on && t->tid == s->loop_tid)
         sample_tasks(s, t, weight);
@@ -1156,6 +1164,51 @@ static void sample_all(struct sampler *s)
         addr = ld_ptr(ts, l->ts_next);
     }
     s->prev_sample_wall = wall;
+}
+
+/* The test hook (sampling.h): one sample now, then every walked thread's
+ * cached stack against a full walk that ignores the cache. */
+long pb_sampling_sample_now(void *state, long *compared)
+{
+    struct sampler *s = state;
+    const struct frame_layout *l = &s->lay;
+    long bad = 0;
+    *compared = 0;
+    if (s->started)
+        return -1;
+    sample_all(s);
+    uintptr_t addr = 0;
+    unsigned char ts[1024];
+    if (l->ts_read > sizeof(ts) ||
+        peek(s, (uintptr_t)s->interp + l->interp_threads_head, &addr, sizeof(addr)) < 0)
+        return -1;
+    for (int n = 0; addr && n < MAX_THREADS; n++) {
+        if (peek(s, addr, ts, l->ts_read) < 0)
+            return -1;
+        addr = ld_ptr(ts, l->ts_next);
+        unsigned long tid = (unsigned long)ld_ptr(ts, l->ts_native_id);
+        struct tstat *t = NULL;
+        for (size_t i = 0; i < s->nthreads; i++)
+            if (s->threads[i].tid == tid)
+                t = &s->threads[i];
+        if (!t || t->walked_at != s->samples)
+            continue;
+        (*compared)++;
+        const struct fcache *c = &t->cache;
+        uint32_t d = 0;
+        int same = 1;
+        unsigned char fr[256];
+        for (uintptr_t fa = current_frame(s, ts); fa && same; d++) {
+            long ci;
+            if (d >= c->n || peek(s, fa, fr, l->frame_read) < 0 ||
+                (ci = code_index(s, ld_ptr(fr, l->fr_code))) < 0 ||
+                c->cidx[c->n - 1 - d] != (uint32_t)ci || c->addr[c->n - 1 - d] != fa)
+                same = 0;
+            fa = ld_ptr(fr, l->fr_previous);
+        }
+        bad += !same || d != c->n;
+    }
+    return bad;
 }
 
 static double jitter(struct sampler *s)
