@@ -32,10 +32,13 @@
 #include <opcode.h>
 
 #if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030C0000
-#error "sampling.c reads CPython 3.11's thread and frame layout"
+#error "sampling.c reads CPython 3.11's thread and frame layout (layout_init)"
 #endif
+_Static_assert(offsetof(PyCodeObject, co_code_adaptive) <= 256,
+               "code_index() reads a code object's head into 256 bytes");
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -47,6 +50,7 @@
 #include <unistd.h>
 
 #include "../harness/backend.h"
+#include "sampling.h"
 #include "../harness/json.h"
 #include "../harness/util.h"
 
@@ -63,6 +67,76 @@ static const char *const subkind_names[SUB_COUNT] = {
     "sleep", "I/O wait", "lock or GIL wait", "waiting for a CPU", "kernel CPU",
 };
 
+/* ------------------------------------------------ the interpreter's layout */
+
+/* Everything the stack walker and the frame cache know about the
+ * interpreter's memory: offsets into the structures they read, and how many
+ * bytes to read of each. Nothing below reads a thread state, a frame or a
+ * code object other than through these offsets (the asyncio task view, an
+ * option, still reads 3.11's coroutine layout directly).
+ *
+ * This is the seam of the 3.12/3.13 port: 3.11 fills it from offsetof() in
+ * layout_init(); 3.13 publishes the same offsets in _PyRuntime.debug_offsets
+ * (_Py_DebugOffsets: interpreter_state.threads_head, thread_state.next,
+ * .native_thread_id, .current_frame; interpreter_frame.previous,
+ * .executable, .instr_ptr, .owner), and 3.12 has them by hand (its
+ * PyThreadState still has cframe; f_code stays; prev_instr stays). The cache
+ * logic needs nothing else: a frame's address, its code pointer, its
+ * previous link and its instruction pointer. is_c_call()'s opcode list is
+ * per version too. */
+struct frame_layout {
+    /* _PyInterpreterFrame: frame_read bytes are read from its start */
+    size_t frame_read, fr_code, fr_previous, fr_prev_instr, fr_owner;
+    /* PyThreadState: ts_read bytes from its start */
+    size_t ts_read, ts_next, ts_native_id, ts_cframe;
+    /* The current frame: *(ts + ts_cframe) + cf_current_frame (3.11, 3.12);
+     * a build whose thread state holds it (3.13) sets ts_cframe to NO_OFFSET
+     * and ts_current_frame. */
+    size_t cf_read, cf_current_frame, ts_current_frame;
+    /* PyInterpreterState */
+    size_t interp_threads_head;
+    /* PyCodeObject: code_read bytes; the type is checked at offset 0 */
+    size_t code_read, co_filename, co_name, co_firstlineno;
+    size_t code_unit;                 /* bytes of one instruction word */
+};
+#define NO_OFFSET ((size_t)-1)
+
+static size_t max_end(size_t a, size_t b)
+{
+    return a > b ? a : b;
+}
+
+/* CPython 3.11, from its own headers. */
+static void layout_init(struct frame_layout *l)
+{
+    l->fr_code = offsetof(_PyInterpreterFrame, f_code);
+    l->fr_previous = offsetof(_PyInterpreterFrame, previous);
+    l->fr_prev_instr = offsetof(_PyInterpreterFrame, prev_instr);
+    l->fr_owner = offsetof(_PyInterpreterFrame, owner);
+    l->frame_read = offsetof(_PyInterpreterFrame, localsplus);
+    l->ts_next = offsetof(PyThreadState, next);
+    l->ts_native_id = offsetof(PyThreadState, native_thread_id);
+    l->ts_cframe = offsetof(PyThreadState, cframe);
+    l->ts_current_frame = NO_OFFSET;
+    l->ts_read = max_end(max_end(l->ts_next, l->ts_native_id), l->ts_cframe) + sizeof(void *);
+    l->cf_current_frame = offsetof(_PyCFrame, current_frame);
+    l->cf_read = l->cf_current_frame + sizeof(void *);
+    l->interp_threads_head = offsetof(PyInterpreterState, threads.head);
+    l->code_read = offsetof(PyCodeObject, co_code_adaptive);
+    l->co_filename = offsetof(PyCodeObject, co_filename);
+    l->co_name = offsetof(PyCodeObject, co_name);
+    l->co_firstlineno = offsetof(PyCodeObject, co_firstlineno);
+    l->code_unit = sizeof(_Py_CODEUNIT);
+}
+
+/* A pointer-sized field at off in a copy of the interpreter's memory. */
+static uintptr_t ld_ptr(const unsigned char *buf, size_t off)
+{
+    uintptr_t v;
+    memcpy(&v, buf + off, sizeof(v));
+    return v;
+}
+
 /* ---------------------------------------------------------------- model */
 
 struct code_info {            /* one per code object address, process-wide */
@@ -73,17 +147,40 @@ struct code_info {            /* one per code object address, process-wide */
 
 struct fstat {                /* one per (thread, code object) */
     uint32_t code;            /* index into the code cache */
+    uint32_t on;              /* frames of it on the thread's cached stack */
     uint64_t samples;         /* as leaf */
-    uint64_t last_sample;     /* sample id that last added inclusive time */
+    uint64_t last_sample;     /* sample id that last added inclusive time
+                                 outside the stack (the asyncio task view) */
     int64_t self_ns, incl_ns;
+    int64_t since;            /* the thread's weight_total when `on` went
+                                 from 0 to 1: inclusive time is charged
+                                 lazily, weight_total - since, when it goes
+                                 back to 0 (or at collect) */
     int64_t cat_ns[PB_CAT_COUNT];
+};
+
+/* One thread's stack as of its previous sample, root first, with what each
+ * frame looked like then (see "the frame cache" for how it is trusted). */
+struct fcache {
+    uint32_t n, cap;
+    uintptr_t *addr, *code, *prev, *pinstr;   /* the frame's address, f_code,
+                                                 previous and prev_instr */
+    uint32_t *cidx;           /* code cache index */
+    uint32_t *fidx;           /* index into the thread's funcs */
+    uint64_t *ph;             /* ph[k]: hash of cidx[0..k] (the stack table) */
+    struct addr_slot { uintptr_t key; uint32_t idx; } *map;   /* addr -> index */
+    uint32_t map_cap, map_used;
+    uint32_t audit;           /* next root-side index the audit checks */
+    int untrusted;            /* the last walk ended on an unreadable frame:
+                                 its root side is not the root */
 };
 
 struct stack {                /* one per distinct (thread, stack), for export */
     uint64_t hash;
     unsigned long tid;
     uint32_t depth;
-    uint32_t *codes;          /* leaf first */
+    uint32_t *codes;          /* root first, the leaf last; a truncated stack
+                                 is its root side and its leaf */
     uint64_t count;           /* samples */
 };
 
@@ -101,9 +198,16 @@ struct tstat {                /* one per thread seen */
     unsigned long long stime_ticks;   /* kernel time at that read, clock ticks */
     int64_t kernel_debt_ns;   /* kernel time not yet moved to system */
     int kernel_known;         /* stime_ticks holds a reading */
+    int stat_fd;              /* /proc/self/task/TID/stat, kept open; -1 */
+    int64_t wchan_read_at;    /* wall time of the last wchan read */
+    enum subkind wchan_kind;  /* what it said */
+    int64_t weight_total;     /* sum of the weights of its samples with a stack */
+    uint64_t walked_at;       /* s->samples when its stack was last walked */
+    struct fcache cache;
 };
 
 struct sampler {
+    struct frame_layout lay;
     double interval_s;
     int cpu_only;             /* clock: cpu -- only on-CPU time counts */
     int max_depth;
@@ -129,7 +233,14 @@ struct sampler {
     size_t nstacks, stacks_cap;
     uint32_t *stack_slots;
     size_t stack_slots_cap;
-    uint32_t *scratch;        /* the current sample's stack, max_depth long */
+    /* Frames read in the current walk, leaf first, before they join the
+     * thread's cache. */
+    uintptr_t *nf_addr, *nf_code, *nf_prev, *nf_pinstr;
+    uint32_t *nf_cidx;
+    size_t nf_cap;
+    size_t thread_hint;       /* where thread_for() looks first */
+    uint64_t truncated_frames, truncated_max;   /* dropped from recorded stacks */
+    uint64_t frames_read, frames_reused, cache_rejects, walk_overflows;
     double ns_per_tick;       /* of /proc's utime and stime */
     int64_t sub_ns[SUB_COUNT];
     /* asyncio task view (option async_tasks): the suspended coroutines of
@@ -241,10 +352,16 @@ static long code_index(struct sampler *s, uintptr_t addr)
             h = (h + 1) & (s->code_slots_cap - 1);
         }
     }
-    PyCodeObject co;
-    if (peek(s, addr, &co, offsetof(PyCodeObject, co_code_adaptive)) < 0 ||
-        Py_TYPE(&co) != &PyCode_Type)
+    const struct frame_layout *l = &s->lay;
+    unsigned char co[256];
+    PyObject head;
+    if (l->code_read > sizeof(co) || peek(s, addr, co, l->code_read) < 0)
         return -1;
+    memcpy(&head, co, sizeof(head));
+    if (Py_TYPE(&head) != &PyCode_Type)
+        return -1;
+    int firstlineno;
+    memcpy(&firstlineno, co + l->co_firstlineno, sizeof(firstlineno));
     if ((s->ncodes + 1) * 2 > s->code_slots_cap) {
         size_t cap = s->code_slots_cap ? s->code_slots_cap * 2 : 1024;
         uint32_t *slots = calloc(cap, sizeof(*slots));
@@ -270,9 +387,9 @@ static long code_index(struct sampler *s, uintptr_t addr)
     }
     struct code_info *ci = &s->codes[s->ncodes];
     ci->addr = addr;
-    ci->file = peek_string(s, (uintptr_t)co.co_filename);
-    ci->name = peek_string(s, (uintptr_t)co.co_name);
-    ci->line = co.co_firstlineno;
+    ci->file = peek_string(s, ld_ptr(co, l->co_filename));
+    ci->name = peek_string(s, ld_ptr(co, l->co_name));
+    ci->line = firstlineno;
     if (!ci->file)
         ci->file = strdup("?");
     if (!ci->name)
@@ -305,17 +422,26 @@ static int is_c_call(uint8_t op)
 
 /* ---------------------------------------------------------------- samples */
 
-/* Kernel time of thread tid so far, in clock ticks (field 15 of
- * /proc/self/task/TID/stat); -1 when unreadable (the thread has ended). */
-static long long thread_stime_ticks(unsigned long tid)
+/* Kernel time of thread t so far, in clock ticks (field 15 of
+ * /proc/self/task/TID/stat); -1 when unreadable (the thread has ended). The
+ * file is kept open and reread with pread (an open and a close cost more
+ * than the read); it is closed when unreadable and at destroy. */
+static long long thread_stime_ticks(struct tstat *t)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof(path), "/proc/self/task/%lu/stat", tid);
-    FILE *f = fopen(path, "r");
-    if (!f)
+    char buf[1024];
+    if (t->stat_fd < 0) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/self/task/%lu/stat", t->tid);
+        t->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (t->stat_fd < 0)
+            return -1;
+    }
+    ssize_t n = pread(t->stat_fd, buf, sizeof(buf) - 1, 0);
+    if (n <= 0) {
+        close(t->stat_fd);
+        t->stat_fd = -1;
         return -1;
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
+    }
     buf[n] = '\0';
     /* The command name (field 2) may hold spaces: count from its ')'. */
     char *p = strrchr(buf, ')');
@@ -333,11 +459,13 @@ static enum subkind wait_kind(unsigned long tid)
 {
     char path[64], buf[128];
     snprintf(path, sizeof(path), "/proc/self/task/%lu/wchan", tid);
-    FILE *f = fopen(path, "r");
-    if (!f)
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return SUB_RUNQUEUE;
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n < 0)
+        n = 0;
     buf[n] = '\0';
     if (!n || !strcmp(buf, "0"))
         return SUB_RUNQUEUE;          /* runnable: preempted, not waiting */
@@ -353,7 +481,7 @@ static void update_kernel(struct sampler *s, struct tstat *t, int64_t wall)
 {
     if (t->kernel_known && wall - t->kernel_read_at < KERNEL_READ_NS)
         return;
-    long long st = thread_stime_ticks(t->tid);
+    long long st = thread_stime_ticks(t);
     t->kernel_read_at = wall;
     if (st < 0)
         return;
@@ -364,15 +492,23 @@ static void update_kernel(struct sampler *s, struct tstat *t, int64_t wall)
     t->kernel_known = 1;
 }
 
+/* The record of thread tid, made on first sight. The thread list is walked
+ * in the same order at every sample, so the search starts after the
+ * previous thread found: one comparison a thread in the steady state. */
 static struct tstat *thread_for(struct sampler *s, unsigned long tid, int64_t wall)
 {
-    for (size_t i = 0; i < s->nthreads; i++)
-        if (s->threads[i].tid == tid)
+    for (size_t k = 0; k < s->nthreads; k++) {
+        size_t i = (s->thread_hint + k) % s->nthreads;
+        if (s->threads[i].tid == tid) {
+            s->thread_hint = i + 1;
             return &s->threads[i];
+        }
+    }
     if (s->nthreads == MAX_THREADS)
         return NULL;
     struct tstat *t = &s->threads[s->nthreads++];
     memset(t, 0, sizeof(*t));
+    t->stat_fd = -1;
     t->tid = tid;
     t->cpu_clock = tid_cpu_clock(tid);
     t->last_wall = wall;
@@ -425,19 +561,336 @@ static struct fstat *func_for(struct tstat *t, uint32_t code)
     return &t->funcs[t->nfuncs++];
 }
 
-/* Count one sample of stack codes[0..depth) (leaf first) of thread tid. */
-static int record_stack(struct sampler *s, unsigned long tid, const uint32_t *codes,
-                        uint32_t depth)
+/* ------------------------------------------------------ the frame cache */
+
+/* Frames read in one walk at most: a bound for a torn, cyclic chain, far
+ * beyond any real stack (max_depth bounds what is recorded, not this). */
+#define WALK_LIMIT (1u << 17)
+/* Cached frames right below the matched frame checked at every match. */
+#define CHECK_BELOW 8
+/* Further cached root-side frames checked at every match, round robin. */
+#define AUDIT_PER_MATCH 8
+
+/*
+ * Each thread keeps the stack of its previous sample, root first: for every
+ * frame its address, code pointer, previous link and prev_instr. A sample
+ * walks from the leaf, reading frames, until it reads a frame that the cache
+ * holds at the same address with the same f_code and the same previous
+ * link, then takes the cache's root side (that frame and everything below
+ * it) as it is and replaces what was above it with what it read. The cost
+ * is what changed since the thread's previous sample, not the depth.
+ *
+ * Why a matched frame is not trusted blindly. In 3.11 frames live in the
+ * thread's data stack chunks and a frame's address is reused as soon as it
+ * returns: an address alone says nothing. A frame that is still the same
+ * frame keeps its f_code (a strong reference: the code object cannot be
+ * freed and its address reused under it) and its previous link, and while
+ * it is suspended in a call its prev_instr stays on the call instruction.
+ * The root side below the matched frame X at cache index i is wrong only if
+ * the thread returned below X since the previous sample (every frame above
+ * a popped frame is popped first) and rebuilt the stack up to X at the same
+ * addresses with X's code and previous link. That happens (a loop calling
+ * f then h, each calling g, rebuilds g's frame at the same address over a
+ * different caller), so a match is accepted only when, in one more read
+ * (one process_vm_readv of several ranges), the CHECK_BELOW cached frames
+ * right below X still have their cached f_code, previous and prev_instr,
+ * and so do AUDIT_PER_MATCH more root-side frames taken round robin. A
+ * mismatch discards the match and the walk goes on to the root, rebuilding
+ * the cache. What this cannot see at once: a rebuild of the same addresses
+ * with the same code and call sites for the CHECK_BELOW frames below X over
+ * a different function deeper down; the round-robin audit finds it within
+ * (depth / AUDIT_PER_MATCH) samples of that thread (cache_rejects in the
+ * note counts every mismatch found). Code objects are checked to be code
+ * objects once per address; their names are cached per address, as before.
+ *
+ * Only the layout's offsets are used here: the cache logic is the same for
+ * any interpreter whose frames have an address, a code pointer, a previous
+ * link and an instruction pointer (3.11 to 3.13).
+ */
+
+static int fcache_reserve(struct fcache *c, uint32_t need)
 {
-    uint64_t h = hash_u64(tid);
-    for (uint32_t i = 0; i < depth; i++)
-        h = hash_u64(h ^ codes[i]) + i;
+    if (need <= c->cap)
+        return 0;
+    uint32_t cap = c->cap ? c->cap : 64;
+    while (cap < need)
+        cap *= 2;
+#define GROW(field)                                                     \
+    do {                                                                \
+        void *p_ = realloc(c->field, (size_t)cap * sizeof(*c->field));  \
+        if (!p_)                                                        \
+            return -1;                                                  \
+        c->field = p_;                                                  \
+    } while (0)
+    GROW(addr);
+    GROW(code);
+    GROW(prev);
+    GROW(pinstr);
+    GROW(cidx);
+    GROW(fidx);
+    GROW(ph);
+#undef GROW
+    c->cap = cap;
+    return 0;
+}
+
+static void fcache_release(struct fcache *c)
+{
+    free(c->addr);
+    free(c->code);
+    free(c->prev);
+    free(c->pinstr);
+    free(c->cidx);
+    free(c->fidx);
+    free(c->ph);
+    free(c->map);
+    memset(c, 0, sizeof(*c));
+}
+
+/* The cache index of the frame at addr, or -1. The map keeps the latest
+ * index of every address seen; an entry whose frame has been popped or
+ * replaced is stale and is recognised as such. */
+static long fcache_find(const struct fcache *c, uintptr_t addr)
+{
+    if (!c->map_cap)
+        return -1;
+    size_t h = hash_u64(addr) & (c->map_cap - 1);
+    while (c->map[h].key) {
+        if (c->map[h].key == addr) {
+            uint32_t i = c->map[h].idx;
+            return i < c->n && c->addr[i] == addr ? (long)i : -1;
+        }
+        h = (h + 1) & (c->map_cap - 1);
+    }
+    return -1;
+}
+
+static void map_put(struct addr_slot *map, uint32_t cap, uint32_t *used, uintptr_t key,
+                    uint32_t idx)
+{
+    size_t h = hash_u64(key) & (cap - 1);
+    while (map[h].key && map[h].key != key)
+        h = (h + 1) & (cap - 1);
+    if (!map[h].key)
+        (*used)++;
+    map[h].key = key;
+    map[h].idx = idx;
+}
+
+static int fcache_map(struct fcache *c, uintptr_t addr, uint32_t idx)
+{
+    if ((c->map_used + 1) * 2 > c->map_cap) {
+        /* Rebuilt from the live frames only: stale addresses go. */
+        uint32_t cap = c->map_cap ? c->map_cap : 256;
+        while ((c->n + 1) * 4 > cap)
+            cap *= 2;
+        struct addr_slot *map = calloc(cap, sizeof(*map));
+        if (!map)
+            return -1;
+        uint32_t used = 0;
+        for (uint32_t i = 0; i < c->n; i++)
+            map_put(map, cap, &used, c->addr[i], i);
+        free(c->map);
+        c->map = map;
+        c->map_cap = cap;
+        c->map_used = used;
+    }
+    map_put(c->map, c->map_cap, &c->map_used, addr, idx);
+    return 0;
+}
+
+/* Pop the cached frames from index n up; their functions' inclusive time is
+ * charged when their last frame goes. */
+static void fcache_pop_to(struct tstat *t, uint32_t n)
+{
+    struct fcache *c = &t->cache;
+    while (c->n > n) {
+        struct fstat *f = &t->funcs[c->fidx[--c->n]];
+        if (--f->on == 0)
+            f->incl_ns += t->weight_total - f->since;
+    }
+}
+
+static uint64_t stack_hash_step(uint64_t h, uint32_t code)
+{
+    return hash_u64(h ^ (0x9E3779B97F4A7C15ULL * (code + 1ULL)));
+}
+
+static int fcache_push(struct sampler *s, struct tstat *t, size_t k)
+{
+    struct fcache *c = &t->cache;
+    if (fcache_reserve(c, c->n + 1) < 0)
+        return -1;
+    struct fstat *f = func_for(t, s->nf_cidx[k]);
+    if (!f)
+        return -1;
+    uint32_t i = c->n;
+    if (fcache_map(c, s->nf_addr[k], i) < 0)
+        return -1;
+    c->addr[i] = s->nf_addr[k];
+    c->code[i] = s->nf_code[k];
+    c->prev[i] = s->nf_prev[k];
+    c->pinstr[i] = s->nf_pinstr[k];
+    c->cidx[i] = s->nf_cidx[k];
+    c->fidx[i] = (uint32_t)(f - t->funcs);
+    c->ph[i] = stack_hash_step(i ? c->ph[i - 1] : 0, s->nf_cidx[k]);
+    if (f->on++ == 0)
+        f->since = t->weight_total;
+    c->n++;
+    return 0;
+}
+
+/* Do the cached frames below index i (see above) still look as cached? */
+static int fcache_check_below(struct sampler *s, struct fcache *c, uint32_t i)
+{
+    const struct frame_layout *l = &s->lay;
+    size_t lo = l->fr_code, hi = l->fr_code;
+    size_t offs[3] = { l->fr_code, l->fr_previous, l->fr_prev_instr };
+    for (int k = 0; k < 3; k++) {
+        lo = offs[k] < lo ? offs[k] : lo;
+        hi = offs[k] > hi ? offs[k] : hi;
+    }
+    size_t span = hi + sizeof(uintptr_t) - lo;
+    enum { NCHECK = CHECK_BELOW + AUDIT_PER_MATCH };
+    uint32_t idx[NCHECK];
+    unsigned char buf[NCHECK * 64];
+    struct iovec local[NCHECK], remote[NCHECK];
+    if (span > 64)
+        return 0;
+    size_t m = 0;
+    for (uint32_t d = 1; d <= CHECK_BELOW && d <= i; d++)
+        idx[m++] = i - d;
+    uint32_t rest = i > CHECK_BELOW ? i - CHECK_BELOW : 0;   /* indexes [0, rest) */
+    if (rest) {
+        uint32_t take = rest < AUDIT_PER_MATCH ? rest : AUDIT_PER_MATCH;
+        for (uint32_t k = 0; k < take; k++)
+            idx[m++] = (c->audit + k) % rest;
+        c->audit = (c->audit + take) % rest;
+    }
+    if (!m)
+        return 1;
+    for (size_t k = 0; k < m; k++) {
+        local[k].iov_base = buf + k * 64;
+        local[k].iov_len = span;
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): an address in the interpreter
+        remote[k].iov_base = (void *)(c->addr[idx[k]] + lo);
+        remote[k].iov_len = span;
+    }
+    ssize_t got = process_vm_readv(s->pid, local, m, remote, m, 0);
+    if (got != (ssize_t)(m * span))
+        return 0;
+    for (size_t k = 0; k < m; k++) {
+        const unsigned char *b = buf + k * 64 - lo;
+        uint32_t j = idx[k];
+        if (ld_ptr(b, l->fr_code) != c->code[j] || ld_ptr(b, l->fr_previous) != c->prev[j] ||
+            ld_ptr(b, l->fr_prev_instr) != c->pinstr[j])
+            return 0;
+    }
+    return 1;
+}
+
+static int nf_reserve(struct sampler *s, size_t need)
+{
+    if (need <= s->nf_cap)
+        return 0;
+    size_t cap = s->nf_cap ? s->nf_cap * 2 : 256;
+    while (cap < need)
+        cap *= 2;
+    uintptr_t *a = realloc(s->nf_addr, cap * sizeof(*a));
+    if (a)
+        s->nf_addr = a;
+    uintptr_t *b = a ? realloc(s->nf_code, cap * sizeof(*b)) : NULL;
+    if (b)
+        s->nf_code = b;
+    uintptr_t *p = b ? realloc(s->nf_prev, cap * sizeof(*p)) : NULL;
+    if (p)
+        s->nf_prev = p;
+    uintptr_t *q = p ? realloc(s->nf_pinstr, cap * sizeof(*q)) : NULL;
+    if (q)
+        s->nf_pinstr = q;
+    uint32_t *ci = q ? realloc(s->nf_cidx, cap * sizeof(*ci)) : NULL;
+    if (!ci)
+        return -1;
+    s->nf_cidx = ci;
+    s->nf_cap = cap;
+    return 0;
+}
+
+/* Bring thread t's cached stack up to date with the chain whose leaf frame
+ * is at fa: read from the leaf until a trusted match, keep the cache's root
+ * side, replace the rest. -1 when out of memory. */
+static int walk_stack(struct sampler *s, struct tstat *t, uintptr_t fa)
+{
+    const struct frame_layout *l = &s->lay;
+    struct fcache *c = &t->cache;
+    unsigned char fr[256];
+    int trust = !c->untrusted;
+    long match = -1;
+    size_t nnew = 0;
+    c->untrusted = 0;
+    while (fa) {
+        if (nnew >= WALK_LIMIT) {
+            s->walk_overflows++;
+            c->untrusted = 1;
+            break;
+        }
+        if (peek(s, fa, fr, l->frame_read) < 0) {
+            s->read_errors++;
+            c->untrusted = 1;
+            break;
+        }
+        s->frames_read++;
+        uintptr_t code = ld_ptr(fr, l->fr_code), prev = ld_ptr(fr, l->fr_previous);
+        if (trust) {
+            long i = fcache_find(c, fa);
+            if (i >= 0 && c->code[i] == code && c->prev[i] == prev) {
+                if (fcache_check_below(s, c, (uint32_t)i)) {
+                    match = i;
+                    c->pinstr[i] = ld_ptr(fr, l->fr_prev_instr);
+                    break;
+                }
+                s->cache_rejects++;
+                trust = 0;
+            }
+        }
+        long ci = code_index(s, code);
+        if (ci < 0) {
+            s->read_errors++;
+            c->untrusted = 1;
+            break;
+        }
+        if (nf_reserve(s, nnew + 1) < 0)
+            return -1;
+        s->nf_addr[nnew] = fa;
+        s->nf_code[nnew] = code;
+        s->nf_prev[nnew] = prev;
+        s->nf_pinstr[nnew] = ld_ptr(fr, l->fr_prev_instr);
+        s->nf_cidx[nnew] = (uint32_t)ci;
+        nnew++;
+        fa = prev;
+    }
+    fcache_pop_to(t, (uint32_t)(match + 1));
+    s->frames_reused += (uint64_t)(match + 1);
+    for (size_t k = nnew; k-- > 0;)
+        if (fcache_push(s, t, k) < 0)
+            return -1;
+    return 0;
+}
+
+/* Count one sample of the stack root[0..nroot) then leaf (root first) of
+ * thread tid; root_hash is the frame cache's hash of root[0..nroot). */
+static int record_stack(struct sampler *s, unsigned long tid, const uint32_t *root,
+                        uint32_t nroot, uint32_t leaf, uint64_t root_hash)
+{
+    uint32_t depth = nroot + 1;
+    uint64_t h = hash_u64(stack_hash_step(root_hash, leaf) ^ hash_u64(tid) ^ depth);
     if (s->stack_slots_cap) {
         size_t k = h & (s->stack_slots_cap - 1);
         while (s->stack_slots[k]) {
             struct stack *st = &s->stacks[s->stack_slots[k] - 1];
             if (st->hash == h && st->tid == tid && st->depth == depth &&
-                !memcmp(st->codes, codes, depth * sizeof(*codes))) {
+                st->codes[nroot] == leaf &&
+                !memcmp(st->codes, root, nroot * sizeof(*root))) {
                 st->count++;
                 return 0;
             }
@@ -468,10 +921,11 @@ static int record_stack(struct sampler *s, unsigned long tid, const uint32_t *co
         s->stacks_cap = cap;
     }
     struct stack *st = &s->stacks[s->nstacks];
-    st->codes = malloc((depth ? depth : 1) * sizeof(*codes));
+    st->codes = malloc(depth * sizeof(*root));
     if (!st->codes)
         return -1;
-    memcpy(st->codes, codes, depth * sizeof(*codes));
+    memcpy(st->codes, root, nroot * sizeof(*root));
+    st->codes[nroot] = leaf;
     st->hash = h;
     st->tid = tid;
     st->depth = depth;
@@ -520,7 +974,9 @@ static void credit_task_chain(struct sampler *s, struct tstat *t, uintptr_t coro
             s->nomem = 1;
             return;
         }
-        if (f->last_sample != s->sample_id) {
+        /* Once a sample: not when on the thread's stack (charged there)
+         * nor twice in one chain. */
+        if (!f->on && f->last_sample != s->sample_id) {
             f->last_sample = s->sample_id;
             f->incl_ns += weight;
         }
@@ -576,13 +1032,40 @@ static void sample_tasks(struct sampler *s, struct tstat *t, int64_t weight)
         free(tab);
 }
 
-/* Sample one thread whose PyThreadState copy is ts. */
-static void sample_thread(struct sampler *s, const PyThreadState *ts, int64_t wall)
+/* Where thread t waits now, read at most every KERNEL_READ_NS (a read
+ * costs an open, a read and a close; 64 threads waiting for the GIL would
+ * otherwise pay that at every sample). */
+static enum subkind thread_wait_kind(struct tstat *t, int64_t wall)
 {
-    if (!ts->native_thread_id)   /* created, not yet running: nothing to see */
+    if (!t->wchan_read_at || wall - t->wchan_read_at >= KERNEL_READ_NS) {
+        t->wchan_kind = wait_kind(t->tid);
+        t->wchan_read_at = wall;
+    }
+    return t->wchan_kind;
+}
+
+/* The leaf frame of the thread whose state (ts_read bytes) is in ts; 0 when
+ * it has none or it cannot be read. */
+static uintptr_t current_frame(const struct sampler *s, const unsigned char *ts)
+{
+    const struct frame_layout *l = &s->lay;
+    if (l->ts_cframe == NO_OFFSET)
+        return ld_ptr(ts, l->ts_current_frame);
+    unsigned char cf[64];
+    if (l->cf_read > sizeof(cf) || peek(s, ld_ptr(ts, l->ts_cframe), cf, l->cf_read) < 0)
+        return 0;
+    return ld_ptr(cf, l->cf_current_frame);
+}
+
+/* Sample one thread whose thread state (ts_read bytes) was copied to ts. */
+static void sample_thread(struct sampler *s, const unsigned char *ts, int64_t wall)
+{
+    const struct frame_layout *l = &s->lay;
+    unsigned long native_id = (unsigned long)ld_ptr(ts, l->ts_native_id);
+    if (!native_id)              /* created, not yet running: nothing to see */
         return;
     size_t known = s->nthreads;
-    struct tstat *t = thread_for(s, ts->native_thread_id, wall);
+    struct tstat *t = thread_for(s, native_id, wall);
     if (!t)
         return;
     if (s->nthreads > known && s->prev_sample_wall > 0 && wall > s->prev_sample_wall) {
@@ -618,88 +1101,114 @@ static void sample_thread(struct sampler *s, const PyThreadState *ts, int64_t wa
         return;
     s->sub_ns[SUB_KERNEL] += kern;
     if (off - kern > 0)
-        s->sub_ns[2 * (off - kern) > dw ? wait_kind(t->tid) : SUB_RUNQUEUE] += off - kern;
+        s->sub_ns[2 * (off - kern) > dw ? thread_wait_kind(t, wall) : SUB_RUNQUEUE] += off - kern;
 
-    _PyCFrame cf;
-    uintptr_t fa = 0;
-    if (peek(s, (uintptr_t)ts->cframe, &cf, sizeof(cf)) == 0)
-        fa = (uintptr_t)cf.current_frame;
     s->sample_id++;
-    int depth = 0, leaf = 1;
-    while (fa) {
-        _PyInterpreterFrame fr;
-        if (depth >= s->max_depth) {
-            s->truncated++;
-            break;
-        }
-        if (peek(s, fa, &fr, offsetof(_PyInterpreterFrame, localsplus)) < 0) {
-            s->read_errors++;
-            break;
-        }
-        long ci = code_index(s, (uintptr_t)fr.f_code);
-        if (ci < 0) {
-            s->read_errors++;
-            break;
-        }
-        struct fstat *f = func_for(t, (uint32_t)ci);
-        if (!f) {
-            s->nomem = 1;
-            return;
-        }
-        if (s->keep_stacks)
-            s->scratch[depth] = (uint32_t)ci;
-        if (leaf) {
-            uint16_t word = 0;
-            int native = peek(s, (uintptr_t)fr.prev_instr, &word, sizeof(word)) == 0 &&
-                         is_c_call((uint8_t)(word & 0xFF));
-            f->samples++;
-            f->self_ns += weight;
-            if (s->cpu_only) {
-                f->cat_ns[native ? PB_CAT_NATIVE : PB_CAT_PYTHON] += dc;
-                f->cat_ns[PB_CAT_SYSTEM] += kern;
-            } else {
-                f->cat_ns[native ? PB_CAT_NATIVE : PB_CAT_PYTHON] += dc;
-                f->cat_ns[PB_CAT_SYSTEM] += off;
-            }
-            leaf = 0;
-        }
-        if (f->last_sample != s->sample_id) {   /* recursion counted once */
-            f->last_sample = s->sample_id;
-            f->incl_ns += weight;
-        }
-        fa = (uintptr_t)fr.previous;
-        depth++;
+    if (walk_stack(s, t, current_frame(s, ts)) < 0) {
+        s->nomem = 1;
+        return;
     }
+    t->walked_at = s->samples;
+    struct fcache *c = &t->cache;
     if (s->async_on && t->tid == s->loop_tid)
         sample_tasks(s, t, weight);
-    if (!leaf)
-        s->stack_samples++;
-    if (leaf)
+    if (!c->n) {
         t->unattributed_ns += weight;
-    else if (s->keep_stacks && record_stack(s, t->tid, s->scratch, (uint32_t)depth) < 0)
+        return;
+    }
+    s->stack_samples++;
+    /* Everything on the stack now gets this sample's weight (fcache_pop_to
+     * charges it when the frame goes, collect for what remains). */
+    t->weight_total += weight;
+    uint32_t leaf = c->n - 1;
+    struct fstat *f = &t->funcs[c->fidx[leaf]];
+    uint16_t word = 0;
+    int native = peek(s, c->pinstr[leaf], &word, sizeof(word)) == 0 &&
+                 is_c_call((uint8_t)(word & 0xFF));
+    f->samples++;
+    f->self_ns += weight;
+    f->cat_ns[native ? PB_CAT_NATIVE : PB_CAT_PYTHON] += dc;
+    f->cat_ns[PB_CAT_SYSTEM] += s->cpu_only ? kern : off;
+    /* Recorded: the root side and the leaf, max_depth frames in all; what
+     * lies between is counted as dropped. */
+    uint32_t nroot = leaf < (uint32_t)s->max_depth - 1 ? leaf : (uint32_t)s->max_depth - 1;
+    if (nroot < leaf) {
+        uint64_t dropped = leaf - nroot;
+        s->truncated++;
+        s->truncated_frames += dropped;
+        if (dropped > s->truncated_max)
+            s->truncated_max = dropped;
+    }
+    if (s->keep_stacks &&
+        record_stack(s, t->tid, c->cidx, nroot, c->cidx[leaf], nroot ? c->ph[nroot - 1] : 0) < 0)
         s->nomem = 1;
 }
 
 static void sample_all(struct sampler *s)
 {
+    const struct frame_layout *l = &s->lay;
     int64_t wall = now_ns(CLOCK_MONOTONIC);
-    PyThreadState *head = NULL;
-    /* The pointer itself is read, so sizeof a pointer is meant. */
-    // NOLINTNEXTLINE(bugprone-sizeof-expression)
-    if (peek(s, (uintptr_t)&s->interp->threads.head, &head, sizeof(head)) < 0)
+    uintptr_t addr = 0;
+    if (peek(s, (uintptr_t)s->interp + l->interp_threads_head, &addr, sizeof(addr)) < 0)
         return;
     s->samples++;
-    uintptr_t addr = (uintptr_t)head;
+    unsigned char ts[1024];
+    if (l->ts_read > sizeof(ts))
+        return;
     for (int n = 0; addr && n < MAX_THREADS; n++) {
-        PyThreadState ts;
-        if (peek(s, addr, &ts, sizeof(ts)) < 0) {
+        if (peek(s, addr, ts, l->ts_read) < 0) {
             s->read_errors++;
             break;
         }
-        sample_thread(s, &ts, wall);
-        addr = (uintptr_t)ts.next;
+        sample_thread(s, ts, wall);
+        addr = ld_ptr(ts, l->ts_next);
     }
     s->prev_sample_wall = wall;
+}
+
+/* The test hook (sampling.h): one sample now, then every walked thread's
+ * cached stack against a full walk that ignores the cache. */
+long pb_sampling_sample_now(void *state, long *compared)
+{
+    struct sampler *s = state;
+    const struct frame_layout *l = &s->lay;
+    long bad = 0;
+    *compared = 0;
+    if (s->started)
+        return -1;
+    sample_all(s);
+    uintptr_t addr = 0;
+    unsigned char ts[1024];
+    if (l->ts_read > sizeof(ts) ||
+        peek(s, (uintptr_t)s->interp + l->interp_threads_head, &addr, sizeof(addr)) < 0)
+        return -1;
+    for (int n = 0; addr && n < MAX_THREADS; n++) {
+        if (peek(s, addr, ts, l->ts_read) < 0)
+            return -1;
+        addr = ld_ptr(ts, l->ts_next);
+        unsigned long tid = (unsigned long)ld_ptr(ts, l->ts_native_id);
+        struct tstat *t = NULL;
+        for (size_t i = 0; i < s->nthreads; i++)
+            if (s->threads[i].tid == tid)
+                t = &s->threads[i];
+        if (!t || t->walked_at != s->samples)
+            continue;
+        (*compared)++;
+        const struct fcache *c = &t->cache;
+        uint32_t d = 0;
+        int same = 1;
+        unsigned char fr[256];
+        for (uintptr_t fa = current_frame(s, ts); fa && same; d++) {
+            long ci;
+            if (d >= c->n || peek(s, fa, fr, l->frame_read) < 0 ||
+                (ci = code_index(s, ld_ptr(fr, l->fr_code))) < 0 ||
+                c->cidx[c->n - 1 - d] != (uint32_t)ci || c->addr[c->n - 1 - d] != fa)
+                same = 0;
+            fa = ld_ptr(fr, l->fr_previous);
+        }
+        bad += !same || d != c->n;
+    }
+    return bad;
 }
 
 static double jitter(struct sampler *s)
@@ -739,7 +1248,9 @@ static const struct pb_option_spec sampling_options[] = {
     { "clock", PB_OPT_ENUM, "wall", 0, -1, clock_choices,
       "wall: every interval counts; cpu: only on-CPU time counts" },
     { "max_depth", PB_OPT_INT, "2048", 16, 100000, NULL,
-      "frames read per stack; deeper stacks are counted as truncated" },
+      "frames recorded per stack: a deeper stack keeps its root side and its leaf, "
+      "the frames between are counted as dropped (the note) -- every frame still "
+      "gets its inclusive time" },
     { "async_tasks", PB_OPT_BOOL, "true", 0, -1, NULL,
       "asyncio task view: a suspended task's coroutines are credited with the "
       "time they wait (inclusive only; wall clock)" },
@@ -818,22 +1329,16 @@ static int sampling_create(void **state, const struct pb_options *opts, char *er
     s->cpu_only = pb_options_get(opts, "clock")->v.choice == 1;
     s->max_depth = (int)pb_options_int(opts, "max_depth");
     s->keep_stacks = 1;   /* cheap, and export is decided after the run */
-    s->scratch = malloc((size_t)s->max_depth * sizeof(*s->scratch));
-    if (!s->scratch) {
-        free(s);
-        return pb_error(err, errlen, "out of memory");
-    }
+    layout_init(&s->lay);
     s->interp = PyThreadState_GetInterpreter(PyThreadState_Get());
     s->pid = getpid();
     s->rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)now_ns(CLOCK_MONOTONIC);
     long hz = sysconf(_SC_CLK_TCK);
     s->ns_per_tick = 1e9 / (double)(hz > 0 ? hz : 100);
     /* Fail now, not silently later, where process_vm_readv is not allowed. */
-    PyThreadState *probe;
-    // NOLINTNEXTLINE(bugprone-sizeof-expression): the pointer itself is read
-    if (peek(s, (uintptr_t)&s->interp->threads.head, &probe, sizeof(probe)) < 0) {
+    uintptr_t probe;
+    if (peek(s, (uintptr_t)s->interp + s->lay.interp_threads_head, &probe, sizeof(probe)) < 0) {
         int e = errno;
-        free(s->scratch);
         free(s);
         return pb_error(err, errlen, "cannot read this process's memory with process_vm_readv: %s",
                         strerror(e));
@@ -893,7 +1398,9 @@ static int sampling_collect(void *state, struct pb_report *out, char *err, size_
             struct pb_report_entry *e = pb_report_add(out, ci->file, ci->line, ci->name,
                                                       (uint64_t)t->tid);
             e->count = f->samples;
-            e->inclusive_s = (double)f->incl_ns * 1e-9;
+            /* frames still on the stack at the end: charged now */
+            int64_t incl = f->incl_ns + (f->on ? t->weight_total - f->since : 0);
+            e->inclusive_s = (double)incl * 1e-9;
             e->self_s = (double)f->self_ns * 1e-9;
             for (int c = 0; c < PB_CAT_COUNT; c++)
                 e->cat_s[c] = (double)f->cat_ns[c] * 1e-9;
@@ -905,11 +1412,24 @@ static int sampling_collect(void *state, struct pb_report *out, char *err, size_
     out->categories = s->cpu_only ? PB_CAT_BIT(PB_CAT_PYTHON) | PB_CAT_BIT(PB_CAT_NATIVE)
                                   : PB_CAT_ALL;
     struct pb_strbuf note = PB_STRBUF_INIT;
-    pb_strbuf_addf(&note, "%llu samples, %llu stacks of %zu threads, %llu truncated, "
-                   "%llu unreadable; sampler CPU %.1f ms; system:",
+    pb_strbuf_addf(&note, "%llu samples, %llu stacks of %zu threads, %llu truncated",
                    (unsigned long long)s->samples, (unsigned long long)s->stack_samples,
-                   s->nthreads, (unsigned long long)s->truncated,
-                   (unsigned long long)s->read_errors, (double)s->sampler_cpu_ns * 1e-6);
+                   s->nthreads, (unsigned long long)s->truncated);
+    if (s->truncated)
+        pb_strbuf_addf(&note, " (over max_depth %d: root side and leaf kept, %.1f frames "
+                       "dropped a truncated stack on average, at most %llu)",
+                       s->max_depth, (double)s->truncated_frames / (double)s->truncated,
+                       (unsigned long long)s->truncated_max);
+    pb_strbuf_addf(&note, ", %llu unreadable; sampler CPU %.1f ms, %.1f us a sample; frame "
+                   "cache: %llu frames read, %llu reused, %llu rejected matches",
+                   (unsigned long long)s->read_errors, (double)s->sampler_cpu_ns * 1e-6,
+                   s->samples ? (double)s->sampler_cpu_ns * 1e-3 / (double)s->samples : 0.0,
+                   (unsigned long long)s->frames_read, (unsigned long long)s->frames_reused,
+                   (unsigned long long)s->cache_rejects);
+    if (s->walk_overflows)
+        pb_strbuf_addf(&note, ", %llu chains longer than %u frames",
+                       (unsigned long long)s->walk_overflows, WALK_LIMIT);
+    pb_strbuf_adds(&note, "; system:");
     for (int k = 0; k < SUB_COUNT; k++)
         pb_strbuf_addf(&note, "%s %s %.4f s", k ? "," : "", subkind_names[k],
                        (double)s->sub_ns[k] * 1e-9);
@@ -935,7 +1455,15 @@ static void sampling_destroy(void *state)
     for (size_t i = 0; i < s->nthreads; i++) {
         free(s->threads[i].funcs);
         free(s->threads[i].slots);
+        fcache_release(&s->threads[i].cache);
+        if (s->threads[i].stat_fd >= 0)
+            close(s->threads[i].stat_fd);
     }
+    free(s->nf_addr);
+    free(s->nf_code);
+    free(s->nf_prev);
+    free(s->nf_pinstr);
+    free(s->nf_cidx);
     for (size_t i = 0; i < s->ncodes; i++) {
         free(s->codes[i].file);
         free(s->codes[i].name);
@@ -944,7 +1472,6 @@ static void sampling_destroy(void *state)
         free(s->stacks[i].codes);
     free(s->stacks);
     free(s->stack_slots);
-    free(s->scratch);
     free(s->codes);
     free(s->code_slots);
     free(s);
@@ -978,7 +1505,7 @@ static int sampling_export(void *state, const char *prefix, char *err, size_t er
     for (size_t i = 0; i < s->nstacks; i++) {
         const struct stack *st = &s->stacks[i];
         pb_strbuf_addf(&folded, "thread-%lu", st->tid);
-        for (uint32_t d = st->depth; d-- > 0;) {
+        for (uint32_t d = 0; d < st->depth; d++) {
             pb_strbuf_add(&folded, ";", 1);
             add_frame_name(&folded, &s->codes[st->codes[d]]);
         }
@@ -1009,8 +1536,8 @@ static int sampling_export(void *state, const char *prefix, char *err, size_t er
             if (st->tid != tid)
                 continue;
             pb_strbuf_addf(&json, "%s[", first ? "" : ", ");
-            for (uint32_t d = st->depth; d-- > 0;)
-                pb_strbuf_addf(&json, "%u%s", st->codes[d], d ? ", " : "");
+            for (uint32_t d = 0; d < st->depth; d++)
+                pb_strbuf_addf(&json, "%s%u", d ? ", " : "", st->codes[d]);
             pb_strbuf_add(&json, "]", 1);
             first = 0;
         }

@@ -799,6 +799,23 @@ def test_export_profiles():
         check(d["profiles"] and d["shared"]["frames"], "speedscope content")
 
 
+def test_sampling_deep_stack_keeps_the_phase():
+    """A stack deeper than max_depth keeps its root side: FAE is small, not 100,
+    and the note counts the truncated samples."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        r = run(["--quiet", "--out", out, cfg("deep_stack.yaml")])
+        check(r.returncode == 0, r.stderr)
+        results, _, _ = load_outputs(out)
+        s = [x for x in results["summary"] if x["backend"] == "sampling"][0]
+        check(s["status"] == "ok" and s["fae_pp"] is not None and s["fae_pp"] < 10,
+              f"sampling FAE {s['fae_pp']} on a 3000-deep stack with max_depth 512")
+        notes = [x["note"] for x in results["runs"]
+                 if x["backend"] == "sampling" and not x["baseline"]]
+        check(notes and all("over max_depth 512: root side and leaf kept" in n for n in notes),
+              notes)
+
+
 def fake_results(path, ratios, cpu="Test CPU", python="3.11.2 (main)"):
     doc = {"schema": 1, "machine": {"cpu_model": cpu}, "python": python,
            "summary": [{"workload": "mixed", "backend": "det", "clock": "wall",

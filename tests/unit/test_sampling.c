@@ -18,6 +18,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../../backends/sampling.h"
 #include "../../harness/backend.h"
 #include "../../harness/report.h"
 #include "../../harness/util.h"
@@ -387,6 +388,170 @@ static void test_asyncio_task_view(void **state)
                  outer_s, off);
 }
 
+/* ---- the frame cache against full walks, sampled synchronously: the sampler
+ * is created, not started, and probe() (a C function) samples from inside
+ * the Python code, whose stack is then frozen. */
+
+static void *probe_state;
+static long probe_bad, probe_compared;
+
+static PyObject *py_probe(PyObject *self, PyObject *args)
+{
+    (void)self;
+    (void)args;
+    long compared = 0;
+    long bad = pb_sampling_sample_now(probe_state, &compared);
+    if (bad < 0) {
+        PyErr_SetString(PyExc_RuntimeError, "pb_sampling_sample_now failed");
+        return NULL;
+    }
+    probe_bad += bad;
+    probe_compared += compared;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef probe_def = { "probe", py_probe, METH_NOARGS, NULL };
+
+/* Run code with probe() bound to a created, not started, sampler (options
+ * as name/value pairs); the report is collected into rep. */
+static void probe_run(const char *code, const char *const *opts, struct pb_report *rep)
+{
+    const struct pb_backend_ops *ops = pb_backend_find("sampling");
+    struct pb_options o;
+    char err[PB_ERRLEN];
+    assert_int_equal(pb_options_init_defaults(&o, ops->options, err, sizeof(err)), 0);
+    for (size_t i = 0; opts && opts[i]; i += 2)
+        assert_int_equal(pb_options_set(&o, opts[i], opts[i + 1], err, sizeof(err)), 0);
+    assert_int_equal(ops->create(&probe_state, &o, err, sizeof(err)), 0);
+    PyObject *fn = PyCFunction_New(&probe_def, NULL);
+    assert_non_null(fn);
+    assert_int_equal(PyDict_SetItemString(globals, "probe", fn), 0);
+    Py_DECREF(fn);
+    probe_bad = probe_compared = 0;
+    PyObject *r = PyRun_String(code, Py_file_input, globals, globals);
+    if (!r)
+        PyErr_Print();
+    assert_non_null(r);
+    Py_DECREF(r);
+    pb_report_init(rep);
+    assert_int_equal(ops->collect(probe_state, rep, err, sizeof(err)), 0);
+    ops->destroy(probe_state);
+    probe_state = NULL;
+    pb_options_release(&o);
+}
+
+/* Frames read, reused (from the note). */
+static void cache_counts(const struct pb_report *r, unsigned long long *nread,
+                         unsigned long long *reused)
+{
+    const char *p = strstr(r->note, "frame cache: ");
+    assert_non_null(p);
+    *nread = strtoull(p + 13, NULL, 10);
+    p = strstr(p, "read, ");
+    assert_non_null(p);
+    *reused = strtoull(p + 6, NULL, 10);
+}
+
+/* A stack growing and shrinking by hundreds of frames between samples, and
+ * probes on the way down and on the way back: every cached stack equals a
+ * full walk, and the cache did save reads. */
+static void test_cache_matches_full_walk(void **state)
+{
+    (void)state;
+    struct pb_report r;
+    probe_run("import sys\n"
+              "sys.setrecursionlimit(10000)\n"
+              "def rec(n):\n"
+              "    if n % 97 == 0:\n"
+              "        probe()\n"
+              "    if n:\n"
+              "        rec(n - 1)\n"
+              "    if n % 89 == 0:\n"
+              "        probe()\n"
+              "    probe()\n"
+              "for d in (50, 3000, 10, 2999, 3000, 1, 1500, 0, 1500):\n"
+              "    rec(d)\n",
+              NULL, &r);
+    unsigned long long nread, reused;
+    cache_counts(&r, &nread, &reused);
+    pb_report_release(&r);
+    if (probe_bad || probe_compared < 10000)
+        fail_msg("%ld of %ld sampled stacks differ from a full walk", probe_bad, probe_compared);
+    /* A full walk at every probe would read about 20 million frames. */
+    if (!(reused > 10 * nread))
+        fail_msg("%llu frames read, %llu reused", nread, reused);
+}
+
+/* The same address reused by a different function at the same depth: g's
+ * frame is rebuilt at the same place over f, then h (same frame sizes), and
+ * under a different function two frames down (a, b): the check below a
+ * match sees it, and the stacks equal full walks. */
+static void test_cache_address_reused(void **state)
+{
+    (void)state;
+    struct pb_report r;
+    probe_run("def g():\n"
+              "    probe()\n"
+              "def f():\n"
+              "    g()\n"
+              "def h():\n"
+              "    g()\n"
+              "def a():\n"
+              "    f()\n"
+              "def b():\n"
+              "    f()\n"
+              "def swap():\n"
+              "    for _ in range(50):\n"
+              "        f(); h(); a(); b(); g()\n"
+              "swap()\n",
+              NULL, &r);
+    unsigned long long nread, reused;
+    cache_counts(&r, &nread, &reused);
+    const char *rej = strstr(r.note, "reused, ");
+    unsigned long long rejected = rej ? strtoull(rej + 8, NULL, 10) : 0;
+    pb_report_release(&r);
+    if (probe_bad || probe_compared < 240)
+        fail_msg("%ld of %ld sampled stacks differ from a full walk", probe_bad, probe_compared);
+    /* g over f then g over h at the same address: matches were rejected. */
+    assert_true(rejected > 0);
+}
+
+/* A stack deeper than max_depth keeps its root side: the phase function at
+ * the root is in the recorded stack, and the note counts the truncated
+ * samples and the frames dropped. */
+static void test_truncation_keeps_root(void **state)
+{
+    (void)state;
+    const char *opts[] = { "max_depth", "100", NULL };
+    struct pb_report r;
+    probe_run("def bottom(n):\n"
+              "    if n:\n"
+              "        return bottom(n - 1)\n"
+              "    probe(); probe(); probe()\n"
+              "def the_phase():\n"
+              "    bottom(899)\n"
+              "the_phase()\n",
+              opts, &r);
+    assert_int_equal(probe_bad, 0);
+    double phase_incl = inclusive(&r, "the_phase");
+    /* 3 probes; the first one of a new thread record carries no weight
+     * (no time has passed for it), the others are truncated: the stack is
+     * <module>, the_phase and 900 bottom frames, 902 in all, 802 dropped. */
+    const char *p = strstr(r.note, " truncated (over max_depth 100");
+    assert_non_null(p);
+    const char *q = p;
+    while (q > r.note && q[-1] != ' ')
+        q--;
+    unsigned long long truncated = strtoull(q, NULL, 10);
+    const char *most = strstr(p, "at most ");
+    assert_non_null(most);
+    unsigned long long dropped = strtoull(most + 8, NULL, 10);
+    pb_report_release(&r);
+    assert_true(truncated >= 2 && truncated <= 3);
+    assert_int_equal(dropped, 802);
+    assert_true(phase_incl > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -398,6 +563,9 @@ int main(void)
         cmocka_unit_test(test_start_stop_cycles),
         cmocka_unit_test(test_export_round_trip),
         cmocka_unit_test(test_asyncio_task_view),
+        cmocka_unit_test(test_cache_matches_full_walk),
+        cmocka_unit_test(test_cache_address_reused),
+        cmocka_unit_test(test_truncation_keeps_root),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

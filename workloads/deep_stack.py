@@ -1,0 +1,62 @@
+"""deep_stack: a phase that runs at the bottom of a deep Python stack, and
+threads that each run a loop, for the sampler's cost by depth and threads.
+
+- `deep(depth, n)` recurses `depth` frames (`_down`), then runs a pure
+  Python loop of n steps there: every sample sees the same deep stack root
+  (the phase, then the recursion) under a changing leaf. The recursion limit
+  is raised for the call and restored.
+- `shallow(n)` runs the same loop at the top: a second phase, so that FAE
+  weighs the deep phase against something (a sampler that loses the phase
+  frame of deep stacks scores near 100).
+- `loopers(nthreads, n)` starts nthreads threads named `looper` that wait
+  for each other, then each run a loop of n steps in slices of 20,000,
+  sleeping 0 s between slices so that the GIL goes round and every thread
+  stays alive for the whole phase; then it joins them.
+"""
+import sys
+import threading
+import time
+
+
+def _loop(n):
+    s = 0
+    for i in range(n):
+        s += i
+    return s
+
+
+def _down(k, n):
+    if k > 1:
+        return _down(k - 1, n)
+    return _loop(n)
+
+
+def deep(depth, n):
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, depth + 1000))
+    try:
+        return _down(depth, n)
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def shallow(n):
+    return _loop(n)
+
+
+def _sliced(start, n):
+    start.wait()
+    while n > 0:
+        _loop(min(n, 20000))
+        n -= 20000
+        time.sleep(0)
+
+
+def loopers(nthreads, n):
+    start = threading.Barrier(nthreads)
+    ts = [threading.Thread(target=_sliced, args=(start, n), name="looper")
+          for _ in range(nthreads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
