@@ -1,0 +1,101 @@
+"""Shared helpers of the end-to-end tests (tests/e2e/run.py runs them): the
+binaries under test, running them, configs, result files, assertions, Skip."""
+import csv
+import json
+import os
+import subprocess
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+CONFIGS = os.path.join(HERE, "configs")
+CSV_LEADING = ("workload,backend,status,wall_ratio,wall_ratio_lo,wall_ratio_hi,"
+               "cpu_ratio,rss_delta_kb,fae_pp,ce_pp").split(",")
+BINARY = None
+TEST_BINARY = None
+
+
+class Skip(Exception):
+    """A test that cannot run here (says why; counted, not passed)."""
+
+
+def run(args, timeout=300, **kw):
+    """Run the binary; returns CompletedProcess with text output."""
+    return subprocess.run([BINARY] + args, capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT, **kw)
+
+
+def cfg(name):
+    return os.path.join(CONFIGS, name)
+
+
+def load_outputs(out):
+    with open(os.path.join(out, "results.json")) as f:
+        results = json.load(f)
+    with open(os.path.join(out, "summary.csv"), newline="") as f:
+        rows = list(csv.reader(f))
+    with open(os.path.join(out, "summary.md")) as f:
+        md = f.read()
+    return results, rows, md
+
+
+def check(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+# ------------------------------------------------ test build (fault injection)
+
+def need_test_binary():
+    if not TEST_BINARY or not os.access(TEST_BINARY, os.X_OK):
+        raise Skip("no test build (make build/test/pyprof-bench-test)")
+
+
+def run_test_build(args, fault=None, timeout=300):
+    env = dict(os.environ)
+    env.pop("PB_FAULT", None)
+    if fault:
+        env["PB_FAULT"] = fault
+    return subprocess.run([TEST_BINARY] + args, capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT, env=env)
+
+
+def small_matrix(tmp):
+    """One workload, the baseline and two profilers with reports: the config
+    the fault tests run."""
+    conf = os.path.join(tmp, "m.yaml")
+    with open(conf, "w") as f:
+        f.write(f"""defaults: {{rounds: 1, warmup: 0, timeout: 30s}}
+workloads:
+  - name: tiny
+    file: {HERE}/workloads/tiny.py
+    phases:
+      - {{function: spin, args: [100000], category: python}}
+      - {{function: nap, args: [0.01], category: system}}
+backends:
+  - {{name: none, kind: none}}
+  - {{name: deterministic, kind: deterministic}}
+  - {{name: sampling, kind: sampling}}
+""")
+    return conf
+
+
+def yappi_installed():
+    return subprocess.run(["/usr/bin/python3", "-c", "import yappi"],
+                          capture_output=True).returncode == 0
+
+
+def importable(module):
+    return subprocess.run(["/usr/bin/python3.11", "-c", f"import {module}"],
+                          capture_output=True).returncode == 0
+
+
+def fake_results(path, ratios, cpu="Test CPU", python="3.11.2 (main)"):
+    doc = {"schema": 1, "machine": {"cpu_model": cpu}, "python": python,
+           "summary": [{"workload": "mixed", "backend": "det", "clock": "wall",
+                        "wall_ratios": ratios}]}
+    with open(path, "w") as f:
+        json.dump(doc, f)
+
+
+def cells(results):
+    return [(s["workload"], s["backend"]) for s in results["summary"]]
