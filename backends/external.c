@@ -235,6 +235,9 @@ static void tool_argv(const struct external *x, const char *output, char ***argv
         items[n++] = num;
         items[n++] = "-o";
         items[n++] = output;
+        /* py-spy 0.4 shortens file names to their package part by default:
+         * the region marker and the phases are matched by full path. */
+        items[n++] = "--full-filenames";
         if (x->idle)
             items[n++] = "--idle";
         if (x->native)
