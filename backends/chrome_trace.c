@@ -153,8 +153,10 @@ static int read_event(struct scan *s, const char *start, struct pb_agg *agg, str
 /* Nest each thread's calls by time and add their times to the entries. */
 static void attribute(struct pb_report *out, struct call *calls, size_t n)
 {
+    if (!n)
+        return;
     qsort(calls, n, sizeof(*calls), by_thread_time);
-    size_t *stack = pb_xcalloc(n ? n : 1, sizeof(*stack));
+    size_t *stack = pb_xcalloc(n, sizeof(*stack));
     size_t depth = 0;
     for (size_t i = 0; i < n; i++) {
         const struct call *c = &calls[i];
@@ -192,7 +194,7 @@ int pb_chrome_trace_read(const char *text, size_t len, struct pb_report *out, si
     struct pb_agg agg;
     struct call *calls = NULL;
     size_t ncalls = 0, alloc = 0;
-    int rc = -1, found = 0;
+    int rc = -1;
     *events = 0;
     pb_agg_init(&agg, out);
     skip_ws(&s);
@@ -218,7 +220,7 @@ int pb_chrome_trace_read(const char *text, size_t len, struct pb_report *out, si
             }
             s.p++;
             skip_ws(&s);
-            if (is_events && !found)
+            if (is_events)
                 break;
             if (skip_value(&s) < 0)
                 goto done;
@@ -234,7 +236,6 @@ int pb_chrome_trace_read(const char *text, size_t len, struct pb_report *out, si
         fail(&s, "expected an object or an array of events");
         goto done;
     }
-    found = 1;
     s.p++;   /* '[' */
     for (;;) {
         skip_ws(&s);
