@@ -710,7 +710,7 @@ def test_real_tool_adapters():
             check(d["status"] == "ok", d)
             check(float(d["wall_ratio"]) > 0, d)
             if n == "memray":
-                check(d["fae_pp"] == "" and not backends[n]["report"], d)
+                check(d["fae_pp"] == "" and not backends[n]["capabilities"]["report"], d)
             else:
                 check(0 <= float(d["fae_pp"]) <= 100, d)
             e = by[("raises", n)]
