@@ -2,10 +2,21 @@
 # every test; `make run` sets up and runs configs/all.yaml. SANITIZE=address,undefined
 # builds everything with those sanitizers (objects go to a separate folder).
 
-PKGS      := python3-embed yaml-0.1
-# Debian packages the project needs; `make deps` installs the missing ones.
-DEB_PKGS  := gcc libc6-dev make pkg-config procps python3-dev libyaml-dev gnuplot-nox libcmocka-dev \
-             python3-yappi python3-scalene python3-numpy austin valgrind
+# CPython 3.11 by name: Debian 13's python3-dev (python3-embed) is 3.13,
+# python3.11-dev gives python-3.11-embed on Debian 12 and 13 alike.
+PY_VER    := 3.11
+PKGS      := python-$(PY_VER)-embed yaml-0.1
+# Debian packages the project needs; `make deps` installs the missing ones,
+# then makes the virtual environment of the profilers (VENV, below).
+DEB_PKGS  := gcc libc6-dev make pkg-config procps python$(PY_VER) python$(PY_VER)-dev \
+             python$(PY_VER)-venv libyaml-dev gnuplot-nox libcmocka-dev python3-numpy valgrind
+# The real profilers, from PyPI at the versions pinned in REQUIREMENTS, in a
+# virtual environment of Debian's python3.11 (not `python3` on PATH, which
+# may be another interpreter). The worker's embedded interpreter uses it as
+# its prefix and the launched tools run from its bin/ (harness/venv.h);
+# PYPROF_BENCH_VENV overrides the path at run time ("" for none).
+VENV      := $(CURDIR)/build/venv
+REQUIREMENTS := backends/requirements.txt
 
 ifeq ($(origin CC),default)
 CC        := gcc
@@ -14,7 +25,7 @@ OPT       ?= -O2
 WARN      := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wvla \
              -Wshadow -Wpointer-arith -Wformat=2 -Wundef
 CFLAGS    := -std=c11 -D_GNU_SOURCE -g $(OPT) $(WARN) -MMD -MP
-# pkg-config's python3-embed (not python3) is what adds -lpython3.11 since 3.8.
+# pkg-config's python-3.11-embed (not python-3.11) is what adds -lpython3.11.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS     = $(PKG_LIBS) -lm -lpthread
@@ -32,8 +43,9 @@ CFLAGS    += -DPB_VERSION='"$(VERSION)"' -DPB_GIT_REV='"$(GIT_REV)"'
 # The embedded interpreter is told it is Debian's python3.X so that its prefix,
 # sys.executable and site-packages (/usr/lib/python3/dist-packages) are
 # Debian's, whatever `python3` on PATH is.
-PY_EXE    := $(shell pkg-config --variable=exec_prefix python3-embed 2>/dev/null)/bin/python$(shell pkg-config --modversion python3-embed 2>/dev/null)
-CFLAGS    += -DPB_PYTHON_EXE='"$(PY_EXE)"'
+PY_PREFIX := $(shell pkg-config --variable=exec_prefix python-$(PY_VER)-embed 2>/dev/null)
+PY_EXE    := $(or $(PY_PREFIX),/usr)/bin/python$(PY_VER)
+CFLAGS    += -DPB_PYTHON_EXE='"$(PY_EXE)"' -DPB_VENV='"$(VENV)"'
 
 # backends/faulty.c holds the test-only misbehaving backends: test build only.
 TEST_ONLY_SRC := backends/faulty.c
@@ -99,6 +111,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(BUILD)/libpb.a
 # Install what is missing (root), or print the exact command and stop.
 deps:
 	@sh tests/deps.sh $(DEB_PKGS)
+	@sh tests/venv.sh $(PY_EXE) $(VENV) $(REQUIREMENTS)
 
 # Exit status 1 means some runs failed and are reported as failed rows (a
 # real tool that cannot profile a workload, such as scalene on one long C
@@ -118,23 +131,27 @@ e2e: $(BIN) $(TEST_BIN_FAULT)
 	/usr/bin/python3 tests/e2e/run.py --binary ./$(BIN) --test-binary ./$(TEST_BIN_FAULT)
 
 # libFuzzer targets (clang), one per parser: the config loader, the worker
-# protocol, the results.json reader of `compare`, the launcher's timings file.
+# protocol, the results.json reader of `compare`, the launcher's timings file,
+# the real tools' files (viztracer's Chrome trace JSON, scalene's JSON).
 # Each runs FUZZ_SECONDS on a corpus in build/fuzz/corpus-NAME seeded from
 # the real configs and fixtures and the seeds in tests/fuzz/seeds/ (the
 # corpus grows across runs; `make clean` starts over).
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := config protocol results timings
+FUZZ_TARGETS := config protocol results timings tools
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
 FUZZ_LEN_config := 4096
 FUZZ_LEN_protocol := 1024
 FUZZ_LEN_results := 16384
 FUZZ_LEN_timings := 1024
+FUZZ_LEN_tools := 8192
 FUZZ_SRC_config := harness/config.c harness/option.c harness/util.c harness/category.c \
                    harness/report.c tests/fuzz/registry_stub.c
 FUZZ_SRC_protocol := harness/protocol.c harness/run_codec.c harness/category.c harness/util.c
 FUZZ_SRC_results := harness/json_parse.c harness/compare.c harness/overhead.c harness/stats.c \
                     harness/util.c
 FUZZ_SRC_timings := harness/launch.c harness/util.c
+FUZZ_SRC_tools := backends/chrome_trace.c backends/scalene_json.c backends/profile_agg.c \
+                  harness/json_parse.c harness/report.c harness/category.c harness/util.c
 FUZZ_DEFS_results := -DBOOTSTRAP_RESAMPLES=40
 FUZZ_LIBS_config := $(shell pkg-config --libs yaml-0.1 2>/dev/null) -lm
 FUZZ_BINS := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
@@ -162,6 +179,7 @@ fuzz: $(FUZZ_BINS) $(FUZZ_TARGETS:%=build/fuzz/corpus-%)
 	    ./build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 	        -max_len=$$(case $$t in config) echo $(FUZZ_LEN_config);; \
 	            protocol) echo $(FUZZ_LEN_protocol);; results) echo $(FUZZ_LEN_results);; \
+            tools) echo $(FUZZ_LEN_tools);; \
 	            *) echo $(FUZZ_LEN_timings);; esac) \
 	        -print_final_stats=1 -artifact_prefix=build/fuzz/ build/fuzz/corpus-$$t \
 	        2>build/fuzz/fuzz_$$t.log || { tail -40 build/fuzz/fuzz_$$t.log; exit 1; }; \
@@ -192,7 +210,7 @@ valgrind: deps
 # per file, so `make -j2 lint` runs two at a time and reruns only what changed.
 LINT_SRC  := $(wildcard harness/*.c backends/*.c tests/fuzz/*.c)
 LINT_FLAGS = -std=c11 -D_GNU_SOURCE -DPB_FAULT_INJECTION -DPB_VERSION='"0"' -DPB_GIT_REV='"0"' \
-             -DPB_PYTHON_EXE='"$(PY_EXE)"' $(PKG_CFLAGS)
+             -DPB_PYTHON_EXE='"$(PY_EXE)"' -DPB_VENV='"$(VENV)"' $(PKG_CFLAGS)
 CPPCHECK_FLAGS := --quiet --enable=warning,performance,portability --std=c11 --inline-suppr \
                   --error-exitcode=1 --suppress=missingIncludeSystem -D_GNU_SOURCE \
                   -DPB_FAULT_INJECTION -DPY_VERSION_HEX=0x030B02F0 "-DPy_RETURN_NONE=return Py_None" \

@@ -12,9 +12,11 @@
  * threads (austin gives each its thread) are kept: they only run while the
  * workload does.
  *
- * Availability is checked by running the tool on a short python3 program:
- * Debian 12's austin 1.0.1 cannot read Python 3.11, and the row says so in
- * the tool's own words. Neither tool tells Python from native or system
+ * Both come from the profilers' venv (`make deps`, pip's py-spy and
+ * austin-dist), whose bin/ the worker puts first on PATH (venv.h).
+ * Availability is checked by running the tool on a short python3.11
+ * program: a tool that cannot read it (Debian 12's austin 1.0.1, say) gives
+ * a skipped row in the tool's own words. Neither tool tells Python from native or system
  * time in these modes, so their reports have no categories (CE n/a).
  */
 #include "pyadapter.h"
@@ -30,15 +32,15 @@
 #include "../harness/backend.h"
 #include "../harness/launch.h"
 #include "../harness/util.h"
+#include "../harness/venv.h"
 
-#ifndef PB_PYTHON_EXE
-#define PB_PYTHON_EXE "/usr/bin/python3"
-#endif
 
 struct external {
     const char *tool;           /* "austin" or "py-spy" */
     double interval;
     int idle;                   /* count off-CPU samples too */
+    int native;                 /* py-spy --native: C frames too */
+    int nonblocking;            /* py-spy --nonblocking: never pause it */
     char *output;               /* the tool's samples, read after the run */
     size_t output_len;
 };
@@ -56,6 +58,10 @@ static const struct pb_option_spec pyspy_options[] = {
       "sampling interval (py-spy --rate 1/interval; its default is 100 Hz)" },
     { "idle", PB_OPT_BOOL, "true", 0, -1, NULL,
       "include idle (off-CPU) samples, py-spy --idle" },
+    { "native", PB_OPT_BOOL, "false", 0, -1, NULL,
+      "py-spy --native: C and C++ frames too (not with nonblocking)" },
+    { "nonblocking", PB_OPT_BOOL, "false", 0, -1, NULL,
+      "py-spy --nonblocking: read without pausing the program (may read torn stacks)" },
     { NULL, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -229,8 +235,15 @@ static void tool_argv(const struct external *x, const char *output, char ***argv
         items[n++] = num;
         items[n++] = "-o";
         items[n++] = output;
+        /* py-spy 0.4 shortens file names to their package part by default:
+         * the region marker and the phases are matched by full path. */
+        items[n++] = "--full-filenames";
         if (x->idle)
             items[n++] = "--idle";
+        if (x->native)
+            items[n++] = "--native";
+        if (x->nonblocking)
+            items[n++] = "--nonblocking";
         items[n++] = "--";
     }
     for (size_t i = 0; i < n; i++) {
@@ -251,7 +264,9 @@ static void free_argv(char **argv, size_t argc)
 static int external_probe(const char *tool, char *why, size_t whylen)
 {
     if (!on_path(tool)) {
-        snprintf(why, whylen, "%s not found on PATH", tool);
+        char failed[512];
+        pb_venv_failure(!strcmp(tool, "austin") ? "austin-dist" : tool, failed, sizeof(failed));
+        snprintf(why, whylen, "%s not found on PATH%s%s", tool, failed[0] ? ": " : "", failed);
         return 0;
     }
     char dir[] = "/tmp/pyprof-bench-probe.XXXXXX";
@@ -262,11 +277,11 @@ static int external_probe(const char *tool, char *why, size_t whylen)
     char out[128], log[128], msg[400];
     snprintf(out, sizeof(out), "%s/samples", dir);
     snprintf(log, sizeof(log), "%s/log", dir);
-    struct external x = { tool, 0.001, 1, NULL, 0 };
+    struct external x = { tool, 0.001, 1, 0, 0, NULL, 0 };
     char **argv = NULL;
     size_t argc = 0;
     tool_argv(&x, out, &argv, &argc);
-    const char *prog[] = { PB_PYTHON_EXE, "-c", "import time\ntime.sleep(0.5)", NULL };
+    const char *prog[] = { pb_python_exe(), "-c", "import time\ntime.sleep(0.5)", NULL };
     for (size_t i = 0; prog[i]; i++) {
         argv = pb_xrealloc(argv, (argc + 2) * sizeof(*argv));
         argv[argc++] = pb_xstrdup(prog[i]);
@@ -286,7 +301,7 @@ static int external_probe(const char *tool, char *why, size_t whylen)
         char version[64];
         tool_version(tool, version, sizeof(version));
         snprintf(why, whylen, "%s %s cannot profile %s: %s", tool,
-                 version[0] ? version : "(version unknown)", PB_PYTHON_EXE,
+                 version[0] ? version : "(version unknown)", pb_python_exe(),
                  msg[0] ? msg : "it wrote no samples");
     }
     unlink(out);
@@ -311,6 +326,8 @@ static int external_create(const char *tool, void **state, const struct pb_optio
     x->tool = tool;
     x->interval = pb_options_double(opts, "interval");
     x->idle = pb_options_bool(opts, "idle");
+    x->native = pb_options_get(opts, "native") && pb_options_bool(opts, "native");
+    x->nonblocking = pb_options_get(opts, "nonblocking") && pb_options_bool(opts, "nonblocking");
     *state = x;
     return 0;
 }
@@ -324,8 +341,9 @@ static int austin_create(void **state, const struct pb_options *opts, char *err,
 
 static int pyspy_create(void **state, const struct pb_options *opts, char *err, size_t errlen)
 {
-    (void)err;
-    (void)errlen;
+    if (pb_options_bool(opts, "native") && pb_options_bool(opts, "nonblocking"))
+        return pb_error(err, errlen, "py-spy cannot read native frames with nonblocking "
+                        "(choose native or nonblocking)");
     return external_create("py-spy", state, opts);
 }
 
@@ -403,10 +421,11 @@ static int external_collect(void *state, struct pb_report *out, char *err, size_
         return pyad_error(err, errlen, "reading the samples");
     out->total_s = total;
     out->categories = 0;
-    char note[96], version[48];
+    char note[128], version[48];
     tool_version(x->tool, version, sizeof(version));
-    snprintf(note, sizeof(note), "%s %s, launched, %s samples", x->tool,
-             version[0] ? version : "?", x->idle ? "wall" : "cpu");
+    snprintf(note, sizeof(note), "%s %s, launched, %s samples%s%s", x->tool,
+             version[0] ? version : "?", x->idle ? "wall" : "cpu",
+             x->native ? ", native" : "", x->nonblocking ? ", nonblocking" : "");
     pb_report_set_note(out, note);
     return 0;
 }
@@ -425,7 +444,7 @@ static const char *external_clock(const struct pb_options *opts)
 
 const struct pb_backend_ops pb_backend_austin = {
     .kind = "austin",
-    .summary = "austin (frame stack sampler, on PATH) as the program's launcher",
+    .summary = "austin (pip austin-dist, frame stack sampler) as the program's launcher",
     .mechanism = "sampling",
     .categories = 0,
     .caps = PB_CAP_THREADS | PB_CAP_REPORT,
@@ -441,7 +460,7 @@ const struct pb_backend_ops pb_backend_austin = {
 
 const struct pb_backend_ops pb_backend_pyspy = {
     .kind = "py-spy",
-    .summary = "py-spy record (on PATH) as the program's launcher",
+    .summary = "py-spy record (pip py-spy) as the program's launcher",
     .mechanism = "sampling",
     .categories = 0,
     .caps = PB_CAP_REPORT,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "../harness/util.h"
+#include "../harness/venv.h"
 
 int pyad_error(char *err, size_t errlen, const char *what)
 {
@@ -112,5 +113,20 @@ int pyad_threading_setprofile(PyObject *fn)
     if (!r)
         return -1;
     Py_DECREF(r);
+    return 0;
+}
+
+int pyad_importable(const char *module, const char *dist, char *why, size_t whylen)
+{
+    PyObject *mod = PyImport_ImportModule(module);
+    if (mod) {
+        Py_DECREF(mod);
+        return 1;
+    }
+    char text[PB_ERRLEN], failed[512];
+    pyad_error(text, sizeof(text), "import");
+    pb_venv_failure(dist, failed, sizeof(failed));
+    snprintf(why, whylen, "%s not importable (%.300s%s%.300s)", module, text,
+             failed[0] ? "; " : "", failed);
     return 0;
 }

@@ -19,6 +19,11 @@ int pyad_error(char *err, size_t errlen, const char *what);
  * 0, or -1 with the exception in err. */
 int pyad_call(PyObject *obj, const char *name, char *err, size_t errlen, const char *fmt, ...);
 
+/* 1 when `import module` works; else 0 with "MODULE not importable
+ * (ImportError: ...)" in why, and why `make deps` could not install dist
+ * when it recorded that (venv.h). */
+int pyad_importable(const char *module, const char *dist, char *why, size_t whylen);
+
 /* The installed distribution's version ("1.4.0"), or "" when unknown. */
 void pyad_version(const char *dist, char *buf, size_t len);
 

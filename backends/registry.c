@@ -14,6 +14,9 @@ extern const struct pb_backend_ops pb_backend_launched;
 extern const struct pb_backend_ops pb_backend_pyinstrument;
 extern const struct pb_backend_ops pb_backend_austin;
 extern const struct pb_backend_ops pb_backend_pyspy;
+extern const struct pb_backend_ops pb_backend_memray;
+extern const struct pb_backend_ops pb_backend_viztracer;
+extern const struct pb_backend_ops pb_backend_pprofile;
 extern const struct pb_backend_ops pb_backend_reach;
 #ifdef PB_FAULT_INJECTION
 extern const struct pb_backend_ops pb_backend_test_crash;
@@ -34,6 +37,9 @@ const struct pb_backend_ops *const pb_backends[] = {
     &pb_backend_pyinstrument,
     &pb_backend_pyspy,
     &pb_backend_austin,
+    &pb_backend_memray,
+    &pb_backend_viztracer,
+    &pb_backend_pprofile,
 #ifdef PB_FAULT_INJECTION
     /* faulty.c: misbehaving backends, in the test build only. */
     &pb_backend_test_crash,

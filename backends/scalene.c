@@ -1,6 +1,8 @@
 /*
- * scalene.c: scalene (Debian's python3-scalene), run the way it must be run:
- * as the program's launcher, `python3 -m scalene --json --off ... driver.py`.
+ * scalene.c: scalene (pip's, from the profilers' venv; Debian's 1.5 works
+ * too), run the way it must be run: as the program's launcher, `python3 -m
+ * scalene run -o F --off ... driver.py` (2.x; 1.5: `-m scalene --json
+ * --outfile F --cli --off ...`).
  * The driver (harness/launch.c) imports the workload and brackets the phases
  * with scalene_profiler.start() and stop(), scalene's region mode, timing
  * that region from inside the profiled program so the overhead is measured
@@ -9,7 +11,7 @@
  * Modes: `cpu` (scalene --cpu: CPU sampling only) and `full` (scalene's
  * default: CPU, memory through its LD_PRELOAD allocator, GPU when present).
  *
- * Report: scalene's JSON gives, per function of the profiled files, the
+ * Report (scalene_json.h reads it): scalene's JSON gives, per function of the profiled files, the
  * share of the profile's elapsed time it spent in Python, in native code and
  * in the system (n_cpu_percent_python, n_cpu_percent_c, n_sys_percent):
  * those are the categories, taken from the tool. Seconds are the share times
@@ -30,6 +32,8 @@
 #include "../harness/backend.h"
 #include "../harness/launch.h"
 #include "../harness/util.h"
+#include "../harness/venv.h"
+#include "scalene_json.h"
 
 struct scalene {
     int memory;                 /* full mode */
@@ -47,23 +51,6 @@ static const struct pb_option_spec scalene_options[] = {
     { NULL, 0, NULL, 0, 0, NULL, NULL },
 };
 
-/* Reads scalene's JSON into rows (file, function, line, python, native,
- * system), seconds. Kept in Python: it runs after the region. */
-static const char parse_src[] =
-    "import json\n"
-    "def rows(text):\n"
-    "    d = json.loads(text)\n"
-    "    el = float(d.get('elapsed_time_sec') or 0)\n"
-    "    out = []\n"
-    "    for fname, f in (d.get('files') or {}).items():\n"
-    "        for fn in f.get('functions') or []:\n"
-    "            name = str(fn.get('line', '?')).rsplit('.', 1)[-1]\n"
-    "            out.append((fname, name, int(fn.get('lineno') or 0),\n"
-    "                        float(fn.get('n_cpu_percent_python') or 0) / 100 * el,\n"
-    "                        float(fn.get('n_cpu_percent_c') or 0) / 100 * el,\n"
-    "                        float(fn.get('n_sys_percent') or 0) / 100 * el))\n"
-    "    return out\n";
-
 static int scalene_available(char *why, size_t whylen)
 {
     PyObject *util = PyImport_ImportModule("importlib.util");
@@ -73,7 +60,9 @@ static int scalene_available(char *why, size_t whylen)
     Py_XDECREF(util);
     PyErr_Clear();
     if (!ok) {
-        snprintf(why, whylen, "scalene not installed (Debian: apt-get install python3-scalene)");
+        char failed[512];
+        pb_venv_failure("scalene", failed, sizeof(failed));
+        snprintf(why, whylen, "scalene not installed%s%s", failed[0] ? ": " : "", failed);
         return 0;
     }
     return 1;
@@ -119,16 +108,22 @@ static int scalene_launch(void *state, struct pb_launch *job, char *err, size_t 
     snprintf(interval, sizeof(interval), "%g", s->interval);
     char **argv = NULL;
     size_t argc = 0;
-    const char *head[] = { job->python_exe, "-m", "scalene", "--json", "--outfile", out,
-                           "--cli", "--off", "--cpu-sampling-rate", interval,
-                           "--program-path", dirname(wdir), NULL };
+    /* scalene 2 has subcommands (`run`), -o, --cpu-only, and JSON only;
+     * memory is on by default in both. */
+    char version[32];
+    scalene_version(version, sizeof(version));
+    int v2 = atoi(version) >= 2;
+    const char *pdir = dirname(wdir);
+    const char *head2[] = { job->python_exe, "-m", "scalene", "run", "-o", out, "--off",
+                            "--cpu-sampling-rate", interval, "--program-path", pdir,
+                            s->memory ? NULL : "--cpu-only", NULL };
+    const char *head1[] = { job->python_exe, "-m", "scalene", "--json", "--outfile", out,
+                            "--cli", "--off", "--cpu-sampling-rate", interval,
+                            "--program-path", pdir, s->memory ? NULL : "--cpu", NULL };
+    const char *const *head = v2 ? head2 : head1;
     for (size_t i = 0; head[i]; i++) {
         argv = pb_xrealloc(argv, (argc + 2) * sizeof(*argv));
         argv[argc++] = pb_xstrdup(head[i]);
-    }
-    if (!s->memory) {
-        argv = pb_xrealloc(argv, (argc + 2) * sizeof(*argv));
-        argv[argc++] = pb_xstrdup("--cpu");
     }
     /* The driver and, after "---", its own arguments. */
     char **dargv = NULL;
@@ -175,36 +170,8 @@ static int scalene_collect(void *state, struct pb_report *out, char *err, size_t
     struct scalene *s = state;
     if (!s->json)
         return pb_error(err, errlen, "no scalene report to read");
-    PyObject *ns = PyDict_New();
-    PyDict_SetItemString(ns, "__builtins__", PyEval_GetBuiltins());
-    PyObject *r = PyRun_String(parse_src, Py_file_input, ns, ns);
-    Py_XDECREF(r);
-    PyObject *fn = r ? PyDict_GetItemString(ns, "rows") : NULL;
-    PyObject *rows = fn ? PyObject_CallFunction(fn, "s", s->json) : NULL;
-    if (!rows) {
-        Py_DECREF(ns);
-        return pyad_error(err, errlen, "reading scalene's JSON report");
-    }
-    Py_ssize_t n = PyList_Size(rows);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        const char *file, *name;
-        int line;
-        double py, nat, sys;
-        if (!PyArg_ParseTuple(PyList_GetItem(rows, i), "ssiddd", &file, &name, &line, &py,
-                              &nat, &sys))
-            break;
-        struct pb_report_entry *e = pb_report_add(out, file, line, name, 0);
-        e->cat_s[PB_CAT_PYTHON] = py;
-        e->cat_s[PB_CAT_NATIVE] = nat;
-        e->cat_s[PB_CAT_SYSTEM] = sys;
-        e->self_s = e->inclusive_s = py + nat + sys;
-    }
-    Py_DECREF(rows);
-    Py_DECREF(ns);
-    if (PyErr_Occurred())
-        return pyad_error(err, errlen, "reading scalene's JSON report");
-    out->categories = PB_CAT_BIT(PB_CAT_PYTHON) | PB_CAT_BIT(PB_CAT_NATIVE) |
-                      PB_CAT_BIT(PB_CAT_SYSTEM);
+    if (pb_scalene_json_read(s->json, strlen(s->json), out, err, errlen) < 0)
+        return -1;
     char note[96], version[32];
     scalene_version(version, sizeof(version));
     snprintf(note, sizeof(note), "scalene %s, %s mode, launched", version[0] ? version : "?",
@@ -228,7 +195,7 @@ static const char *scalene_clock(const struct pb_options *opts)
 
 const struct pb_backend_ops pb_backend_scalene = {
     .kind = "scalene",
-    .summary = "scalene (python3-scalene) as the program's launcher, cpu or full mode",
+    .summary = "scalene (pip, 1.5 or 2.x) as the program's launcher, cpu or full mode",
     .mechanism = "sampling",
     .categories = PB_CAT_BIT(PB_CAT_PYTHON) | PB_CAT_BIT(PB_CAT_NATIVE) |
                   PB_CAT_BIT(PB_CAT_SYSTEM),

@@ -20,6 +20,7 @@
 #include "reach.h"
 #include "run_codec.h"
 #include "util.h"
+#include "venv.h"
 
 #ifndef PB_PYTHON_EXE
 #define PB_PYTHON_EXE "/usr/bin/python3"
@@ -254,7 +255,9 @@ static int python_start(const char *script, int fixed_hash, char *err, size_t er
     /* Isolated: no PYTHON* environment, no user site, no script directory on
      * sys.path; Debian's site still adds /usr/lib/python3/dist-packages. The
      * program name points at the interpreter matching the linked libpython so
-     * the prefix (and sys.executable, which scalene needs) is Debian's. */
+     * the prefix (and sys.executable, which scalene needs) is Debian's; when
+     * the profilers' venv exists (venv.h) it is the venv's python3.11, so
+     * Python takes the venv as its prefix and its site-packages. */
     PyConfig_InitIsolatedConfig(&config);
     config.write_bytecode = 0;
     if (fixed_hash) {
@@ -262,7 +265,7 @@ static int python_start(const char *script, int fixed_hash, char *err, size_t er
         config.hash_seed = 0;
     }
     config.install_signal_handlers = 1;
-    PyStatus st = PyConfig_SetBytesString(&config, &config.program_name, PB_PYTHON_EXE);
+    PyStatus st = PyConfig_SetBytesString(&config, &config.program_name, pb_python_exe());
     if (!PyStatus_Exception(st)) {
         char *argv[] = { (char *)(script ? script : "") };
         st = PyConfig_SetBytesArgv(&config, 1, argv);
@@ -567,7 +570,7 @@ static int run_launched(const struct pb_backend_ops *ops, void *state,
 {
     struct pb_launch job;
     memset(&job, 0, sizeof(job));
-    job.python_exe = PB_PYTHON_EXE;
+    job.python_exe = pb_python_exe();
     job.workload_file = a->file;
     job.nphases = a->nphases;
     char *specs[PB_MAX_PHASES] = { NULL };
@@ -927,6 +930,8 @@ int pb_worker_main(int argc, char **argv)
         return 2;
     }
     out_fd = a.fd;
+    /* Launched tools and their version probes run from the venv's bin/. */
+    pb_venv_activate();
     if (!strcmp(a.mode, "run")) {
         in_run = 1;
         return worker_run(&a);

@@ -79,13 +79,24 @@ backends:
     return conf
 
 
+def venv_python():
+    """The interpreter the worker embeds: the profilers' venv of `make deps`
+    (PYPROF_BENCH_VENV overrides, as for the binary), else Debian's."""
+    venv = os.environ.get("PYPROF_BENCH_VENV", os.path.join(ROOT, "build", "venv"))
+    exe = os.path.join(venv, "bin", "python3.11") if venv else ""
+    return exe if exe and os.access(exe, os.X_OK) else "/usr/bin/python3.11"
+
+
 def yappi_installed():
-    return subprocess.run(["/usr/bin/python3", "-c", "import yappi"],
-                          capture_output=True).returncode == 0
+    return importable("yappi")
+
+
+# The fake tools on PATH must not be shadowed by the venv's real ones.
+NO_VENV = {"PYPROF_BENCH_VENV": ""}
 
 
 def importable(module):
-    return subprocess.run(["/usr/bin/python3.11", "-c", f"import {module}"],
+    return subprocess.run([venv_python(), "-c", f"import {module}"],
                           capture_output=True).returncode == 0
 
 
