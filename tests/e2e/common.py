@@ -59,12 +59,12 @@ def run_test_build(args, fault=None, timeout=300):
                           timeout=timeout, cwd=ROOT, env=env)
 
 
-def small_matrix(tmp):
-    """One workload, the baseline and two profilers with reports: the config
-    the fault tests run."""
-    conf = os.path.join(tmp, "m.yaml")
+def tiny_config(tmp, name, rounds, backends):
+    """A config file in tmp: the tiny workload (a loop and a nap) under the
+    given backends (each its own kind), rounds measured rounds, no warm-up."""
+    conf = os.path.join(tmp, name)
     with open(conf, "w") as f:
-        f.write(f"""defaults: {{rounds: 1, warmup: 0, timeout: 30s}}
+        f.write(f"""defaults: {{rounds: {rounds}, warmup: 0, timeout: 30s}}
 workloads:
   - name: tiny
     file: {HERE}/workloads/tiny.py
@@ -72,11 +72,14 @@ workloads:
       - {{function: spin, args: [100000], category: python}}
       - {{function: nap, args: [0.01], category: system}}
 backends:
-  - {{name: none, kind: none}}
-  - {{name: deterministic, kind: deterministic}}
-  - {{name: sampling, kind: sampling}}
-""")
+""" + "".join(f"  - {{name: {b}, kind: {b}}}\n" for b in backends))
     return conf
+
+
+def small_matrix(tmp):
+    """One workload, the baseline and two profilers with reports: the config
+    the fault tests run."""
+    return tiny_config(tmp, "m.yaml", 1, ("none", "deterministic", "sampling"))
 
 
 def venv_python():

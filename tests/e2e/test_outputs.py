@@ -25,17 +25,7 @@ REPORT_BACKENDS = ("none", "sampling", "deterministic")
 def report_run(tmp):
     """The tiny workload under none, sampling and deterministic, 3 rounds: the
     result folder holding report.html."""
-    conf = os.path.join(tmp, "r.yaml")
-    with open(conf, "w") as f:
-        f.write(f"""defaults: {{rounds: 3, warmup: 0, timeout: 30s}}
-workloads:
-  - name: tiny
-    file: {HERE}/workloads/tiny.py
-    phases:
-      - {{function: spin, args: [100000], category: python}}
-      - {{function: nap, args: [0.01], category: system}}
-backends:
-""" + "".join(f"  - {{name: {b}, kind: {b}}}\n" for b in REPORT_BACKENDS))
+    conf = tiny_config(tmp, "r.yaml", 3, REPORT_BACKENDS)
     out = os.path.join(tmp, "out")
     r = run(["--quiet", "--out", out, conf])
     check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
