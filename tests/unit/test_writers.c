@@ -491,6 +491,63 @@ static void test_declared_categories_warning(void **state)
     backends[1].ops = saved;
 }
 
+static int fake_launch(void *state, struct pb_launch *job, char *err, size_t errlen)
+{
+    (void)state, (void)job, (void)err, (void)errlen;
+    return -1;
+}
+
+/* A launcher tool is compared with the unprofiled runs of its own kind of
+ * process (the launched baseline), for overhead and for DE and FAE: here
+ * the launched python3 runs the phases in other proportions (.30/.30/.40)
+ * than the embedded worker (.22/.36/.42), and the tool's runs and report
+ * match the launched ones exactly: DE and FAE 0, where against the
+ * worker's truth they would be 50 * (.08 + .06 + .02) = 8. */
+static void test_launched_tool_against_launched_truth(void **state)
+{
+    (void)state;
+    static const struct pb_backend_ops launcher = {
+        .kind = "scripted-launcher", .summary = "a launcher", .mechanism = "sampling",
+        .categories = PB_CAT_ALL, .caps = PB_CAP_REPORT, .launch = fake_launch,
+    };
+    const struct pb_backend_ops *saved = backends[1].ops;
+    backends[1].ops = &launcher;
+    struct pb_results res;
+    build(&res);
+    size_t n = res.nruns;
+    for (size_t i = 0; i < n; i++) {
+        struct pb_run_record *r = &res.runs[i];
+        if (r->backend != PB_BASELINE && r->backend != 1)
+            continue;
+        struct pb_run_record *l = r;
+        if (r->backend == PB_BASELINE) {   /* a launched baseline beside it */
+            l = pb_results_add(&res);
+            *l = res.runs[i];
+            l->backend = PB_BASELINE_LAUNCHED;
+        }
+        double w = l->run.wall_s;
+        const double share[3] = { 0.30, 0.30, 0.40 };
+        for (int p = 0; p < 3; p++) {
+            l->run.phase_wall_s[p] = share[p] * w;
+            l->run.phase_user_s[p] = p < 2 ? share[p] * w : 0;
+        }
+        if (l->backend == 1) {
+            l->run.attr.other_s = 0;
+            for (int p = 0; p < 3; p++)
+                l->run.attr.phase_s[p] = share[p];
+            l->run.attr.total_s = 1.0;
+        }
+    }
+    pb_results_summarise(&res);
+    const struct pb_cell *c = pb_results_cell(&res, 0, 1);
+    assert_int_equal(c->status, PB_CELL_OK);
+    assert_true(fabs(c->de_pp) < 1e-9);
+    assert_true(fabs(c->fae_pp) < 1e-9);
+    assert_true(fabs(c->ae_pp) < 1e-9);
+    pb_results_release(&res);
+    backends[1].ops = saved;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -501,6 +558,7 @@ int main(void)
         cmocka_unit_test(test_results_json),
         cmocka_unit_test(test_thread_and_task_cells),
         cmocka_unit_test(test_declared_categories_warning),
+        cmocka_unit_test(test_launched_tool_against_launched_truth),
         cmocka_unit_test(test_variant_response),
         cmocka_unit_test(test_report_html),
     };
