@@ -28,3 +28,22 @@ PyObject *pyembed_run(const char *code)
     Py_DECREF(r);
     return g;
 }
+
+PyObject *pyembed_load(const char *name, const char *path)
+{
+    PyObject *loader = pyembed_run(
+        "import importlib.util\n"
+        "def load(name, path):\n"
+        "    spec = importlib.util.spec_from_file_location(name, path)\n"
+        "    mod = importlib.util.module_from_spec(spec)\n"
+        "    spec.loader.exec_module(mod)\n"
+        "    return mod\n");
+    if (!loader)
+        return NULL;
+    PyObject *mod = PyObject_CallFunction(PyDict_GetItemString(loader, "load"), "ss", name,
+                                          path);
+    if (!mod)
+        PyErr_Print();
+    Py_DECREF(loader);
+    return mod;
+}

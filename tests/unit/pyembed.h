@@ -10,5 +10,8 @@
 int pyembed_start(void);
 /* A new namespace with builtins where code has run; NULL (printed) on error. */
 PyObject *pyembed_run(const char *code);
+/* The Python file at path imported as a module called name (a new
+ * reference); NULL (printed) on error. */
+PyObject *pyembed_load(const char *name, const char *path);
 
 #endif

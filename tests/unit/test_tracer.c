@@ -27,17 +27,8 @@ static int setup(void **state)
     (void)state;
     if (pyembed_start() < 0)
         return -1;
-    PyObject *g = pyembed_run(
-        "import importlib.util\n"
-        "spec = importlib.util.spec_from_file_location('calltree', '" CALLTREE "')\n"
-        "mod = importlib.util.module_from_spec(spec)\n"
-        "spec.loader.exec_module(mod)\n");
-    if (!g)
-        return -1;
-    module = PyDict_GetItemString(g, "mod");
-    Py_INCREF(module);
-    Py_DECREF(g);
-    return 0;
+    module = pyembed_load("calltree", CALLTREE);
+    return module ? 0 : -1;
 }
 
 static int teardown(void **state)
