@@ -381,6 +381,8 @@ static void write_summary(struct pb_json *j, const struct pb_results *res)
             pb_json_number(j, "wall_ratio_lo", c->wall_lo);
             pb_json_number(j, "wall_ratio_hi", c->wall_hi);
             pb_json_number(j, "wall_ratio_coverage", c->wall_coverage);
+            if (c->converged >= 0)   /* with --precision: did the interval get there */
+                pb_json_bool(j, "converged", c->converged);
             pb_json_number(j, "cpu_ratio", c->cpu_ratio);
             pb_json_number(j, "cpu_ratio_lo", c->cpu_lo);
             pb_json_number(j, "cpu_ratio_hi", c->cpu_hi);

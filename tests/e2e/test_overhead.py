@@ -49,12 +49,14 @@ def test_precision_adds_rounds():
         check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
         results, rows, md = load_outputs(loose)
         check([c["rounds"] for c in results["summary"]] == [5], results["summary"])
+        check(results["summary"][0]["converged"] is True, results["summary"])
         r = run(["--out", tight, "--only-backend", "none", "--only-backend", "deterministic",
                  "--rounds", "5", "--precision", "0.001%", "--max-time", "8s",
                  cfg("validity.yaml")])
         check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
         results, rows, md = load_outputs(tight)
         check(all(c["rounds"] > 5 for c in results["summary"]), results["summary"])
+        check(all(c["converged"] is False for c in results["summary"]), results["summary"])
         check("not converged" in r.stdout, r.stdout)
         r = run(["--precision", "0%", cfg("validity.yaml")])
         check(r.returncode == 2 and "--precision" in r.stderr, r.stderr)
