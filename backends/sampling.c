@@ -748,7 +748,7 @@ static int fcache_push(struct sampler *s, struct tstat *t, size_t k)
 static int fcache_check_below(struct sampler *s, struct fcache *c, uint32_t i)
 {
     const struct frame_layout *l = &s->lay;
-    size_t lo = l->fr_code, hi = l->fr_code;
+    size_t lo = SIZE_MAX, hi = 0;
     size_t offs[3] = { l->fr_code, l->fr_previous, l->fr_prev_instr };
     for (int k = 0; k < 3; k++) {
         lo = offs[k] < lo ? offs[k] : lo;
