@@ -88,6 +88,12 @@ char *pb_write_summary_csv(const struct pb_results *res)
             csv_num(&sb, c->response, 4);
             csv_num(&sb, c->response_lo, 4);
             csv_num(&sb, c->response_hi, 4);
+            const double lat[] = {
+                c->thr_ratio, c->thr_lo, c->thr_hi, c->p50_ratio, c->p50_lo, c->p50_hi,
+                c->p99_ratio, c->p99_lo, c->p99_hi, c->max_ratio, c->max_lo, c->max_hi,
+            };
+            for (size_t k = 0; k < sizeof(lat) / sizeof(lat[0]); k++)
+                csv_num(&sb, lat[k], 4);
             pb_strbuf_add(&sb, "\n", 1);
         }
     }

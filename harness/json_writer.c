@@ -414,6 +414,21 @@ static void write_summary(struct pb_json *j, const struct pb_results *res)
             pb_json_number(j, "response", c->response);
             pb_json_number(j, "response_lo", c->response_lo);
             pb_json_number(j, "response_hi", c->response_hi);
+            /* latency under load: ratios to the baseline, with intervals */
+            struct { const char *key; double v, lo, hi; } lat[] = {
+                { "throughput_ratio", c->thr_ratio, c->thr_lo, c->thr_hi },
+                { "p50_ratio", c->p50_ratio, c->p50_lo, c->p50_hi },
+                { "p99_ratio", c->p99_ratio, c->p99_lo, c->p99_hi },
+                { "max_ratio", c->max_ratio, c->max_lo, c->max_hi },
+            };
+            for (size_t k = 0; k < sizeof(lat) / sizeof(lat[0]); k++) {
+                char key[40];
+                pb_json_number(j, lat[k].key, lat[k].v);
+                snprintf(key, sizeof(key), "%s_lo", lat[k].key);
+                pb_json_number(j, key, lat[k].lo);
+                snprintf(key, sizeof(key), "%s_hi", lat[k].key);
+                pb_json_number(j, key, lat[k].hi);
+            }
             /* what the backend gave each thread and coroutine key, beside
              * the truth's share */
             const struct pb_truth *tr = &res->truth[w];

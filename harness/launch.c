@@ -28,9 +28,17 @@ static const char driver_src[] =
     "    text = f'{type(e).__name__}: {e}' if str(e) else type(e).__name__\n"
     "    return ' '.join(text.split())\n"
     "\n"
+    "# pyprof_bench.record_requests, as the worker provides it (worker_main.c)\n"
+    "requests = []\n"
+    "def record_requests(latencies_s, window_s):\n"
+    "    requests.append(([float(x) for x in latencies_s], float(window_s)))\n"
+    "\n"
     "def main():\n"
     "    out, path, region, specs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]\n"
     "    rec = []\n"
+    "    pb = type(sys)('pyprof_bench')\n"
+    "    pb.record_requests = record_requests\n"
+    "    sys.modules['pyprof_bench'] = pb\n"
     "    def finish():\n"
     "        with open(out + '.tmp', 'w') as f:\n"
     "            f.write(''.join(rec))\n"
@@ -57,6 +65,9 @@ static const char driver_src[] =
     "        return\n"
     "    failed, times = _pb_region(hooks, phases)\n"
     "    rec.extend(times)\n"
+    "    for lats, window in requests:\n"
+    "        rec.extend('latency %.9f\\n' % x for x in lats)\n"
+    "        rec.append('window %.9f\\n' % window)\n"
     "    if failed:\n"
     "        rec.append(f'error {failed[0]} {failed[1]}\\n')\n"
     "    finish()\n"
@@ -221,6 +232,8 @@ int pb_launch_parse_timings(struct pb_launch *l, FILE *f, char *err, size_t errl
     size_t nphase = 0;
     l->failed_phase = -1;
     l->error[0] = '\0';
+    l->nlatency = 0;
+    l->window_s = 0;
     while (!bad && fgets(line, sizeof(line), f)) {
         long idx;
         double w, a, b, c, d;
@@ -251,6 +264,15 @@ int pb_launch_parse_timings(struct pb_launch *l, FILE *f, char *err, size_t errl
             l->phase_user_s[idx] = a;
             l->phase_sys_s[idx] = b;
             nphase++;
+        } else if (sscanf(line, "latency %lf", &w) == 1) {
+            l->latency = pb_xrealloc(l->latency, (l->nlatency + 1) * sizeof(double));
+            l->latency[l->nlatency++] = w;
+        } else if (sscanf(line, "window %lf", &w) == 1) {
+            if (!duration_ok(w)) {
+                bad = 1;
+                continue;
+            }
+            l->window_s += w;
         } else if (sscanf(line, "error %ld %n", &idx, &used) == 1 && used > 0 && idx >= -1 &&
                    idx < (long)l->nphases && !have_error) {
             l->failed_phase = idx;
@@ -272,6 +294,9 @@ int pb_launch_parse_timings(struct pb_launch *l, FILE *f, char *err, size_t errl
 
 void pb_launch_cleanup(struct pb_launch *l)
 {
+    free(l->latency);
+    l->latency = NULL;
+    l->nlatency = 0;
     if (!l->dir[0])
         return;
     /* The folder is private and flat: the driver, its timings, the log and

@@ -18,6 +18,10 @@
  *   region WALL START STOP CPU_USER CPU_SYS
  *   phase INDEX WALL USER SYS
  *   error INDEX TEXT          (phase INDEX raised; -1: set-up failed)
+ *   latency SECONDS           (one per request a phase recorded with
+ *                              pyprof_bench.record_requests, which the driver
+ *                              provides as the worker does)
+ *   window SECONDS            (one per record_requests call)
  */
 #ifndef PB_LAUNCH_H
 #define PB_LAUNCH_H
@@ -46,6 +50,10 @@ struct pb_launch {
     double phase_wall_s[PB_MAX_PHASES];
     double phase_user_s[PB_MAX_PHASES];
     double phase_sys_s[PB_MAX_PHASES];
+    double *latency;                           /* the latency lines, seconds */
+    size_t nlatency;
+    double window_s;                           /* sum of the window lines;
+                                                  0 when none */
     long failed_phase;                         /* -1: none */
     char error[PB_ERRLEN];                     /* the phase's exception */
 };
@@ -77,7 +85,7 @@ int pb_launch_parse_timings(struct pb_launch *l, FILE *f, char *err, size_t errl
 /* The last non-empty line of the log, for error messages ("" when none). */
 void pb_launch_log_tail(const struct pb_launch *l, char *buf, size_t len);
 
-/* Remove the private folder and everything in it. */
+/* Remove the private folder and everything in it, and free latency. */
 void pb_launch_cleanup(struct pb_launch *l);
 
 #endif

@@ -108,6 +108,48 @@ char *pb_write_summary_md(const struct pb_results *res)
         }
         pb_strbuf_adds(&sb, "\n");
     }
+    /* Per server workload (a cell with a latency figure): each backend's
+     * p99, p50, max and throughput ratios to the unprofiled runs. */
+    for (size_t w = 0, first = 1; w < cfg->nworkloads; w++) {
+        int any = 0;
+        for (size_t b = 0; b < cfg->nbackends; b++)
+            if (pb_results_cell_on(res, w, b) &&
+                isfinite(pb_results_cell(res, w, b)->p50_ratio))
+                any = 1;
+        if (!any)
+            continue;
+        pb_strbuf_addf(&sb, "%s- **%s**: latency under profiling:",
+                       first ? "\nLatency under load (ratios to the unprofiled runs: p99, "
+                               "then p50, max and throughput; 95% bootstrap interval):\n\n"
+                             : "",
+                       cfg->workloads[w].name);
+        first = 0;
+        const char *sep = " ";
+        for (size_t b = 0; b < cfg->nbackends; b++) {
+            if (!pb_results_cell_on(res, w, b))
+                continue;
+            const struct pb_cell *c = pb_results_cell(res, w, b);
+            pb_strbuf_addf(&sb, "%s%s", sep, cfg->backends[b].name);
+            const struct { const char *name; double v, lo, hi; } f[] = {
+                { "p99", c->p99_ratio, c->p99_lo, c->p99_hi },
+                { "p50", c->p50_ratio, c->p50_lo, c->p50_hi },
+                { "max", c->max_ratio, c->max_lo, c->max_hi },
+                { "throughput", c->thr_ratio, c->thr_lo, c->thr_hi },
+            };
+            for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
+                char v[32], lo[32], hi[32];
+                pb_fmt_num(v, sizeof(v), f[k].v, 2, "-");
+                pb_fmt_num(lo, sizeof(lo), f[k].lo, 2, "-");
+                pb_fmt_num(hi, sizeof(hi), f[k].hi, 2, "-");
+                pb_strbuf_addf(&sb, "%s%s %s%s", k ? ", " : " ", f[k].name, v,
+                               isfinite(f[k].v) ? "x" : "");
+                if (isfinite(f[k].lo))
+                    pb_strbuf_addf(&sb, " [%s-%s]", lo, hi);
+            }
+            sep = "; ";
+        }
+        pb_strbuf_adds(&sb, "\n");
+    }
     /* Per thread and coroutine: the share of its report each backend gave
      * them, beside the truth's share. */
     int header = 0;

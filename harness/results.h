@@ -135,6 +135,17 @@ struct pb_cell {
      * is not a variant, a backend without reports, or a truth change too
      * small to judge. */
     double response, response_lo, response_hi;
+    /* Latency under load (a workload whose phases record requests,
+     * docs/METHOD.md "Latency under load"), each with its 95% bootstrap
+     * interval (NAN without such figures, and the interval NAN with fewer
+     * than PB_OVERHEAD_MIN_ROUNDS rounds): the profiled runs' throughput
+     * over the baseline's (below 1: requests were lost to the profiler),
+     * and their p50, p99 and max latency over the baseline's (above 1: the
+     * profiler made requests slower). */
+    double thr_ratio, thr_lo, thr_hi;
+    double p50_ratio, p50_lo, p50_hi;
+    double p99_ratio, p99_lo, p99_hi;
+    double max_ratio, max_lo, max_hi;
 };
 
 /* One shard folder of a merged result. */

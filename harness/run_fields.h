@@ -101,6 +101,10 @@ enum pb_field_json { PB_FJ_NONE, PB_FJ_RUN, PB_FJ_INSTR, PB_FJ_ATTR };
     X(PB_FT_DOUBLE, stop_s,       "region", "stop",     PB_FJ_RUN,   "stop_s")           \
     X(PB_FT_DOUBLE, probe_before_s, "region", "probe_before", PB_FJ_RUN, "probe_before_s") \
     X(PB_FT_DOUBLE, probe_after_s,  "region", "probe_after",  PB_FJ_RUN, "probe_after_s")  \
+    X(PB_FT_DOUBLE, lat_p50_s,    "region", "lat_p50",  PB_FJ_RUN,   "lat_p50_s")        \
+    X(PB_FT_DOUBLE, lat_p99_s,    "region", "lat_p99",  PB_FJ_RUN,   "lat_p99_s")        \
+    X(PB_FT_DOUBLE, lat_max_s,    "region", "lat_max",  PB_FJ_RUN,   "lat_max_s")        \
+    X(PB_FT_DOUBLE, throughput_rps, "region", "throughput", PB_FJ_RUN, "throughput_rps") \
     X(PB_FT_LONG,   maxrss_kb,    NULL,     NULL,       PB_FJ_RUN,   "maxrss_kb")        \
     X(PB_FT_DOUBLE, elapsed_s,    NULL,     NULL,       PB_FJ_RUN,   "worker_elapsed_s") \
     X(PB_FT_DOUBLE, instructions, NULL,     NULL,       PB_FJ_INSTR, "instructions")     \

@@ -126,6 +126,16 @@ double pb_quantile(const double *x, size_t n, double q)
     return r;
 }
 
+void pb_latency_summarise(const double *lat, size_t n, double window_s,
+                          struct pb_latency *out)
+{
+    size_t k = pb_count_finite(lat, n);
+    out->p50_s = pb_quantile(lat, n, 0.5);
+    out->p99_s = pb_quantile(lat, n, 0.99);
+    out->max_s = pb_quantile(lat, n, 1);
+    out->throughput_rps = k && window_s > 0 ? (double)k / window_s : NAN;
+}
+
 /* splitmix64: a seeded generator whose streams do not depend on the C
  * library, so an interval is the same on every machine. */
 static unsigned long long splitmix(unsigned long long *s)

@@ -33,6 +33,21 @@ size_t pb_count_finite(const double *x, size_t n);
  * order statistics (q = 0 is the minimum, 0.5 the median). NAN when none. */
 double pb_quantile(const double *x, size_t n, double q);
 
+/* The latency figures of one serving window (a `server` workload, docs/
+ * METHOD.md "Latency under load"): lat[0..n) are the seconds each request
+ * took, client side, from its scheduled send to its response (non-finite
+ * values are ignored); window_s the seconds the window lasted, from the
+ * first scheduled send to the last response. p50_s and p99_s are
+ * pb_quantile() at 0.5 and 0.99, max_s the largest, all seconds (NAN
+ * without a finite latency); throughput_rps is the finite latencies per
+ * second of window (NAN when window_s is not > 0 or no latency is finite). */
+struct pb_latency {
+    double p50_s, p99_s, max_s;
+    double throughput_rps;
+};
+void pb_latency_summarise(const double *lat, size_t n, double window_s,
+                          struct pb_latency *out);
+
 /* The most samples a bootstrap resamples together. */
 #define PB_BOOT_MAX_SAMPLES 4
 

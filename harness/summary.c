@@ -442,6 +442,32 @@ static int is_none_backend(const struct pb_results *res, size_t b)
     return !strcmp(res->cfg->backends[b].ops->kind, "none");
 }
 
+/* The latency-under-load figures of a cell from its n rounds: blat and plat
+ * hold four figures of cap rounds each (see summarise_cell). Throughput and
+ * p50 use the tables' estimator, the ratio of the minima (the fastest runs
+ * are the least disturbed by the machine, as for wall time), inverted for
+ * throughput: max(prof) / max(base). p99 and max do not: a tail is made of
+ * the rare slow requests, so the run with the smallest tail is the one
+ * where the profiler happened not to pause, and its minimum would hide
+ * exactly what a tail is for. They use the median of the per-round ratios
+ * (PB_EST_MEDIAN_RATIO, paired rounds, bootstrap interval): the typical
+ * run's tail against the baseline run of the same round. */
+static void summarise_latency(const double *blat, const double *plat, size_t cap, size_t n,
+                              unsigned long long seed, struct pb_cell *cell)
+{
+    double r, lo, hi;
+    pb_overhead_estimate(&blat[0], &plat[0], n, seed, &r, &lo, &hi);
+    cell->thr_ratio = 1 / r;
+    cell->thr_lo = 1 / hi;
+    cell->thr_hi = 1 / lo;
+    pb_overhead_estimate(&blat[cap], &plat[cap], n, seed, &cell->p50_ratio, &cell->p50_lo,
+                         &cell->p50_hi);
+    pb_overhead_estimate_with(PB_EST_MEDIAN_RATIO, &blat[2 * cap], &plat[2 * cap], NULL, NULL,
+                              n, seed, &cell->p99_ratio, &cell->p99_lo, &cell->p99_hi);
+    pb_overhead_estimate_with(PB_EST_MEDIAN_RATIO, &blat[3 * cap], &plat[3 * cap], NULL, NULL,
+                              n, seed, &cell->max_ratio, &cell->max_lo, &cell->max_hi);
+}
+
 static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
                            const struct pb_truth *truth,
                            const struct pb_run_shares *truth_shares, size_t ntruth,
@@ -461,6 +487,10 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     cell->instr_ratio = cell->instr_lo = cell->instr_hi = NAN;
     cell->coverage = cell->fae_task_pp = NAN;
     cell->response = cell->response_lo = cell->response_hi = NAN;
+    cell->thr_ratio = cell->thr_lo = cell->thr_hi = NAN;
+    cell->p50_ratio = cell->p50_lo = cell->p50_hi = NAN;
+    cell->p99_ratio = cell->p99_lo = cell->p99_hi = NAN;
+    cell->max_ratio = cell->max_lo = cell->max_hi = NAN;
     for (size_t k = 0; k < PB_MAX_KEYS; k++)
         cell->thread_share[k] = cell->task_share[k] = NAN;
     for (int c = 0; c < PB_CAT_COUNT; c++)
@@ -519,6 +549,11 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     double *ins = pb_xcalloc(cap, sizeof(double));
     double *tcov = pb_xcalloc(cap, sizeof(double));
     double *ftask = pb_xcalloc(cap, sizeof(double));
+    /* latency under load, per round: [figure * cap + round] of the baseline
+     * (blat) and the profiled run (plat); figures: seconds per request
+     * (1 / throughput), p50, p99, max */
+    double *blat = pb_xcalloc(cap * 4, sizeof(double));
+    double *plat = pb_xcalloc(cap * 4, sizeof(double));
     struct pb_run_shares *shares = pb_xcalloc(cap, sizeof(*shares));
     /* per-round shares of each key: [key * cap + round] */
     double *tsh = pb_xcalloc(cap * PB_MAX_KEYS, sizeof(double));
@@ -540,6 +575,14 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         bcpu[n] = base->cpu_s > 0 ? base->cpu_s : NAN;
         pcpu[n] = prof->cpu_s;
         rss[n] = (double)(prof->maxrss_kb - base->maxrss_kb);
+        const struct pb_run *lr[2] = { base, prof };
+        for (int side = 0; side < 2; side++) {
+            double *to = side ? plat : blat;
+            to[0 * cap + n] = 1 / lr[side]->throughput_rps;   /* NAN, inf: ignored */
+            to[1 * cap + n] = lr[side]->lat_p50_s;
+            to[2 * cap + n] = lr[side]->lat_p99_s;
+            to[3 * cap + n] = lr[side]->lat_max_s;
+        }
         ins[n] = base->instructions > 0 ? prof->instructions / base->instructions : NAN;
         col[n] = tcov[n] = ftask[n] = NAN;
         for (size_t k = 0; k < PB_MAX_KEYS; k++)
@@ -577,6 +620,9 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     cell->converged = res->precision > 0 ? pb_cell_converged(res, cell) : -1;
     pb_overhead_estimate(bcpu, pcpu, n, seed, &cell->cpu_ratio, &cell->cpu_lo, &cell->cpu_hi);
     cell->rss_delta_kb = pb_median(rss, n);
+    summarise_latency(blat, plat, cap, n, seed, cell);
+    free(blat);
+    free(plat);
     if (accuracy && n) {
         const struct pb_run_shares *ts = truth_shares;
         size_t nt = ntruth;

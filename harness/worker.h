@@ -31,6 +31,12 @@ struct pb_run {
     double probe_before_s, probe_after_s;   /* pb_speed_probe() just before
                                                and after the region; NAN when
                                                the worker did not send them */
+    /* A `server` workload (pyprof_bench.record_requests): the requests'
+     * client-side latency, seconds, at the median, the 99th percentile and
+     * the largest, and the requests completed per second of the serving
+     * window (stats.h, pb_latency_summarise); NAN when the workload recorded
+     * none (or a launcher tool ran it, whose process the worker cannot read). */
+    double lat_p50_s, lat_p99_s, lat_max_s, throughput_rps;
     long maxrss_kb;                 /* peak RSS of the worker (wait4) */
     size_t nphases;
     double phase_wall_s[PB_MAX_PHASES];

@@ -19,6 +19,7 @@
 #include "protocol.h"
 #include "reach.h"
 #include "run_codec.h"
+#include "stats.h"
 #include "util.h"
 #include "venv.h"
 
@@ -87,6 +88,7 @@ static const char helper_src[] =
     "current_phase = [-1]\n"
     "thread_records = []\n"
     "task_records = []\n"
+    "request_records = []\n"
     "def install_truth():\n"
     "    import threading, resource, time, types, functools\n"
     "    RU, mono, rusage = resource.RUSAGE_THREAD, time.monotonic, resource.getrusage\n"
@@ -122,8 +124,14 @@ static const char helper_src[] =
     "                task_records.append((p, f.__qualname__, code.co_filename, code.co_name,\n"
     "                                     mono() - t0))\n"
     "        return timed\n"
+    "    # `pyprof_bench.record_requests(latencies_s, window_s)`: a server\n"
+    "    # workload's client-side latencies (seconds) and serving window\n"
+    "    # (seconds), read by the worker after the region (read_requests()).\n"
+    "    def record_requests(latencies_s, window_s):\n"
+    "        request_records.append(([float(x) for x in latencies_s], float(window_s)))\n"
     "    m = types.ModuleType('pyprof_bench')\n"
     "    m.coroutine_truth = coroutine_truth\n"
+    "    m.record_requests = record_requests\n"
     "    m.native_ids = native_ids\n"
     "    sys.modules['pyprof_bench'] = m\n"
     "def last_line(t, v):\n"
@@ -459,6 +467,38 @@ static void release_keys(struct keys *k)
     }
 }
 
+/* The latency figures of the requests the phases recorded with
+ * pyprof_bench.record_requests (every call's latencies together, over the
+ * sum of their windows); NAN when none were recorded. */
+static void read_requests(struct pb_latency *out)
+{
+    out->p50_s = out->p99_s = out->max_s = out->throughput_rps = NAN;
+    PyObject *rr = PyDict_GetItemString(helpers, "request_records");
+    Py_ssize_t nrec = rr ? PyList_Size(rr) : 0;
+    if (nrec <= 0) {
+        PyErr_Clear();
+        return;
+    }
+    double *lat = NULL, window = 0;
+    size_t n = 0;
+    for (Py_ssize_t i = 0; i < nrec; i++) {
+        PyObject *lst;
+        double w;
+        if (!PyArg_ParseTuple(PyList_GetItem(rr, i), "O!d", &PyList_Type, &lst, &w)) {
+            PyErr_Clear();
+            continue;
+        }
+        Py_ssize_t m = PyList_Size(lst);
+        lat = pb_xrealloc(lat, (n + (size_t)m + 1) * sizeof(double));
+        for (Py_ssize_t j = 0; j < m; j++)
+            lat[n++] = PyFloat_AsDouble(PyList_GetItem(lst, j));
+        window += w;
+    }
+    PyErr_Clear();
+    pb_latency_summarise(lat, n, window, out);
+    free(lat);
+}
+
 /* What the backend gave each key: a thread key every entry of its threads
  * (self seconds), a coroutine key the inclusive seconds of its function.
  * Thread seconds leave R_other. */
@@ -519,6 +559,7 @@ static long run_phases(struct phase *ph, size_t n, char *err, size_t errlen)
 struct region {
     double wall_s, start_s, stop_s, cpu_user_s, cpu_sys_s;
     double probe_before_s, probe_after_s;   /* pb_speed_probe() around it */
+    struct pb_latency lat;              /* the requests the phases recorded */
     long failed_phase;                  /* -1 when every phase returned */
     char phase_error[PB_ERRLEN];
 };
@@ -554,6 +595,7 @@ static int run_in_process(const struct pb_backend_ops *ops, void *state, struct 
     pb_process_times(&p1);
     /* ---- end of measured region ---- */
     reg->probe_after_s = pb_speed_probe();
+    read_requests(&reg->lat);
     reg->wall_s = r1 - r0;
     reg->start_s = r_started - r0;
     reg->stop_s = r1 - r_stopping;
@@ -595,6 +637,7 @@ static int run_launched(const struct pb_backend_ops *ops, void *state,
         reg->cpu_user_s = job.cpu_user_s;
         reg->cpu_sys_s = job.cpu_sys_s;
         reg->failed_phase = job.failed_phase;
+        pb_latency_summarise(job.latency, job.nlatency, job.window_s, &reg->lat);
         if (job.failed_phase >= 0)
             snprintf(reg->phase_error, sizeof(reg->phase_error), "%.100s: %.400s",
                      ph[job.failed_phase].name, job.error);
@@ -762,6 +805,10 @@ static int worker_run(const struct worker_args *a)
     run.stop_s = reg.stop_s;
     run.probe_before_s = reg.probe_before_s;
     run.probe_after_s = reg.probe_after_s;
+    run.lat_p50_s = reg.lat.p50_s;
+    run.lat_p99_s = reg.lat.p99_s;
+    run.lat_max_s = reg.lat.max_s;
+    run.throughput_rps = reg.lat.throughput_rps;
     run.has_attr = (ops->caps & PB_CAP_REPORT) != 0;
     run.attr = attr;
     run.collect_s = collect_s;

@@ -36,7 +36,10 @@ char *pb_write_table(const struct pb_results *res, int color);
                       "ae_pp,ae_pp_lo,ae_pp_hi,de_pp,de_pp_lo,de_pp_hi,fae_pp_lo,fae_pp_hi," \
                       "ace_pp,ace_pp_lo,ace_pp_hi,dce_pp,dce_pp_lo,dce_pp_hi,ce_pp_lo,ce_pp_hi," \
                       "floor_fae_pp,floor_fae_pp_hi,floor_ce_pp,floor_ce_pp_hi," \
-                      "response,response_lo,response_hi"
+                      "response,response_lo,response_hi," \
+                      "throughput_ratio,throughput_ratio_lo,throughput_ratio_hi," \
+                      "p50_ratio,p50_ratio_lo,p50_ratio_hi,p99_ratio,p99_ratio_lo," \
+                      "p99_ratio_hi,max_ratio,max_ratio_lo,max_ratio_hi"
 
 /* Shared formatting: "%.*f" of v, or dash when v is NAN. */
 void pb_fmt_num(char *buf, size_t len, double v, int prec, const char *dash);

@@ -330,7 +330,9 @@ def test_causality_response():
         check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
         results, rows, md = load_outputs(out)
         check(rows[0][:len(CSV_LEADING)] == CSV_LEADING, rows[0])
-        check(rows[0][-3:] == ["response", "response_lo", "response_hi"], rows[0])
+        i = rows[0].index("response")
+        check(rows[0][i:i + 4] == ["response", "response_lo", "response_hi",
+                                   "throughput_ratio"], rows[0])
         by = {(row[0], row[1]): dict(zip(rows[0], row)) for row in rows[1:]}
         samp = by[("causality_grown", "sampling")]
         resp = float(samp["response"])

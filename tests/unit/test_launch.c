@@ -50,6 +50,19 @@ static void test_read_timings(void **state)
     assert_true(l.cpu_user_s == 0.4 && l.cpu_sys_s == 0.05);
     assert_true(l.phase_wall_s[1] == 0.19 && l.phase_sys_s[1] == 0.04);
     assert_int_equal(l.failed_phase, -1);
+    assert_int_equal(l.nlatency, 0);
+    /* the requests a phase recorded (pyprof_bench.record_requests) */
+    write_text(l.timings, "region 0.5 0.001 0.002 0.4 0.05\n"
+                          "phase 0 0.3 0.29 0.01\nphase 1 0.19 0.1 0.04\n"
+                          "latency 0.002\nlatency 0.004\nwindow 0.25\n"
+                          "latency 0.003\nwindow 0.25\n");
+    assert_int_equal(pb_launch_read_timings(&l, err, sizeof(err)), 0);
+    assert_int_equal(l.nlatency, 3);
+    assert_true(l.latency[0] == 0.002 && l.latency[2] == 0.003 && l.window_s == 0.5);
+    write_text(l.timings, "region 0.5 0 0 0 0\nphase 0 0.3 0.29 0.01\n"
+                          "phase 1 0.1 0 0\nwindow -1\n");
+    assert_int_equal(pb_launch_read_timings(&l, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "malformed"));
     char dir[sizeof(l.dir)];
     snprintf(dir, sizeof(dir), "%s", l.dir);
     pb_launch_cleanup(&l);

@@ -153,6 +153,33 @@ static void test_quantile(void **state)
     assert_true(isnan(pb_quantile(none, 1, 0.5)));
 }
 
+/* Latency figures of one serving window: quantiles of the finite
+ * latencies, throughput = finite latencies per second of window. */
+static void test_latency_summarise(void **state)
+{
+    (void)state;
+    /* 100 latencies 1..100 ms and a NAN (ignored) */
+    double lat[101];
+    for (int i = 0; i < 100; i++)
+        lat[i] = (100 - i) * 1e-3;
+    lat[100] = NAN;
+    struct pb_latency l;
+    pb_latency_summarise(lat, 101, 2.0, &l);
+    NEAR(l.p50_s, 50.5e-3, 1e-12);
+    NEAR(l.p99_s, 99.01e-3, 1e-12);     /* 0.99 * 99 = 98.01: 99 ms + 0.01 of 1 ms */
+    NEAR(l.max_s, 100e-3, 1e-12);
+    NEAR(l.throughput_rps, 50, 1e-12);
+    pb_latency_summarise(lat, 1, 0.5, &l);   /* one request */
+    NEAR(l.p50_s, 0.1, 1e-12);
+    NEAR(l.p99_s, 0.1, 1e-12);
+    NEAR(l.throughput_rps, 2, 1e-12);
+    pb_latency_summarise(lat, 0, 1.0, &l);   /* none */
+    assert_true(isnan(l.p50_s) && isnan(l.p99_s) && isnan(l.max_s));
+    assert_true(isnan(l.throughput_rps));
+    pb_latency_summarise(lat, 10, 0, &l);     /* no window */
+    assert_true(isnan(l.throughput_rps) && isfinite(l.p99_s));
+}
+
 static double mean_of(const void *ctx, const size_t *const *idx, const size_t *n)
 {
     const double *x = ctx;
@@ -235,6 +262,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quantile),
+        cmocka_unit_test(test_latency_summarise),
         cmocka_unit_test(test_bootstrap),
         cmocka_unit_test(test_median),
         cmocka_unit_test(test_median_ci_small),

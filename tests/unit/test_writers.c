@@ -375,8 +375,9 @@ static void test_variant_response(void **state)
     assert_true(isnan(pb_results_cell(&res, 0, 1)->response));
     assert_true(isnan(pb_results_cell(&res, 0, 1)->response_lo));
     char *csv = pb_write_summary_csv(&res);
-    assert_non_null(strstr(csv, ",floor_ce_pp_hi,response,response_lo,response_hi\n"));
-    assert_non_null(strstr(csv, ",0.5000,0.5000,0.5000\n"));
+    assert_non_null(strstr(csv, ",floor_ce_pp_hi,response,response_lo,response_hi,"));
+    /* then the latency columns, empty: no requests recorded */
+    assert_non_null(strstr(csv, ",0.5000,0.5000,0.5000,,,,,,,,,,,,\n"));
     free(csv);
     char *md = pb_write_summary_md(&res);
     assert_non_null(strstr(md, "- **mixed_more** (variant of `mixed`): response to the change "
@@ -391,6 +392,81 @@ static void test_variant_response(void **state)
     pb_results_release(&res);
     config.workloads = &workload;
     config.nworkloads = 1;
+}
+
+/* Latency under load on hand-made runs of 6 rounds: throughput and p50 by
+ * the ratio of the minima (throughput inverted: max over max), p99 and max
+ * by the median of the per-round ratios; each with an interval holding it;
+ * the CSV columns, the JSON keys and the summary.md line. */
+static void test_latency_ratios(void **state)
+{
+    (void)state;
+    memset(&config, 0, sizeof(config));
+    config.path = "configs/test.yaml";
+    config.hash = "0123456789abcdef";
+    config.defaults.rounds = 6;
+    config.defaults.timeout_s = 60;
+    config.defaults.seed = 1;
+    config.workloads = &workload;
+    config.nworkloads = 1;
+    config.backends = backends;
+    config.nbackends = 2;
+    struct pb_results res;
+    pb_results_init(&res, &config);
+    /* per round: the baseline's p50 and p99, and the profiled runs' p99
+     * ratio to it (median 1.5 over rounds: 1.2 1.4 1.5 1.5 2.0 9.0) */
+    const double p50[6] = { 0.010, 0.011, 0.012, 0.010, 0.013, 0.011 };
+    const double p99[6] = { 0.020, 0.022, 0.030, 0.021, 0.025, 0.024 };
+    const double r99[6] = { 1.5, 1.2, 9.0, 1.4, 2.0, 1.5 };
+    for (long r = 0; r < 6; r++) {
+        for (long b = PB_BASELINE; b <= 1; b++) {
+            add_run(&res, b, r, 1.0 + 0.01 * (double)r, 1);
+            struct pb_run *run = &res.runs[res.nruns - 1].run;
+            double f = b == 1 ? 1.25 : 1;   /* the profiled p50: 1.25x */
+            run->lat_p50_s = p50[r] * f;
+            run->lat_p99_s = p99[r] * (b == 1 ? r99[r] : 1);
+            run->lat_max_s = 2 * run->lat_p99_s;
+            run->throughput_rps = (b == 1 ? 90.0 : 100.0) - (double)r;
+        }
+    }
+    pb_results_summarise(&res);
+    const struct pb_cell *c = pb_results_cell(&res, 0, 1);
+    assert_int_equal(c->nrounds, 6);
+    assert_true(fabs(c->p50_ratio - 1.25) < 1e-9);
+    assert_true(fabs(c->p99_ratio - 1.5) < 1e-9);
+    assert_true(fabs(c->max_ratio - 1.5) < 1e-9);
+    assert_true(fabs(c->thr_ratio - 0.9) < 1e-9);
+    const double *fig[4][3] = {
+        { &c->thr_ratio, &c->thr_lo, &c->thr_hi }, { &c->p50_ratio, &c->p50_lo, &c->p50_hi },
+        { &c->p99_ratio, &c->p99_lo, &c->p99_hi }, { &c->max_ratio, &c->max_lo, &c->max_hi },
+    };
+    for (int k = 0; k < 4; k++) {
+        assert_true(isfinite(*fig[k][1]) && isfinite(*fig[k][2]));
+        assert_true(*fig[k][1] <= *fig[k][0] + 1e-12 && *fig[k][0] <= *fig[k][2] + 1e-12);
+    }
+    /* the `none` row has the baseline's own latencies: 1.0 */
+    assert_true(fabs(pb_results_cell(&res, 0, 0)->p99_ratio - 1) < 1e-9);
+    char *csv = pb_write_summary_csv(&res);
+    assert_non_null(strstr(csv, ",response_hi,throughput_ratio,throughput_ratio_lo,"
+                                "throughput_ratio_hi,p50_ratio,p50_ratio_lo,p50_ratio_hi,"
+                                "p99_ratio,p99_ratio_lo,p99_ratio_hi,max_ratio,max_ratio_lo,"
+                                "max_ratio_hi\n"));
+    char want[256];
+    snprintf(want, sizeof(want), ",0.9000,%.4f,%.4f,1.2500,", c->thr_lo, c->thr_hi);
+    assert_non_null(strstr(csv, want));
+    free(csv);
+    char *json = pb_write_results_json(&res);
+    assert_non_null(strstr(json, "\"p99_ratio\": 1.5,"));
+    assert_non_null(strstr(json, "\"throughput_ratio_hi\": "));
+    assert_non_null(strstr(json, "\"lat_p99_s\": "));
+    free(json);
+    char *md = pb_write_summary_md(&res);
+    snprintf(want, sizeof(want), "- **mixed**: latency under profiling: none p99 1.00x [1.00-1.00], "
+             "p50 1.00x [1.00-1.00], max 1.00x [1.00-1.00], throughput 1.00x [1.00-1.00]; scripted, \"quoted\" p99 1.50x [%.2f-%.2f], p50 1.25x",
+             c->p99_lo, c->p99_hi);
+    assert_non_null(strstr(md, want));
+    free(md);
+    pb_results_release(&res);
 }
 
 /* report.html: a whole page; user text escaped; charts embedded from the
@@ -555,6 +631,7 @@ int main(void)
         cmocka_unit_test(test_failed_cell),
         cmocka_unit_test(test_skipped_cell),
         cmocka_unit_test(test_golden_outputs),
+        cmocka_unit_test(test_latency_ratios),
         cmocka_unit_test(test_results_json),
         cmocka_unit_test(test_thread_and_task_cells),
         cmocka_unit_test(test_declared_categories_warning),
