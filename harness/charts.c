@@ -20,7 +20,8 @@ extern char **environ;
 static const char *const cat_color[PB_CAT_COUNT] = { "#4C72B0", "#DD8452", "#55A868" };
 static const unsigned backend_colors[] = {
     0x7f7f7f, 0x1f77b4, 0xd62728, 0x2ca02c, 0x9467bd, 0x8c564b, 0xe377c2, 0xbcbd22,
-    0x17becf, 0xff7f0e, 0x393b79, 0x637939,
+    0x17becf, 0xff7f0e, 0x393b79, 0x637939, 0xaec7e8, 0xffbb78, 0x98df8a, 0xff9896,
+    0xc5b0d5, 0xc49c94, 0xf7b6d2, 0xdbdb8d,
 };
 #define NCOLORS (sizeof(backend_colors) / sizeof(backend_colors[0]))
 
@@ -315,9 +316,12 @@ static int write_workload(const struct pb_results *res, size_t w, const char *di
                        lo * 0.95, hi * 1.05);
         /* One series per backend: the legend names them, no label can overlap. */
         for (int k = 0; k < points; k++) {
-            pb_strbuf_addf(&gp, "%s'%s.dat' every ::%d::%d using 2:3 with points pt 7 ps 1.8 "
+            /* colour by position, and past the palette another point
+             * shape, so that every backend of a long config is its own */
+            static const int shapes[] = { 7, 5, 9, 11 };
+            pb_strbuf_addf(&gp, "%s'%s.dat' every ::%d::%d using 2:3 with points pt %d ps 1.8 "
                            "lc rgb '#%06x' title ", k ? ", \\\n     " : "", name.buf, k, k,
-                           backend_colors[pb[k] % NCOLORS]);
+                           shapes[(pb[k] / NCOLORS) % 4], backend_colors[pb[k] % NCOLORS]);
             gp_quote(&gp, cfg->backends[pb[k]].name);
         }
         pb_strbuf_add(&gp, "\n", 1);
