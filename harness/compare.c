@@ -29,25 +29,28 @@ const char *pb_verdict_name(enum pb_verdict v)
     return "?";
 }
 
-static unsigned long long rng_next(unsigned long long *s)
-{
-    *s ^= *s >> 12;
-    *s ^= *s << 25;
-    *s ^= *s >> 27;
-    return *s * 2685821657736338717ULL;
-}
+/* Both files' per-round ratios; the statistic is the relative change of
+ * their medians. */
+struct ratios2 {
+    const double *base, *now;
+};
 
-static double resampled_median(const double *x, size_t n, double *tmp, unsigned long long *s)
+/* The median of x at the indices idx[0..n). */
+static double median_at(const double *x, const size_t *idx, size_t n)
 {
+    double *v = pb_xcalloc(n + 1, sizeof(double));
     for (size_t i = 0; i < n; i++)
-        tmp[i] = x[rng_next(s) % n];
-    return pb_median(tmp, n);
+        v[i] = x[idx[i]];
+    double m = pb_median(v, n);
+    free(v);
+    return m;
 }
 
-static int cmp_double(const void *a, const void *b)
+static double median_change_at(const void *ctx, const size_t *const *idx, const size_t *n)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    const struct ratios2 *r = ctx;
+    double base = median_at(r->base, idx[0], n[0]), now = median_at(r->now, idx[1], n[1]);
+    return base > 0 && now > 0 ? now / base - 1 : NAN;
 }
 
 static void decide(struct pb_change *out, double threshold);
@@ -65,19 +68,10 @@ void pb_compare_ratios(const double *base, size_t nb, const double *now, size_t 
     if (!nb || !nn || !(out->base > 0) || !(out->now > 0))
         return;
     out->change = out->now / out->base - 1;
-    double *tmp = pb_xmalloc((nb > nn ? nb : nn) * sizeof(double));
-    double *boot = pb_xmalloc(BOOTSTRAP_RESAMPLES * sizeof(double));
-    unsigned long long s = 0x9E3779B97F4A7C15ULL;
-    for (int i = 0; i < BOOTSTRAP_RESAMPLES; i++) {
-        double mb = resampled_median(base, nb, tmp, &s);
-        double mn = resampled_median(now, nn, tmp, &s);
-        boot[i] = mn / mb - 1;
-    }
-    qsort(boot, BOOTSTRAP_RESAMPLES, sizeof(double), cmp_double);
-    out->lo = boot[(int)(0.025 * BOOTSTRAP_RESAMPLES)];
-    out->hi = boot[(int)(0.975 * BOOTSTRAP_RESAMPLES) - 1];
-    free(tmp);
-    free(boot);
+    struct ratios2 r = { base, now };
+    const size_t sizes[2] = { nb, nn };
+    pb_bootstrap_ci(median_change_at, &r, 2, sizes, BOOTSTRAP_RESAMPLES, 0x9E3779B97F4A7C15ULL,
+                    0.95, &out->lo, &out->hi);
     decide(out, threshold);
 }
 
