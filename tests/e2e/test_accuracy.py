@@ -42,7 +42,7 @@ def phase_truth(results, workload):
 
 
 def run_concurrency(tmp):
-    """configs/concurrency.yaml at half size (cached per test process)."""
+    """configs/concurrency.yaml, 2 rounds (cached per test process)."""
     global _CONCURRENCY
     if _CONCURRENCY is None:
         out = os.path.join(tmp, "conc")
