@@ -261,15 +261,21 @@ static void free_argv(char **argv, size_t argc)
     free(argv);
 }
 
-/* Can the tool profile this machine's python3? Run it on a short program. */
+/* Is the tool there? The cheap check of every run. */
+static int external_available(const char *tool, char *why, size_t whylen)
+{
+    if (on_path(tool))
+        return 1;
+    char failed[512];
+    pb_venv_failure(!strcmp(tool, "austin") ? "austin-dist" : tool, failed, sizeof(failed));
+    snprintf(why, whylen, "%s not found on PATH%s%s", tool, failed[0] ? ": " : "", failed);
+    return 0;
+}
+
+/* Can the tool profile this machine's python3? Run it on a short program
+ * (0.5 s or more, up to three times): the probe phase's check, once per job. */
 static int external_probe(const char *tool, char *why, size_t whylen)
 {
-    if (!on_path(tool)) {
-        char failed[512];
-        pb_venv_failure(!strcmp(tool, "austin") ? "austin-dist" : tool, failed, sizeof(failed));
-        snprintf(why, whylen, "%s not found on PATH%s%s", tool, failed[0] ? ": " : "", failed);
-        return 0;
-    }
     char dir[] = "/tmp/pyprof-bench-probe.XXXXXX";
     if (!mkdtemp(dir)) {
         snprintf(why, whylen, "cannot make a temporary folder: %s", strerror(errno));
@@ -315,10 +321,20 @@ static int external_probe(const char *tool, char *why, size_t whylen)
 
 static int austin_available(char *why, size_t whylen)
 {
+    return external_available("austin", why, whylen);
+}
+
+static int austin_probe(char *why, size_t whylen)
+{
     return external_probe("austin", why, whylen);
 }
 
 static int pyspy_available(char *why, size_t whylen)
+{
+    return external_available("py-spy", why, whylen);
+}
+
+static int pyspy_probe(char *why, size_t whylen)
 {
     return external_probe("py-spy", why, whylen);
 }
@@ -465,6 +481,7 @@ const struct pb_backend_ops pb_backend_austin = {
     .caps = PB_CAP_THREADS | PB_CAP_REPORT,
     .options = austin_options,
     .available = austin_available,
+    .probe = austin_probe,
     .create = austin_create,
     .collect = external_collect,
     .destroy = external_destroy,
@@ -481,6 +498,7 @@ const struct pb_backend_ops pb_backend_pyspy = {
     .caps = PB_CAP_REPORT,
     .options = pyspy_options,
     .available = pyspy_available,
+    .probe = pyspy_probe,
     .create = pyspy_create,
     .collect = external_collect,
     .destroy = external_destroy,

@@ -53,6 +53,10 @@ struct pb_backend_ops {
     /* Optional. Returns 1 when usable, 0 with the reason in why
      * ("scalene not installed"). */
     int (*available)(char *why, size_t whylen);
+    /* Optional. The costly check that the tool can profile here (it runs
+     * the tool on a short program): made once per job, by the probe phase
+     * before any run, after available(); a run then only calls available(). */
+    int (*probe)(char *why, size_t whylen);
     int (*create)(void **state, const struct pb_options *opts, char *err, size_t errlen);
     int (*start)(void *state, char *err, size_t errlen);
     int (*stop)(void *state, char *err, size_t errlen);

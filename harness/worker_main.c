@@ -871,6 +871,8 @@ static int worker_probe(const struct worker_args *a)
             snprintf(why, sizeof(why), "unknown backend kind");
         else
             ok = ops->available ? ops->available(why, sizeof(why)) : 1;
+        if (ok && ops->probe)
+            ok = ops->probe(why, sizeof(why));
         if (ok && ops->tool_version)
             ops->tool_version(version, sizeof(version));
         if (PyErr_Occurred())
