@@ -685,6 +685,31 @@ static int do_workload(struct doc *d, const yaml_node_t *m)
     return do_variant(d, m, phases, w);
 }
 
+/* A backend's `workloads:` list: names, checked against the workloads once
+ * the whole config is loaded (check_backend_workloads), since a backend
+ * may come before the workloads it names (an include order). */
+static int do_backend_workloads(struct doc *d, const yaml_node_t *v, struct pb_backend_conf *b)
+{
+    if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.start == v->data.sequence.items.top)
+        return fail_at(d, v, "in backend '%s': workloads must be a non-empty list of workload "
+                       "names, got %s", b->name, node_kind(v));
+    for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++) {
+        yaml_node_t *n = node(d, *i);
+        if (want_scalar(d, n, "workloads entry") < 0)
+            return -1;
+        for (size_t j = 0; j < b->nworkloads; j++)
+            if (!strcmp(b->workloads[j], scalar(n)))
+                return fail_at(d, n, "in backend '%s': workload '%s' listed twice", b->name,
+                               scalar(n));
+        b->workloads = pb_xrealloc(b->workloads, (b->nworkloads + 1) * sizeof(*b->workloads));
+        b->workloads_where = pb_xrealloc(b->workloads_where,
+                                         (b->nworkloads + 1) * sizeof(*b->workloads_where));
+        b->workloads[b->nworkloads] = pb_xstrdup(scalar(n));
+        b->workloads_where[b->nworkloads++] = where(d, n);
+    }
+    return 0;
+}
+
 static int do_backend(struct doc *d, const yaml_node_t *m)
 {
     struct pb_config *cfg = d->ld->cfg;
@@ -721,11 +746,12 @@ static int do_backend(struct doc *d, const yaml_node_t *m)
     size_t nopt = 0;
     while (ops->options && ops->options[nopt].name)
         nopt++;
-    const char **keys = pb_xcalloc(nopt + 3, sizeof(*keys));
+    const char **keys = pb_xcalloc(nopt + 4, sizeof(*keys));
     keys[0] = "name";
     keys[1] = "kind";
+    keys[2] = "workloads";
     for (size_t i = 0; i < nopt; i++)
-        keys[i + 2] = ops->options[i].name;
+        keys[i + 3] = ops->options[i].name;
     char what[160];
     snprintf(what, sizeof(what), "backend '%.100s'", shown);
     int rc = check_keys(d, m, keys, what);
@@ -746,6 +772,11 @@ static int do_backend(struct doc *d, const yaml_node_t *m)
         yaml_node_t *k = node(d, p->key), *v = node(d, p->value);
         if (!strcmp(scalar(k), "name") || !strcmp(scalar(k), "kind"))
             continue;
+        if (!strcmp(scalar(k), "workloads")) {
+            if (do_backend_workloads(d, v, b) < 0)
+                return -1;
+            continue;
+        }
         if (v->type != YAML_SCALAR_NODE)
             return fail_at(d, v, "in backend '%s': option '%s' must be a single value, got %s",
                            b->name, scalar(k), node_kind(v));
@@ -1030,6 +1061,41 @@ static void set_defaults(struct pb_config *cfg)
     cfg->defaults.scale = 1.0;
 }
 
+/* Every name in a backend's `workloads:` is a workload of the config. */
+static int check_backend_workloads(struct loader *ld)
+{
+    struct pb_config *cfg = ld->cfg;
+    const char **names = pb_xcalloc(cfg->nworkloads + 1, sizeof(*names));
+    for (size_t i = 0; i < cfg->nworkloads; i++)
+        names[i] = cfg->workloads[i].name;
+    int rc = 0;
+    for (size_t b = 0; rc == 0 && b < cfg->nbackends; b++)
+        for (size_t i = 0; rc == 0 && i < cfg->backends[b].nworkloads; i++) {
+            const char *w = cfg->backends[b].workloads[i];
+            if (pb_config_workload(cfg, w))
+                continue;
+            const char *s = pb_suggest(w, names);
+            char *all = pb_join(names, ", ");
+            rc = pb_error(ld->err, ld->errlen, "%s: in backend '%s': no workload '%s' in this "
+                          "config (%s%s%s)", cfg->backends[b].workloads_where[i],
+                          cfg->backends[b].name, w, s ? "did you mean '" : "expected: ",
+                          s ? s : all, s ? "'?" : "");
+            free(all);
+        }
+    free(names);
+    return rc;
+}
+
+int pb_backend_runs_workload(const struct pb_backend_conf *b, const char *workload)
+{
+    if (b->nworkloads == 0)
+        return 1;
+    for (size_t i = 0; i < b->nworkloads; i++)
+        if (!strcmp(b->workloads[i], workload))
+            return 1;
+    return 0;
+}
+
 static int finish(struct loader *ld, const char *name, int rc)
 {
     struct pb_config *cfg = ld->cfg;
@@ -1037,6 +1103,8 @@ static int finish(struct loader *ld, const char *name, int rc)
         rc = pb_error(ld->err, ld->errlen, "%s:1:1: no workloads defined", name);
     if (rc == 0 && cfg->nbackends == 0)
         rc = pb_error(ld->err, ld->errlen, "%s:1:1: no backends defined", name);
+    if (rc == 0)
+        rc = check_backend_workloads(ld);
     for (size_t i = 0; rc == 0 && i < cfg->nworkloads; i++)
         cfg->workloads[i].scale = (ld->own_scale ? ld->own_scale[i] : 1.0) * cfg->defaults.scale;
     free(ld->own_scale);
@@ -1118,6 +1186,12 @@ void pb_config_release(struct pb_config *cfg)
     for (size_t i = 0; i < cfg->nbackends; i++) {
         free(cfg->backends[i].name);
         free(cfg->backends[i].where);
+        for (size_t w = 0; w < cfg->backends[i].nworkloads; w++) {
+            free(cfg->backends[i].workloads[w]);
+            free(cfg->backends[i].workloads_where[w]);
+        }
+        free(cfg->backends[i].workloads);
+        free(cfg->backends[i].workloads_where);
         pb_options_release(&cfg->backends[i].options);
     }
     free(cfg->backends);

@@ -135,6 +135,11 @@ struct pb_backend_conf {
     const struct pb_backend_ops *ops;
     struct pb_options options;      /* every option of the kind, defaults filled */
     char *where;                    /* "file:line:col" of its definition, owned */
+    /* `workloads: [...]`: the only workloads it runs (a slow tool measured
+     * where it matters); its other cells are n/a. NULL (nworkloads 0): all.
+     * workloads_where[i] is where name i was written, for errors. */
+    char **workloads, **workloads_where;
+    size_t nworkloads;
 };
 
 struct pb_defaults {
@@ -209,6 +214,9 @@ void pb_module_names_release(struct pb_module_names *names);
 int pb_config_check_files(const struct pb_config *cfg, const int *on, char *err, size_t errlen);
 int pb_config_check_functions(const struct pb_workload *w, const struct pb_module_names *names,
                               char *err, size_t errlen);
+
+/* Does backend b run workload w (its `workloads:` list, all without one)? */
+int pb_backend_runs_workload(const struct pb_backend_conf *b, const char *workload);
 
 const struct pb_workload *pb_config_workload(const struct pb_config *cfg, const char *name);
 const struct pb_backend_conf *pb_config_backend(const struct pb_config *cfg, const char *name);

@@ -72,7 +72,7 @@ static int needs_calibration(const struct pb_results *res, size_t w)
         const char *why;
         const struct pb_backend_ops *ops = cfg->backends[b].ops;
         if (pb_results_cell_on(res, w, b) && res->available[b] && (ops->caps & PB_CAP_REPORT) &&
-            pb_metric_applies(res->metric, ops, &why))
+            pb_cell_applies(res, w, b, &why))
             return 1;
     }
     return 0;

@@ -222,6 +222,10 @@ void pb_summarise_response(const struct pb_results *res, size_t w, size_t b,
 const struct pb_cell *pb_results_cell(const struct pb_results *res, size_t w, size_t b);
 /* Is cell (w, b) selected and owned by this invocation's shard? */
 int pb_results_cell_on(const struct pb_results *res, size_t w, size_t b);
+/* Does cell (w, b) mean something: the workload is among the backend's
+ * `workloads:` and the metric measures the backend? 0 with why ("not in
+ * the backend's workloads", "timer-driven", ...) when not: the cell is n/a. */
+int pb_cell_applies(const struct pb_results *res, size_t w, size_t b, const char **why);
 /* The overhead figures of the results' metric: wall (or instruction) ratio
  * and its interval. */
 void pb_cell_overhead(const struct pb_results *res, const struct pb_cell *c, double *ratio,

@@ -97,7 +97,7 @@ static int cell_runs(const struct pb_results *res, size_t w, size_t b)
 {
     const char *why;
     return pb_results_cell_on(res, w, b) && res->available[b] &&
-           pb_metric_applies(res->metric, res->cfg->backends[b].ops, &why);
+           pb_cell_applies(res, w, b, &why);
 }
 
 /* Does this shard own a cell of workload w (then it runs w's baseline: the

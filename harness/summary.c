@@ -120,6 +120,16 @@ int pb_results_cell_on(const struct pb_results *res, size_t w, size_t b)
     return k != 0 && k == res->shard_index;
 }
 
+int pb_cell_applies(const struct pb_results *res, size_t w, size_t b, const char **why)
+{
+    const struct pb_backend_conf *bc = &res->cfg->backends[b];
+    if (!pb_backend_runs_workload(bc, res->cfg->workloads[w].name)) {
+        *why = "not in the backend's workloads";
+        return 0;
+    }
+    return pb_metric_applies(res->metric, bc->ops, why);
+}
+
 int pb_results_workload_active(const struct pb_results *res, size_t w)
 {
     for (size_t b = 0; b < res->cfg->nbackends; b++)
@@ -503,7 +513,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         return;
     }
     const char *why;
-    if (!pb_metric_applies(res->metric, res->cfg->backends[b].ops, &why)) {
+    if (!pb_cell_applies(res, w, b, &why)) {
         cell->status = PB_CELL_NA;
         pb_copy(cell->reason, sizeof(cell->reason), why);
         return;

@@ -408,3 +408,27 @@ def test_reasons_are_never_cut_and_declarations_are_checked():
         samp = [dict(zip(rows[0], row)) for row in rows[1:]
                 if row[0] == "csv_declared_python" and row[1] == "sampling"][0]
         check(float(samp["ae_pp"]) < 3, samp)
+
+
+def test_backend_workloads_list():
+    """A backend with `workloads:` runs those only; its other cells are n/a
+    with the reason, in every output, and no run of it is made there."""
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = os.path.join(tmp, "c.yaml")
+        with open(conf, "w") as f:
+            f.write(f"""include: [{cfg("small.yaml")}]
+backends:
+  - {{name: det, kind: deterministic, workloads: [sleep]}}
+""")
+        out = os.path.join(tmp, "out")
+        r = run(["--out", out, conf])
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        results, rows, md = load_outputs(out)
+        det = {s["workload"]: s for s in results["summary"] if s["backend"] == "det"}
+        check(det["sleep"]["status"] == "ok", det["sleep"])
+        check(det["tiny"]["status"] == "n/a", det["tiny"])
+        check(det["tiny"]["reason"] == "not in the backend's workloads", det["tiny"])
+        ran = {x["workload"] for x in results["runs"] if x["backend"] == "det"}
+        check(ran == {"sleep"}, ran)
+        check("not in the backend's workloads" in md, md)
+        check("not in the backend's workloads" in r.stdout, r.stdout)

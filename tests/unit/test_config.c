@@ -416,6 +416,47 @@ static void test_variants(void **state)
 }
 
 /* Unknown backend kinds are answered with a suggestion or the list. */
+/* A backend's `workloads:`: the cells it runs, names checked once the whole
+ * config is loaded (a backend may come before its workloads). */
+static void test_backend_workloads(void **state)
+{
+    (void)state;
+    static const char good[] = "backends:\n"
+                               "  - {name: slow, kind: none, workloads: [w2]}\n"
+                               "  - {name: all, kind: none}\n"
+                               "workloads:\n"
+                               "  - {name: w1, file: w.py, phases: [{function: f, category: python}]}\n"
+                               "  - {name: w2, file: w.py, phases: [{function: f, category: python}]}\n";
+    struct pb_config cfg;
+    char err[PB_ERRLEN];
+    if (pb_config_load_buffer(&cfg, "t.yaml", good, strlen(good), err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    assert_int_equal(cfg.backends[0].nworkloads, 1);
+    assert_false(pb_backend_runs_workload(&cfg.backends[0], "w1"));
+    assert_true(pb_backend_runs_workload(&cfg.backends[0], "w2"));
+    assert_true(pb_backend_runs_workload(&cfg.backends[1], "w1"));
+    assert_true(pb_backend_runs_workload(&cfg.backends[1], "w2"));
+    pb_config_release(&cfg);
+
+    char text[1024];
+    snprintf(text, sizeof(text), "%s    workloads: [zzz]\n", prefix);
+    expect_error(text, "t.yaml:10:17: in backend 'b': no workload 'zzz' in this config "
+                       "(expected: w)");
+    snprintf(text, sizeof(text), "%s    workloads: [ww]\n", prefix);
+    expect_error(text, "t.yaml:10:17: in backend 'b': no workload 'ww' in this config "
+                       "(did you mean 'w'?)");
+    snprintf(text, sizeof(text), "%s    workloads: [w, w]\n", prefix);
+    expect_error(text, "t.yaml:10:20: in backend 'b': workload 'w' listed twice");
+    snprintf(text, sizeof(text), "%s    workloads: w\n", prefix);
+    expect_error(text, "t.yaml:10:16: in backend 'b': workloads must be a non-empty list of "
+                       "workload names, got a scalar");
+    snprintf(text, sizeof(text), "%s    workloads: []\n", prefix);
+    expect_error(text, "t.yaml:10:16: in backend 'b': workloads must be a non-empty list of "
+                       "workload names, got a list");
+    snprintf(text, sizeof(text), "%s    workloads: [[w]]\n", prefix);
+    expect_error(text, "t.yaml:10:17: workloads entry must be a single value, got a list");
+}
+
 static void test_unknown_kind(void **state)
 {
     (void)state;
@@ -523,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_script_argv),
         cmocka_unit_test(test_check_functions),
         cmocka_unit_test(test_variants),
+        cmocka_unit_test(test_backend_workloads),
         cmocka_unit_test(test_unknown_kind),
         cmocka_unit_test(test_hostile_yaml),
         cmocka_unit_test(test_bad_files),

@@ -35,9 +35,9 @@ static struct pb_phase phases[2] = {
 static struct pb_workload workload = { .name = "mixed", .file = "/w/mixed.py", .scale = 1.0,
                                         .phases = phases, .nphases = 2, .where = "x:1:1" };
 static struct pb_backend_conf backends[3] = {
-    { "none", &pb_backend_none, { NULL, 0 }, "x:2:1" },
-    { "scripted", &reporting_ops, { NULL, 0 }, "x:3:1" },
-    { "launched", &pb_backend_launched, { NULL, 0 }, "x:4:1" },
+    { "none", &pb_backend_none, { NULL, 0 }, "x:2:1", NULL, NULL, 0 },
+    { "scripted", &reporting_ops, { NULL, 0 }, "x:3:1", NULL, NULL, 0 },
+    { "launched", &pb_backend_launched, { NULL, 0 }, "x:4:1", NULL, NULL, 0 },
 };
 static struct pb_config config;
 

@@ -40,7 +40,7 @@ static struct pb_phase phases[NPHASES] = {
 static struct pb_workload workload = { .name = "mixed", .file = "/w/mixed.py", .scale = 1.0,
                                         .phases = phases, .nphases = NPHASES, .where = "x:1:1" };
 static struct pb_backend_conf backends[1] = {
-    { "scripted", &reporting_ops, { NULL, 0 }, "x:2:1" },
+    { "scripted", &reporting_ops, { NULL, 0 }, "x:2:1", NULL, NULL, 0 },
 };
 static struct pb_config config;
 

@@ -24,10 +24,10 @@ static struct pb_workload workloads[3] = {
       .phases = &phase, .nphases = 1, .where = "x:3:1" },
 };
 static struct pb_backend_conf backends[4] = {
-    { "b0", &pb_backend_none, { NULL, 0 }, "x:4:1" },
-    { "b1", &pb_backend_none, { NULL, 0 }, "x:5:1" },
-    { "b2", &pb_backend_none, { NULL, 0 }, "x:6:1" },
-    { "b3", &pb_backend_none, { NULL, 0 }, "x:7:1" },
+    { "b0", &pb_backend_none, { NULL, 0 }, "x:4:1", NULL, NULL, 0 },
+    { "b1", &pb_backend_none, { NULL, 0 }, "x:5:1", NULL, NULL, 0 },
+    { "b2", &pb_backend_none, { NULL, 0 }, "x:6:1", NULL, NULL, 0 },
+    { "b3", &pb_backend_none, { NULL, 0 }, "x:7:1", NULL, NULL, 0 },
 };
 static struct pb_config config;
 

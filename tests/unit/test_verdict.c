@@ -32,12 +32,12 @@ static struct pb_workload workload = { .name = "w", .file = "/w/w.py", .scale = 
                                         .phases = phases, .nphases = 2, .where = "x:1:1" };
 #define NB 6
 static struct pb_backend_conf backends[NB] = {
-    { "none", &pb_backend_none, { NULL, 0 }, "x:2:1" },
-    { "A", &reporting_ops, { NULL, 0 }, "x:3:1" },
-    { "B", &reporting_ops, { NULL, 0 }, "x:4:1" },
-    { "C", &reporting_ops, { NULL, 0 }, "x:5:1" },
-    { "D", &reporting_ops, { NULL, 0 }, "x:6:1" },
-    { "E", &reporting_ops, { NULL, 0 }, "x:7:1" },
+    { "none", &pb_backend_none, { NULL, 0 }, "x:2:1", NULL, NULL, 0 },
+    { "A", &reporting_ops, { NULL, 0 }, "x:3:1", NULL, NULL, 0 },
+    { "B", &reporting_ops, { NULL, 0 }, "x:4:1", NULL, NULL, 0 },
+    { "C", &reporting_ops, { NULL, 0 }, "x:5:1", NULL, NULL, 0 },
+    { "D", &reporting_ops, { NULL, 0 }, "x:6:1", NULL, NULL, 0 },
+    { "E", &reporting_ops, { NULL, 0 }, "x:7:1", NULL, NULL, 0 },
 };
 static struct pb_config config;
 

@@ -35,8 +35,8 @@ static struct pb_phase phases[3] = {
 static struct pb_workload workload = { .name = "mixed", .file = "/w/mixed.py", .scale = 1.0,
                                         .phases = phases, .nphases = 3, .where = "x:1:1" };
 static struct pb_backend_conf backends[2] = {
-    { "none", &pb_backend_none, { NULL, 0 }, "x:2:1" },
-    { "scripted, \"quoted\"", &reporting_ops, { NULL, 0 }, "x:3:1" },
+    { "none", &pb_backend_none, { NULL, 0 }, "x:2:1", NULL, NULL, 0 },
+    { "scripted, \"quoted\"", &reporting_ops, { NULL, 0 }, "x:3:1", NULL, NULL, 0 },
 };
 static struct pb_config config;
 
