@@ -157,7 +157,9 @@ FUZZ_LIBS_config := $(shell pkg-config --libs yaml-0.1 2>/dev/null) -lm
 FUZZ_BINS := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(wildcard harness/*.h)
-	@sh tests/deps.sh clang libclang-rt-14-dev
+	@sh tests/deps.sh clang
+	@# libFuzzer's runtime is versioned like clang (14 on Debian 12, 19 on 13)
+	@sh tests/deps.sh libclang-rt-$$(clang -dumpversion | cut -d. -f1)-dev
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) $(shell pkg-config --cflags yaml-0.1 2>/dev/null) $(FUZZ_DEFS_$*) -o $@ $< \
 	    $(FUZZ_SRC_$*) $(FUZZ_LIBS_$*) -lm
