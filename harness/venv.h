@@ -10,6 +10,10 @@
 
 #include <stddef.h>
 
+/* The venv's folder: PYPROF_BENCH_VENV when set, else PB_VENV ("" for
+ * none). Other interpreters' venvs are named after it (interpreter.h). */
+const char *pb_venv_dir(void);
+
 /* The interpreter to present as the worker's program name and to launch
  * tools and the launched baseline with: VENV/bin/python3.11 when that is
  * executable (Python then takes VENV as its prefix, so site-packages are
