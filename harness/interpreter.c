@@ -142,18 +142,22 @@ static int run_capture(char *const argv[], double timeout_s, char **out, char *e
     int o[2], e[2];
     *out = NULL;
     errline[0] = '\0';
-    if (pipe2(o, O_CLOEXEC) < 0)
-        return pb_error(errline, errlen, "pipe: %s", strerror(errno));
+    if (pipe2(o, O_CLOEXEC) < 0) {
+        pb_error(errline, errlen, "pipe: %s", strerror(errno));
+        return -1;
+    }
     if (pipe2(e, O_CLOEXEC) < 0) {
+        pb_error(errline, errlen, "pipe: %s", strerror(errno));
         close(o[0]);
         close(o[1]);
-        return pb_error(errline, errlen, "pipe: %s", strerror(errno));
+        return -1;
     }
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
+        pb_error(errline, errlen, "fork: %s", strerror(errno));
         close(o[0]); close(o[1]); close(e[0]); close(e[1]);
-        return pb_error(errline, errlen, "fork: %s", strerror(errno));
+        return -1;
     }
     if (pid == 0) {
         int in = open("/dev/null", O_RDONLY);
@@ -313,7 +317,7 @@ int pb_interpreter_resolve(const char *name, double timeout_s, struct pb_interpr
     char *argv[] = { exe, (char *)"-E", (char *)"-s", (char *)INFO_SCRIPT, NULL };
     char *text, line[PB_ERRLEN];
     int rc = run_capture(argv, timeout_s, &text, line, sizeof(line));
-    if (rc != 0) {
+    if (rc != 0 || !text) {
         if (rc > 0)
             pb_error(out->why, sizeof(out->why), "%s (%s) cannot run: exit status %d%s%.200s",
                      name, exe, rc, line[0] ? ": " : "", line);
