@@ -153,7 +153,7 @@ FUZZ_SRC_config := harness/config.c harness/option.c harness/util.c harness/cate
                    harness/report.c tests/fuzz/registry_stub.c
 FUZZ_SRC_protocol := harness/protocol.c harness/run_codec.c harness/category.c harness/util.c
 FUZZ_SRC_results := harness/json_parse.c harness/compare.c harness/overhead.c harness/stats.c \
-                    harness/util.c
+                    harness/util.c harness/venv.c
 FUZZ_SRC_timings := harness/launch.c harness/util.c
 FUZZ_SRC_tools := backends/chrome_trace.c backends/scalene_json.c backends/profile_agg.c \
                   harness/json_parse.c harness/report.c harness/category.c harness/util.c

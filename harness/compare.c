@@ -7,12 +7,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "interpreter.h"
 #include "json_parse.h"
 #include "overhead.h"
 #include "results.h"
 #include "stats.h"
 #include "util.h"
+#include "venv.h"
 
 /* The fuzz build lowers it: it checks memory safety, not the statistics. */
 #ifndef BOOTSTRAP_RESAMPLES

@@ -32,12 +32,6 @@
 #define INFO_SCRIPT PB_SOURCE_DIR "/harness/py/interpreter_info.py"
 #define OUTPUT_MAX 65536
 
-const char *pb_interpreter_pinned_name(void)
-{
-    const char *base = strrchr(PB_PYTHON_EXE, '/');
-    return base ? base + 1 : PB_PYTHON_EXE;
-}
-
 static int is_exec_file(const char *path)
 {
     struct stat st;

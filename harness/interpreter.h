@@ -30,6 +30,7 @@
 #include <stddef.h>
 
 #include "util.h"
+#include "venv.h"
 
 #define PB_PATHLEN 1024
 
@@ -49,10 +50,7 @@ struct pb_interpreter {
     char why[PB_ERRLEN];        /* why not: the reason its rows are skipped */
 };
 
-/* The name the pinned interpreter goes by when none is named ("python3.11"):
- * also the interpreter of a result file that names none. Static storage. */
-const char *pb_interpreter_pinned_name(void);
-
+/* The pinned interpreter's name, pb_interpreter_pinned_name(): venv.h. */
 /* Find and run interpreter `name`, within timeout_s, into out. Always fills
  * out->name; returns 0 when usable, else -1 with out->why set. */
 int pb_interpreter_resolve(const char *name, double timeout_s, struct pb_interpreter *out);

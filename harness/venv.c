@@ -15,6 +15,12 @@
 #define PB_VENV ""
 #endif
 
+const char *pb_interpreter_pinned_name(void)
+{
+    const char *base = strrchr(PB_PYTHON_EXE, '/');
+    return base ? base + 1 : PB_PYTHON_EXE;
+}
+
 const char *pb_venv_dir(void)
 {
     const char *e = getenv("PYPROF_BENCH_VENV");
