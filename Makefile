@@ -46,6 +46,10 @@ CFLAGS    += -DPB_VERSION='"$(VERSION)"' -DPB_GIT_REV='"$(GIT_REV)"'
 PY_PREFIX := $(shell pkg-config --variable=exec_prefix python-$(PY_VER)-embed 2>/dev/null)
 PY_EXE    := $(or $(PY_PREFIX),/usr)/bin/python$(PY_VER)
 CFLAGS    += -DPB_PYTHON_EXE='"$(PY_EXE)"' -DPB_VENV='"$(VENV)"'
+# The interpreter axis (harness/interpreter.h): other interpreters' workers
+# are $(BUILD)/interp/X.Y/pyprof-bench; harness/py/ holds the script that
+# asks an interpreter what it is.
+CFLAGS    += -DPB_INTERP_DIR='"$(CURDIR)/$(BUILD)/interp"' -DPB_SOURCE_DIR='"$(CURDIR)"'
 
 # backends/faulty.c holds the test-only misbehaving backends: test build only.
 TEST_ONLY_SRC := backends/faulty.c
@@ -112,6 +116,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(BUILD)/libpb.a
 deps:
 	@sh tests/deps.sh $(DEB_PKGS)
 	@sh tests/venv.sh $(PY_EXE) $(VENV) $(REQUIREMENTS)
+	@sh tests/interp-venvs.sh $(PY_VER) $(VENV) $(REQUIREMENTS)
 
 # Exit status 1 means some runs failed and are reported as failed rows (a
 # real tool that cannot profile a workload, such as scalene on one long C
@@ -148,7 +153,7 @@ FUZZ_SRC_config := harness/config.c harness/option.c harness/util.c harness/cate
                    harness/report.c tests/fuzz/registry_stub.c
 FUZZ_SRC_protocol := harness/protocol.c harness/run_codec.c harness/category.c harness/util.c
 FUZZ_SRC_results := harness/json_parse.c harness/compare.c harness/overhead.c harness/stats.c \
-                    harness/util.c
+                    harness/util.c harness/venv.c
 FUZZ_SRC_timings := harness/launch.c harness/util.c
 FUZZ_SRC_tools := backends/chrome_trace.c backends/scalene_json.c backends/profile_agg.c \
                   harness/json_parse.c harness/report.c harness/category.c harness/util.c

@@ -98,11 +98,13 @@ static int selected_backends(const struct pb_results *res, size_t *idx)
 {
     int n = 0;
     for (size_t b = 0; b < res->cfg->nbackends; b++) {
-        int in_shard = 0;   /* a shard charts only the backends it ran */
+        /* A shard charts only the backends it ran, available on some
+         * interpreter */
+        int in_shard = 0;
         for (size_t w = 0; w < res->cfg->nworkloads && !in_shard; w++)
-            in_shard = pb_results_cell_on(res, w, b);
+            in_shard = pb_results_cell_on(res, w, b) && res->available[pb_results_avail(res, w, b)];
         const char *why;   /* and only those the metric measures */
-        if (in_shard && res->available[b] &&
+        if (in_shard &&
             pb_metric_applies(res->metric, res->cfg->backends[b].ops, &why))
             idx[n++] = b;
     }
@@ -123,7 +125,9 @@ static int write_overhead(const struct pb_results *res, const char *dir, char *e
     for (size_t w = 0; w < cfg->nworkloads; w++) {
         if (!pb_results_workload_active(res, w))
             continue;
-        dat_name(&dat, cfg->workloads[w].name);
+        char label[512];
+        pb_workload_file_label(res, w, label, sizeof(label));
+        dat_name(&dat, label);
         for (int k = 0; k < nb; k++) {
             const struct pb_cell *c = pb_results_cell(res, w, bi[k]);
             double r, rlo, rhi;
@@ -189,7 +193,9 @@ static int write_workload(const struct pb_results *res, size_t w, const char *di
 {
     const struct pb_config *cfg = res->cfg;
     const struct pb_truth *t = &res->truth[w];
-    const char *wname = cfg->workloads[w].name;
+    char wname[512], file_label[512];
+    pb_workload_label(res, w, wname, sizeof(wname));
+    pb_workload_file_label(res, w, file_label, sizeof(file_label));
     size_t *bi = pb_xcalloc(cfg->nbackends + 1, sizeof(size_t));
     int nb = selected_backends(res, bi), written = 0, rc = 0;
     struct pb_strbuf dat = PB_STRBUF_INIT, gp = PB_STRBUF_INIT, name = PB_STRBUF_INIT;
@@ -224,7 +230,7 @@ static int write_workload(const struct pb_results *res, size_t w, const char *di
         rows++;
     }
     if (rows > 0 && tsum > 0) {
-        pb_strbuf_addf(&name, "accuracy-%s", wname);
+        pb_strbuf_addf(&name, "accuracy-%s", file_label);
         gp_begin(&gp, name.buf, 900, 520);
         pb_strbuf_adds(&gp, "set title ");
         struct pb_strbuf title = PB_STRBUF_INIT;
@@ -279,7 +285,7 @@ static int write_workload(const struct pb_results *res, size_t w, const char *di
         points++;
     }
     if (rc == 0 && points > 0) {
-        pb_strbuf_addf(&name, "tradeoff-%s", wname);
+        pb_strbuf_addf(&name, "tradeoff-%s", file_label);
         gp_begin(&gp, name.buf, 900, 560);
         pb_strbuf_adds(&gp, "set title ");
         struct pb_strbuf title = PB_STRBUF_INIT;

@@ -12,6 +12,7 @@
 #include "results.h"
 #include "stats.h"
 #include "util.h"
+#include "venv.h"
 
 /* The fuzz build lowers it: it checks memory safety, not the statistics. */
 #ifndef BOOTSTRAP_RESAMPLES
@@ -204,14 +205,65 @@ static void compare_entries(const struct pb_jval *eb, const struct pb_jval *en, 
         free(v[i]);
 }
 
+/* The interpreter of a summary entry: a file written before the axis names
+ * none, and ran on the pinned one. */
+static const char *entry_interp(const struct pb_jval *e)
+{
+    const char *s = pb_jval_str(e, "interpreter");
+    return s ? s : pb_interpreter_pinned_name();
+}
+
+/* The entry of cell (w, b) on interpreter ip: cells pair by all three. */
 static const struct pb_jval *find_entry(const struct pb_jval *summary, const char *w,
-                                        const char *b)
+                                        const char *b, const char *ip)
 {
     for (size_t i = 0; i < summary->n; i++) {
         const char *ew = pb_jval_str(&summary->items[i], "workload");
         const char *eb = pb_jval_str(&summary->items[i], "backend");
-        if (ew && eb && !strcmp(ew, w) && !strcmp(eb, b))
+        if (ew && eb && !strcmp(ew, w) && !strcmp(eb, b) &&
+            !strcmp(entry_interp(&summary->items[i]), ip))
             return &summary->items[i];
+    }
+    return NULL;
+}
+
+/* Does any entry of either summary run on another interpreter than the
+ * first entry's? Then the table has an interpreter column. */
+static int several_interps(const struct pb_jval *sb, const struct pb_jval *sn)
+{
+    const char *first = NULL;
+    const struct pb_jval *s[2] = { sb, sn };
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < s[k]->n; i++) {
+            const char *ip = entry_interp(&s[k]->items[i]);
+            if (!first)
+                first = ip;
+            else if (strcmp(first, ip))
+                return 1;
+        }
+    return 0;
+}
+
+/* The interpreter column of a table row (nothing with one interpreter). */
+static void interp_column(FILE *out, int multi, const char *ip)
+{
+    if (multi)
+        fprintf(out, "%-12.12s ", ip);
+}
+
+/* Cells of one interpreter name whose versions differ between the files
+ * ("3.12.1" against "3.12.2"): a Python build changed under the name. NULL,
+ * or the first such interpreter's name. */
+static const char *version_changed(const struct pb_jval *sb, const struct pb_jval *sn)
+{
+    for (size_t i = 0; i < sn->n; i++) {
+        const struct pb_jval *e = &sn->items[i];
+        const char *w = pb_jval_str(e, "workload"), *b = pb_jval_str(e, "backend");
+        const struct pb_jval *eb = w && b ? find_entry(sb, w, b, entry_interp(e)) : NULL;
+        const char *vn = pb_jval_str(e, "python_version");
+        const char *vb = eb ? pb_jval_str(eb, "python_version") : NULL;
+        if (vn && vb && *vn && *vb && strcmp(vn, vb))
+            return entry_interp(e);
     }
     return NULL;
 }
@@ -294,7 +346,7 @@ int pb_compare_run(const struct pb_jval *base, const struct pb_jval *now,
         const char *w = pb_jval_str(&sn->items[i], "workload");
         const char *b = pb_jval_str(&sn->items[i], "backend");
         ncells_n += w && b;
-        common += w && b && find_entry(sb, w, b);
+        common += w && b && find_entry(sb, w, b, entry_interp(&sn->items[i]));
     }
     if (ncells_b && ncells_n && !common) {
         pb_error(err, errlen, "the base (%s) and the new result (%s) have no workload / "
@@ -302,10 +354,21 @@ int pb_compare_run(const struct pb_jval *base, const struct pb_jval *now,
                  pathb ? pathb : "unknown config", pathn ? pathn : "unknown config");
         return 2;
     }
+    const char *changed = version_changed(sb, sn);
+    if (changed && !o->force) {
+        pb_error(err, errlen, "the two results ran %s on different Python versions, so its "
+                 "overheads are not comparable (use --force to compare anyway)", changed);
+        return 2;
+    }
+    if (changed)
+        fprintf(err_out, "pyprof-bench: warning: %s is another Python version in the two "
+                "results; compared anyway (--force)\n", changed);
+    int multi = several_interps(sb, sn);
     if (hashb && hashn && strcmp(hashb, hashn))
         fprintf(out, "note: the configs differ (base %s, hash %s; new %s, hash %s): cells are "
                 "compared by workload and backend name\n", pathb ? pathb : "?", hashb,
                 pathn ? pathn : "?", hashn);
+    interp_column(out, multi, "interpreter");
     fprintf(out, "%-14s %-18s %-7s %8s %8s  %-24s %s\n", "workload", "backend", "clock", "base",
             "new", "change [95% CI]", "verdict");
     for (size_t i = 0; i < sn->n; i++) {
@@ -314,7 +377,9 @@ int pb_compare_run(const struct pb_jval *base, const struct pb_jval *now,
         const char *clock = pb_jval_str(e, "clock");
         if (!w || !b)
             continue;
-        const struct pb_jval *eb = find_entry(sb, w, b);
+        const char *ip = entry_interp(e);
+        const struct pb_jval *eb = find_entry(sb, w, b, ip);
+        interp_column(out, multi, ip);
         const char *st = pb_jval_str(e, "status");
         if (st && !strcmp(st, "n/a")) {
             fprintf(out, "%-14.14s %-18.18s %-7.7s %8s %8s  %-24s %s\n", w, b, clock ? clock : "",
@@ -333,8 +398,8 @@ int pb_compare_run(const struct pb_jval *base, const struct pb_jval *now,
             why_missing(e, why, sizeof(why));
             fprintf(out, "%-14.14s %-18.18s %-7.7s %8s %8s  %-24s %s%s\n", w, b,
                     clock ? clock : "", "-", "-", "-", "FAIL (missing)", why);
-            fprintf(err_out, "missing: %s / %s was in the base but not in this run%s\n", w, b,
-                    why);
+            fprintf(err_out, "missing: %s / %s%s%s was in the base but not in this run%s\n", w,
+                    b, multi ? " / " : "", multi ? ip : "", why);
             status = 3;
             continue;
         }
@@ -362,8 +427,9 @@ int pb_compare_run(const struct pb_jval *base, const struct pb_jval *now,
         fprintf(out, "%-14.14s %-18.18s %-7.7s %8s %8s  %-24s %s\n", w, b, clock ? clock : "", bs,
                 ns, change, verdict);
         if (c.verdict == PB_VERDICT_FAIL) {
-            fprintf(err_out, "regression: %s / %s: %s overhead %.3fx -> %.3fx, %+.1f%% "
+            fprintf(err_out, "regression: %s / %s%s%s: %s overhead %.3fx -> %.3fx, %+.1f%% "
                     "[%+.1f%%, %+.1f%%], past the %.0f%% threshold\n", w, b,
+                    multi ? " / " : "", multi ? ip : "",
                     instr ? "instruction" : "wall", c.base, c.now,
                     100 * c.change, 100 * c.lo, 100 * c.hi, 100 * threshold);
             status = 3;
@@ -374,16 +440,19 @@ int pb_compare_run(const struct pb_jval *base, const struct pb_jval *now,
         const struct pb_jval *eb = &sb->items[i];
         const char *w = pb_jval_str(eb, "workload"), *b = pb_jval_str(eb, "backend");
         const char *clock = pb_jval_str(eb, "clock");
-        if (!w || !b || find_entry(sn, w, b) || !measured(eb, key))
+        const char *ip = entry_interp(eb);
+        if (!w || !b || find_entry(sn, w, b, ip) || !measured(eb, key))
             continue;
-        if (o->left_out && o->left_out(w, b, o->ctx)) {
+        interp_column(out, multi, ip);
+        if (o->left_out && o->left_out(w, b, ip, o->ctx)) {
             fprintf(out, "%-14.14s %-18.18s %-7.7s %8s %8s  %-24s %s\n", w, b, clock ? clock : "",
                     "-", "-", "-", "not selected in this run");
             continue;
         }
         fprintf(out, "%-14.14s %-18.18s %-7.7s %8s %8s  %-24s %s\n", w, b, clock ? clock : "",
                 "-", "-", "-", "FAIL (missing: in the base, not in this run)");
-        fprintf(err_out, "missing: %s / %s was in the base but not in this run\n", w, b);
+        fprintf(err_out, "missing: %s / %s%s%s was in the base but not in this run\n", w, b,
+                multi ? " / " : "", multi ? ip : "");
         status = 3;
     }
     return status;

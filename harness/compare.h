@@ -71,9 +71,11 @@ int pb_results_json_load(const char *path, struct pb_jval *doc, char *err, size_
 struct pb_compare_opts {
     double threshold;          /* smallest change that fails */
     int force;                 /* compare results of other machines anyway */
-    /* 1 when the new run left cell (workload, backend) out on purpose (not
-     * selected, another shard's): then it is not "missing". NULL: none. */
-    int (*left_out)(const char *workload, const char *backend, void *ctx);
+    /* 1 when the new run left cell (workload, backend) on interpreter out on
+     * purpose (not selected, another shard's): then it is not "missing".
+     * NULL: none. */
+    int (*left_out)(const char *workload, const char *backend, const char *interpreter,
+                    void *ctx);
     void *ctx;
 };
 

@@ -861,9 +861,51 @@ static int scan_events(struct doc *d, const unsigned char *data, size_t len)
     return rc;
 }
 
+static void free_interpreters(struct pb_config *cfg)
+{
+    for (size_t i = 0; i < cfg->ninterpreters; i++)
+        free(cfg->interpreters[i]);
+    free(cfg->interpreters);
+    cfg->interpreters = NULL;
+    cfg->ninterpreters = 0;
+}
+
+/* `interpreters:` a name or a list of them; replaces an included file's. */
+static int do_interpreters(struct doc *d, const yaml_node_t *n)
+{
+    struct pb_config *cfg = d->ld->cfg;
+    if (n->type != YAML_SCALAR_NODE && n->type != YAML_SEQUENCE_NODE)
+        return fail_at(d, n, "interpreters must be a name or a list of them, got %s",
+                       node_kind(n));
+    free_interpreters(cfg);
+    size_t count = n->type == YAML_SCALAR_NODE
+                       ? 1 : (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+    if (!count)
+        return fail_at(d, n, "interpreters is an empty list (leave it out for the pinned one)");
+    cfg->interpreters = pb_xcalloc(count, sizeof(char *));
+    for (size_t k = 0; k < count; k++) {
+        const yaml_node_t *item = n->type == YAML_SCALAR_NODE
+                                      ? n : node(d, n->data.sequence.items.start[k]);
+        if (want_scalar(d, item, "an interpreter") < 0)
+            return -1;
+        const char *v = scalar(item);
+        if (!*v)
+            return fail_at(d, item, "an interpreter needs a name or a path");
+        char *name = strchr(v, '/') ? join_path(d->dir, v) : pb_xstrdup(v);
+        for (size_t j = 0; j < cfg->ninterpreters; j++)
+            if (!strcmp(cfg->interpreters[j], name)) {
+                free(name);
+                return fail_at(d, item, "interpreter '%s' named twice", v);
+            }
+        cfg->interpreters[cfg->ninterpreters++] = name;
+    }
+    return 0;
+}
+
 static int walk(struct doc *d)
 {
-    static const char *const keys[] = { "include", "defaults", "workloads", "backends", NULL };
+    static const char *const keys[] = { "include", "interpreters", "defaults", "workloads",
+                                        "backends", NULL };
     yaml_node_t *root = yaml_document_get_root_node(&d->yaml);
     if (!root || (root->type == YAML_SCALAR_NODE && !*scalar(root) && is_plain(root)))
         return pb_error(d->ld->err, d->ld->errlen, "%s:1:1: empty config", d->name);
@@ -874,6 +916,8 @@ static int walk(struct doc *d)
         return -1;
     yaml_node_t *n;
     if ((n = get(d, root, "include")) && do_include(d, n) < 0)
+        return -1;
+    if ((n = get(d, root, "interpreters")) && do_interpreters(d, n) < 0)
         return -1;
     if ((n = get(d, root, "defaults")) && do_defaults(d, n) < 0)
         return -1;
@@ -1115,6 +1159,7 @@ static int finish(struct loader *ld, const char *name, int rc)
     char hex[17];
     snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)ld->hash);
     cfg->hash = pb_xstrdup(hex);
+    cfg->per_interpreter = cfg->nworkloads;
     return 0;
 }
 
@@ -1163,6 +1208,8 @@ void pb_config_release(struct pb_config *cfg)
 {
     for (size_t i = 0; i < cfg->nworkloads; i++) {
         struct pb_workload *w = &cfg->workloads[i];
+        if (w->borrowed)
+            continue;
         for (size_t p = 0; p < w->nphases; p++) {
             free(w->phases[p].function);
             for (size_t a = 0; a < w->phases[p].nargs; a++)
@@ -1198,6 +1245,7 @@ void pb_config_release(struct pb_config *cfg)
     free(cfg->defaults.output);
     free(cfg->path);
     free(cfg->hash);
+    free_interpreters(cfg);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -1207,6 +1255,49 @@ const struct pb_workload *pb_config_workload(const struct pb_config *cfg, const 
         if (!strcmp(cfg->workloads[i].name, name))
             return &cfg->workloads[i];
     return NULL;
+}
+
+const struct pb_workload *pb_config_workload_on(const struct pb_config *cfg, const char *name,
+                                                size_t interp)
+{
+    for (size_t i = 0; i < cfg->nworkloads; i++)
+        if (cfg->workloads[i].interp == interp && !strcmp(cfg->workloads[i].name, name))
+            return &cfg->workloads[i];
+    return NULL;
+}
+
+void pb_config_set_interpreters(struct pb_config *cfg, const char *const *names, size_t n)
+{
+    free_interpreters(cfg);
+    cfg->interpreters = pb_xcalloc(n + 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++)
+        cfg->interpreters[i] = pb_xstrdup(names[i]);
+    cfg->ninterpreters = n;
+}
+
+size_t pb_config_interpreter_count(const struct pb_config *cfg)
+{
+    return cfg->ninterpreters ? cfg->ninterpreters : 1;
+}
+
+void pb_config_expand_interpreters(struct pb_config *cfg)
+{
+    size_t ni = pb_config_interpreter_count(cfg), nw = cfg->nworkloads;
+    cfg->per_interpreter = nw;
+    if (ni < 2 || !nw)
+        return;
+    struct pb_workload *all = pb_xcalloc(ni * nw, sizeof(*all));
+    for (size_t i = 0; i < ni; i++)
+        for (size_t k = 0; k < nw; k++) {
+            struct pb_workload *w = &all[i * nw + k];
+            *w = cfg->workloads[k];
+            w->interp = i;
+            w->borrowed = i > 0;
+            w->base = i * nw + cfg->workloads[k].base;
+        }
+    free(cfg->workloads);
+    cfg->workloads = all;
+    cfg->nworkloads = ni * nw;
 }
 
 const struct pb_backend_conf *pb_config_backend(const struct pb_config *cfg, const char *name)
@@ -1366,6 +1457,7 @@ int pb_config_for_script(struct pb_config *cfg, const char *script, char *const 
     char cwd[PATH_MAX];
     struct pb_workload *w = cfg->workloads = pb_xcalloc(1, sizeof(*cfg->workloads));
     cfg->nworkloads = 1;
+    cfg->per_interpreter = 1;
     w->file = join_path(getcwd(cwd, sizeof(cwd)) ? cwd : "/", script);
     const char *base = strrchr(w->file, '/') ? strrchr(w->file, '/') + 1 : w->file;
     size_t blen = strlen(base);

@@ -4,6 +4,11 @@
  * Schema (documented in README.md, "Config"):
  *
  *   include: common.yaml            # string or list; paths relative to this file
+ *   interpreters: [python3.11, python3.13, ../venv]
+ *                                   # optional: names on PATH or in pyenv, or
+ *                                   # paths (relative to this file) to an
+ *                                   # executable or a virtual environment
+ *                                   # (interpreter.h); default: the pinned one
  *   defaults:
  *     rounds: 10                    # measured rounds, >= 1
  *     warmup: 1                     # discarded rounds, >= 0
@@ -39,8 +44,8 @@
  *
  * Includes: the included file is loaded first; its workloads and backends come
  * before the including file's, its defaults are overridden key by key by the
- * including file's. A name defined twice is an error. Include cycles are an
- * error.
+ * including file's, and its interpreters by the including file's list. A name
+ * defined twice is an error. Include cycles are an error.
  *
  * Every error message starts with "FILE:LINE:COLUMN: " (1-based) and nothing is
  * run on a bad config.
@@ -128,6 +133,12 @@ struct pb_workload {
     char *variant_of;               /* the base's name, owned; NULL: not a variant */
     size_t base;                    /* index of the base in cfg->workloads */
     size_t response_phase;          /* index of PHASE in phases */
+    /* The interpreter axis (pb_config_expand_interpreters): the index of the
+     * interpreter it runs on in cfg->interpreters (0 without the axis), and
+     * whether it is a copy for another interpreter, whose owned fields are
+     * those of the first interpreter's entry (released once). */
+    size_t interp;
+    int borrowed;
 };
 
 struct pb_backend_conf {
@@ -166,6 +177,14 @@ struct pb_config {
     size_t nworkloads;
     struct pb_backend_conf *backends;
     size_t nbackends;
+    /* `interpreters:` as named (a path made absolute against its config),
+     * owned; none: the pinned interpreter. */
+    char **interpreters;
+    size_t ninterpreters;
+    /* After pb_config_expand_interpreters: workloads are interpreter-major,
+     * workloads[i * per_interpreter + k] is workload k on interpreter i;
+     * per_interpreter is nworkloads until then. */
+    size_t per_interpreter;
 };
 
 /* Load path (and its includes). Returns 0, or -1 with "file:line:col: message"
@@ -219,6 +238,22 @@ int pb_config_check_functions(const struct pb_workload *w, const struct pb_modul
 int pb_backend_runs_workload(const struct pb_backend_conf *b, const char *workload);
 
 const struct pb_workload *pb_config_workload(const struct pb_config *cfg, const char *name);
+/* Workload name on interpreter interp (an index into cfg->interpreters, 0
+ * without the axis), or NULL. */
+const struct pb_workload *pb_config_workload_on(const struct pb_config *cfg, const char *name,
+                                                size_t interp);
+
+/* Replace the config's interpreters by names (--interpreter; copied). Before
+ * pb_config_expand_interpreters. */
+void pb_config_set_interpreters(struct pb_config *cfg, const char *const *names, size_t n);
+/* The interpreter axis in the matrix: with two interpreters or more, every
+ * workload is repeated once per interpreter (interpreter-major; a variant's
+ * base is the base on the same interpreter). Each (interpreter, workload) is
+ * then a workload of the matrix, with its own truth, baseline and cells, so
+ * that ratios pair runs of one interpreter. Call once, after loading. */
+void pb_config_expand_interpreters(struct pb_config *cfg);
+/* Interpreters on the axis: ninterpreters, at least 1. */
+size_t pb_config_interpreter_count(const struct pb_config *cfg);
 const struct pb_backend_conf *pb_config_backend(const struct pb_config *cfg, const char *name);
 
 /* The Python literal of a phase's arguments as a tuple, scale applied to every

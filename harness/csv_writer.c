@@ -94,6 +94,12 @@ char *pb_write_summary_csv(const struct pb_results *res)
             };
             for (size_t k = 0; k < sizeof(lat) / sizeof(lat[0]); k++)
                 csv_num(&sb, lat[k], 4);
+            /* the interpreter axis: its name and version, last */
+            const struct pb_interpreter *ip = pb_results_interp(res, w);
+            pb_strbuf_add(&sb, ",", 1);
+            csv_field(&sb, ip->name);
+            pb_strbuf_add(&sb, ",", 1);
+            csv_field(&sb, ip->version);
             pb_strbuf_add(&sb, "\n", 1);
         }
     }

@@ -14,6 +14,7 @@
 /* One cell's paired rounds as results.json keeps them. */
 struct cell_rounds {
     const char *workload, *backend;
+    const char *interp;       /* "" in a file from before the interpreter axis */
     size_t n;
     double *base, *prof, *pbase, *pprof;
 };
@@ -90,6 +91,7 @@ int pb_estimators_report(const char *path, const char *pair, FILE *out, char *er
         struct cell_rounds *c = &cells[nc];
         c->workload = pb_jval_str(e, "workload");
         c->backend = pb_jval_str(e, "backend");
+        c->interp = pb_jval_str(e, "interpreter") ? pb_jval_str(e, "interpreter") : "";
         size_t n[4];
         c->base = numbers(e, "base_wall_s", &n[0]);
         c->prof = numbers(e, "prof_wall_s", &n[1]);
@@ -163,7 +165,8 @@ int pb_estimators_report(const char *path, const char *pair, FILE *out, char *er
                     continue;
                 for (size_t k = 0; k < nc; k++)
                     if (!strcmp(cells[k].backend, base) &&
-                        !strcmp(cells[k].workload, cells[i].workload)) {
+                        !strcmp(cells[k].workload, cells[i].workload) &&
+                        !strcmp(cells[k].interp, cells[i].interp)) {
                         struct est_result a, b;
                         estimate((enum pb_estimator)e, &cells[i], &a);
                         estimate((enum pb_estimator)e, &cells[k], &b);

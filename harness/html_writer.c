@@ -147,6 +147,16 @@ static void run_metadata(struct pb_strbuf *sb, const struct pb_results *res)
     meta(sb, "Machine", buf);
     snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(res->python, " "), res->python);
     meta(sb, "Python", buf);
+    for (size_t i = 0; res->ninterps > 1 && i < res->ninterps; i++) {
+        const struct pb_interpreter *ip = &res->interps[i];
+        struct pb_strbuf what = PB_STRBUF_INIT;
+        if (ip->usable)
+            pb_strbuf_addf(&what, "%s %s (%s)", ip->name, ip->version, ip->executable);
+        else
+            pb_strbuf_addf(&what, "%s: skipped: %s", ip->name, ip->why);
+        meta(sb, "Interpreter", what.buf);
+        pb_strbuf_release(&what);
+    }
     if (res->precision > 0)
         snprintf(buf, sizeof(buf), "%ld to %ld measured (until the overhead interval is "
                  "within +-%.1f%%), %ld warm-up", res->rounds, res->max_rounds,
@@ -285,9 +295,11 @@ static void workload_section(struct pb_strbuf *sb, const struct pb_results *res,
                              const char *charts_dir)
 {
     const struct pb_workload *wl = &res->cfg->workloads[w];
-    char line[256];
+    char line[256], label[512], file_label[512];
+    pb_workload_label(res, w, label, sizeof(label));
+    pb_workload_file_label(res, w, file_label, sizeof(file_label));
     pb_strbuf_addf(sb, "<section class=\"workload\" id=\"w%zu\">\n", w);
-    tagged(sb, "h2", NULL, wl->name);
+    tagged(sb, "h2", NULL, label);
     pb_strbuf_adds(sb, "\n");
     pb_truth_line(res, w, line, sizeof(line));
     tagged(sb, "p", "truth", line);
@@ -328,14 +340,14 @@ static void workload_section(struct pb_strbuf *sb, const struct pb_results *res,
 
     struct pb_strbuf name = PB_STRBUF_INIT, cap = PB_STRBUF_INIT;
     pb_strbuf_adds(sb, "<div class=\"charts\">\n");
-    pb_strbuf_addf(&name, "accuracy-%s", wl->name);
+    pb_strbuf_addf(&name, "accuracy-%s", file_label);
     pb_strbuf_addf(&cap, "%s: time categories, the measured truth beside what each backend "
-                   "reports", wl->name);
+                   "reports", label);
     chart(sb, charts_dir, name.buf, cap.buf);
     name.len = cap.len = 0;
-    pb_strbuf_addf(&name, "tradeoff-%s", wl->name);
+    pb_strbuf_addf(&name, "tradeoff-%s", file_label);
     pb_strbuf_addf(&cap, "%s: overhead against FAE, one point per backend (lower left is "
-                   "better)", wl->name);
+                   "better)", label);
     chart(sb, charts_dir, name.buf, cap.buf);
     pb_strbuf_adds(sb, "</div>\n");
     pb_strbuf_release(&name);
@@ -360,8 +372,10 @@ char *pb_write_report_html(const struct pb_results *res, const char *charts_dir)
     for (size_t w = 0; w < cfg->nworkloads; w++) {
         if (!pb_results_workload_active(res, w))
             continue;
+        char label[512];
+        pb_workload_label(res, w, label, sizeof(label));
         pb_strbuf_addf(&sb, "<li><a href=\"#w%zu\">", w);
-        esc(&sb, cfg->workloads[w].name);
+        esc(&sb, label);
         pb_strbuf_adds(&sb, "</a></li>\n");
     }
     pb_strbuf_adds(&sb, "</ul></nav>\n<section id=\"overhead\"><h2>Overhead</h2>\n");

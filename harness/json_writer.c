@@ -152,6 +152,7 @@ static void write_workloads(struct pb_json *j, const struct pb_results *res)
         const struct pb_truth *t = &res->truth[w];
         pb_json_object_begin(j, NULL);
         pb_json_string(j, "name", wl->name);
+        pb_json_string(j, "interpreter", pb_results_interp(res, w)->name);
         pb_json_string(j, "file", wl->file);
         pb_json_number(j, "scale", wl->scale);
         pb_json_bool(j, "overhead_only", wl->overhead_only);
@@ -287,6 +288,46 @@ static void write_backends(struct pb_json *j, const struct pb_results *res)
     pb_json_array_end(j);
 }
 
+/* The interpreter axis: each interpreter as resolved, and every selected
+ * backend's availability on it (backends[] keeps the first's). */
+static void write_interpreters(struct pb_json *j, const struct pb_results *res)
+{
+    const struct pb_config *cfg = res->cfg;
+    pb_json_array_begin(j, "interpreters");
+    for (size_t i = 0; i < res->ninterps; i++) {
+        const struct pb_interpreter *ip = &res->interps[i];
+        pb_json_object_begin(j, NULL);
+        pb_json_string(j, "name", ip->name);
+        pb_json_string(j, "version", ip->version[0] ? ip->version : NULL);
+        pb_json_string(j, "executable", ip->executable[0] ? ip->executable : NULL);
+        pb_json_string(j, "prefix", ip->prefix[0] ? ip->prefix : NULL);
+        pb_json_string(j, "base_prefix", ip->base_prefix[0] ? ip->base_prefix : NULL);
+        pb_json_string(j, "site_packages", ip->site_packages[0] ? ip->site_packages : NULL);
+        pb_json_bool(j, "virtual_env", ip->is_venv);
+        pb_json_bool(j, "pinned", ip->pinned);
+        pb_json_string(j, "worker", ip->worker[0] ? ip->worker : NULL);
+        pb_json_string(j, "venv", ip->venv[0] ? ip->venv : NULL);
+        pb_json_bool(j, "usable", ip->usable);
+        pb_json_string(j, "unusable_reason", ip->usable ? NULL : ip->why);
+        pb_json_array_begin(j, "backends");
+        for (size_t b = 0; b < cfg->nbackends; b++) {
+            if (!res->backend_on[b])
+                continue;
+            size_t a = i * cfg->nbackends + b;
+            pb_json_object_begin(j, NULL);
+            pb_json_string(j, "name", cfg->backends[b].name);
+            pb_json_bool(j, "available", res->available[a]);
+            pb_json_string(j, "unavailable_reason", res->available[a] ? NULL : res->why[a]);
+            pb_json_string(j, "tool_version",
+                           res->tool_version[a][0] ? res->tool_version[a] : NULL);
+            pb_json_object_end(j);
+        }
+        pb_json_array_end(j);
+        pb_json_object_end(j);
+    }
+    pb_json_array_end(j);
+}
+
 static void write_runs(struct pb_json *j, const struct pb_results *res)
 {
     const struct pb_config *cfg = res->cfg;
@@ -298,6 +339,7 @@ static void write_runs(struct pb_json *j, const struct pb_results *res)
         pb_json_int(j, "order", r->order);
         pb_json_int(j, "shard", r->shard);
         pb_json_string(j, "workload", cfg->workloads[r->workload].name);
+        pb_json_string(j, "interpreter", pb_results_interp(res, r->workload)->name);
         pb_json_string(j, "backend",
                        r->backend < 0 ? NULL : cfg->backends[r->backend].name);
         pb_json_bool(j, "baseline", r->backend < 0);
@@ -354,6 +396,9 @@ static void write_summary(struct pb_json *j, const struct pb_results *res)
             pb_json_object_begin(j, NULL);
             pb_json_string(j, "workload", cfg->workloads[w].name);
             pb_json_string(j, "backend", bc->name);
+            pb_json_string(j, "interpreter", pb_results_interp(res, w)->name);
+            pb_json_string(j, "python_version", pb_results_interp(res, w)->version[0]
+                                                    ? pb_results_interp(res, w)->version : NULL);
             pb_json_string(j, "clock", pb_backend_clock(bc->ops, &bc->options));
             pb_json_string(j, "status", pb_cell_status_name(c->status));
             pb_json_string(j, "reason", c->reason[0] ? c->reason : NULL);
@@ -478,6 +523,7 @@ char *pb_write_results_json(const struct pb_results *res)
     pb_json_object_begin(&j, NULL);
     pb_json_int(&j, "schema", PB_RESULTS_SCHEMA);
     write_meta(&j, res);
+    write_interpreters(&j, res);
     write_workloads(&j, res);
     write_backends(&j, res);
     write_runs(&j, res);

@@ -65,6 +65,11 @@ static const char usage_text[] =
     "                         the config's defaults.output, 'results')\n"
     "  --only-backend NAME    run only this backend; repeatable\n"
     "  --only-workload NAME   run only this workload; repeatable\n"
+    "  --interpreter NAME     run every cell on this interpreter, in place of the\n"
+    "                         config's interpreters (default: the pinned one):\n"
+    "                         a name on PATH or in pyenv (python3.13), or the path\n"
+    "                         of an executable or of a virtual environment;\n"
+    "                         repeatable\n"
     "  --rounds N             measured rounds per cell, overriding the config (with\n"
     "                         --precision: the least number of rounds)\n"
     "  --precision P          add rounds to each cell until its wall-overhead interval\n"
@@ -125,6 +130,8 @@ struct cli {
     size_t n_only_backend;
     const char **only_workload;
     size_t n_only_workload;
+    const char **interpreters;  /* --interpreter, in order */
+    size_t n_interpreters;
     long rounds;        /* 0: from the config */
     double precision;   /* --precision; 0: from the config */
     double max_time_s;  /* --max-time; 0: from the config */
@@ -178,12 +185,13 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, enum s
     enum { OPT_LIST = 256, OPT_OUT, OPT_ONLY_BACKEND, OPT_ONLY_WORKLOAD, OPT_ROUNDS,
            OPT_QUIET, OPT_VERSION, OPT_EXPORT, OPT_BASELINE, OPT_THRESHOLD, OPT_FORCE,
            OPT_FORMAT, OPT_SHARD, OPT_CONFIG, OPT_METRIC, OPT_PRECISION, OPT_MAX_TIME,
-           OPT_ALLOW_INCONCLUSIVE };
+           OPT_ALLOW_INCONCLUSIVE, OPT_INTERPRETER };
     static const struct option longopts[] = {
         { "list", no_argument, NULL, OPT_LIST },
         { "out", required_argument, NULL, OPT_OUT },
         { "only-backend", required_argument, NULL, OPT_ONLY_BACKEND },
         { "only-workload", required_argument, NULL, OPT_ONLY_WORKLOAD },
+        { "interpreter", required_argument, NULL, OPT_INTERPRETER },
         { "rounds", required_argument, NULL, OPT_ROUNDS },
         { "quiet", no_argument, NULL, OPT_QUIET },
         { "export-profiles", no_argument, NULL, OPT_EXPORT },
@@ -208,6 +216,7 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, enum s
     *exit_now = -1;
     c->only_backend = pb_xcalloc((size_t)argc + 1, sizeof(char *));
     c->only_workload = pb_xcalloc((size_t)argc + 1, sizeof(char *));
+    c->interpreters = pb_xcalloc((size_t)argc + 1, sizeof(char *));
     c->operands = pb_xcalloc((size_t)argc + 1, sizeof(char *));
     opterr = 0;
     int opt;
@@ -235,6 +244,14 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, enum s
         case OPT_OUT: c->out = optarg; break;
         case OPT_ONLY_BACKEND: c->only_backend[c->n_only_backend++] = optarg; break;
         case OPT_ONLY_WORKLOAD: c->only_workload[c->n_only_workload++] = optarg; break;
+        case OPT_INTERPRETER:
+            if (!*optarg)
+                return *exit_now = usage_error("--interpreter needs a name or a path");
+            for (size_t i = 0; i < c->n_interpreters; i++)
+                if (!strcmp(c->interpreters[i], optarg))
+                    return *exit_now = usage_error("--interpreter %s given twice", optarg);
+            c->interpreters[c->n_interpreters++] = optarg;
+            break;
         case OPT_ROUNDS:
             if (pb_parse_long(optarg, &c->rounds) < 0 || c->rounds < 1 || c->rounds > 100000)
                 return *exit_now = usage_error("--rounds needs an integer from 1 to 100000, "
@@ -321,6 +338,7 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, enum s
                         : c->baseline ? "--baseline" : c->list ? "--list"
                         : c->n_only_backend ? "--only-backend"
                         : c->n_only_workload ? "--only-workload" : c->rounds ? "--rounds"
+                        : c->n_interpreters ? "--interpreter"
                         : c->precision > 0 ? "--precision" : c->max_time_s > 0 ? "--max-time"
                         : c->export_profiles ? "--export-profiles" : NULL;
         if (bad)
@@ -353,7 +371,8 @@ static int parse_cli(int argc, char **argv, struct cli *c, int *exit_now, enum s
     return 0;
 }
 
-/* Apply --only-*; unknown names are errors, answered with the valid ones. */
+/* Apply --only-*: every entry of that name (a workload has one per
+ * interpreter); unknown names are errors, answered with the valid ones. */
 static int select_names(const char *what, const char **want, size_t nwant,
                         const char *const *names, size_t n, int *on)
 {
@@ -362,14 +381,12 @@ static int select_names(const char *what, const char **want, size_t nwant,
     for (size_t i = 0; i < n; i++)
         on[i] = 0;
     for (size_t k = 0; k < nwant; k++) {
-        size_t i;
-        for (i = 0; i < n; i++)
+        int found = 0;
+        for (size_t i = 0; i < n; i++)
             if (!strcmp(names[i], want[k]))
-                break;
-        if (i < n) {
-            on[i] = 1;
+                on[i] = found = 1;
+        if (found)
             continue;
-        }
         const char *s = pb_suggest(want[k], names);
         char *all = pb_join(names, ", ");
         if (s)
@@ -389,7 +406,7 @@ static void print_list(const struct pb_results *res)
 {
     const struct pb_config *cfg = res->cfg;
     printf("workloads in %s:\n", cfg->path);
-    for (size_t w = 0; w < cfg->nworkloads; w++) {
+    for (size_t w = 0; w < cfg->per_interpreter; w++) {
         const struct pb_workload *wl = &cfg->workloads[w];
         if (!res->workload_on[w])
             continue;
@@ -404,6 +421,16 @@ static void print_list(const struct pb_results *res)
             free(lit);
         }
     }
+    printf("interpreters:\n");
+    for (size_t i = 0; i < res->ninterps; i++) {
+        const struct pb_interpreter *ip = &res->interps[i];
+        if (ip->usable)
+            printf("  %-16s %s %s%s%s, venv %s\n", ip->name, ip->version[0] ? ip->version : "?",
+                   ip->executable, ip->worker[0] ? ", worker " : "", ip->worker,
+                   ip->venv[0] ? ip->venv : "(none)");
+        else
+            printf("  %-16s skipped: %s\n", ip->name, ip->why);
+    }
     printf("backends:\n");
     for (size_t b = 0; b < cfg->nbackends; b++) {
         const struct pb_backend_conf *bc = &cfg->backends[b];
@@ -413,11 +440,19 @@ static void print_list(const struct pb_results *res)
         for (size_t i = 0; i < bc->options.count; i++)
             pb_strbuf_addf(&opts, "%s%s=%s", i ? " " : "", bc->options.values[i].spec->name,
                            bc->options.values[i].text);
-        printf("  %-16s kind %-14s %s%s%s%s\n", bc->name, bc->ops->kind,
-               res->available[b] ? "available" : "unavailable: ",
-               res->available[b] ? "" : res->why[b],
-               res->available[b] && res->tool_version[b][0] ? ", version " : "",
-               res->available[b] ? res->tool_version[b] : "");
+        /* One line per interpreter when there are several: "on NAME: ...". */
+        for (size_t i = 0; i < res->ninterps; i++) {
+            size_t a = i * cfg->nbackends + b;
+            char on[300] = "";
+            if (res->ninterps > 1)
+                snprintf(on, sizeof(on), "on %s: ", res->interps[i].name);
+            printf("  %-16s %s%-14s %s%s%s%s%s\n", i ? "" : bc->name, i ? "     " : "kind ",
+                   i ? "" : bc->ops->kind, on,
+                   res->available[a] ? "available" : "unavailable: ",
+                   res->available[a] ? "" : res->why[a],
+                   res->available[a] && res->tool_version[a][0] ? ", version " : "",
+                   res->available[a] ? res->tool_version[a] : "");
+        }
         if (opts.len)
             printf("  %-16s options: %s\n", "", opts.buf);
         pb_strbuf_release(&opts);
@@ -427,7 +462,9 @@ static void print_list(const struct pb_results *res)
         for (size_t w = 0; w < cfg->nworkloads; w++)
             for (size_t b = 0; b < cfg->nbackends; b++)
                 if (pb_results_cell_on(res, w, b))
-                    printf("  %s / %s\n", cfg->workloads[w].name, cfg->backends[b].name);
+                    printf("  %s / %s%s%s\n", cfg->workloads[w].name, cfg->backends[b].name,
+                           res->ninterps > 1 ? " / " : "",
+                           res->ninterps > 1 ? pb_results_interp(res, w)->name : "");
     }
 }
 
@@ -580,16 +617,43 @@ static int check_functions(const struct pb_results *res, double timeout_s, int *
     return rc;
 }
 
+/* Find and run each interpreter of the axis (interpreter.h); one that
+ * cannot be used is said (its rows will be skipped), not an error. */
+static void resolve_interpreters(struct pb_results *res, double timeout_s, int quiet)
+{
+    for (size_t i = 0; i < res->ninterps; i++) {
+        struct pb_interpreter *ip = &res->interps[i];
+        if (!res->cfg->ninterpreters) {
+            pb_interpreter_pinned(timeout_s, ip);
+            continue;
+        }
+        char name[sizeof(ip->name)];
+        pb_copy(name, sizeof(name), ip->name);
+        pb_interpreter_resolve(name, timeout_s, ip);
+        if (quiet)
+            continue;
+        if (ip->usable)
+            fprintf(stderr, "pyprof-bench: interpreter %s: %s, %s%s%s\n", ip->name,
+                    ip->version, ip->executable, ip->is_venv ? " (virtual environment)" : "",
+                    ip->pinned ? " (pinned X.Y: this binary's workers)" : "");
+        else
+            fprintf(stderr, "pyprof-bench: interpreter %s: its rows are skipped: %s\n",
+                    ip->name, ip->why);
+    }
+}
+
 /* --baseline: a cell the run left out on purpose (--only-*, --shard) is
  * not missing from it. */
-static int left_out(const char *workload, const char *backend, void *ctx)
+static int left_out(const char *workload, const char *backend, const char *interpreter,
+                    void *ctx)
 {
     const struct pb_results *res = ctx;
     const struct pb_config *cfg = res->cfg;
     for (size_t w = 0; w < cfg->nworkloads; w++)
         for (size_t b = 0; b < cfg->nbackends; b++)
             if (!strcmp(cfg->workloads[w].name, workload) &&
-                !strcmp(cfg->backends[b].name, backend))
+                !strcmp(cfg->backends[b].name, backend) &&
+                !strcmp(pb_results_interp(res, w)->name, interpreter))
                 return !pb_results_cell_on(res, w, b);
     return 0;
 }
@@ -638,6 +702,9 @@ static int run(struct cli *c)
         fprintf(stderr, "pyprof-bench: %s\n", err);
         return EXIT_USAGE;
     }
+    if (c->n_interpreters)
+        pb_config_set_interpreters(&cfg, c->interpreters, c->n_interpreters);
+    pb_config_expand_interpreters(&cfg);
     struct pb_results res;
     pb_results_init(&res, &cfg);
     struct pb_output_dir dir = { NULL, -1 };
@@ -710,12 +777,14 @@ static int run(struct cli *c)
         }
         goto out;
     }
+    resolve_interpreters(&res, probe_s, c->quiet && !c->list);
+    pb_worker_set_interpreters(res.interps, res.ninterps);
     size_t nprobe = 0;
     for (size_t b = 0; b < cfg.nbackends; b++)
         nprobe += res.backend_on[b] != 0;
     if (!c->quiet)
-        fprintf(stderr, "pyprof-bench: probing %zu backend%s ...\n", nprobe,
-                nprobe == 1 ? "" : "s");
+        fprintf(stderr, "pyprof-bench: probing %zu backend%s%s ...\n", nprobe,
+                nprobe == 1 ? "" : "s", res.ninterps > 1 ? " on each interpreter" : "");
     if (pb_worker_stop_requested || pb_runner_probe(&res, probe_s, err, sizeof(err)) < 0 ||
         pb_worker_stop_requested) {
         if (pb_worker_stop_requested) {
@@ -760,8 +829,9 @@ static int run(struct cli *c)
             continue;
         struct pb_strbuf warn = PB_STRBUF_INIT;
         char prefix[200];
-        snprintf(prefix, sizeof(prefix), "pyprof-bench: warning: truth of %.100s, ",
-                 cfg.workloads[w].name);
+        snprintf(prefix, sizeof(prefix), "pyprof-bench: warning: truth of %.100s%s%.60s, ",
+                 cfg.workloads[w].name, res.ninterps > 1 ? " on " : "",
+                 res.ninterps > 1 ? pb_results_interp(&res, w)->name : "");
         if (pb_truth_warnings(&res, w, prefix, &warn))
             fputs(warn.buf, stderr);
         pb_strbuf_release(&warn);
@@ -932,6 +1002,7 @@ int main(int argc, char **argv)
     }
     free(c.only_backend);
     free(c.only_workload);
+    free(c.interpreters);
     free(c.operands);
     return rc;
 }

@@ -39,6 +39,19 @@ char *pb_write_summary_md(const struct pb_results *res)
                    res->interrupted ? ", **interrupted**" : "", res->sys.cpu_model,
                    res->sys.cpu_count, res->sys.kernel,
                    (int)strcspn(res->python, " "), res->python);
+    if (res->ninterps > 1) {   /* the interpreter axis: what each row ran on */
+        pb_strbuf_adds(&sb, "Interpreters (each workload's rows, truth and baseline are "
+                       "per interpreter):\n\n");
+        for (size_t i = 0; i < res->ninterps; i++) {
+            const struct pb_interpreter *ip = &res->interps[i];
+            if (ip->usable)
+                pb_strbuf_addf(&sb, "- `%s`: %s, `%s`%s\n", ip->name, ip->version,
+                               ip->executable, ip->is_venv ? " (virtual environment)" : "");
+            else
+                pb_strbuf_addf(&sb, "- `%s`: skipped: %s\n", ip->name, ip->why);
+        }
+        pb_strbuf_adds(&sb, "\n");
+    }
     int instr = res->metric == PB_METRIC_INSTRUCTIONS;
     if (instr)
         pb_strbuf_adds(&sb, "Instruction-count overhead: median of per-round ratios to the "
@@ -61,8 +74,10 @@ char *pb_write_summary_md(const struct pb_results *res)
             const struct pb_backend_conf *bc = &cfg->backends[b];
             struct pb_cell_texts tx;
             pb_cell_texts(res, c, &tx);
+            char wlabel[512];
+            pb_workload_label(res, w, wlabel, sizeof(wlabel));
             pb_strbuf_add(&sb, "|", 1);
-            md_cell(&sb, cfg->workloads[w].name);
+            md_cell(&sb, wlabel);
             md_cell(&sb, bc->name);
             md_cell(&sb, pb_backend_clock(bc->ops, &bc->options));
             md_cell(&sb, tx.wall);
@@ -118,11 +133,13 @@ char *pb_write_summary_md(const struct pb_results *res)
                 any = 1;
         if (!any)
             continue;
+        char wlabel[512];
+        pb_workload_label(res, w, wlabel, sizeof(wlabel));
         pb_strbuf_addf(&sb, "%s- **%s**: latency under profiling:",
                        first ? "\nLatency under load (ratios to the unprofiled runs: p99, "
                                "then p50, max and throughput; 95% bootstrap interval):\n\n"
                              : "",
-                       cfg->workloads[w].name);
+                       wlabel);
         first = 0;
         const char *sep = " ";
         for (size_t b = 0; b < cfg->nbackends; b++) {
@@ -163,7 +180,9 @@ char *pb_write_summary_md(const struct pb_results *res)
                            "coroutine (task view), median over rounds; the first row is "
                            "the truth.\n");
         header = 1;
-        pb_strbuf_addf(&sb, "\n**%s**\n\n| backend |", cfg->workloads[w].name);
+        char wlabel[512];
+        pb_workload_label(res, w, wlabel, sizeof(wlabel));
+        pb_strbuf_addf(&sb, "\n**%s**\n\n| backend |", wlabel);
         for (size_t k = 0; k < tr->nthreads; k++)
             pb_strbuf_addf(&sb, " thread `%s` |", tr->threads[k].name);
         for (size_t k = 0; k < tr->ntasks; k++)
@@ -207,7 +226,9 @@ char *pb_write_summary_md(const struct pb_results *res)
         first = 0;
         struct pb_verdict v;
         pb_verdict_compute(res, w, &v);
-        pb_strbuf_addf(&sb, "\n**%s**\n\n", cfg->workloads[w].name);
+        char wlabel[512];
+        pb_workload_label(res, w, wlabel, sizeof(wlabel));
+        pb_strbuf_addf(&sb, "\n**%s**\n\n", wlabel);
         pb_verdict_text(res, &v, "- ", &sb);
         pb_verdict_release(&v);
     }
@@ -215,9 +236,10 @@ char *pb_write_summary_md(const struct pb_results *res)
     for (size_t w = 0; w < cfg->nworkloads; w++) {
         if (!pb_results_workload_active(res, w))
             continue;
-        char line[256];
+        char line[256], wlabel[512];
         pb_truth_line(res, w, line, sizeof(line));
-        pb_strbuf_addf(&sb, "- **%s**: %s\n", cfg->workloads[w].name, line);
+        pb_workload_label(res, w, wlabel, sizeof(wlabel));
+        pb_strbuf_addf(&sb, "- **%s**: %s\n", wlabel, line);
         const struct pb_workload *wl = &cfg->workloads[w];
         if (!wl->overhead_only) {
             pb_floor_line(res, w, line, sizeof(line));

@@ -2,6 +2,7 @@
 #include "merge.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -149,45 +150,116 @@ static int select_from(const struct pb_jval *doc, const char *key, struct pb_res
         if (!found)
             return pb_error(err, errlen, "the shards ran %s '%s', which %s lacks",
                             workloads ? "workload" : "backend", name, cfg->path);
-        size_t idx = workloads ? (size_t)((const struct pb_workload *)found - cfg->workloads)
-                               : (size_t)((const struct pb_backend_conf *)found - cfg->backends);
-        on[idx] = 1;
+        /* A workload is on every interpreter of the axis. */
+        for (size_t w = 0; workloads && w < n; w++)
+            if (!strcmp(cfg->workloads[w].name, name))
+                on[w] = 1;
+        if (!workloads)
+            on[(const struct pb_backend_conf *)found - cfg->backends] = 1;
     }
     return 0;
 }
 
-/* Availability of each backend, from the shard that owns its cells. */
-static void read_availability(const struct shard_file *s, struct pb_results *res, int *seen,
-                              FILE *warn)
+/* The interpreters the shards ran (results.json "interpreters"; a file from
+ * before the axis has none: the pinned one), into cfg before it is
+ * expanded. */
+static void interpreters_from(const struct pb_jval *doc, struct pb_config *cfg)
+{
+    const struct pb_jval *a = pb_jval_get(doc, "interpreters");
+    if (!a || a->type != PB_J_ARR || !a->n)
+        return;
+    const char **names = pb_xcalloc(a->n + 1, sizeof(char *));
+    size_t n = 0;
+    for (size_t i = 0; i < a->n; i++)
+        if (pb_jval_str(&a->items[i], "name"))
+            names[n++] = pb_jval_str(&a->items[i], "name");
+    if (n)
+        pb_config_set_interpreters(cfg, names, n);
+    free(names);
+}
+
+/* What each interpreter was, as the shards resolved it. */
+static void read_interpreters(const struct pb_jval *doc, struct pb_results *res)
+{
+    const struct pb_jval *a = pb_jval_get(doc, "interpreters");
+    for (size_t k = 0; a && a->type == PB_J_ARR && k < a->n && k < res->ninterps; k++) {
+        const struct pb_jval *e = &a->items[k];
+        struct pb_interpreter *ip = &res->interps[k];
+#define IP_FIELD(key, m) { key, offsetof(struct pb_interpreter, m), sizeof(ip->m) }
+        const struct { const char *key; size_t off, len; } strs[] = {
+            IP_FIELD("version", version),
+            IP_FIELD("executable", executable),
+            IP_FIELD("prefix", prefix),
+            IP_FIELD("base_prefix", base_prefix),
+            IP_FIELD("site_packages", site_packages),
+            IP_FIELD("worker", worker),
+            IP_FIELD("venv", venv),
+            IP_FIELD("unusable_reason", why),
+        };
+#undef IP_FIELD
+        for (size_t f = 0; f < sizeof(strs) / sizeof(strs[0]); f++) {
+            const char *v = pb_jval_str(e, strs[f].key);
+            pb_copy((char *)ip + strs[f].off, strs[f].len, v ? v : "");
+        }
+        const struct pb_jval *b;
+        ip->usable = !(b = pb_jval_get(e, "usable")) || b->type != PB_J_BOOL || b->b;
+        ip->pinned = (b = pb_jval_get(e, "pinned")) && b->type == PB_J_BOOL && b->b;
+        ip->is_venv = (b = pb_jval_get(e, "virtual_env")) && b->type == PB_J_BOOL && b->b;
+    }
+}
+
+/* Availability of each backend on interpreter i, from the shard that owns
+ * its cells there: arr is that interpreter's "backends" (a file from before
+ * the axis: the top-level "backends", of the pinned one). */
+static void read_interp_availability(const struct shard_file *s, struct pb_results *res,
+                                     size_t ii, const struct pb_jval *arr, int *seen, FILE *warn)
 {
     const struct pb_config *cfg = res->cfg;
-    const struct pb_jval *arr = pb_jval_get(&s->doc, "backends");
     for (size_t i = 0; arr && arr->type == PB_J_ARR && i < arr->n; i++) {
         const struct pb_jval *e = &arr->items[i];
         const struct pb_backend_conf *bc = pb_config_backend(cfg, pb_jval_str(e, "name") ?
                                                              pb_jval_str(e, "name") : "");
         if (!bc)
             continue;
-        size_t b = (size_t)(bc - cfg->backends);
+        size_t b = (size_t)(bc - cfg->backends), a = ii * cfg->nbackends + b;
         int owns = 0;
         for (size_t w = 0; w < cfg->nworkloads && !owns; w++)
-            owns = pb_shard_of(res, w, b) == s->index;
+            owns = cfg->workloads[w].interp == ii && pb_shard_of(res, w, b) == s->index;
         if (!owns)
             continue;
         const struct pb_jval *av = pb_jval_get(e, "available");
         int ok = av && av->type == PB_J_BOOL && av->b;
         const char *why = pb_jval_str(e, "unavailable_reason");
         const char *ver = pb_jval_str(e, "tool_version");
-        if (seen[b] && ok != res->available[b])
+        if (seen[a] && ok != res->available[a])
             fprintf(warn, "pyprof-bench: warning: backend '%s' is available in some shards and "
                     "not in others (%s): its rows have the runs of the shards that ran it\n",
                     bc->name, s->path);
-        if (!seen[b] || (ok && !res->available[b])) {
-            res->available[b] = ok;
-            pb_copy(res->why[b], PB_ERRLEN, ok ? "" : why ? why : "unavailable");
-            pb_copy(res->tool_version[b], PB_VERSIONLEN, ver ? ver : "");
+        if (!seen[a] || (ok && !res->available[a])) {
+            res->available[a] = ok;
+            pb_copy(res->why[a], PB_ERRLEN, ok ? "" : why ? why : "unavailable");
+            pb_copy(res->tool_version[a], PB_VERSIONLEN, ver ? ver : "");
         }
-        seen[b] = 1;
+        seen[a] = 1;
+    }
+}
+
+/* Availability of each backend on each interpreter (seen: per slot of
+ * res->available). */
+static void read_availability(const struct shard_file *s, struct pb_results *res, int *seen,
+                              FILE *warn)
+{
+    const struct pb_jval *ia = pb_jval_get(&s->doc, "interpreters");
+    for (size_t i = 0; i < res->ninterps; i++) {
+        const struct pb_jval *arr = NULL;
+        for (size_t k = 0; ia && ia->type == PB_J_ARR && k < ia->n && !arr; k++) {
+            const char *name = pb_jval_str(&ia->items[k], "name");
+            if (name && !strcmp(name, res->interps[i].name))
+                arr = pb_jval_get(&ia->items[k], "backends");
+        }
+        if (!arr && !ia && i == 0)
+            arr = pb_jval_get(&s->doc, "backends");
+        read_interp_availability(s, res, i, arr, seen, warn);
     }
 }
 
@@ -276,7 +348,10 @@ int pb_merge_load(const char *const *dirs, size_t n, const char *config_path, in
                  "since; give the config they ran with --config FILE", cpath, cfg->hash, hash);
         goto out;
     }
+    interpreters_from(&s[0].doc, cfg);
+    pb_config_expand_interpreters(cfg);
     pb_results_init(res, cfg);
+    read_interpreters(&s[0].doc, res);
     have_res = 1;
     res->shard_index = 1;
     res->shard_count = count;   /* for ownership checks; 1/1 once merged */
@@ -289,9 +364,9 @@ int pb_merge_load(const char *const *dirs, size_t n, const char *config_path, in
     const char *metric = pb_jval_str(&s[0].doc, "metric");
     res->metric = metric && !strcmp(metric, "instructions") ? PB_METRIC_INSTRUCTIONS
                                                             : PB_METRIC_WALL;
-    int *seen = pb_xcalloc(cfg->nbackends + 1, sizeof(int));
-    for (size_t b = 0; b < cfg->nbackends; b++)
-        res->available[b] = 0;
+    int *seen = pb_xcalloc(res->ninterps * cfg->nbackends + 1, sizeof(int));
+    for (size_t a = 0; a < res->ninterps * cfg->nbackends; a++)
+        res->available[a] = 0;
     /* In shard order, so that the merged runs are too. */
     res->sources = pb_xcalloc(n, sizeof(*res->sources));
     res->nsources = n;

@@ -71,8 +71,8 @@ static int needs_calibration(const struct pb_results *res, size_t w)
     for (size_t b = 0; b < cfg->nbackends; b++) {
         const char *why;
         const struct pb_backend_ops *ops = cfg->backends[b].ops;
-        if (pb_results_cell_on(res, w, b) && res->available[b] && (ops->caps & PB_CAP_REPORT) &&
-            pb_cell_applies(res, w, b, &why))
+        if (pb_results_cell_on(res, w, b) && res->available[pb_results_avail(res, w, b)] &&
+            (ops->caps & PB_CAP_REPORT) && pb_cell_applies(res, w, b, &why))
             return 1;
     }
     return 0;

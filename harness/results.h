@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "interpreter.h"
 #include "sysinfo.h"
 #include "worker.h"
 
@@ -164,7 +165,13 @@ struct pb_results {
     /* Selection after --only-*: flags per workload and backend. */
     int *workload_on;
     int *backend_on;
-    /* Availability per backend (from the probe). */
+    /* The interpreter axis (interpreter.h): cfg's interpreters, resolved,
+     * pb_config_interpreter_count(cfg) of them; owned. Workload w runs on
+     * interps[cfg->workloads[w].interp]. */
+    struct pb_interpreter *interps;
+    size_t ninterps;
+    /* Availability per interpreter and backend (from the probe), at
+     * pb_results_avail(res, w, b): interpreter-major. */
     int *available;
     char (*why)[PB_ERRLEN];
     char (*tool_version)[PB_VERSIONLEN];   /* the real tool's, "" for none */
@@ -196,6 +203,18 @@ struct pb_results {
 };
 
 void pb_results_init(struct pb_results *res, const struct pb_config *cfg);
+/* Index of backend b on the interpreter of workload w in available, why and
+ * tool_version. */
+size_t pb_results_avail(const struct pb_results *res, size_t w, size_t b);
+/* The interpreter workload w runs on. */
+const struct pb_interpreter *pb_results_interp(const struct pb_results *res, size_t w);
+/* The name workload w goes by in tables, the report and chart titles: its
+ * name, and with several interpreters its interpreter ("mixed on python3.12
+ * (3.12.1)"). */
+void pb_workload_label(const struct pb_results *res, size_t w, char *buf, size_t len);
+/* The same in file names: "mixed", or "mixed@python3.12" with several
+ * interpreters, every byte outside [A-Za-z0-9._@-] made '_'. */
+void pb_workload_file_label(const struct pb_results *res, size_t w, char *buf, size_t len);
 struct pb_run_record *pb_results_add(struct pb_results *res);
 void pb_results_release(struct pb_results *res);
 

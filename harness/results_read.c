@@ -104,7 +104,16 @@ static int read_run(const struct pb_jval *j, struct pb_results *res, long shard,
 {
     const struct pb_config *cfg = res->cfg;
     const char *wname = pb_jval_str(j, "workload");
-    const struct pb_workload *wl = wname ? pb_config_workload(cfg, wname) : NULL;
+    /* Its interpreter: a run written before the axis names none, and ran on
+     * the pinned one, the only interpreter of such a result. */
+    const char *iname = pb_jval_str(j, "interpreter");
+    size_t interp = 0;
+    while (iname && interp < res->ninterps && strcmp(res->interps[interp].name, iname))
+        interp++;
+    if (interp == res->ninterps)
+        return pb_error(err, errlen, "a run names interpreter '%s', which the result lacks",
+                        iname);
+    const struct pb_workload *wl = wname ? pb_config_workload_on(cfg, wname, interp) : NULL;
     if (!wl)
         return pb_error(err, errlen, "a run names workload '%s', which the config lacks",
                         wname ? wname : "(none)");

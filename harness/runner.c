@@ -44,20 +44,31 @@ static void shuffle(void *base, size_t n, size_t size, unsigned long long *s)
     }
 }
 
-int pb_runner_probe(struct pb_results *res, double timeout_s, char *err, size_t errlen)
+/* Probe the selected backends on interpreter i into its slots of available,
+ * why and tool_version (av, wy, tv). */
+static int probe_interpreter(struct pb_results *res, size_t i, double timeout_s, char *err,
+                             size_t errlen)
 {
     const struct pb_config *cfg = res->cfg;
-    int rc = 0;
-    res->python[0] = '\0';
-    for (size_t b = 0; b < cfg->nbackends; b++) {
-        res->available[b] = 0;
-        res->tool_version[b][0] = '\0';
-        snprintf(res->why[b], PB_ERRLEN, "not selected");
+    size_t nb = cfg->nbackends;
+    int *av = res->available + i * nb;
+    char (*wy)[PB_ERRLEN] = res->why + i * nb;
+    char (*tv)[PB_VERSIONLEN] = res->tool_version + i * nb;
+    struct pb_interpreter *ip = &res->interps[i];
+    for (size_t b = 0; b < nb; b++) {
+        av[b] = 0;
+        tv[b][0] = '\0';
+        snprintf(wy[b], PB_ERRLEN, "%s", !res->backend_on[b] ? "not selected" : ip->why);
     }
+    if (!ip->usable)
+        return 0;   /* its rows are skipped with its reason */
+    pb_worker_probe_on(i);
+    char python[sizeof(res->python)] = "";
+    int rc = 0;
     /* One worker per kind, so that a kind whose probe hangs costs at most
      * timeout_s and leaves the others' answers; backends of the same kind
      * share its answer. */
-    for (size_t b = 0; rc == 0 && b < cfg->nbackends; b++) {
+    for (size_t b = 0; rc == 0 && b < nb; b++) {
         if (!res->backend_on[b])
             continue;
         const char *kind = cfg->backends[b].ops->kind;
@@ -66,21 +77,47 @@ int pb_runner_probe(struct pb_results *res, double timeout_s, char *err, size_t 
             if (res->backend_on[first] && !strcmp(cfg->backends[first].ops->kind, kind))
                 break;
         if (first < b) {
-            res->available[b] = res->available[first];
-            memcpy(res->why[b], res->why[first], PB_ERRLEN);
-            memcpy(res->tool_version[b], res->tool_version[first], PB_VERSIONLEN);
+            av[b] = av[first];
+            memcpy(wy[b], wy[first], PB_ERRLEN);
+            memcpy(tv[b], tv[first], PB_VERSIONLEN);
             continue;
         }
-        char python[sizeof(res->python)] = "";
-        rc = pb_worker_probe(&kind, 1, timeout_s, &res->available[b], &res->why[b],
-                             &res->tool_version[b], python, sizeof(python), err, errlen);
-        if (python[0] && !res->python[0])
-            snprintf(res->python, sizeof(res->python), "%s", python);
+        char py[sizeof(python)] = "";
+        rc = pb_worker_probe(&kind, 1, timeout_s, &av[b], &wy[b], &tv[b], py, sizeof(py), err,
+                             errlen);
+        if (py[0] && !python[0])
+            snprintf(python, sizeof(python), "%s", py);
     }
     /* Every probe timed out: the Python version still goes into the results. */
-    if (rc == 0 && !res->python[0])
-        rc = pb_worker_probe(NULL, 0, timeout_s, NULL, NULL, NULL, res->python,
-                             sizeof(res->python), err, errlen);
+    if (rc == 0 && !python[0])
+        rc = pb_worker_probe(NULL, 0, timeout_s, NULL, NULL, NULL, python, sizeof(python), err,
+                             errlen);
+    if (python[0] && !res->python[0])
+        snprintf(res->python, sizeof(res->python), "%s", python);
+    /* The worker's own word for its version ("3.12.1 (main, ...)"). */
+    if (python[0] && !ip->version[0])
+        snprintf(ip->version, sizeof(ip->version), "%.*s", (int)strcspn(python, " "), python);
+    return rc;
+}
+
+int pb_runner_probe(struct pb_results *res, double timeout_s, char *err, size_t errlen)
+{
+    int rc = 0;
+    res->python[0] = '\0';
+    for (size_t i = 0; rc == 0 && i < res->ninterps; i++) {
+        rc = probe_interpreter(res, i, timeout_s, err, errlen);
+        /* A worker that cannot start on another interpreter skips its rows;
+         * on the only one, nothing can run. */
+        if (rc < 0 && res->ninterps > 1 && !pb_worker_stop_requested) {
+            struct pb_interpreter *ip = &res->interps[i];
+            ip->usable = 0;
+            char why[PB_ERRLEN];
+            pb_copy(why, sizeof(why), err);
+            pb_error(ip->why, sizeof(ip->why), "no worker starts for %s: %s", ip->name, why);
+            rc = probe_interpreter(res, i, timeout_s, err, errlen);
+        }
+    }
+    pb_worker_probe_on(0);
     return rc;
 }
 
@@ -96,7 +133,7 @@ static const struct pb_backend_conf launched_baseline = {
 static int cell_runs(const struct pb_results *res, size_t w, size_t b)
 {
     const char *why;
-    return pb_results_cell_on(res, w, b) && res->available[b] &&
+    return pb_results_cell_on(res, w, b) && res->available[pb_results_avail(res, w, b)] &&
            pb_cell_applies(res, w, b, &why);
 }
 
@@ -107,6 +144,8 @@ static void workload_needs(const struct pb_results *res, size_t w, int *base, in
 {
     const struct pb_config *cfg = res->cfg;
     *base = *launched = 0;
+    if (!pb_results_interp(res, w)->usable)
+        return;   /* nothing runs on an interpreter that cannot: its rows are skipped */
     for (size_t b = 0; b < cfg->nbackends; b++) {
         if (!pb_results_cell_on(res, w, b))
             continue;
@@ -185,7 +224,9 @@ static int run_jobs(struct pb_results *res, const struct pb_runner_opts *opts,
                                         : NULL;
         const char *bname = j->backend >= 0 && b ? b->name : pb_baseline_name(j->backend);
         size_t at = ++*done;
-        pb_progress_start(prog, at, w->name, bname);
+        char wlabel[512];   /* "mixed", or "mixed@python3.12" with several interpreters */
+        pb_workload_file_label(res, j->workload, wlabel, sizeof(wlabel));
+        pb_progress_start(prog, at, wlabel, bname);
         struct pb_run_record *rec = pb_results_add(res);
         rec->workload = j->workload;
         rec->backend = j->backend;
@@ -197,7 +238,7 @@ static int run_jobs(struct pb_results *res, const struct pb_runner_opts *opts,
         if (b && opts->export_dir && b->ops->export_profile &&
             (opts->export_all || pb_options_bool(&b->options, "export"))) {
             struct pb_strbuf sb = PB_STRBUF_INIT;
-            pb_strbuf_addf(&sb, "%s/%s.%s.r%ld", opts->export_dir, w->name, b->name, j->round);
+            pb_strbuf_addf(&sb, "%s/%s.%s.r%ld", opts->export_dir, wlabel, b->name, j->round);
             prefix = pb_strbuf_detach(&sb);
             /* Created on first use; a failure shows as the run's export error. */
             mkdir(opts->export_dir, 0777);
@@ -220,7 +261,7 @@ static int run_jobs(struct pb_results *res, const struct pb_runner_opts *opts,
         char status[600];
         snprintf(status, sizeof(status), "%s%s", rec->run.skipped ? "skipped: " : "",
                  rec->run.reason);
-        pb_progress_end(prog, at, w->name, bname, ok, status, rec->run.elapsed_s);
+        pb_progress_end(prog, at, wlabel, bname, ok, status, rec->run.elapsed_s);
     }
     return 0;
 }

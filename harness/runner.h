@@ -29,10 +29,13 @@ struct pb_runner_opts {
 
 /* Probe availability of the selected backends only (res->backend_on; fills
  * res->available/why/tool_version and res->python; a backend not selected
- * is unavailable, "not selected"): one worker per kind, each given at most
- * timeout_s, after which that kind is unavailable ("probe of KIND timed
- * out after N s"). Returns 0, or -1 with a message when no worker could run
- * or pb_worker_stop_requested was set ("interrupted"). */
+ * is unavailable, "not selected") on every interpreter of res->interps (an
+ * unusable one: every backend unavailable with its reason): one worker per
+ * kind, each given at most timeout_s, after which that kind is unavailable
+ * ("probe of KIND timed out after N s"). Returns 0, or -1 with a message
+ * when no worker could run (on the only interpreter; with several, one
+ * whose worker cannot start becomes unusable) or pb_worker_stop_requested
+ * was set ("interrupted"). pb_worker_set_interpreters(res->interps) first. */
 int pb_runner_probe(struct pb_results *res, double timeout_s, char *err, size_t errlen);
 
 /* Run the plan. Stops early, with res->interrupted set, when

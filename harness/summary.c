@@ -13,6 +13,7 @@
  */
 #include "results.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,16 +28,26 @@ void pb_results_init(struct pb_results *res, const struct pb_config *cfg)
 {
     memset(res, 0, sizeof(*res));
     res->cfg = cfg;
-    size_t nw = cfg->nworkloads, nb = cfg->nbackends;
+    size_t nw = cfg->nworkloads, nb = cfg->nbackends, ni = pb_config_interpreter_count(cfg);
     res->workload_on = pb_xcalloc(nw, sizeof(int));
     res->backend_on = pb_xcalloc(nb, sizeof(int));
-    res->available = pb_xcalloc(nb, sizeof(int));
-    res->why = pb_xcalloc(nb, sizeof(*res->why));
-    res->tool_version = pb_xcalloc(nb, sizeof(*res->tool_version));
+    res->ninterps = ni;
+    res->interps = pb_xcalloc(ni, sizeof(*res->interps));
+    for (size_t i = 0; i < ni; i++) {
+        struct pb_interpreter *ip = &res->interps[i];
+        pb_copy(ip->name, sizeof(ip->name),
+                cfg->ninterpreters ? cfg->interpreters[i] : pb_interpreter_pinned_name());
+        ip->usable = 1;   /* until resolved */
+    }
+    res->available = pb_xcalloc(ni * nb, sizeof(int));
+    res->why = pb_xcalloc(ni * nb, sizeof(*res->why));
+    res->tool_version = pb_xcalloc(ni * nb, sizeof(*res->tool_version));
     for (size_t i = 0; i < nw; i++)
         res->workload_on[i] = 1;
     for (size_t i = 0; i < nb; i++)
-        res->backend_on[i] = res->available[i] = 1;
+        res->backend_on[i] = 1;
+    for (size_t i = 0; i < ni * nb; i++)
+        res->available[i] = 1;
     res->rounds = cfg->defaults.rounds;
     res->warmup = cfg->defaults.warmup;
     res->seed = (unsigned long)cfg->defaults.seed;
@@ -44,6 +55,42 @@ void pb_results_init(struct pb_results *res, const struct pb_config *cfg)
     res->max_rounds = cfg->defaults.max_rounds;
     res->max_time_s = cfg->defaults.max_time_s;
     res->shard_index = res->shard_count = 1;
+}
+
+size_t pb_results_avail(const struct pb_results *res, size_t w, size_t b)
+{
+    size_t i = res->cfg->workloads[w].interp;
+    return (i < res->ninterps ? i : 0) * res->cfg->nbackends + b;
+}
+
+const struct pb_interpreter *pb_results_interp(const struct pb_results *res, size_t w)
+{
+    size_t i = res->cfg->workloads[w].interp;
+    return &res->interps[i < res->ninterps ? i : 0];
+}
+
+void pb_workload_label(const struct pb_results *res, size_t w, char *buf, size_t len)
+{
+    const char *name = res->cfg->workloads[w].name;
+    const struct pb_interpreter *ip = pb_results_interp(res, w);
+    if (res->ninterps < 2)
+        snprintf(buf, len, "%s", name);
+    else if (ip->version[0])
+        snprintf(buf, len, "%s on %s (%s)", name, ip->name, ip->version);
+    else
+        snprintf(buf, len, "%s on %s", name, ip->name);
+}
+
+void pb_workload_file_label(const struct pb_results *res, size_t w, char *buf, size_t len)
+{
+    const char *name = res->cfg->workloads[w].name;
+    if (res->ninterps < 2)
+        snprintf(buf, len, "%s", name);
+    else
+        snprintf(buf, len, "%s@%s", name, pb_results_interp(res, w)->name);
+    for (char *p = buf; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("._@-", *p))
+            *p = '_';
 }
 
 struct pb_run_record *pb_results_add(struct pb_results *res)
@@ -61,6 +108,7 @@ void pb_results_release(struct pb_results *res)
 {
     free(res->workload_on);
     free(res->backend_on);
+    free(res->interps);
     free(res->available);
     free(res->why);
     free(res->tool_version);
@@ -518,9 +566,9 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         pb_copy(cell->reason, sizeof(cell->reason), why);
         return;
     }
-    if (!res->available[b]) {
+    if (!res->available[pb_results_avail(res, w, b)]) {
         cell->status = PB_CELL_SKIPPED;
-        pb_copy(cell->reason, sizeof(cell->reason), res->why[b]);
+        pb_copy(cell->reason, sizeof(cell->reason), res->why[pb_results_avail(res, w, b)]);
         return;
     }
     /* A workload that cannot run on this machine: every cell is skipped. */

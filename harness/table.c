@@ -258,9 +258,10 @@ char *pb_write_table(const struct pb_results *res, int color)
         if (!pb_results_workload_active(res, w))
             continue;
         const struct pb_workload *wl = &cfg->workloads[w];
-        char truth[256];
+        char truth[256], label[512];
         pb_truth_line(res, w, truth, sizeof(truth));
-        pb_strbuf_addf(&sb, "\n%s%s%s  %s\n", color ? "\033[1m" : "", wl->name,
+        pb_workload_label(res, w, label, sizeof(label));
+        pb_strbuf_addf(&sb, "\n%s%s%s  %s\n", color ? "\033[1m" : "", label,
                        color ? "\033[0m" : "", truth);
         key_truth_lines(res, w, &sb);
         if (!wl->overhead_only) {

@@ -15,7 +15,13 @@
 #define PB_VENV ""
 #endif
 
-static const char *venv_dir(void)
+const char *pb_interpreter_pinned_name(void)
+{
+    const char *base = strrchr(PB_PYTHON_EXE, '/');
+    return base ? base + 1 : PB_PYTHON_EXE;
+}
+
+const char *pb_venv_dir(void)
 {
     const char *e = getenv("PYPROF_BENCH_VENV");
     return e ? e : PB_VENV;
@@ -24,7 +30,7 @@ static const char *venv_dir(void)
 /* VENV/bin/python3.11 into buf; 0 when it is executable. */
 static int venv_python(char *buf, size_t len)
 {
-    const char *d = venv_dir();
+    const char *d = pb_venv_dir();
     if (!d[0])
         return -1;
     const char *base = strrchr(PB_PYTHON_EXE, '/');
@@ -45,7 +51,7 @@ void pb_venv_activate(void)
     char exe[4096];
     if (venv_python(exe, sizeof(exe)) < 0)
         return;
-    const char *d = venv_dir();
+    const char *d = pb_venv_dir();
     char bin[4096];
     snprintf(bin, sizeof(bin), "%s/bin", d);
     const char *path = getenv("PATH");
@@ -64,11 +70,11 @@ void pb_venv_failure(const char *dist, char *buf, size_t len)
     buf[0] = '\0';
     char exe[4096];
     if (venv_python(exe, sizeof(exe)) < 0) {
-        snprintf(buf, len, "no profiler venv at '%s' (make deps)", venv_dir());
+        snprintf(buf, len, "no profiler venv at '%s' (make deps)", pb_venv_dir());
         return;
     }
     char path[4096];
-    snprintf(path, sizeof(path), "%s/pb-failed.txt", venv_dir());
+    snprintf(path, sizeof(path), "%s/pb-failed.txt", pb_venv_dir());
     FILE *f = fopen(path, "r");
     char line[1024];
     size_t n = strlen(dist);

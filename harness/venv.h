@@ -10,6 +10,15 @@
 
 #include <stddef.h>
 
+/* The name the pinned interpreter goes by when none is named ("python3.11",
+ * PB_PYTHON_EXE's basename): also the interpreter of a result file that
+ * names none (interpreter.h). Static storage. */
+const char *pb_interpreter_pinned_name(void);
+
+/* The venv's folder: PYPROF_BENCH_VENV when set, else PB_VENV ("" for
+ * none). Other interpreters' venvs are named after it (interpreter.h). */
+const char *pb_venv_dir(void);
+
 /* The interpreter to present as the worker's program name and to launch
  * tools and the launched baseline with: VENV/bin/python3.11 when that is
  * executable (Python then takes VENV as its prefix, so site-packages are

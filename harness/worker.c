@@ -36,6 +36,34 @@ void pb_worker_set_instructions(int on)
 
 static char self_exe[4096];
 
+static const struct pb_interpreter *interps;
+static size_t ninterps, probe_interp;
+/* The interpreter of the worker being spawned, NULL: this binary's. */
+static const struct pb_interpreter *spawning;
+
+void pb_worker_set_interpreters(const struct pb_interpreter *list, size_t n)
+{
+    interps = list;
+    ninterps = list ? n : 0;
+    probe_interp = 0;
+}
+
+void pb_worker_probe_on(size_t interp)
+{
+    probe_interp = interp;
+}
+
+static const struct pb_interpreter *interp_at(size_t i)
+{
+    return i < ninterps ? &interps[i] : NULL;
+}
+
+/* The binary that runs a worker on interpreter ip. */
+static const char *worker_exe(const struct pb_interpreter *ip)
+{
+    return ip && ip->worker[0] ? ip->worker : self_exe;
+}
+
 int pb_worker_init(const char *argv0, char *err, size_t errlen)
 {
     ssize_t n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
@@ -88,6 +116,8 @@ static int spawn(char **argv, struct child *c, char *err, size_t errlen)
         dup2(out[1], 1);
         dup2(out[1], 2);
         dup2(msg[1], WORKER_FD);   /* dup2 clears O_CLOEXEC on the copy */
+        if (spawning)
+            setenv("PYPROF_BENCH_VENV", spawning->venv, 1);
         /* argv[0] is this binary, or "valgrind" (found on PATH) for
          * --metric instructions */
         execvp(argv[0], argv);
@@ -294,7 +324,7 @@ static char **run_argv(const struct pb_workload *w, const struct pb_backend_conf
 {
     char **argv = NULL;
     size_t n = 0, alloc = 0;
-    push(&argv, &n, &alloc, pb_xstrdup(self_exe));
+    push(&argv, &n, &alloc, pb_xstrdup(worker_exe(interp_at(w->interp))));
     push(&argv, &n, &alloc, pb_xstrdup("--worker"));
     push(&argv, &n, &alloc, pb_xstrdup("run"));
     push(&argv, &n, &alloc, pb_xstrdup("--fd"));
@@ -385,7 +415,10 @@ void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
         timeout_s *= PB_INSTR_TIMEOUT_FACTOR;
     }
     double t0 = pb_now();
-    if (spawn(argv, &c, err, sizeof(err)) < 0) {
+    spawning = interp_at(w->interp);
+    int spawned = spawn(argv, &c, err, sizeof(err));
+    spawning = NULL;
+    if (spawned < 0) {
         snprintf(out->reason, sizeof(out->reason), "%s", err);
         free_argv(argv);
         remove_tmp(tmpdir, cg_out);
@@ -488,7 +521,7 @@ static enum end_kind run_helper(const char *mode, char **extra, double timeout_s
 {
     char **argv = NULL;
     size_t an = 0, alloc = 0;
-    push(&argv, &an, &alloc, pb_xstrdup(self_exe));
+    push(&argv, &an, &alloc, pb_xstrdup(worker_exe(interp_at(probe_interp))));
     push(&argv, &an, &alloc, pb_xstrdup("--worker"));
     push(&argv, &an, &alloc, pb_xstrdup(mode));
     push(&argv, &an, &alloc, pb_xstrdup("--fd"));
@@ -496,7 +529,9 @@ static enum end_kind run_helper(const char *mode, char **extra, double timeout_s
     for (size_t i = 0; extra && extra[i]; i++)
         push(&argv, &an, &alloc, pb_xstrdup(extra[i]));
     struct child c = { .pid = -1, .msg_fd = -1, .out_fd = -1 };
+    spawning = interp_at(probe_interp);
     *spawned = spawn(argv, &c, err, errlen) == 0;
+    spawning = NULL;
     free_argv(argv);
     memset(r, 0, sizeof(*r));
     *wstatus = 0;

@@ -13,6 +13,7 @@
 
 #include "accuracy.h"
 #include "config.h"
+#include "interpreter.h"
 #include "util.h"
 
 #define PB_VERSIONLEN 64
@@ -64,6 +65,14 @@ extern volatile sig_atomic_t pb_worker_stop_requested;
 
 /* Path of this binary (/proc/self/exe), resolved once at start-up. */
 int pb_worker_init(const char *argv0, char *err, size_t errlen);
+
+/* The interpreters of the axis (interpreter.h; not copied: they must outlive
+ * the runs): a run of workload w is a worker of interps[w->interp], and the
+ * probe and names workers run on interps[probe_on] (pb_worker_probe_on).
+ * Each worker is given its interpreter's venv as PYPROF_BENCH_VENV. NULL (the
+ * default): this binary with the environment as it is. */
+void pb_worker_set_interpreters(const struct pb_interpreter *interps, size_t n);
+void pb_worker_probe_on(size_t interp);
 
 /* --metric instructions (instr.h): run every worker under callgrind and
  * count the region's instructions into pb_run.instructions. Timeouts are

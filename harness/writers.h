@@ -39,7 +39,8 @@ char *pb_write_table(const struct pb_results *res, int color);
                       "response,response_lo,response_hi," \
                       "throughput_ratio,throughput_ratio_lo,throughput_ratio_hi," \
                       "p50_ratio,p50_ratio_lo,p50_ratio_hi,p99_ratio,p99_ratio_lo," \
-                      "p99_ratio_hi,max_ratio,max_ratio_lo,max_ratio_hi"
+                      "p99_ratio_hi,max_ratio,max_ratio_lo,max_ratio_hi," \
+                      "interpreter,python_version"
 
 /* Shared formatting: "%.*f" of v, or dash when v is NAN. */
 void pb_fmt_num(char *buf, size_t len, double v, int prec, const char *dash);

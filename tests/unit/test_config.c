@@ -502,7 +502,7 @@ static void test_hostile_yaml(void **state)
     memcpy(huge, "zz: ", 4);
     huge[(4 << 20) - 1] = '\0';
     expect_error(huge, "t.yaml:1:1: unknown key 'zz' in the config (expected: include, "
-                       "defaults, workloads, backends)");
+                       "interpreters, defaults, workloads, backends)");
     free(huge);
 }
 

@@ -377,7 +377,11 @@ static void test_variant_response(void **state)
     char *csv = pb_write_summary_csv(&res);
     assert_non_null(strstr(csv, ",floor_ce_pp_hi,response,response_lo,response_hi,"));
     /* then the latency columns, empty: no requests recorded */
-    assert_non_null(strstr(csv, ",0.5000,0.5000,0.5000,,,,,,,,,,,,\n"));
+    /* and the interpreter's name, the pinned one (its version unknown here) */
+    char tail[128];
+    snprintf(tail, sizeof(tail), ",0.5000,0.5000,0.5000,,,,,,,,,,,,,%s,\n",
+             pb_interpreter_pinned_name());
+    assert_non_null(strstr(csv, tail));
     free(csv);
     char *md = pb_write_summary_md(&res);
     assert_non_null(strstr(md, "- **mixed_more** (variant of `mixed`): response to the change "
@@ -450,7 +454,7 @@ static void test_latency_ratios(void **state)
     assert_non_null(strstr(csv, ",response_hi,throughput_ratio,throughput_ratio_lo,"
                                 "throughput_ratio_hi,p50_ratio,p50_ratio_lo,p50_ratio_hi,"
                                 "p99_ratio,p99_ratio_lo,p99_ratio_hi,max_ratio,max_ratio_lo,"
-                                "max_ratio_hi\n"));
+                                "max_ratio_hi,interpreter,python_version\n"));
     char want[256];
     snprintf(want, sizeof(want), ",0.9000,%.4f,%.4f,1.2500,", c->thr_lo, c->thr_hi);
     assert_non_null(strstr(csv, want));
