@@ -125,6 +125,12 @@ static void write_key_truth(struct pb_json *j, const struct pb_workload *wl,
                                               ? wl->phases[kt->phase].function : NULL);
         }
         pb_json_string(j, "name", kt->name);
+        /* name: one name; pattern: the names that match it (digit runs as
+         * '*'); phase: every key of the phase (accuracy.h, key groups) */
+        pb_json_string(j, "grouped_by", kt->group == PB_KEY_EXACT     ? "name"
+                                        : kt->group == PB_KEY_PATTERN ? "pattern"
+                                                                      : "phase");
+        pb_json_int(j, "count", kt->count);
         if (!tasks)
             pb_json_string(j, "declared", pb_category_name(kt->t.declared));
         pb_json_int(j, "runs", (long long)kt->nruns);
