@@ -1463,6 +1463,8 @@ static int sampling_collect(void *state, struct pb_report *out, char *err, size_
         }
     }
     out->total_s = total;
+    out->sampler_cpu_s = (double)s->sampler_cpu_ns * 1e-9;
+    out->samples = (double)s->stack_samples;
     out->categories = s->cpu_only ? PB_CAT_BIT(PB_CAT_PYTHON) | PB_CAT_BIT(PB_CAT_NATIVE)
                                   : PB_CAT_ALL;
     struct pb_strbuf note = PB_STRBUF_INIT;

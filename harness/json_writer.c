@@ -457,6 +457,7 @@ static void write_summary(struct pb_json *j, const struct pb_results *res)
                 pb_json_array_end(j);
             }
             pb_json_number(j, "collect_s", c->collect_s);
+            pb_json_number(j, "sampler_cpu_per_sample_s", c->cpu_per_sample_s);
             pb_json_number(j, "profiled_wall_s", c->wall_s);
             if (res->metric == PB_METRIC_INSTRUCTIONS) {
                 pb_json_array_begin(j, "instr_ratios");

@@ -127,6 +127,10 @@ struct pb_cell {
     double thread_share[PB_MAX_TRUTH_KEYS];
     double task_share[PB_MAX_TRUTH_KEYS];
     double collect_s;          /* median report collection time */
+    /* Median over rounds of the sampler's own CPU per thread sample
+     * (pb_run.sampler_cpu_s / samples, docs/METHOD.md "Cost per sample");
+     * NAN for a backend that cannot tell its CPU apart from the program's. */
+    double cpu_per_sample_s;
     double cat_share[PB_CAT_COUNT];   /* median share of each category in the
                                          backend's report; NAN where it cannot
                                          tell that category apart */

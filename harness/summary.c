@@ -565,7 +565,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     cell->backend = b;
     cell->wall_ratio = cell->wall_lo = cell->wall_hi = NAN;
     cell->cpu_ratio = cell->cpu_lo = cell->cpu_hi = NAN;
-    cell->rss_delta_kb = cell->collect_s = cell->wall_s = NAN;
+    cell->rss_delta_kb = cell->collect_s = cell->wall_s = cell->cpu_per_sample_s = NAN;
     cell->ae_pp = cell->ae_lo = cell->ae_hi = cell->de_pp = cell->de_lo = cell->de_hi = NAN;
     cell->fae_pp = cell->fae_lo = cell->fae_hi = cell->ace_pp = cell->ace_lo = NAN;
     cell->ace_hi = cell->dce_pp = cell->dce_lo = cell->dce_hi = NAN;
@@ -635,6 +635,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     double *ins = pb_xcalloc(cap, sizeof(double));
     double *tcov = pb_xcalloc(cap, sizeof(double));
     double *ftask = pb_xcalloc(cap, sizeof(double));
+    double *cps = pb_xcalloc(cap, sizeof(double));
     /* latency under load, per round: [figure * cap + round] of the baseline
      * (blat) and the profiled run (plat); figures: seconds per request
      * (1 / throughput), p50, p99, max */
@@ -671,6 +672,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         }
         ins[n] = base->instructions > 0 ? prof->instructions / base->instructions : NAN;
         col[n] = tcov[n] = ftask[n] = NAN;
+        cps[n] = prof->samples > 0 ? prof->sampler_cpu_s / prof->samples : NAN;
         for (size_t k = 0; k < PB_MAX_TRUTH_KEYS; k++)
             tsh[k * cap + n] = ksh[k * cap + n] = one_k[k] = NAN;
         double sum = 0;
@@ -738,6 +740,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         }
     }
     cell->collect_s = pb_median(col, n);
+    cell->cpu_per_sample_s = pb_median(cps, n);
     cell->coverage = pb_median(tcov, n);
     cell->fae_task_pp = pb_median(ftask, n);
     for (size_t k = 0; k < PB_MAX_TRUTH_KEYS; k++) {
@@ -758,6 +761,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     free(ksh);
     free(tcov);
     free(ftask);
+    free(cps);
     free(shares);
     free(bwall);
     free(pwall);

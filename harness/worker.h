@@ -45,6 +45,9 @@ struct pb_run {
     int has_attr;                   /* the backend produced a report */
     struct pb_attribution attr;
     double collect_s;               /* report collection time */
+    /* The sampler's own CPU and the thread samples it took (struct
+     * pb_report); NAN when the backend cannot tell them apart. */
+    double sampler_cpu_s, samples;
     char note[2048];                /* backend's note, "" when none */
     /* Threads started by the phases and coroutines decorated with
      * pyprof_bench.coroutine_truth, as this run measured them, with what

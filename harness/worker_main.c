@@ -840,6 +840,8 @@ static int worker_run(const struct worker_args *a)
     run.has_attr = (ops->caps & PB_CAP_REPORT) != 0;
     run.attr = attr;
     run.collect_s = collect_s;
+    run.sampler_cpu_s = report.sampler_cpu_s;
+    run.samples = report.samples;
     run.nthreads = keys.nthreads;
     run.threads = keys.thread;   /* still owned by keys */
     run.ntasks = keys.ntasks;
