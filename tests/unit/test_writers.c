@@ -370,6 +370,10 @@ static void test_many_threads_grouped(void **state)
     assert_int_equal(pb_truth_warnings(&res, 0, "", &sb), 1);
     assert_string_equal(sb.buf, "40 threads of phase f1: declared python, 0-25% user CPU\n");
     pb_strbuf_release(&sb);
+    char *md = pb_write_summary_md(&res);
+    assert_non_null(strstr(md, "| thread `Thread-* (spin)` (30 threads) | thread `Thread-* (nap)` "
+                               "(10 threads) |"));
+    free(md);
     char *json = pb_write_results_json(&res);
     assert_non_null(strstr(json, "\"grouped_by\": \"pattern\""));
     assert_non_null(strstr(json, "\"name\": \"Thread-40 (nap)\""));
