@@ -44,6 +44,8 @@ struct external {
     char *output;               /* the tool's samples, read after the run */
     size_t output_len;
     int relaunched;             /* times austin missed the interpreter */
+    double tool_cpu_s;          /* the tool's own CPU over its run (launch.h,
+                                   tree_cpu_s - process_cpu_s); NAN unknown */
 };
 
 static const struct pb_option_spec austin_options[] = {
@@ -284,7 +286,7 @@ static int external_probe(const char *tool, char *why, size_t whylen)
     char out[128], log[128], msg[400];
     snprintf(out, sizeof(out), "%s/samples", dir);
     snprintf(log, sizeof(log), "%s/log", dir);
-    struct external x = { tool, 0.001, 1, 0, 0, NULL, 0, 0 };
+    struct external x = { tool, 0.001, 1, 0, 0, NULL, 0, 0, NAN };
     char **argv = NULL;
     size_t argc = 0;
     tool_argv(&x, out, &argv, &argc);
@@ -344,6 +346,7 @@ static int external_create(const char *tool, void **state, const struct pb_optio
     struct external *x = pb_xcalloc(1, sizeof(*x));
     x->tool = tool;
     x->interval = pb_options_double(opts, "interval");
+    x->tool_cpu_s = NAN;
     x->idle = pb_options_bool(opts, "idle");
     x->native = pb_options_get(opts, "native") && pb_options_bool(opts, "native");
     x->nonblocking = pb_options_get(opts, "nonblocking") && pb_options_bool(opts, "nonblocking");
@@ -391,6 +394,9 @@ static int external_launch(void *state, struct pb_launch *job, char *err, size_t
     free_argv(argv, argc);
     if (rc < 0 || pb_launch_read_timings(job, err, errlen) < 0)
         return -1;
+    x->tool_cpu_s = job->tree_cpu_s - job->process_cpu_s;   /* NAN propagates */
+    if (x->tool_cpu_s < 0)
+        x->tool_cpu_s = 0;
     if (job->failed_phase >= 0 || job->error[0])
         return 0;
     FILE *f = fopen(out, "r");
@@ -406,6 +412,31 @@ static int external_launch(void *state, struct pb_launch *job, char *err, size_t
     x->output_len = sb.len;
     x->output = pb_strbuf_detach(&sb);
     return 0;
+}
+
+/* The thread samples (stacks) in the tool's whole output: py-spy's raw
+ * format is one line per distinct stack with its count last; austin writes
+ * a line per sample (its metric last). Comment lines start with '#'. */
+static double count_samples(const char *tool, const char *text, size_t len)
+{
+    double n = 0;
+    const char *end = text + len;
+    for (const char *p = text; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *eol = nl ? nl : end;
+        if (eol > p && *p != '#') {
+            if (!strcmp(tool, "austin")) {
+                n += 1;
+            } else {
+                const char *sp = eol;
+                while (sp > p && sp[-1] != ' ')
+                    sp--;
+                n += strtod(sp, NULL);
+            }
+        }
+        p = eol + 1;
+    }
+    return n;
 }
 
 static int external_collect(void *state, struct pb_report *out, char *err, size_t errlen)
@@ -449,6 +480,10 @@ static int external_collect(void *state, struct pb_report *out, char *err, size_
         return pyad_error(err, errlen, "reading the samples");
     out->total_s = total;
     out->categories = 0;
+    /* The tool's process CPU and samples over its whole run, the program's
+     * start and end included (not only the region). */
+    out->sampler_cpu_s = x->tool_cpu_s;
+    out->samples = count_samples(x->tool, x->output, x->output_len);
     char note[192], version[48];
     tool_version(x->tool, version, sizeof(version));
     snprintf(note, sizeof(note), "%s %s, launched, %s samples%s%s", x->tool,

@@ -54,7 +54,10 @@ _Static_assert(offsetof(PyCodeObject, co_code_adaptive) <= 256,
 #include "../harness/json.h"
 #include "../harness/util.h"
 
-#define MAX_THREADS 256
+/* Thread states followed in one walk of the interpreter's list: a bound
+ * against a list that a torn read made circular, not a limit on threads
+ * (their records grow as threads appear). */
+#define THREAD_WALK_LIMIT 1000000
 /* How often a thread's kernel time is read from /proc (about 1.2 us a read). */
 #define KERNEL_READ_NS 5000000
 
@@ -221,8 +224,8 @@ struct sampler {
     size_t ncodes, codes_cap;
     uint32_t *code_slots;
     size_t code_slots_cap;
-    struct tstat threads[MAX_THREADS];
-    size_t nthreads;
+    struct tstat *threads;    /* every thread seen, grown as they appear */
+    size_t nthreads, threads_cap;
     uint64_t samples, sample_id, truncated, read_errors;
     uint64_t stack_samples;   /* thread samples that found a Python stack */
     int nomem;
@@ -506,8 +509,15 @@ static struct tstat *thread_for(struct sampler *s, unsigned long tid, int64_t wa
             return &s->threads[i];
         }
     }
-    if (s->nthreads == MAX_THREADS)
-        return NULL;
+    if (s->nthreads == s->threads_cap) {
+        /* Pointers into threads[] live only within one thread's sample. */
+        size_t cap = s->threads_cap ? 2 * s->threads_cap : 64;
+        struct tstat *n = realloc(s->threads, cap * sizeof(*n));
+        if (!n)
+            return NULL;
+        s->threads = n;
+        s->threads_cap = cap;
+    }
     struct tstat *t = &s->threads[s->nthreads++];
     memset(t, 0, sizeof(*t));
     t->stat_fd = -1;
@@ -1177,7 +1187,7 @@ static void sample_all(struct sampler *s)
     unsigned char ts[1024];
     if (l->ts_read > sizeof(ts))
         return;
-    for (int n = 0; addr && n < MAX_THREADS; n++) {
+    for (int n = 0; addr && n < THREAD_WALK_LIMIT; n++) {
         if (peek(s, addr, ts, l->ts_read) < 0) {
             s->read_errors++;
             break;
@@ -1204,7 +1214,7 @@ long pb_sampling_sample_now(void *state, long *compared)
     if (l->ts_read > sizeof(ts) ||
         peek(s, (uintptr_t)s->interp + l->interp_threads_head, &addr, sizeof(addr)) < 0)
         return -1;
-    for (int n = 0; addr && n < MAX_THREADS; n++) {
+    for (int n = 0; addr && n < THREAD_WALK_LIMIT; n++) {
         if (peek(s, addr, ts, l->ts_read) < 0)
             return -1;
         addr = ld_ptr(ts, l->ts_next);
@@ -1406,6 +1416,28 @@ static int sampling_stop(void *state, char *err, size_t errlen)
     return 0;
 }
 
+/* Bytes the sampler's own tables hold (their allocated capacities): what
+ * grows with a long run. Everything is aggregated as it arrives, so this
+ * follows the distinct code objects, threads and stacks, not the samples. */
+static size_t table_bytes(const struct sampler *s)
+{
+    size_t b = s->codes_cap * sizeof(*s->codes) + s->code_slots_cap * sizeof(uint32_t) +
+               s->threads_cap * sizeof(*s->threads) + s->stacks_cap * sizeof(*s->stacks) +
+               s->stack_slots_cap * sizeof(uint32_t);
+    for (size_t i = 0; i < s->ncodes; i++)
+        b += strlen(s->codes[i].file) + strlen(s->codes[i].name) + 2;
+    for (size_t i = 0; i < s->nstacks; i++)
+        b += s->stacks[i].depth * sizeof(uint32_t);
+    for (size_t i = 0; i < s->nthreads; i++) {
+        const struct tstat *t = &s->threads[i];
+        const struct fcache *c = &t->cache;
+        b += t->cap * sizeof(*t->funcs) + t->slots_cap * sizeof(uint32_t) +
+             (size_t)c->cap * (4 * sizeof(uintptr_t) + 2 * sizeof(uint32_t) + sizeof(uint64_t)) +
+             (size_t)c->map_cap * sizeof(*c->map);
+    }
+    return b;
+}
+
 static int sampling_collect(void *state, struct pb_report *out, char *err, size_t errlen)
 {
     struct sampler *s = state;
@@ -1431,6 +1463,8 @@ static int sampling_collect(void *state, struct pb_report *out, char *err, size_
         }
     }
     out->total_s = total;
+    out->sampler_cpu_s = (double)s->sampler_cpu_ns * 1e-9;
+    out->samples = (double)s->stack_samples;
     out->categories = s->cpu_only ? PB_CAT_BIT(PB_CAT_PYTHON) | PB_CAT_BIT(PB_CAT_NATIVE)
                                   : PB_CAT_ALL;
     struct pb_strbuf note = PB_STRBUF_INIT;
@@ -1448,6 +1482,8 @@ static int sampling_collect(void *state, struct pb_report *out, char *err, size_
                    s->samples ? (double)s->sampler_cpu_ns * 1e-3 / (double)s->samples : 0.0,
                    (unsigned long long)s->frames_read, (unsigned long long)s->frames_reused,
                    (unsigned long long)s->cache_rejects);
+    pb_strbuf_addf(&note, "; tables %.1f MB (%zu distinct stacks, %zu code objects)",
+                   (double)table_bytes(s) / 1e6, s->nstacks, s->ncodes);
     if (s->walk_overflows)
         pb_strbuf_addf(&note, ", %llu chains longer than %u frames",
                        (unsigned long long)s->walk_overflows, WALK_LIMIT);
@@ -1485,6 +1521,7 @@ static void sampling_destroy(void *state)
         if (s->threads[i].stat_fd >= 0)
             close(s->threads[i].stat_fd);
     }
+    free(s->threads);
     free(s->nf_addr);
     free(s->nf_code);
     free(s->nf_prev);

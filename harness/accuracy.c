@@ -274,12 +274,59 @@ double pb_thread_seconds(const struct pb_report *r, const unsigned long *tids, s
     return s;
 }
 
+void pb_key_pattern(const char *name, char *out, size_t len)
+{
+    size_t o = 0;
+    if (!len)
+        return;
+    for (const char *c = name; *c && o + 1 < len; c++) {
+        if (*c >= '0' && *c <= '9') {
+            if (o && out[o - 1] == '*' && c > name && c[-1] >= '0' && c[-1] <= '9')
+                continue;   /* the same run of digits */
+            out[o++] = '*';
+        } else {
+            out[o++] = *c;
+        }
+    }
+    out[o] = '\0';
+}
+
+int pb_key_matches(const struct pb_key_rec *r, enum pb_key_group group, long phase,
+                   const char *name)
+{
+    char pat[PB_KEY_NAME];
+    if (r->phase != phase)
+        return 0;
+    switch (group) {
+    case PB_KEY_EXACT:
+        return !strcmp(r->name, name);
+    case PB_KEY_PATTERN:
+        pb_key_pattern(r->name, pat, sizeof(pat));
+        return !strcmp(pat, name);
+    case PB_KEY_PHASE:
+        return 1;
+    }
+    return 0;
+}
+
 long pb_key_find(const struct pb_key_rec *recs, size_t n, long phase, const char *name)
 {
     for (size_t i = 0; i < n; i++)
         if (recs[i].phase == phase && !strcmp(recs[i].name, name))
             return (long)i;
     return -1;
+}
+
+struct pb_key_rec *pb_key_append(struct pb_key_rec **recs, size_t *n)
+{
+    size_t m = *n;
+    if (m == 0 || (m >= 8 && (m & (m - 1)) == 0))   /* capacity 8, 16, 32, ... */
+        *recs = pb_xrealloc(*recs, (m < 8 ? 8 : 2 * m) * sizeof(**recs));
+    struct pb_key_rec *k = &(*recs)[m];
+    memset(k, 0, sizeof(*k));
+    k->attr_s = NAN;
+    (*n)++;
+    return k;
 }
 
 double pb_fae_keys(const double *truth_s, const double *reported_s, size_t n, double total_s)

@@ -151,9 +151,24 @@ const char *pb_truth_check(const struct pb_phase_truth *t, char *buf, size_t len
  * a thread started in phase p, by its Python thread name (threads of the
  * same name in the same phase are summed), and a coroutine function
  * decorated with pyprof_bench.coroutine_truth, by its qualified name (calls
- * summed). The worker records them in every run, baseline and profiled. */
-#define PB_MAX_KEYS 32
+ * summed). The worker records them in every run, baseline and profiled,
+ * as many as there are (no cap).
+ *
+ * The truth and the tables (results.h) keep at most PB_MAX_TRUTH_KEYS keys
+ * of each kind: a workload with more than PB_KEYS_UNGROUPED distinct thread
+ * names groups its threads by name pattern (digits runs become '*':
+ * "Thread-7 (loop)" and "Thread-12 (loop)" are "Thread-* (loop)"), and one
+ * with more than PB_MAX_TRUTH_KEYS patterns by phase (name "*"). A group
+ * sums every thread that matches it: no thread leaves the truth. */
+#define PB_KEYS_UNGROUPED 16
+#define PB_MAX_TRUTH_KEYS PB_MAX_PHASES
 #define PB_KEY_NAME 64
+
+enum pb_key_group {
+    PB_KEY_EXACT,     /* (phase, name) */
+    PB_KEY_PATTERN,   /* (phase, name pattern) */
+    PB_KEY_PHASE      /* every key of the phase */
+};
 
 struct pb_key_rec {
     long phase;                      /* index of the phase it started in */
@@ -171,6 +186,19 @@ struct pb_key_rec {
  * native TIDs are tids[0..ntids) (the self seconds of all their entries).
  * Entries with thread 0 (unknown) belong to no thread key. */
 double pb_thread_seconds(const struct pb_report *r, const unsigned long *tids, size_t ntids);
+
+/* A new zeroed record (attr_s NAN) at the end of the malloc'd array *recs
+ * of *n records, which grows (capacities 8, 16, 32, ...); *n is incremented.
+ * Key records have no cap: a run keeps one per key it had. */
+struct pb_key_rec *pb_key_append(struct pb_key_rec **recs, size_t *n);
+
+/* name with every run of digits replaced by one '*', into out. */
+void pb_key_pattern(const char *name, char *out, size_t len);
+
+/* Does record r belong to the key (group, phase, name)? For PB_KEY_PATTERN
+ * name is a pattern (pb_key_pattern), for PB_KEY_PHASE it is ignored. */
+int pb_key_matches(const struct pb_key_rec *r, enum pb_key_group group, long phase,
+                   const char *name);
 
 /* Index of the record (phase, name) in recs[0..n), or -1. */
 long pb_key_find(const struct pb_key_rec *recs, size_t n, long phase, const char *name);
@@ -195,7 +223,7 @@ double pb_thread_coverage(const struct pb_key_rec *threads, size_t n);
  * per key (what actually happened in that run) and, when the backend
  * reported, what the report gave each key. Categories are kept as seconds
  * and turned into shares over the categories being compared. */
-#define PB_MAX_SHARE_KEYS (PB_MAX_PHASES + PB_MAX_KEYS)
+#define PB_MAX_SHARE_KEYS (PB_MAX_PHASES + PB_MAX_TRUTH_KEYS)
 
 struct pb_run_shares {
     size_t nk;                       /* keys */

@@ -345,6 +345,111 @@ static int write_workload(const struct pb_results *res, size_t w, const char *di
     return rc < 0 ? -1 : written;
 }
 
+/* A scale point's workload name, AXIS_NUMBER ("depth_1000", "threads_512",
+ * "region_0.1"): 1 with the axis and the number, 0 for any other name. */
+static int scale_point(const char *name, char *axis, size_t len, double *x)
+{
+    const char *us = strrchr(name, '_');
+    char *end;
+    if (!us || us == name || (size_t)(us - name) >= len)
+        return 0;
+    *x = strtod(us + 1, &end);
+    if (end == us + 1 || *end || !(*x > 0) || !isfinite(*x))
+        return 0;
+    memcpy(axis, name, (size_t)(us - name));
+    axis[us - name] = '\0';
+    return 1;
+}
+
+/* scale-AXIS for every axis that two or more workloads name (scale_point):
+ * each backend's sampler CPU per thread sample (cell cpu_per_sample_s; none
+ * for a backend that cannot tell its CPU apart) and its wall overhead,
+ * against the axis, log-log. Returns the scripts written. */
+static int write_scale(const struct pb_results *res, const char *dir, char *err, size_t errlen)
+{
+    const struct pb_config *cfg = res->cfg;
+    size_t *bi = pb_xcalloc(cfg->nbackends + 1, sizeof(size_t));
+    int nb = selected_backends(res, bi), written = 0;
+    char axis[128], other[128];
+    double x;
+    for (size_t w0 = 0; w0 < cfg->nworkloads; w0++) {
+        if (!pb_results_workload_active(res, w0) ||
+            !scale_point(cfg->workloads[w0].name, axis, sizeof(axis), &x))
+            continue;
+        int first = 1, points = 0;   /* the axis's first workload draws it */
+        for (size_t w = 0; w < cfg->nworkloads; w++) {
+            if (!pb_results_workload_active(res, w) ||
+                !scale_point(cfg->workloads[w].name, other, sizeof(other), &x) ||
+                strcmp(axis, other))
+                continue;
+            if (w < w0)
+                first = 0;
+            points++;
+        }
+        if (!first || points < 2 || nb == 0)
+            continue;
+        struct pb_strbuf dat = PB_STRBUF_INIT, gp = PB_STRBUF_INIT, plot = PB_STRBUF_INIT;
+        struct pb_strbuf base = PB_STRBUF_INIT;
+        pb_strbuf_addf(&base, "scale-%s", axis);
+        pb_strbuf_addf(&dat, "# %s, then per backend: sampler CPU per thread sample (us), "
+                       "wall overhead (x)\n", axis);
+        for (size_t w = 0; w < cfg->nworkloads; w++) {
+            if (!pb_results_workload_active(res, w) ||
+                !scale_point(cfg->workloads[w].name, other, sizeof(other), &x) ||
+                strcmp(axis, other))
+                continue;
+            dat_num(&dat, x);
+            for (int k = 0; k < nb; k++) {
+                const struct pb_cell *c = pb_results_cell(res, w, bi[k]);
+                double r, rlo, rhi;
+                pb_cell_overhead(res, c, &r, &rlo, &rhi);
+                dat_num(&dat, c->status == PB_CELL_OK ? 1e6 * c->cpu_per_sample_s : NAN);
+                dat_num(&dat, c->status == PB_CELL_OK ? r : NAN);
+            }
+            pb_strbuf_add(&dat, "\n", 1);
+        }
+        for (int panel = 0; panel < 2; panel++) {
+            pb_strbuf_addf(&plot, "set title '%s'\nset xlabel '%s'\nset ylabel '%s'\n"
+                           "set logscale x\nset logscale y\nset grid\n"
+                           "set key top left\nplot ",
+                           panel ? "Wall overhead: profiled / unprofiled"
+                                 : "Sampler CPU per thread sample (its own CPU / its samples)",
+                           axis, panel ? "slowdown (x)" : "microseconds");
+            for (int k = 0; k < nb; k++) {
+                if (k)
+                    pb_strbuf_adds(&plot, ", \\\n     ");
+                pb_strbuf_addf(&plot, "'%s.dat' using 1:%d with linespoints title ", base.buf,
+                               2 + 2 * k + panel);
+                gp_quote(&plot, cfg->backends[bi[k]].name);
+                pb_strbuf_addf(&plot, " lc rgb '#%06x' pt %d", backend_colors[bi[k] % NCOLORS],
+                               1 + (int)(bi[k] / NCOLORS));
+            }
+            pb_strbuf_add(&plot, "\n", 1);
+        }
+        /* multiplot: drawn once per terminal (replot would redraw one panel) */
+        pb_strbuf_addf(&gp, "# Rendered by pyprof-bench; run again with: gnuplot %s.gp\n"
+                       "set datafile missing '?'\n", base.buf);
+        for (int svg = 0; svg < 2; svg++) {
+            pb_strbuf_addf(&gp, "set terminal %s size 1200,480 font 'Sans,10' noenhanced\n"
+                           "set output '%s.%s'\nset multiplot layout 1,2\n%sunset multiplot\n"
+                           "unset output\n", svg ? "svg" : "pngcairo", base.buf,
+                           svg ? "svg" : "png", plot.buf);
+        }
+        if (write_chart(dir, base.buf, dat.buf, gp.buf, err, errlen) < 0)
+            written = -1;
+        else if (written >= 0)
+            written++;
+        pb_strbuf_release(&dat);
+        pb_strbuf_release(&gp);
+        pb_strbuf_release(&plot);
+        pb_strbuf_release(&base);
+        if (written < 0)
+            break;
+    }
+    free(bi);
+    return written;
+}
+
 int pb_charts_write(const struct pb_results *res, const char *dir, char *err, size_t errlen)
 {
     if (mkdir(dir, 0777) < 0 && errno != EEXIST)
@@ -360,7 +465,8 @@ int pb_charts_write(const struct pb_results *res, const char *dir, char *err, si
             return -1;
         total += n;
     }
-    return total;
+    int n = write_scale(res, dir, err, errlen);
+    return n < 0 ? -1 : total + n;
 }
 
 static int on_path(const char *prog)

@@ -10,6 +10,9 @@
  *                         beside each backend's reported split, stacked bars
  *   tradeoff-W.gp         workload W: overhead against FAE, one point per
  *                         backend
+ *   scale-AXIS.gp         workloads named AXIS_NUMBER (depth_1000,
+ *                         threads_512): each backend's sampler CPU per
+ *                         thread sample and wall overhead against NUMBER
  *
  * Colours are fixed per category and per backend (its position in the
  * config), the same in every chart.

@@ -125,6 +125,12 @@ static void write_key_truth(struct pb_json *j, const struct pb_workload *wl,
                                               ? wl->phases[kt->phase].function : NULL);
         }
         pb_json_string(j, "name", kt->name);
+        /* name: one name; pattern: the names that match it (digit runs as
+         * '*'); phase: every key of the phase (accuracy.h, key groups) */
+        pb_json_string(j, "grouped_by", kt->group == PB_KEY_EXACT     ? "name"
+                                        : kt->group == PB_KEY_PATTERN ? "pattern"
+                                                                      : "phase");
+        pb_json_int(j, "count", kt->count);
         if (!tasks)
             pb_json_string(j, "declared", pb_category_name(kt->t.declared));
         pb_json_int(j, "runs", (long long)kt->nruns);
@@ -496,6 +502,7 @@ static void write_summary(struct pb_json *j, const struct pb_results *res)
                 pb_json_array_end(j);
             }
             pb_json_number(j, "collect_s", c->collect_s);
+            pb_json_number(j, "sampler_cpu_per_sample_s", c->cpu_per_sample_s);
             pb_json_number(j, "profiled_wall_s", c->wall_s);
             if (res->metric == PB_METRIC_INSTRUCTIONS) {
                 pb_json_array_begin(j, "instr_ratios");

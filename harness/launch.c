@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,6 +42,8 @@ static const char driver_src[] =
     "    pb.record_requests = record_requests\n"
     "    sys.modules['pyprof_bench'] = pb\n"
     "    def finish():\n"
+    "        ru = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "        rec.append('process %.9f\\n' % (ru.ru_utime + ru.ru_stime))\n"
     "        with open(out + '.tmp', 'w') as f:\n"
     "            f.write(''.join(rec))\n"
     "        os.replace(out + '.tmp', out)\n"
@@ -129,6 +133,7 @@ int pb_launch_prepare(struct pb_launch *l, char *err, size_t errlen)
     }
     close(fd);
     l->failed_phase = -1;
+    l->process_cpu_s = l->tree_cpu_s = NAN;
     return 0;
 }
 
@@ -170,7 +175,7 @@ void pb_launch_log_tail(const struct pb_launch *l, char *buf, size_t len)
     fclose(f);
 }
 
-int pb_launch_exec(const struct pb_launch *l, char *const argv[], char *err, size_t errlen)
+int pb_launch_exec(struct pb_launch *l, char *const argv[], char *err, size_t errlen)
 {
     int out = open(l->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (out < 0)
@@ -191,9 +196,12 @@ int pb_launch_exec(const struct pb_launch *l, char *const argv[], char *err, siz
     }
     close(out);
     int st;
-    while (waitpid(pid, &st, 0) < 0)
+    struct rusage ru;
+    while (wait4(pid, &st, 0, &ru) < 0)
         if (errno != EINTR)
             return pb_error(err, errlen, "waitpid: %s", strerror(errno));
+    l->tree_cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+                    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
         return 0;
     char tail[256], how[64];
@@ -234,6 +242,7 @@ int pb_launch_parse_timings(struct pb_launch *l, FILE *f, char *err, size_t errl
     l->error[0] = '\0';
     l->nlatency = 0;
     l->window_s = 0;
+    l->process_cpu_s = NAN;
     while (!bad && fgets(line, sizeof(line), f)) {
         long idx;
         double w, a, b, c, d;
@@ -264,6 +273,12 @@ int pb_launch_parse_timings(struct pb_launch *l, FILE *f, char *err, size_t errl
             l->phase_user_s[idx] = a;
             l->phase_sys_s[idx] = b;
             nphase++;
+        } else if (sscanf(line, "process %lf", &w) == 1) {
+            if (!duration_ok(w)) {
+                bad = 1;
+                continue;
+            }
+            l->process_cpu_s = w;
         } else if (sscanf(line, "latency %lf", &w) == 1) {
             l->latency = pb_xrealloc(l->latency, (l->nlatency + 1) * sizeof(double));
             l->latency[l->nlatency++] = w;

@@ -47,6 +47,15 @@ struct pb_launch {
     char log[300];                             /* the tool's stdout+stderr */
     /* Read back by pb_launch_read_timings(). */
     double wall_s, start_s, stop_s, cpu_user_s, cpu_sys_s;
+    /* The profiled program's own CPU over its whole life, as its driver read
+     * it last (`process` line); NAN when the line is missing. */
+    double process_cpu_s;
+    /* Set by pb_launch_exec(): the CPU of the launched process and of the
+     * descendants it waited for (wait4), the program's included. A tool
+     * that runs the program as its child spent tree_cpu_s - process_cpu_s
+     * itself (with the program's interpreter teardown after the driver's
+     * last reading, a few ms). */
+    double tree_cpu_s;
     double phase_wall_s[PB_MAX_PHASES];
     double phase_user_s[PB_MAX_PHASES];
     double phase_sys_s[PB_MAX_PHASES];
@@ -72,7 +81,7 @@ void pb_launch_driver_args(const struct pb_launch *l, const char *region_module,
 /* Run argv (argv[0] looked up in PATH) with stdin from /dev/null and
  * stdout+stderr into l->log; wait for it. Returns 0 when it exited 0, or -1
  * with a reason that quotes the last line of its output. */
-int pb_launch_exec(const struct pb_launch *l, char *const argv[], char *err, size_t errlen);
+int pb_launch_exec(struct pb_launch *l, char *const argv[], char *err, size_t errlen);
 
 /* Read the timings file. Returns 0 (a failed phase is reported through
  * failed_phase and error), or -1 when the file is missing or malformed. */

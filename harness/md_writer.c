@@ -183,8 +183,13 @@ char *pb_write_summary_md(const struct pb_results *res)
         char wlabel[512];
         pb_workload_label(res, w, wlabel, sizeof(wlabel));
         pb_strbuf_addf(&sb, "\n**%s**\n\n| backend |", wlabel);
-        for (size_t k = 0; k < tr->nthreads; k++)
-            pb_strbuf_addf(&sb, " thread `%s` |", tr->threads[k].name);
+        for (size_t k = 0; k < tr->nthreads; k++) {
+            /* a key of several threads (one name, or grouped) says how many */
+            pb_strbuf_addf(&sb, " thread `%s`", tr->threads[k].name);
+            if (tr->threads[k].count > 1)
+                pb_strbuf_addf(&sb, " (%ld threads)", tr->threads[k].count);
+            pb_strbuf_adds(&sb, " |");
+        }
         for (size_t k = 0; k < tr->ntasks; k++)
             pb_strbuf_addf(&sb, " `%s` |", tr->tasks[k].name);
         pb_strbuf_adds(&sb, "\n|---|");

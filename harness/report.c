@@ -9,6 +9,7 @@
 void pb_report_init(struct pb_report *r)
 {
     memset(r, 0, sizeof(*r));
+    r->sampler_cpu_s = r->samples = NAN;
 }
 
 struct pb_report_entry *pb_report_add(struct pb_report *r, const char *file, int line,

@@ -36,6 +36,11 @@ struct pb_report {
     /* Free-form note the backend wants in the results (owned, may be NULL),
      * for example "internal error: out of memory at event 123". */
     char *note;
+    /* A sampler's own cost, when it can be told apart from the program's:
+     * the CPU seconds its sampling took (its thread, or the launched tool's
+     * process) and the thread samples (stacks) that CPU bought. NAN when
+     * not known (pb_report_init). */
+    double sampler_cpu_s, samples;
 };
 
 void pb_report_init(struct pb_report *r);

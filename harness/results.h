@@ -36,10 +36,14 @@ struct pb_run_record {
 };
 
 /* Truth of a thread or coroutine key: medians over the measured unprofiled
- * runs that had it. */
+ * runs that had it. A key may group several (accuracy.h, PB_KEYS_UNGROUPED):
+ * each run's figures are the sums over the records that match it. */
 struct pb_key_truth {
     long phase;                                 /* -1 for coroutines */
-    char name[PB_KEY_NAME];
+    char name[PB_KEY_NAME];                     /* the name, pattern or "*" */
+    enum pb_key_group group;
+    long count;                                 /* threads (calls) a run had
+                                                   in it: the median */
     size_t nruns;
     struct pb_phase_truth t;                    /* declared: the thread's, from
                                                    the config (threads:) */
@@ -56,8 +60,8 @@ struct pb_truth {
     /* Threads the phases started (their wall is part of T and their
      * categories of T_c) and coroutine keys (the task view). */
     size_t nthreads, ntasks;
-    struct pb_key_truth threads[PB_MAX_KEYS];
-    struct pb_key_truth tasks[PB_MAX_KEYS];
+    struct pb_key_truth threads[PB_MAX_TRUTH_KEYS];
+    struct pb_key_truth tasks[PB_MAX_TRUTH_KEYS];
     double task_wall_s;                         /* sum of the coroutine keys */
     /* The noise floor (docs/METHOD.md): the accuracy figures of unprofiled
      * runs, the `none` row's DE over keys and categories (its FAE and CE are
@@ -121,9 +125,13 @@ struct pb_cell {
     /* Median share of R the backend gave each thread key and each coroutine
      * key of the truth (same order as truth->threads / ->tasks); NAN
      * without a report. */
-    double thread_share[PB_MAX_KEYS];
-    double task_share[PB_MAX_KEYS];
+    double thread_share[PB_MAX_TRUTH_KEYS];
+    double task_share[PB_MAX_TRUTH_KEYS];
     double collect_s;          /* median report collection time */
+    /* Median over rounds of the sampler's own CPU per thread sample
+     * (pb_run.sampler_cpu_s / samples, docs/METHOD.md "Cost per sample");
+     * NAN for a backend that cannot tell its CPU apart from the program's. */
+    double cpu_per_sample_s;
     double cat_share[PB_CAT_COUNT];   /* median share of each category in the
                                          backend's report; NAN where it cannot
                                          tell that category apart */

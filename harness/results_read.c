@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "run_codec.h"
 #include "run_fields.h"
 #include "util.h"
 
@@ -82,18 +83,16 @@ static void read_field(const struct pb_jval *obj, const struct pb_field *f, void
     }
 }
 
-/* runs[].threads or .tasks into recs (at most PB_MAX_KEYS; a record that is
- * not an object or lacks its phase or name is dropped, as on the wire). Files
+/* runs[].threads or .tasks appended to *recs (a record that is not an
+ * object or lacks its phase or name is dropped, as on the wire). Files
  * written before these arrays existed have none. */
-static void read_key_recs(const struct pb_jval *arr, struct pb_key_rec *recs, size_t *n)
+static void read_key_recs(const struct pb_jval *arr, struct pb_key_rec **recs, size_t *n)
 {
-    *n = 0;
-    for (size_t k = 0; arr && arr->type == PB_J_ARR && k < arr->n && *n < PB_MAX_KEYS; k++) {
+    for (size_t k = 0; arr && arr->type == PB_J_ARR && k < arr->n; k++) {
         const struct pb_jval *o = &arr->items[k];
         if (o->type != PB_J_OBJ || !pb_jval_str(o, "name") || !isfinite(pb_jval_num(o, "phase")))
             continue;
-        struct pb_key_rec *rec = &recs[(*n)++];
-        memset(rec, 0, sizeof(*rec));
+        struct pb_key_rec *rec = pb_key_append(recs, n);
         for (size_t i = 0; i < pb_key_nfields; i++)
             read_field(o, &pb_key_fields[i], rec);
     }
@@ -177,8 +176,8 @@ static int read_run(const struct pb_jval *j, struct pb_results *res, long shard,
             a->phase_s[p] = ps->items[p].type == PB_J_NUM ? ps->items[p].num : NAN;
         read_categories(pb_jval_get(at, "categories_s"), a);
     }
-    read_key_recs(pb_jval_get(j, "threads"), r->threads, &r->nthreads);
-    read_key_recs(pb_jval_get(j, "tasks"), r->tasks, &r->ntasks);
+    read_key_recs(pb_jval_get(j, "threads"), &r->threads, &r->nthreads);
+    read_key_recs(pb_jval_get(j, "tasks"), &r->tasks, &r->ntasks);
     return 0;
 }
 
@@ -191,6 +190,7 @@ int pb_results_read_runs(const struct pb_jval *doc, struct pb_results *res, long
     for (size_t i = 0; i < runs->n; i++) {
         struct pb_run_record *rec = pb_results_add(res);
         if (read_run(&runs->items[i], res, shard, rec, err, errlen) < 0) {
+            pb_run_release(&rec->run);
             res->nruns--;
             return -1;
         }

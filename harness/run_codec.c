@@ -163,9 +163,8 @@ void pb_run_emit(const struct pb_run *run, pb_line_sink sink, void *ctx)
             flush_line(&o);
         }
     }
-    emit_keys(&o, "thread", run->threads, run->nthreads < PB_MAX_KEYS ? run->nthreads
-                                                                     : PB_MAX_KEYS);
-    emit_keys(&o, "task", run->tasks, run->ntasks < PB_MAX_KEYS ? run->ntasks : PB_MAX_KEYS);
+    emit_keys(&o, "thread", run->threads, run->nthreads);
+    emit_keys(&o, "task", run->tasks, run->ntasks);
     if (run->note[0]) {
         pb_proto_begin(&o.sb, "note");
         add_tag_fields(&o, run, "note");
@@ -175,20 +174,16 @@ void pb_run_emit(const struct pb_run *run, pb_line_sink sink, void *ctx)
 
 /* ------------------------------------------------------------ decoding */
 
-/* A thread or task line appended to recs[*n] (dropped when full, or when it
- * lacks its phase or name). */
-static void decode_key(const struct pb_proto_msg *m, struct pb_key_rec *recs, size_t *n)
+/* A thread or task line appended to *recs (dropped when it lacks its phase
+ * or name). */
+static void decode_key(const struct pb_proto_msg *m, struct pb_key_rec **recs, size_t *n)
 {
     long phase;
-    if (*n >= PB_MAX_KEYS || !pb_proto_get(m, "name") ||
-        pb_proto_get_long(m, "phase", &phase) < 0)
+    if (!pb_proto_get(m, "name") || pb_proto_get_long(m, "phase", &phase) < 0)
         return;
-    struct pb_key_rec *k = &recs[*n];
-    memset(k, 0, sizeof(*k));
-    k->attr_s = NAN;
+    struct pb_key_rec *k = pb_key_append(recs, n);
     for (size_t i = 0; i < pb_key_nfields; i++)
         get_field(m, &pb_key_fields[i], k);
-    (*n)++;
 }
 
 /* The phase index of a phase or attr_phase line, or -1. */
@@ -217,9 +212,9 @@ void pb_run_decode_msg(struct pb_run *run, const struct pb_proto_msg *m)
             return;
         pb_proto_get_double(m, "seconds", &run->attr.phase_s[idx]);
     } else if (!strcmp(m->tag, "thread")) {
-        decode_key(m, run->threads, &run->nthreads);
+        decode_key(m, &run->threads, &run->nthreads);
     } else if (!strcmp(m->tag, "task")) {
-        decode_key(m, run->tasks, &run->ntasks);
+        decode_key(m, &run->tasks, &run->ntasks);
     } else {
         /* region, attr, note, and any tag only PB_RUN_FIELDS knows */
         for (size_t i = 0; i < pb_run_nfields; i++)
@@ -248,4 +243,12 @@ int pb_run_decode_line(struct pb_run *run, const char *line, size_t len, char *e
     pb_run_decode_msg(run, &m);
     pb_proto_msg_release(&m);
     return 0;
+}
+
+void pb_run_release(struct pb_run *run)
+{
+    free(run->threads);
+    free(run->tasks);
+    run->threads = run->tasks = NULL;
+    run->nthreads = run->ntasks = 0;
 }

@@ -35,13 +35,18 @@ void pb_run_emit(const struct pb_run *run, pb_line_sink sink, void *ctx);
  * error), and so are unknown keys. A region line also sets cpu_s to
  * cpu_user_s + cpu_sys_s; an attr line sets has_attr and attr.nphases (to
  * run->nphases, which the caller sets first). Phase indexes outside
- * [0, PB_MAX_PHASES) and records past PB_MAX_KEYS are dropped. run->nphases
- * is not changed (the parent knows it from the config). */
+ * [0, PB_MAX_PHASES) are dropped; thread and task records are appended to
+ * run->threads and run->tasks (malloc'd, no cap). run->nphases is not
+ * changed (the parent knows it from the config). */
 void pb_run_decode_msg(struct pb_run *run, const struct pb_proto_msg *m);
 
 /* pb_proto_parse() then pb_run_decode_msg(): 0, or -1 with a message when
  * the line is malformed. */
 int pb_run_decode_line(struct pb_run *run, const char *line, size_t len, char *err,
                        size_t errlen);
+
+/* Free the run's thread and task records (the rest of a run is plain
+ * data); the run keeps no records. */
+void pb_run_release(struct pb_run *run);
 
 #endif

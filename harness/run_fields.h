@@ -112,6 +112,8 @@ enum pb_field_json { PB_FJ_NONE, PB_FJ_RUN, PB_FJ_INSTR, PB_FJ_ATTR };
     X(PB_FT_DOUBLE, attr.other_s, "attr",   "other",    PB_FJ_ATTR,  "other_s")          \
     X(PB_FT_COUNT,  attr.entries, "attr",   "entries",  PB_FJ_ATTR,  "entries")          \
     X(PB_FT_DOUBLE, collect_s,    "attr",   "collect",  PB_FJ_ATTR,  "collect_s")        \
+    X(PB_FT_DOUBLE, sampler_cpu_s, "attr",  "sampler_cpu", PB_FJ_ATTR, "sampler_cpu_s")  \
+    X(PB_FT_DOUBLE, samples,      "attr",   "samples",  PB_FJ_ATTR,  "samples")          \
     X(PB_FT_STR,    note,         "note",   "text",     PB_FJ_RUN,   "note")
 
 /* Seconds of phase p, on the calling thread of the worker. */

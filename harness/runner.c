@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "progress.h"
 #include "reach.h"
+#include "run_codec.h"
 #include "util.h"
 
 /* Cells that failed this many times are not run again. */
@@ -246,6 +247,7 @@ static int run_jobs(struct pb_results *res, const struct pb_runner_opts *opts,
         pb_worker_run(w, b, cfg->defaults.timeout_s, prefix, &rec->run);
         free(prefix);
         if (rec->run.status == PB_RUN_INTERRUPTED) {
+            pb_run_release(&rec->run);
             res->nruns--;     /* an interrupted run is not a result */
             res->interrupted = 1;
             return -1;

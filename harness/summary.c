@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "overhead.h"
+#include "run_codec.h"
 #include "shard.h"
 #include "stats.h"
 #include "util.h"
@@ -112,6 +113,8 @@ void pb_results_release(struct pb_results *res)
     free(res->available);
     free(res->why);
     free(res->tool_version);
+    for (size_t i = 0; i < res->nruns; i++)
+        pb_run_release(&res->runs[i].run);
     free(res->runs);
     free(res->truth);
     free(res->cells);
@@ -227,60 +230,146 @@ int pb_results_round_pair(const struct pb_results *res, size_t w, size_t b, long
     return 0;
 }
 
+/* Is run record r one of workload w's measured unprofiled runs? */
+static int is_truth_run(const struct pb_run_record *r, size_t w)
+{
+    return r->workload == w && r->backend == PB_BASELINE && !r->warmup &&
+           r->run.status == PB_RUN_OK;
+}
+
+/* The name of record r at grouping level g: its name, pattern or "*". */
+static void key_name_at(const struct pb_key_rec *r, enum pb_key_group g, char *out,
+                        size_t len)
+{
+    if (g == PB_KEY_EXACT)
+        pb_copy(out, len, r->name);
+    else if (g == PB_KEY_PATTERN)
+        pb_key_pattern(r->name, out, len);
+    else
+        pb_copy(out, len, "*");
+}
+
+/* A key of the truth being found: its phase and name at a grouping level,
+ * and its first member's own name (its declared category). */
+struct found_key {
+    long phase;
+    char name[PB_KEY_NAME];
+    char first[PB_KEY_NAME];
+};
+
+/* The distinct keys of workload w's truth runs at grouping level g, into
+ * *keys (malloc'd); returns their number. */
+static size_t distinct_keys(const struct pb_results *res, size_t w, int tasks,
+                            enum pb_key_group g, struct found_key **keys)
+{
+    size_t n = 0, cap = 0;
+    char name[PB_KEY_NAME];
+    *keys = NULL;
+    for (size_t i = 0; i < res->nruns; i++) {
+        const struct pb_run_record *r = &res->runs[i];
+        if (!is_truth_run(r, w))
+            continue;
+        const struct pb_key_rec *recs = tasks ? r->run.tasks : r->run.threads;
+        size_t nr = tasks ? r->run.ntasks : r->run.nthreads;
+        for (size_t k = 0; k < nr; k++) {
+            key_name_at(&recs[k], g, name, sizeof(name));
+            size_t j = 0;
+            while (j < n && ((*keys)[j].phase != recs[k].phase || strcmp((*keys)[j].name, name)))
+                j++;
+            if (j < n)
+                continue;
+            if (n == cap) {
+                cap = cap ? 2 * cap : 16;
+                *keys = pb_xrealloc(*keys, cap * sizeof(**keys));
+            }
+            struct found_key *f = &(*keys)[n++];
+            f->phase = recs[k].phase;
+            pb_copy(f->name, sizeof(f->name), name);
+            pb_copy(f->first, sizeof(f->first), recs[k].name);
+        }
+    }
+    return n;
+}
+
+/* The sums of a run's records that belong to key kt: 0 when none does. */
+static int key_sums(const struct pb_key_rec *recs, size_t n, const struct pb_key_truth *kt,
+                    struct pb_key_rec *sum)
+{
+    int found = 0;
+    memset(sum, 0, sizeof(*sum));
+    for (size_t k = 0; k < n; k++) {
+        if (!pb_key_matches(&recs[k], kt->group, kt->phase, kt->name))
+            continue;
+        found = 1;
+        sum->count += recs[k].count;
+        sum->wall_s += recs[k].wall_s;
+        sum->user_s += recs[k].user_s;
+        sum->sys_s += recs[k].sys_s;
+        if (isfinite(recs[k].attr_s))
+            sum->attr_s += recs[k].attr_s;
+    }
+    return found;
+}
+
 /* Thread (tasks = 0) or coroutine (tasks = 1) keys of workload w: the union
  * of the keys of its measured baseline runs, each the median over the runs
- * that had it. Thread keys add to T and T_c, with the category declared for
- * that thread name in its phase (the phase's own when not declared). */
+ * that had it, grouped when there are many (accuracy.h, PB_KEYS_UNGROUPED).
+ * Thread keys add to T and T_c, with the category declared for that thread
+ * name in its phase (the phase's own when not declared; a group's is its
+ * first member's). */
 static void summarise_keys(const struct pb_results *res, size_t w, struct pb_truth *t,
                            int tasks)
 {
     const struct pb_workload *wl = &res->cfg->workloads[w];
     struct pb_key_truth *keys = tasks ? t->tasks : t->threads;
     size_t *nkeys = tasks ? &t->ntasks : &t->nthreads;
-    *nkeys = 0;
-    for (size_t i = 0; i < res->nruns; i++) {
-        const struct pb_run_record *r = &res->runs[i];
-        if (r->workload != w || r->backend != PB_BASELINE || r->warmup ||
-            r->run.status != PB_RUN_OK)
-            continue;
-        const struct pb_key_rec *recs = tasks ? r->run.tasks : r->run.threads;
-        size_t n = tasks ? r->run.ntasks : r->run.nthreads;
-        for (size_t k = 0; k < n && *nkeys < PB_MAX_KEYS; k++) {
-            size_t j;
-            for (j = 0; j < *nkeys; j++)
-                if (keys[j].phase == recs[k].phase && !strcmp(keys[j].name, recs[k].name))
-                    break;
-            if (j == *nkeys) {
-                memset(&keys[j], 0, sizeof(keys[j]));
-                keys[j].phase = recs[k].phase;
-                snprintf(keys[j].name, sizeof(keys[j].name), "%s", recs[k].name);
-                (*nkeys)++;
-            }
-        }
+    struct found_key *found = NULL;
+    enum pb_key_group g = PB_KEY_EXACT;
+    size_t nfound = distinct_keys(res, w, tasks, g, &found);
+    if (nfound > PB_KEYS_UNGROUPED) {
+        free(found);
+        g = PB_KEY_PATTERN;
+        nfound = distinct_keys(res, w, tasks, g, &found);
     }
+    if (nfound > PB_MAX_TRUTH_KEYS) {
+        free(found);
+        g = PB_KEY_PHASE;   /* at most one key a phase, or one for coroutines */
+        nfound = distinct_keys(res, w, tasks, g, &found);
+    }
+    char first[PB_MAX_TRUTH_KEYS][PB_KEY_NAME];
+    *nkeys = 0;
+    for (size_t j = 0; j < nfound && j < PB_MAX_TRUTH_KEYS; j++) {
+        struct pb_key_truth *kt = &keys[(*nkeys)++];
+        memset(kt, 0, sizeof(*kt));
+        kt->phase = found[j].phase;
+        kt->group = g;
+        pb_copy(kt->name, sizeof(kt->name), found[j].name);
+        pb_copy(first[j], sizeof(first[j]), found[j].first);
+    }
+    free(found);
     size_t cap = res->nruns ? res->nruns : 1;
     double *wall = pb_xcalloc(cap, sizeof(double));
     double *user = pb_xcalloc(cap, sizeof(double));
     double *sys = pb_xcalloc(cap, sizeof(double));
+    double *count = pb_xcalloc(cap, sizeof(double));
     for (size_t j = 0; j < *nkeys; j++) {
         size_t n = 0;
         for (size_t i = 0; i < res->nruns; i++) {
             const struct pb_run_record *r = &res->runs[i];
-            if (r->workload != w || r->backend != PB_BASELINE || r->warmup ||
-                r->run.status != PB_RUN_OK)
+            struct pb_key_rec sum;
+            if (!is_truth_run(r, w) ||
+                !key_sums(tasks ? r->run.tasks : r->run.threads,
+                          tasks ? r->run.ntasks : r->run.nthreads, &keys[j], &sum))
                 continue;
-            const struct pb_key_rec *recs = tasks ? r->run.tasks : r->run.threads;
-            long k = pb_key_find(recs, tasks ? r->run.ntasks : r->run.nthreads,
-                                 keys[j].phase, keys[j].name);
-            if (k < 0)
-                continue;
-            wall[n] = recs[k].wall_s;
-            user[n] = recs[k].user_s;
-            sys[n] = recs[k].sys_s;
+            wall[n] = sum.wall_s;
+            user[n] = sum.user_s;
+            sys[n] = sum.sys_s;
+            count[n] = (double)sum.count;
             n++;
         }
         struct pb_key_truth *kt = &keys[j];
         kt->nruns = n;
+        kt->count = n ? lround(pb_median(count, n)) : 0;
         kt->t.wall_s = pb_median(wall, n);
         kt->t.user_s = pb_median(user, n);
         kt->t.sys_s = pb_median(sys, n);
@@ -297,7 +386,7 @@ static void summarise_keys(const struct pb_results *res, size_t w, struct pb_tru
             continue;
         }
         kt->t.declared = kt->phase >= 0 && (size_t)kt->phase < wl->nphases
-                             ? pb_phase_thread_category(&wl->phases[kt->phase], kt->name)
+                             ? pb_phase_thread_category(&wl->phases[kt->phase], first[j])
                              : PB_CAT_NATIVE;
         double cat[PB_CAT_COUNT];
         pb_truth_categories(&kt->t, cat);
@@ -310,6 +399,7 @@ static void summarise_keys(const struct pb_results *res, size_t w, struct pb_tru
     free(wall);
     free(user);
     free(sys);
+    free(count);
 }
 
 /* The truth's keys (phases, then thread keys) as one run measured them:
@@ -331,17 +421,12 @@ static size_t run_keys(const struct pb_workload *wl, const struct pb_truth *trut
             sum += rep[n] = run->attr.phase_s[p];
     }
     for (size_t k = 0; k < truth->nthreads && n < PB_MAX_SHARE_KEYS; k++, n++) {
-        long j = pb_key_find(run->threads, run->nthreads, truth->threads[k].phase,
-                             truth->threads[k].name);
-        own[n] = (struct pb_phase_truth){ 0, 0, 0, truth->threads[k].t.declared };
-        if (j >= 0) {
-            own[n].wall_s = run->threads[j].wall_s;
-            own[n].user_s = run->threads[j].user_s;
-            own[n].sys_s = run->threads[j].sys_s;
-        }
+        struct pb_key_rec ks;
+        key_sums(run->threads, run->nthreads, &truth->threads[k], &ks);
+        own[n] = (struct pb_phase_truth){ ks.wall_s, ks.user_s, ks.sys_s,
+                                          truth->threads[k].t.declared };
         if (rep)
-            sum += rep[n] = j >= 0 && isfinite(run->threads[j].attr_s)
-                                ? run->threads[j].attr_s : 0;
+            sum += rep[n] = ks.attr_s;
     }
     /* The worker already took the threads' seconds out of R_other. */
     double total = sum + run->attr.other_s;
@@ -406,11 +491,12 @@ static double run_fae_task(const struct pb_truth *truth, const struct pb_run *pr
 {
     if (!truth->ntasks)
         return NAN;
-    double T[PB_MAX_KEYS], R[PB_MAX_KEYS];
+    double T[PB_MAX_TRUTH_KEYS], R[PB_MAX_TRUTH_KEYS];
     for (size_t k = 0; k < truth->ntasks; k++) {
-        long j = pb_key_find(prof->tasks, prof->ntasks, -1, truth->tasks[k].name);
+        struct pb_key_rec ks;
+        key_sums(prof->tasks, prof->ntasks, &truth->tasks[k], &ks);
         T[k] = truth->tasks[k].t.wall_s;
-        R[k] = j >= 0 && isfinite(prof->tasks[j].attr_s) ? prof->tasks[j].attr_s : 0;
+        R[k] = ks.attr_s;
     }
     double sum = 0;
     for (size_t k = 0; k < truth->ntasks; k++)
@@ -537,7 +623,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     cell->backend = b;
     cell->wall_ratio = cell->wall_lo = cell->wall_hi = NAN;
     cell->cpu_ratio = cell->cpu_lo = cell->cpu_hi = NAN;
-    cell->rss_delta_kb = cell->collect_s = cell->wall_s = NAN;
+    cell->rss_delta_kb = cell->collect_s = cell->wall_s = cell->cpu_per_sample_s = NAN;
     cell->ae_pp = cell->ae_lo = cell->ae_hi = cell->de_pp = cell->de_lo = cell->de_hi = NAN;
     cell->fae_pp = cell->fae_lo = cell->fae_hi = cell->ace_pp = cell->ace_lo = NAN;
     cell->ace_hi = cell->dce_pp = cell->dce_lo = cell->dce_hi = NAN;
@@ -549,7 +635,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     cell->p50_ratio = cell->p50_lo = cell->p50_hi = NAN;
     cell->p99_ratio = cell->p99_lo = cell->p99_hi = NAN;
     cell->max_ratio = cell->max_lo = cell->max_hi = NAN;
-    for (size_t k = 0; k < PB_MAX_KEYS; k++)
+    for (size_t k = 0; k < PB_MAX_TRUTH_KEYS; k++)
         cell->thread_share[k] = cell->task_share[k] = NAN;
     for (int c = 0; c < PB_CAT_COUNT; c++)
         cell->cat_share[c] = NAN;
@@ -607,6 +693,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     double *ins = pb_xcalloc(cap, sizeof(double));
     double *tcov = pb_xcalloc(cap, sizeof(double));
     double *ftask = pb_xcalloc(cap, sizeof(double));
+    double *cps = pb_xcalloc(cap, sizeof(double));
     /* latency under load, per round: [figure * cap + round] of the baseline
      * (blat) and the profiled run (plat); figures: seconds per request
      * (1 / throughput), p50, p99, max */
@@ -614,9 +701,9 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     double *plat = pb_xcalloc(cap * 4, sizeof(double));
     struct pb_run_shares *shares = pb_xcalloc(cap, sizeof(*shares));
     /* per-round shares of each key: [key * cap + round] */
-    double *tsh = pb_xcalloc(cap * PB_MAX_KEYS, sizeof(double));
-    double *ksh = pb_xcalloc(cap * PB_MAX_KEYS, sizeof(double));
-    double one_k[PB_MAX_KEYS];
+    double *tsh = pb_xcalloc(cap * PB_MAX_TRUTH_KEYS, sizeof(double));
+    double *ksh = pb_xcalloc(cap * PB_MAX_TRUTH_KEYS, sizeof(double));
+    double one_k[PB_MAX_TRUTH_KEYS];
     double *share[PB_CAT_COUNT];
     for (int c = 0; c < PB_CAT_COUNT; c++)
         share[c] = pb_xcalloc(cap, sizeof(double));
@@ -643,7 +730,8 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         }
         ins[n] = base->instructions > 0 ? prof->instructions / base->instructions : NAN;
         col[n] = tcov[n] = ftask[n] = NAN;
-        for (size_t k = 0; k < PB_MAX_KEYS; k++)
+        cps[n] = prof->samples > 0 ? prof->sampler_cpu_s / prof->samples : NAN;
+        for (size_t k = 0; k < PB_MAX_TRUTH_KEYS; k++)
             tsh[k * cap + n] = ksh[k * cap + n] = one_k[k] = NAN;
         double sum = 0;
         for (int c = 0; c < PB_CAT_COUNT; c++)
@@ -664,7 +752,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
             ftask[n] = run_fae_task(truth, prof, one_k);
             for (size_t k = 0; k < truth->nthreads && wl->nphases + k < shares[n].nk; k++)
                 tsh[k * cap + n] = shares[n].has_report ? shares[n].rep[wl->nphases + k] : NAN;
-            for (size_t k = 0; k < PB_MAX_KEYS; k++)
+            for (size_t k = 0; k < PB_MAX_TRUTH_KEYS; k++)
                 ksh[k * cap + n] = one_k[k];
             col[n] = prof->collect_s;
         }
@@ -710,9 +798,10 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         }
     }
     cell->collect_s = pb_median(col, n);
+    cell->cpu_per_sample_s = pb_median(cps, n);
     cell->coverage = pb_median(tcov, n);
     cell->fae_task_pp = pb_median(ftask, n);
-    for (size_t k = 0; k < PB_MAX_KEYS; k++) {
+    for (size_t k = 0; k < PB_MAX_TRUTH_KEYS; k++) {
         cell->thread_share[k] = pb_median(&tsh[k * cap], n);
         cell->task_share[k] = pb_median(&ksh[k * cap], n);
     }
@@ -730,6 +819,7 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
     free(ksh);
     free(tcov);
     free(ftask);
+    free(cps);
     free(shares);
     free(bwall);
     free(pwall);

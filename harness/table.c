@@ -162,6 +162,61 @@ void pb_truth_line(const struct pb_results *res, size_t w, char *buf, size_t len
              t->nruns);
 }
 
+/* The thread keys' truth warnings, one line a phase: a single thread as
+ * "thread NAME of phase F: MESSAGE", more (several keys, or a key that sums
+ * several threads) as "31 threads of phase F: declared python, 17-32% user
+ * CPU" (the range over the keys). Returns the lines written. */
+static size_t thread_warnings(const struct pb_workload *wl, const struct pb_truth *t,
+                              const char *prefix, struct pb_strbuf *sb)
+{
+    size_t lines = 0;
+    for (long p = -1; p < (long)wl->nphases; p++) {
+        size_t nkeys = 0, first = 0;
+        long threads = 0;
+        unsigned declared = 0;
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t k = 0; k < t->nthreads; k++) {
+            const struct pb_key_truth *kt = &t->threads[k];
+            int in_phase = p >= 0 ? kt->phase == p
+                                  : kt->phase < 0 || (size_t)kt->phase >= wl->nphases;
+            if (!kt->warning[0] || !in_phase)
+                continue;
+            if (!nkeys++)
+                first = k;
+            threads += kt->count > 1 ? kt->count : 1;
+            declared |= PB_CAT_BIT(kt->t.declared);
+            double u = kt->t.wall_s > 0 ? 100 * kt->t.user_s / kt->t.wall_s : NAN;
+            if (u < lo)
+                lo = u;
+            if (u > hi)
+                hi = u;
+        }
+        if (!nkeys)
+            continue;
+        const char *fn = p >= 0 ? wl->phases[p].function : "?";
+        lines++;
+        if (nkeys == 1 && threads == 1) {
+            pb_strbuf_addf(sb, "%sthread %s of phase %s: %s\n", prefix, t->threads[first].name,
+                           fn, t->threads[first].warning);
+            continue;
+        }
+        pb_strbuf_addf(sb, "%s%ld threads of phase %s: declared ", prefix, threads, fn);
+        const char *sep = "";
+        for (int c = 0; c < PB_CAT_COUNT; c++)
+            if (declared & PB_CAT_BIT(c)) {
+                pb_strbuf_addf(sb, "%s%s", sep, pb_category_name(c));
+                sep = "/";
+            }
+        if (!(hi >= lo))
+            pb_strbuf_adds(sb, "\n");
+        else if (round(lo) == round(hi))
+            pb_strbuf_addf(sb, ", %.0f%% user CPU\n", lo);
+        else
+            pb_strbuf_addf(sb, ", %.0f-%.0f%% user CPU\n", lo, hi);
+    }
+    return lines;
+}
+
 size_t pb_truth_warnings(const struct pb_results *res, size_t w, const char *prefix,
                          struct pb_strbuf *sb)
 {
@@ -178,14 +233,7 @@ size_t pb_truth_warnings(const struct pb_results *res, size_t w, const char *pre
         pb_strbuf_addf(sb, "%s%s\n", prefix, t->declared_warning);
         n++;
     }
-    for (size_t k = 0; k < t->nthreads; k++)
-        if (t->threads[k].warning[0]) {
-            long p = t->threads[k].phase;
-            pb_strbuf_addf(sb, "%sthread %s of phase %s: %s\n", prefix, t->threads[k].name,
-                           p >= 0 && (size_t)p < wl->nphases ? wl->phases[p].function : "?",
-                           t->threads[k].warning);
-            n++;
-        }
+    n += thread_warnings(wl, t, prefix, sb);
     return n;
 }
 

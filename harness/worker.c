@@ -392,6 +392,7 @@ void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
     out->instructions = NAN;
     out->probe_before_s = out->probe_after_s = NAN;
     out->lat_p50_s = out->lat_p99_s = out->lat_max_s = out->throughput_rps = NAN;
+    out->sampler_cpu_s = out->samples = NAN;
 
     char **argv = run_argv(w, b, export_prefix);
     struct child c = { .pid = -1, .msg_fd = -1, .out_fd = -1 };

@@ -46,13 +46,17 @@ struct pb_run {
     int has_attr;                   /* the backend produced a report */
     struct pb_attribution attr;
     double collect_s;               /* report collection time */
-    char note[512];                 /* backend's note, "" when none */
+    /* The sampler's own CPU and the thread samples it took (struct
+     * pb_report); NAN when the backend cannot tell them apart. */
+    double sampler_cpu_s, samples;
+    char note[2048];                /* backend's note, "" when none */
     /* Threads started by the phases and coroutines decorated with
      * pyprof_bench.coroutine_truth, as this run measured them, with what
-     * the backend gave each (attr_s, NAN without a report). */
+     * the backend gave each (attr_s, NAN without a report): as many as the
+     * run had (no cap), malloc'd, freed by pb_run_release(). */
     size_t nthreads, ntasks;
-    struct pb_key_rec threads[PB_MAX_KEYS];
-    struct pb_key_rec tasks[PB_MAX_KEYS];
+    struct pb_key_rec *threads;
+    struct pb_key_rec *tasks;
     char python[256];               /* sys.version of the worker */
     double elapsed_s;               /* whole worker lifetime, parent's view */
     double instructions;            /* --metric instructions: the region's

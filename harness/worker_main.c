@@ -384,17 +384,32 @@ static void set_current_phase(long i)
         PyErr_Clear();
 }
 
-/* Thread and coroutine keys of this run, read from the helpers' records. */
-struct keys {
-    struct pb_key_rec thread[PB_MAX_KEYS];
-    size_t nthreads;
-    unsigned long tids[PB_MAX_KEYS][16];   /* native TIDs of each thread key */
-    size_t ntids[PB_MAX_KEYS];
-    struct pb_key_rec task[PB_MAX_KEYS];
-    size_t ntasks;
-    char *task_file[PB_MAX_KEYS], *task_func[PB_MAX_KEYS];   /* owned */
-    int dropped;                           /* records past PB_MAX_KEYS */
+/* Thread and coroutine keys of this run, read from the helpers' records:
+ * as many keys as the run had, and every native TID of each thread key. */
+struct tid_list {
+    unsigned long *tid;
+    size_t n, cap;
 };
+
+struct keys {
+    struct pb_key_rec *thread;             /* malloc'd, nthreads */
+    size_t nthreads;
+    struct tid_list *tids;                 /* native TIDs of each thread key */
+    size_t tids_cap;
+    struct pb_key_rec *task;               /* malloc'd, ntasks */
+    size_t ntasks;
+    char **task_file, **task_func;         /* owned, ntasks each */
+    size_t task_cap;
+};
+
+static void tid_add(struct tid_list *l, unsigned long tid)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 16;
+        l->tid = pb_xrealloc(l->tid, l->cap * sizeof(*l->tid));
+    }
+    l->tid[l->n++] = tid;
+}
 
 static void read_keys(struct keys *k)
 {
@@ -412,22 +427,23 @@ static void read_keys(struct keys *k)
         }
         long at = pb_key_find(k->thread, k->nthreads, phase, name);
         if (at < 0) {
-            if (k->nthreads == PB_MAX_KEYS) {
-                k->dropped = 1;
-                continue;
+            struct pb_key_rec *r = pb_key_append(&k->thread, &k->nthreads);
+            at = (long)k->nthreads - 1;
+            r->phase = phase;
+            snprintf(r->name, PB_KEY_NAME, "%s", name);
+            if (k->nthreads > k->tids_cap) {
+                size_t cap = k->tids_cap ? 2 * k->tids_cap : 8;
+                k->tids = pb_xrealloc(k->tids, cap * sizeof(*k->tids));
+                memset(k->tids + k->tids_cap, 0, (cap - k->tids_cap) * sizeof(*k->tids));
+                k->tids_cap = cap;
             }
-            at = (long)k->nthreads++;
-            k->thread[at].phase = phase;
-            snprintf(k->thread[at].name, PB_KEY_NAME, "%s", name);
-            k->thread[at].attr_s = NAN;
         }
         struct pb_key_rec *r = &k->thread[at];
         r->count++;
         r->wall_s += wall;
         r->user_s += user;
         r->sys_s += sys;
-        if (k->ntids[at] < 16)
-            k->tids[at][k->ntids[at]++] = tid;
+        tid_add(&k->tids[at], tid);
     }
     PyObject *ta = PyDict_GetItemString(helpers, "task_records");
     for (Py_ssize_t i = 0; ta && i < PyList_Size(ta); i++) {
@@ -443,14 +459,15 @@ static void read_keys(struct keys *k)
          * awaited it: its key is its name alone (phase -1). */
         long at = pb_key_find(k->task, k->ntasks, -1, name);
         if (at < 0) {
-            if (k->ntasks == PB_MAX_KEYS) {
-                k->dropped = 1;
-                continue;
+            struct pb_key_rec *r = pb_key_append(&k->task, &k->ntasks);
+            at = (long)k->ntasks - 1;
+            r->phase = -1;
+            snprintf(r->name, PB_KEY_NAME, "%s", name);
+            if (k->ntasks > k->task_cap) {
+                k->task_cap = k->task_cap ? 2 * k->task_cap : 8;
+                k->task_file = pb_xrealloc(k->task_file, k->task_cap * sizeof(char *));
+                k->task_func = pb_xrealloc(k->task_func, k->task_cap * sizeof(char *));
             }
-            at = (long)k->ntasks++;
-            k->task[at].phase = -1;
-            snprintf(k->task[at].name, PB_KEY_NAME, "%s", name);
-            k->task[at].attr_s = NAN;
             k->task_file[at] = pb_xstrdup(file);
             k->task_func[at] = pb_xstrdup(func);
         }
@@ -465,6 +482,14 @@ static void release_keys(struct keys *k)
         free(k->task_file[i]);
         free(k->task_func[i]);
     }
+    for (size_t i = 0; i < k->nthreads; i++)
+        free(k->tids[i].tid);
+    free(k->tids);
+    free(k->task_file);
+    free(k->task_func);
+    free(k->thread);
+    free(k->task);
+    memset(k, 0, sizeof(*k));
 }
 
 /* The latency figures of the requests the phases recorded with
@@ -507,7 +532,7 @@ static void attribute_keys(const struct pb_report *report, struct keys *k,
 {
     double sum_threads = 0;
     for (size_t t = 0; t < k->nthreads; t++) {
-        double sec = pb_thread_seconds(report, k->tids[t], k->ntids[t]);
+        double sec = pb_thread_seconds(report, k->tids[t].tid, k->tids[t].n);
         k->thread[t].attr_s = sec;
         sum_threads += sec;
     }
@@ -517,15 +542,21 @@ static void attribute_keys(const struct pb_report *report, struct keys *k,
         attr->other_s = 0;
     }
     if (k->ntasks) {
-        struct pb_phase_ident ids[PB_MAX_KEYS];
+        struct pb_phase_ident *ids = pb_xcalloc(k->ntasks, sizeof(*ids));
         for (size_t t = 0; t < k->ntasks; t++) {
             ids[t].file = k->task_file[t];
             ids[t].name = k->task_func[t];
         }
-        struct pb_attribution ta;
-        pb_attribute(report, ids, k->ntasks, &ta);
-        for (size_t t = 0; t < k->ntasks; t++)
-            k->task[t].attr_s = ta.phase_s[t];
+        /* pb_attribute() takes at most PB_MAX_PHASES identities at a time;
+         * each one's inclusive seconds do not depend on the others. */
+        for (size_t t0 = 0; t0 < k->ntasks; t0 += PB_MAX_PHASES) {
+            size_t m = k->ntasks - t0 < PB_MAX_PHASES ? k->ntasks - t0 : PB_MAX_PHASES;
+            struct pb_attribution ta;
+            pb_attribute(report, ids + t0, m, &ta);
+            for (size_t t = 0; t < m; t++)
+                k->task[t0 + t].attr_s = ta.phase_s[t];
+        }
+        free(ids);
     }
 }
 
@@ -784,9 +815,6 @@ static int worker_run(const struct worker_args *a)
     keys_read = 1;
     if (ops->caps & PB_CAP_REPORT)
         attribute_keys(&report, &keys, &attr);
-    if (keys.dropped)
-        pb_report_add_note(&report, "more than 32 thread or coroutine keys: the rest are "
-                           "not measured");
 
     /* What the parent gets (run_codec.h decodes it): the figures only;
      * the parent adds status, rusage and timings. */
@@ -812,10 +840,12 @@ static int worker_run(const struct worker_args *a)
     run.has_attr = (ops->caps & PB_CAP_REPORT) != 0;
     run.attr = attr;
     run.collect_s = collect_s;
+    run.sampler_cpu_s = report.sampler_cpu_s;
+    run.samples = report.samples;
     run.nthreads = keys.nthreads;
-    memcpy(run.threads, keys.thread, sizeof(run.threads));
+    run.threads = keys.thread;   /* still owned by keys */
     run.ntasks = keys.ntasks;
-    memcpy(run.tasks, keys.task, sizeof(run.tasks));
+    run.tasks = keys.task;
     pb_copy(run.note, sizeof(run.note), report.note ? report.note : "");
     pb_run_emit(&run, write_line, NULL);
     pb_fault_scope(PB_FAULT_SCOPE_NONE);

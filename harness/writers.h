@@ -73,7 +73,8 @@ void pb_floor_line(const struct pb_results *res, size_t w, char *buf, size_t len
  * 36%, system 42%) over 10 unprofiled runs". */
 void pb_truth_line(const struct pb_results *res, size_t w, char *buf, size_t len);
 
-/* Every truth warning of workload w (phases and threads), one line each:
+/* Every truth warning of workload w (phases, then threads one line a phase:
+ * "31 threads of phase many: declared python, 17-32% user CPU"), one line each:
  * "phase f1: declared python but only 62% of wall is user CPU". Appended to
  * sb, each line prefixed with prefix. Returns the number of warnings. */
 size_t pb_truth_warnings(const struct pb_results *res, size_t w, const char *prefix,

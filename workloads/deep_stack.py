@@ -12,6 +12,11 @@ threads that each run a loop, for the sampler's cost by depth and threads.
   for each other, then each run a loop of n steps in slices of 20,000,
   sleeping 0 s between slices so that the GIL goes round and every thread
   stays alive for the whole phase; then it joins them.
+- `numbered(nthreads, n)` is loopers() with the threads' default names
+  (`Thread-7 (_sliced)`): a key each in every run, grouped by name pattern
+  in the tables when there are many.
+- `long_run(seconds)` loops through a few Python functions (three distinct
+  stacks) for that many seconds: a long region, for the sampler's memory.
 """
 import sys
 import threading
@@ -52,11 +57,31 @@ def _sliced(start, n):
         time.sleep(0)
 
 
-def loopers(nthreads, n):
+def _run_threads(nthreads, n, name):
     start = threading.Barrier(nthreads)
-    ts = [threading.Thread(target=_sliced, args=(start, n), name="looper")
+    ts = [threading.Thread(target=_sliced, args=(start, n), name=name)
           for _ in range(nthreads)]
     for t in ts:
         t.start()
     for t in ts:
         t.join()
+
+
+def loopers(nthreads, n):
+    _run_threads(nthreads, n, "looper")
+
+
+def numbered(nthreads, n):
+    _run_threads(nthreads, n, None)
+
+
+def _twice(n):
+    return _loop(n)
+
+
+def long_run(seconds):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        _loop(20000)
+        _twice(20000)
+        _down(20, 20000)

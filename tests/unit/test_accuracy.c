@@ -463,6 +463,40 @@ static void test_thread_coverage(void **st)
     assert_int_equal(pb_key_find(th, 3, 1, "late"), 2);
 }
 
+/* Key records grow without a cap; names group by pattern (digit runs as
+ * one '*') and by phase. */
+static void test_key_groups(void **st)
+{
+    (void)st;
+    struct pb_key_rec *recs = NULL;
+    size_t n = 0;
+    for (int i = 0; i < 1000; i++) {
+        struct pb_key_rec *k = pb_key_append(&recs, &n);
+        assert_true(isnan(k->attr_s) && k->count == 0);
+        k->phase = i % 2;
+        snprintf(k->name, sizeof(k->name), "Thread-%d (loop)", i);
+    }
+    assert_int_equal(n, 1000);
+    assert_int_equal(pb_key_find(recs, n, 1, "Thread-999 (loop)"), 999);
+    char pat[PB_KEY_NAME];
+    pb_key_pattern("Thread-12 (loop)", pat, sizeof(pat));
+    assert_string_equal(pat, "Thread-* (loop)");
+    pb_key_pattern("w1x22y333", pat, sizeof(pat));
+    assert_string_equal(pat, "w*x*y*");
+    pb_key_pattern("looper", pat, sizeof(pat));
+    assert_string_equal(pat, "looper");
+    pb_key_pattern("abc123", pat, 4);   /* cut to fit, terminated */
+    assert_string_equal(pat, "abc");
+    assert_true(pb_key_matches(&recs[7], PB_KEY_EXACT, 1, "Thread-7 (loop)"));
+    assert_false(pb_key_matches(&recs[7], PB_KEY_EXACT, 1, "Thread-8 (loop)"));
+    assert_true(pb_key_matches(&recs[7], PB_KEY_PATTERN, 1, "Thread-* (loop)"));
+    assert_false(pb_key_matches(&recs[7], PB_KEY_PATTERN, 0, "Thread-* (loop)"));
+    assert_false(pb_key_matches(&recs[7], PB_KEY_PATTERN, 1, "Thread-*"));
+    assert_true(pb_key_matches(&recs[7], PB_KEY_PHASE, 1, "*"));
+    assert_false(pb_key_matches(&recs[7], PB_KEY_PHASE, 0, "*"));
+    free(recs);
+}
+
 /* A thread key's seconds from a hand-made report: the self seconds of every
  * entry on its TIDs; entries of other threads and of thread 0 are not its. */
 static void test_thread_seconds(void **st)
@@ -712,6 +746,7 @@ int main(void)
         cmocka_unit_test(test_distortion),
         cmocka_unit_test(test_missed_time_is_error),
         cmocka_unit_test(test_estimate_indices_and_nan),
+        cmocka_unit_test(test_key_groups),
         cmocka_unit_test(test_thread_seconds),
         cmocka_unit_test(test_response_known_answers),
         cmocka_unit_test(test_response_not_applicable),

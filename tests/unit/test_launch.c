@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,15 @@ static void test_read_timings(void **state)
     assert_true(l.phase_wall_s[1] == 0.19 && l.phase_sys_s[1] == 0.04);
     assert_int_equal(l.failed_phase, -1);
     assert_int_equal(l.nlatency, 0);
+    assert_true(isnan(l.process_cpu_s));   /* no process line */
+    /* the program's own CPU at its end (the driver's last getrusage) */
+    write_text(l.timings, "region 0.5 0.001 0.002 0.4 0.05\n"
+                          "phase 0 0.3 0.29 0.01\nphase 1 0.19 0.1 0.04\nprocess 0.75\n");
+    assert_int_equal(pb_launch_read_timings(&l, err, sizeof(err)), 0);
+    assert_true(l.process_cpu_s == 0.75);
+    write_text(l.timings, "region 0.5 0.001 0.002 0.4 0.05\n"
+                          "phase 0 0.3 0.29 0.01\nphase 1 0.19 0.1 0.04\nprocess -1\n");
+    assert_int_equal(pb_launch_read_timings(&l, err, sizeof(err)), -1);
     /* the requests a phase recorded (pyprof_bench.record_requests) */
     write_text(l.timings, "region 0.5 0.001 0.002 0.4 0.05\n"
                           "phase 0 0.3 0.29 0.01\nphase 1 0.19 0.1 0.04\n"
@@ -152,6 +162,10 @@ static void test_driver_runs_phases(void **state)
     assert_true(l.phase_wall_s[1] >= 0.05 && l.phase_wall_s[1] < 5);
     assert_true(l.phase_user_s[1] + l.phase_sys_s[1] < 0.5 * l.phase_wall_s[1]);
     assert_true(l.wall_s >= l.phase_wall_s[0] + l.phase_wall_s[1]);
+    /* the driver's CPU at its end, and wait4's for the process (the same
+     * process here: no tool around it), within the interpreter's teardown */
+    assert_true(l.process_cpu_s >= l.phase_user_s[0] && l.process_cpu_s < 30);
+    assert_true(l.tree_cpu_s >= l.process_cpu_s && l.tree_cpu_s < l.process_cpu_s + 5);
     pb_launch_cleanup(&l);
 
     memset(&l, 0, sizeof(l));

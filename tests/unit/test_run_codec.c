@@ -90,10 +90,9 @@ static void fill_run(struct pb_run *r)
     r->attr.categories = PB_CAT_ALL;
     for (int c = 0; c < PB_CAT_COUNT; c++)
         r->attr.cat_s[c] = ++next_value * 0.25;
-    r->nthreads = 2;
-    r->ntasks = 3;
-    for (size_t k = 0; k < r->nthreads + r->ntasks; k++) {
-        struct pb_key_rec *rec = k < r->nthreads ? &r->threads[k] : &r->tasks[k - r->nthreads];
+    for (size_t k = 0; k < 5; k++) {   /* 2 thread and 3 task records */
+        struct pb_key_rec *rec = k < 2 ? pb_key_append(&r->threads, &r->nthreads)
+                                       : pb_key_append(&r->tasks, &r->ntasks);
         for (size_t i = 0; i < pb_key_nfields; i++)
             fill_field(&pb_key_fields[i], rec, 0);
     }
@@ -185,6 +184,7 @@ static char *emit_lines(const struct pb_run *run)
  * each line. */
 static void decode_lines(const char *text, struct pb_run *out)
 {
+    pb_run_release(out);
     memset(out, 0, sizeof(*out));
     out->nphases = NPHASES;
     out->wall_s = NAN;
@@ -222,7 +222,13 @@ static void json_round_trip(const struct pb_run *runs, size_t n, struct pb_resul
         r->round = (long)i;
         r->order = (long)i;
         r->shard = 1;
-        r->run = runs[i];
+        r->run = runs[i];   /* its own copy of the records: res owns them */
+        r->run.threads = r->run.tasks = NULL;
+        r->run.nthreads = r->run.ntasks = 0;
+        for (size_t k = 0; k < runs[i].nthreads; k++)
+            *pb_key_append(&r->run.threads, &r->run.nthreads) = runs[i].threads[k];
+        for (size_t k = 0; k < runs[i].ntasks; k++)
+            *pb_key_append(&r->run.tasks, &r->run.ntasks) = runs[i].tasks[k];
     }
     pb_results_summarise(&res);
     char *json = pb_write_results_json(&res);
@@ -282,6 +288,8 @@ static void test_every_field_round_trips(void **state)
             assert_same_field(&pb_run_fields[i], r, &got, 0, "results.json");
     assert_same_records(r, &got, "results.json");
     pb_results_release(&back);
+    pb_run_release(&sent);
+    pb_run_release(&got);
 }
 
 /* The fields that vary by case: a skipped run (status "skipped"), a run
@@ -322,6 +330,9 @@ static void test_special_cases(void **state)
     assert_same_double(back.runs[2].run.attr.cat_s[PB_CAT_SYSTEM],
                        runs[2].attr.cat_s[PB_CAT_SYSTEM], "cat_s[system]");
     pb_results_release(&back);
+    for (int i = 0; i < 3; i++)
+        pb_run_release(&runs[i]);
+    pb_run_release(&got);
 }
 
 /* Forward and backward compatibility: the decoder ignores unknown tags and
@@ -342,6 +353,7 @@ static void test_unknown_and_missing(void **state)
     assert_int_equal(run.ntasks, 1);
     assert_string_equal(run.tasks[0].name, "co");
     assert_true(isnan(run.tasks[0].attr_s));
+    pb_run_release(&run);
 
     const char *old = "{\"schema\":1,\"runs\":[{\"order\":0,\"workload\":\"mixed\","
                       "\"backend\":\"scripted\",\"round\":0,\"status\":\"ok\",\"wall_s\":1.5,"

@@ -258,17 +258,15 @@ static void test_thread_and_task_cells(void **state)
     build(&res);
     for (size_t i = 0; i < res.nruns; i++) {
         struct pb_run *run = &res.runs[i].run;
-        run->nthreads = 1;
-        struct pb_key_rec *th = &run->threads[0];
-        memset(th, 0, sizeof(*th));
+        struct pb_key_rec *th = pb_key_append(&run->threads, &run->nthreads);
         th->phase = 0;
         snprintf(th->name, sizeof(th->name), "hasher");
         th->count = 1;
         th->wall_s = 0.5;
         th->user_s = 0.2;            /* declared native: a truth warning */
         th->attr_s = NAN;
-        run->ntasks = 2;
-        memset(run->tasks, 0, 2 * sizeof(run->tasks[0]));
+        pb_key_append(&run->tasks, &run->ntasks);
+        pb_key_append(&run->tasks, &run->ntasks);
         run->tasks[0].phase = run->tasks[1].phase = -1;
         snprintf(run->tasks[0].name, PB_KEY_NAME, "compute");
         snprintf(run->tasks[1].name, PB_KEY_NAME, "waiter");
@@ -322,6 +320,64 @@ static void test_thread_and_task_cells(void **state)
     assert_non_null(strstr(table, "thr  FAE-t"));
     assert_non_null(strstr(table, " 50%   76.0  ok"));
     free(table);
+    pb_results_release(&res);
+}
+
+/* 40 threads of distinct names ("Thread-N (spin)", 30 of them, each 0.02 s
+ * wall, 25% user CPU; "Thread-N (nap)", 10 of them, 0.01 s, no CPU) in
+ * phase f1: more than PB_KEYS_UNGROUPED names, so the truth groups them by
+ * pattern; every thread is in the truth (T grows by 0.7 s), the runs keep
+ * every record, the backend's seconds of a group are its threads' sum, and
+ * the truth warnings are one line a phase. */
+static void test_many_threads_grouped(void **state)
+{
+    (void)state;
+    struct pb_results res;
+    build(&res);
+    for (size_t i = 0; i < res.nruns; i++) {
+        struct pb_run *run = &res.runs[i].run;
+        for (int k = 0; k < 40; k++) {
+            struct pb_key_rec *th = pb_key_append(&run->threads, &run->nthreads);
+            th->phase = 0;
+            snprintf(th->name, sizeof(th->name), "Thread-%d (%s)", k + 1, k < 30 ? "spin" : "nap");
+            th->count = 1;
+            th->wall_s = k < 30 ? 0.02 : 0.01;
+            th->user_s = k < 30 ? 0.005 : 0;
+            if (res.runs[i].backend == 1)
+                th->attr_s = k < 30 ? 0.01 : 0;
+        }
+    }
+    pb_results_summarise(&res);
+    const struct pb_truth *t = &res.truth[0];
+    assert_int_equal(t->nthreads, 2);
+    assert_int_equal(res.runs[0].run.nthreads, 40);
+    for (size_t k = 0; k < 2; k++)
+        assert_int_equal(t->threads[k].group, PB_KEY_PATTERN);
+    assert_string_equal(t->threads[0].name, "Thread-* (spin)");
+    assert_int_equal(t->threads[0].count, 30);
+    assert_true(fabs(t->threads[0].t.wall_s - 0.6) < 1e-9);
+    assert_string_equal(t->threads[1].name, "Thread-* (nap)");
+    assert_int_equal(t->threads[1].count, 10);
+    /* phases 1.0 s (median baseline wall) + 0.6 + 0.1 */
+    assert_true(fabs(t->wall_s - 1.7) < 1e-9);
+    const struct pb_cell *c = pb_results_cell(&res, 0, 1);
+    /* the backend gave the spinners 0.3 s of R = 1.3 (0.01 other + 0.99
+     * phases + 0.3: the threads' seconds are not in R_other) */
+    assert_true(fabs(c->thread_share[0] - 0.3 / 1.3) < 1e-6);
+    assert_true(c->thread_share[1] == 0);
+    assert_true(fabs(c->coverage - 0.3 / 0.7) < 1e-9);
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    assert_int_equal(pb_truth_warnings(&res, 0, "", &sb), 1);
+    assert_string_equal(sb.buf, "40 threads of phase f1: declared python, 0-25% user CPU\n");
+    pb_strbuf_release(&sb);
+    char *md = pb_write_summary_md(&res);
+    assert_non_null(strstr(md, "| thread `Thread-* (spin)` (30 threads) | thread `Thread-* (nap)` "
+                               "(10 threads) |"));
+    free(md);
+    char *json = pb_write_results_json(&res);
+    assert_non_null(strstr(json, "\"grouped_by\": \"pattern\""));
+    assert_non_null(strstr(json, "\"name\": \"Thread-40 (nap)\""));
+    free(json);
     pb_results_release(&res);
 }
 
@@ -638,6 +694,7 @@ int main(void)
         cmocka_unit_test(test_latency_ratios),
         cmocka_unit_test(test_results_json),
         cmocka_unit_test(test_thread_and_task_cells),
+        cmocka_unit_test(test_many_threads_grouped),
         cmocka_unit_test(test_declared_categories_warning),
         cmocka_unit_test(test_launched_tool_against_launched_truth),
         cmocka_unit_test(test_variant_response),
