@@ -158,7 +158,7 @@ FUZZ_LEN_results := 16384
 FUZZ_LEN_timings := 1024
 FUZZ_LEN_tools := 8192
 FUZZ_SRC_config := harness/config.c harness/option.c harness/util.c harness/category.c \
-                   harness/report.c tests/fuzz/registry_stub.c
+                   harness/report.c harness/json.c harness/json_parse.c tests/fuzz/registry_stub.c
 FUZZ_SRC_protocol := harness/protocol.c harness/run_codec.c harness/category.c harness/util.c
 FUZZ_SRC_results := harness/json_parse.c harness/compare.c harness/overhead.c harness/stats.c \
                     harness/util.c

@@ -4,6 +4,8 @@ the metric.
 
 austin: "P<pid>;T<iid>:<tid>;<file>:<function>:<line>;... <microseconds>"
 py-spy: "<function> (<file>:<line>);... <samples>"
+folded: py-spy's form, where a frame that is not "<function> (<file>:<line>)"
+        is a function of its own name (Brendan Gregg's folded stacks)
 """
 import re
 
@@ -33,16 +35,22 @@ def frames(tool, stack):
         m = PYSPY.match(fr)
         if m:
             out.append((m.group(2), m.group(1).rsplit(".", 1)[-1], int(m.group(3) or 0)))
+        elif tool == "folded" and fr:
+            out.append(("", fr, 0))
     return out, 0, True
 
 
 def rows(tool, raw, interval):
     """(total seconds, [(file, function, line, thread, inclusive, self,
     samples)]) of the region's samples; raw is the file's bytes, interval
-    py-spy's sampling interval (austin's metric is microseconds)."""
+    py-spy's sampling interval (austin's metric is microseconds); tool is
+    "austin", "py-spy" or "folded"."""
     # A sample line can carry bytes that are not UTF-8 (austin 3.7 read a
     # frame's name mid-update once): the line keeps its metric.
     text = raw.decode("utf-8", "replace")
+    # Folded stacks of a program not run by the driver have no marker: all
+    # of them count.
+    unmarked = tool == "folded" and MARK_FILE not in text
     agg, total = {}, 0.0
     for line in text.splitlines():
         if not line or line.startswith("#"):
@@ -52,13 +60,15 @@ def rows(tool, raw, interval):
             v = float(metric)
         except ValueError:
             continue
+        if not 0 <= v < float("inf"):
+            raise ValueError(f"a sample's metric is not a finite count: {metric!r}")
         v = v / 1e6 if tool == "austin" else v * interval
         fs, tid, main = frames(tool, stack)
         mark = next((i for i, f in enumerate(fs)
                      if f[1] == MARK_NAME and f[0].endswith(MARK_FILE)), None)
         if mark is not None:
             fs = fs[mark:]
-        elif main:
+        elif main and not unmarked:
             continue
         total += v
         seen = set()
