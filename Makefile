@@ -49,12 +49,18 @@ CFLAGS    += -DPB_PYTHON_EXE='"$(PY_EXE)"' -DPB_VENV='"$(VENV)"'
 # The interpreter axis (harness/interpreter.h): other interpreters' workers
 # are $(BUILD)/interp/X.Y/pyprof-bench; harness/py/ holds the script that
 # asks an interpreter what it is.
-CFLAGS    += -DPB_INTERP_DIR='"$(CURDIR)/$(BUILD)/interp"' -DPB_SOURCE_DIR='"$(CURDIR)"'
+CFLAGS    += -DPB_INTERP_DIR='"$(CURDIR)/$(BUILD)/interp"'
 
 # backends/faulty.c holds the test-only misbehaving backends: test build only.
 TEST_ONLY_SRC := backends/faulty.c
 LIB_SRC   := $(filter-out harness/main.c $(TEST_ONLY_SRC),$(wildcard harness/*.c) $(wildcard backends/*.c))
-LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# The Python half of the harness (harness/py, pypkg.h), embedded as a
+# generated C file; harness/py/embed.py itself is the build step.
+PY_EMBED  := $(sort $(wildcard harness/py/*.py harness/py/pyprof_bench/*.py \
+                               harness/py/pyprof_bench/*/*.py))
+PY_EMBED  := $(filter-out harness/py/embed.py,$(PY_EMBED))
+GEN_PYSRC := $(BUILD)/gen/pysrc.c
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/pysrc.o
 MAIN_OBJ  := $(BUILD)/harness/main.o
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -77,7 +83,7 @@ endif
 # build/test/pyprof-bench-test. The e2e tests drive it; it is never `make run`.
 TBUILD    := $(BUILD)/test
 TEST_BIN_FAULT := $(TBUILD)/pyprof-bench-test
-TLIB_OBJ  := $(LIB_SRC:%.c=$(TBUILD)/%.o) $(TEST_ONLY_SRC:%.c=$(TBUILD)/%.o)
+TLIB_OBJ  := $(LIB_SRC:%.c=$(TBUILD)/%.o) $(TEST_ONLY_SRC:%.c=$(TBUILD)/%.o) $(BUILD)/gen/pysrc.o
 
 .PHONY: all deps run test unit e2e clean check-pkgs fuzz valgrind lint FORCE
 all: $(BIN)
@@ -94,6 +100,13 @@ REV_STAMP := $(BUILD)/git-rev-$(GIT_REV)
 $(REV_STAMP):
 	@mkdir -p $(dir $@) && rm -f $(BUILD)/git-rev-* && touch $@
 $(MAIN_OBJ) $(BUILD)/harness/json_writer.o: $(REV_STAMP)
+
+$(GEN_PYSRC): harness/py/embed.py $(PY_EMBED)
+	@mkdir -p $(dir $@)
+	$(PY_EXE) harness/py/embed.py $@ harness/py $(PY_EMBED)
+
+$(BUILD)/gen/pysrc.o: $(GEN_PYSRC)
+	$(CC) $(CFLAGS) -I harness -c -o $@ $<
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -150,12 +163,12 @@ FUZZ_LEN_results := 16384
 FUZZ_LEN_timings := 1024
 FUZZ_LEN_tools := 8192
 FUZZ_SRC_config := harness/config.c harness/option.c harness/util.c harness/category.c \
-                   harness/report.c tests/fuzz/registry_stub.c
+                   harness/report.c harness/json.c harness/json_parse.c tests/fuzz/registry_stub.c
 FUZZ_SRC_protocol := harness/protocol.c harness/run_codec.c harness/accuracy.c harness/stats.c \
                      harness/report.c harness/category.c harness/util.c
 FUZZ_SRC_results := harness/json_parse.c harness/compare.c harness/overhead.c harness/stats.c \
                     harness/util.c harness/venv.c
-FUZZ_SRC_timings := harness/launch.c harness/util.c
+FUZZ_SRC_timings := harness/launch.c harness/pypkg.c harness/util.c build/gen/pysrc.c
 FUZZ_SRC_tools := backends/chrome_trace.c backends/scalene_json.c backends/profile_agg.c \
                   harness/json_parse.c harness/report.c harness/category.c harness/util.c
 FUZZ_DEFS_results := -DBOOTSTRAP_RESAMPLES=40
@@ -167,7 +180,7 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(wildcard harness/*.h)
 	@# libFuzzer's runtime is versioned like clang (14 on Debian 12, 19 on 13)
 	@sh tests/deps.sh libclang-rt-$$(clang -dumpversion | cut -d. -f1)-dev
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_FLAGS) $(shell pkg-config --cflags yaml-0.1 2>/dev/null) $(FUZZ_DEFS_$*) -o $@ $< \
+	clang $(FUZZ_FLAGS) -I harness $(shell pkg-config --cflags yaml-0.1 2>/dev/null) $(FUZZ_DEFS_$*) -o $@ $< \
 	    $(FUZZ_SRC_$*) $(FUZZ_LIBS_$*) -lm
 
 build/fuzz/corpus-%: FORCE

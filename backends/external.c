@@ -6,7 +6,7 @@
  * the launched baseline like scalene's.
  *
  * They sample the whole process, start-up included. The driver runs the
- * phases inside its function _pb_region (the region marker): a main-thread
+ * phases inside pyprof_bench.region.run_region (the region marker): a main-thread
  * sample counts only when its stack holds that frame, and its frames from
  * the marker down form the stack that is attributed. Samples of other
  * threads (austin gives each its thread) are kept: they only run while the
@@ -31,6 +31,7 @@
 
 #include "../harness/backend.h"
 #include "../harness/launch.h"
+#include "../harness/pypkg_import.h"
 #include "../harness/util.h"
 #include "../harness/venv.h"
 
@@ -67,62 +68,6 @@ static const struct pb_option_spec pyspy_options[] = {
       "py-spy --nonblocking: read without pausing the program (may read torn stacks)" },
     { NULL, 0, NULL, 0, 0, NULL, NULL },
 };
-
-/* Collapsed stacks -> rows (file, function, line, thread, inclusive, self,
- * samples) and the region's total seconds. Runs after the region. */
-static const char rows_src[] =
-    "import re\n"
-    "PYSPY = re.compile(r'^(.*) \\((.*?)(?::(\\d+))?\\)$')\n"
-    "def frames(tool, stack):\n"
-    "    if tool == 'austin':\n"
-    "        parts = stack.split(';')\n"
-    "        tid = parts[1].rpartition(':')[2] if len(parts) > 1 else ''\n"
-    "        pid = parts[0][1:]\n"
-    "        out = []\n"
-    "        for fr in parts[2:]:\n"
-    "            p = fr.rsplit(':', 2)\n"
-    "            if len(p) == 3 and p[1]:\n"
-    "                out.append((p[0], p[1].rsplit('.', 1)[-1], int(p[2]) if p[2].isdigit() else 0))\n"
-    "        return out, (int(tid) if tid.isdigit() else 0), tid == pid\n"
-    "    out = []\n"
-    "    for fr in stack.split(';'):\n"
-    "        m = PYSPY.match(fr)\n"
-    "        if m:\n"
-    "            out.append((m.group(2), m.group(1).rsplit('.', 1)[-1], int(m.group(3) or 0)))\n"
-    "    return out, 0, True\n"
-    "def rows(tool, raw, interval):\n"
-    "    # A sample line can carry bytes that are not UTF-8 (austin 3.7 read a\n"
-    "    # frame's name mid-update once): the line keeps its metric.\n"
-    "    text = raw.decode('utf-8', 'replace')\n"
-    "    agg, total = {}, 0.0\n"
-    "    for line in text.splitlines():\n"
-    "        if not line or line.startswith('#'):\n"
-    "            continue\n"
-    "        stack, _, metric = line.rpartition(' ')\n"
-    "        try:\n"
-    "            v = float(metric)\n"
-    "        except ValueError:\n"
-    "            continue\n"
-    "        v = v / 1e6 if tool == 'austin' else v * interval\n"
-    "        fs, tid, main = frames(tool, stack)\n"
-    "        mark = next((i for i, f in enumerate(fs) if f[1] == '_pb_region'\n"
-    "                     and f[0].endswith('driver.py')), None)\n"
-    "        if mark is not None:\n"
-    "            fs = fs[mark:]\n"
-    "        elif main:\n"
-    "            continue\n"
-    "        total += v\n"
-    "        seen = set()\n"
-    "        for f in fs:\n"
-    "            a = agg.setdefault((f[0], f[1], tid), [f[2], 0.0, 0.0, 0])\n"
-    "            if (f[0], f[1]) not in seen:\n"
-    "                a[1] += v\n"
-    "                seen.add((f[0], f[1]))\n"
-    "        if fs:\n"
-    "            a = agg[(fs[-1][0], fs[-1][1], tid)]\n"
-    "            a[2] += v\n"
-    "            a[3] += 1\n"
-    "    return total, [(k[0], k[1], a[0], k[2], a[1], a[2], a[3]) for k, a in agg.items()]\n";
 
 /* Run argv with output to log; 0 when it exited 0. The last line of its
  * output goes to msg either way. */
@@ -444,19 +389,16 @@ static int external_collect(void *state, struct pb_report *out, char *err, size_
     struct external *x = state;
     if (!x->output)
         return pb_error(err, errlen, "no %s samples to read", x->tool);
-    PyObject *ns = PyDict_New();
-    PyDict_SetItemString(ns, "__builtins__", PyEval_GetBuiltins());
-    PyObject *r = PyRun_String(rows_src, Py_file_input, ns, ns);
-    Py_XDECREF(r);
-    PyObject *fn = r ? PyDict_GetItemString(ns, "rows") : NULL;
+    /* Collapsed stacks -> rows, pyprof_bench.formats.collapsed (harness/py). */
+    PyObject *fn = pb_pypkg_attr("pyprof_bench.formats.collapsed", "rows");
     PyObject *res = fn ? PyObject_CallFunction(fn, "sy#d", x->tool, x->output,
                                                (Py_ssize_t)x->output_len, x->interval)
                        : NULL;
+    Py_XDECREF(fn);
     double total = 0;
     PyObject *rows = NULL;
     if (!res || !PyArg_ParseTuple(res, "dO", &total, &rows)) {
         Py_XDECREF(res);
-        Py_DECREF(ns);
         return pyad_error(err, errlen, "reading the samples");
     }
     Py_ssize_t n = PyList_Size(rows);
@@ -475,7 +417,6 @@ static int external_collect(void *state, struct pb_report *out, char *err, size_
         e->count = (uint64_t)samples;
     }
     Py_DECREF(res);
-    Py_DECREF(ns);
     if (PyErr_Occurred())
         return pyad_error(err, errlen, "reading the samples");
     out->total_s = total;

@@ -19,12 +19,13 @@
 #include <string.h>
 
 #include "../harness/backend.h"
+#include "../harness/pypkg_import.h"
 #include "../harness/util.h"
 
 struct pprofile {
     PyObject *prof;
     PyObject *thread;           /* statistical mode's sampler, else NULL */
-    PyObject *helpers;          /* namespace of rows_src */
+    PyObject *helpers;          /* pyprof_bench.adapters.pprofile_rows */
 };
 
 static const char *const mode_choices[] = { "deterministic", "statistical", NULL };
@@ -36,59 +37,6 @@ static const struct pb_option_spec pprofile_options[] = {
       "statistical mode's sampling period (pprofile's default 1 ms)" },
     { NULL, 0, NULL, 0, 0, NULL, NULL },
 };
-
-/* Line timings -> rows (file, function, first line, seconds, hits). Runs
- * after the region. Profile: pprofile.Profile, except that a frame with no
- * Python caller (the worker calls each phase from C) is entered and left
- * cleanly: pprofile reads the caller's code object there and raises
- * AttributeError on None. Its lines are recorded as pprofile would; there is
- * no call to record. */
-static const char rows_src[] =
-    "import pprofile\n"
-    "class Profile(pprofile.Profile):\n"
-    "    def _real_global_trace(self, frame, event, arg):\n"
-    "        if frame.f_back is not None or self._local_trace is None:\n"
-    "            return super()._real_global_trace(frame, event, arg)\n"
-    "        try:\n"
-    "            stack, _ = self.stack\n"
-    "        except TypeError:\n"
-    "            return None\n"
-    "        now = pprofile.time()\n"
-    "        if stack:\n"
-    "            e = stack[-1]\n"
-    "            e[4] = now - e[3] + e[4]\n"
-    "        stack.append([now, 0, frame.f_lineno or 0, now, 0])\n"
-    "        return self._local_trace\n"
-    "    def _real_local_trace(self, frame, event, arg):\n"
-    "        if event != 'return' or frame.f_back is not None:\n"
-    "            return super()._real_local_trace(frame, event, arg)\n"
-    "        try:\n"
-    "            stack, _ = self.stack\n"
-    "            entry = stack[-1]\n"
-    "        except (TypeError, IndexError):\n"
-    "            return None\n"
-    "        now = pprofile.time()\n"
-    "        self._getFileTiming(frame).hit(frame.f_code, entry[2], now - entry[3] + entry[4])\n"
-    "        stack.pop()\n"
-    "        if stack:\n"
-    "            stack[-1][3] = now\n"
-    "        return self._local_trace\n"
-    "def rows(prof, statistical):\n"
-    "    agg, hits_total = {}, 0\n"
-    "    for fts in prof.file_dict.values():\n"
-    "        for ft in (fts if isinstance(fts, list) else [fts]):\n"
-    "            for code_dict in ft.line_dict.values():\n"
-    "                for code, (hits, dur) in code_dict.items():\n"
-    "                    k = (code.co_filename, code.co_name, code.co_firstlineno)\n"
-    "                    a = agg.setdefault(k, [0, 0.0])\n"
-    "                    a[0] += hits\n"
-    "                    a[1] += dur\n"
-    "                    hits_total += hits\n"
-    "    if statistical:\n"
-    "        scale = prof.total_time / hits_total if hits_total else 0.0\n"
-    "        for a in agg.values():\n"
-    "            a[1] = a[0] * scale\n"
-    "    return [(k[0], k[1], k[2], float(a[1]), int(a[0])) for k, a in agg.items()]\n";
 
 static int pprofile_available(char *why, size_t whylen)
 {
@@ -115,14 +63,11 @@ static int pprofile_create(void **state, const struct pb_options *opts, char *er
     struct pprofile *p = pb_xcalloc(1, sizeof(*p));
     int statistical = !strcmp(pb_options_text(opts, "mode"), "statistical");
     PyObject *mod = PyImport_ImportModule("pprofile");
-    p->helpers = PyDict_New();
-    PyObject *r = NULL;
-    if (p->helpers) {
-        PyDict_SetItemString(p->helpers, "__builtins__", PyEval_GetBuiltins());
-        r = PyRun_String(rows_src, Py_file_input, p->helpers, p->helpers);
-    }
+    /* The Profile subclass and the rows: harness/py/pyprof_bench/adapters. */
+    p->helpers = mod ? pb_pypkg_import("pyprof_bench.adapters.pprofile_rows") : NULL;
+    PyObject *r = p->helpers;
     if (mod && r && !statistical) {
-        p->prof = PyObject_CallFunction(PyDict_GetItemString(p->helpers, "Profile"), NULL);
+        p->prof = PyObject_CallMethod(p->helpers, "Profile", NULL);
     } else if (mod && r) {
         p->prof = PyObject_CallMethod(mod, "StatisticalProfile", NULL);
         PyObject *cls = p->prof ? PyObject_GetAttrString(mod, "StatisticalThread") : NULL;
@@ -137,11 +82,9 @@ static int pprofile_create(void **state, const struct pb_options *opts, char *er
     }
     Py_XDECREF(mod);
     if (!p->prof || (statistical && !p->thread) || !r) {
-        Py_XDECREF(r);
         pprofile_destroy(p);
         return pyad_error(err, errlen, "pprofile");
     }
-    Py_DECREF(r);
     *state = p;
     return 0;
 }
@@ -166,8 +109,7 @@ static int pprofile_stop(void *state, char *err, size_t errlen)
 static int pprofile_collect(void *state, struct pb_report *out, char *err, size_t errlen)
 {
     struct pprofile *p = state;
-    PyObject *fn = PyDict_GetItemString(p->helpers, "rows");
-    PyObject *rows = PyObject_CallFunction(fn, "Oi", p->prof, p->thread != NULL);
+    PyObject *rows = PyObject_CallMethod(p->helpers, "rows", "Oi", p->prof, p->thread != NULL);
     if (!rows)
         return pyad_error(err, errlen, "reading pprofile's line timings");
     Py_ssize_t n = PyList_Size(rows);

@@ -24,12 +24,13 @@
 #include <string.h>
 
 #include "../harness/backend.h"
+#include "../harness/pypkg_import.h"
 #include "../harness/util.h"
 
 struct pyinstrument {
     PyObject *mod;
     PyObject *prof;
-    PyObject *helpers;          /* namespace of rows_src */
+    PyObject *helpers;          /* pyprof_bench.adapters.pyinstrument_rows */
 };
 
 static const char *const async_choices[] = { "enabled", "disabled", "strict", NULL };
@@ -41,35 +42,6 @@ static const struct pb_option_spec pyinstrument_options[] = {
       "enabled: await time belongs to the awaiting coroutine; disabled; strict" },
     { NULL, 0, NULL, 0, 0, NULL, NULL },
 };
-
-/* Aggregates the session's frame records into rows (file, function, line,
- * inclusive, self, leaf samples). Runs after the region. */
-static const char rows_src[] =
-    "def rows(session):\n"
-    "    agg = {}\n"
-    "    for stack, t in session.frame_records:\n"
-    "        seen = set()\n"
-    "        for fi in stack:\n"
-    "            ident = fi.split('\\x01', 1)[0]\n"
-    "            a = agg.get(ident)\n"
-    "            if a is None:\n"
-    "                a = agg[ident] = [0.0, 0.0, 0]\n"
-    "            if ident not in seen:\n"
-    "                a[0] += t\n"
-    "                seen.add(ident)\n"
-    "        if stack:\n"
-    "            a = agg[stack[-1].split('\\x01', 1)[0]]\n"
-    "            a[1] += t\n"
-    "            a[2] += 1\n"
-    "    out = []\n"
-    "    for ident, (inc, slf, n) in agg.items():\n"
-    "        parts = ident.split('\\x00')\n"
-    "        name = parts[0]\n"
-    "        path = parts[1] if len(parts) > 1 else ''\n"
-    "        line = parts[2] if len(parts) > 2 and path != '<thread>' else ''\n"
-    "        line = int(line) if line.isdigit() else 0\n"
-    "        out.append((path, name, line, inc, slf, n))\n"
-    "    return out\n";
 
 static int pyinstrument_available(char *why, size_t whylen)
 {
@@ -115,13 +87,9 @@ static int pyinstrument_create(void **state, const struct pb_options *opts, char
     Py_XDECREF(cls);
     Py_XDECREF(kw);
     Py_XDECREF(args);
-    p->helpers = PyDict_New();
-    PyObject *r = NULL;
-    if (p->prof && p->helpers) {
-        PyDict_SetItemString(p->helpers, "__builtins__", PyEval_GetBuiltins());
-        r = PyRun_String(rows_src, Py_file_input, p->helpers, p->helpers);
-    }
-    if (!r) {
+    /* The session's frame records as rows: harness/py/pyprof_bench/adapters. */
+    p->helpers = p->prof ? pb_pypkg_import("pyprof_bench.adapters.pyinstrument_rows") : NULL;
+    if (!p->helpers) {
         int rc = pyad_error(err, errlen, "pyinstrument.Profiler()");
         Py_XDECREF(p->prof);
         Py_XDECREF(p->helpers);
@@ -129,7 +97,6 @@ static int pyinstrument_create(void **state, const struct pb_options *opts, char
         free(p);
         return rc;
     }
-    Py_DECREF(r);
     *state = p;
     return 0;
 }
@@ -148,9 +115,8 @@ static int pyinstrument_collect(void *state, struct pb_report *out, char *err, s
 {
     struct pyinstrument *p = state;
     PyObject *session = PyObject_GetAttrString(p->prof, "last_session");
-    PyObject *fn = PyDict_GetItemString(p->helpers, "rows");   /* borrowed */
-    PyObject *rows = session && session != Py_None && fn
-                         ? PyObject_CallFunctionObjArgs(fn, session, NULL) : NULL;
+    PyObject *rows = session && session != Py_None
+                         ? PyObject_CallMethod(p->helpers, "rows", "O", session) : NULL;
     Py_XDECREF(session);
     if (!rows) {
         if (PyErr_Occurred())

@@ -18,6 +18,8 @@ extern const struct pb_backend_ops pb_backend_memray;
 extern const struct pb_backend_ops pb_backend_viztracer;
 extern const struct pb_backend_ops pb_backend_pprofile;
 extern const struct pb_backend_ops pb_backend_reach;
+extern const struct pb_backend_ops pb_backend_python_api;
+extern const struct pb_backend_ops pb_backend_command;
 #ifdef PB_FAULT_INJECTION
 extern const struct pb_backend_ops pb_backend_test_crash;
 extern const struct pb_backend_ops pb_backend_test_hang;
@@ -40,6 +42,9 @@ const struct pb_backend_ops *const pb_backends[] = {
     &pb_backend_memray,
     &pb_backend_viztracer,
     &pb_backend_pprofile,
+    /* declared.c: tools declared in YAML, no C of their own. */
+    &pb_backend_python_api,
+    &pb_backend_command,
 #ifdef PB_FAULT_INJECTION
     /* faulty.c: misbehaving backends, in the test build only. */
     &pb_backend_test_crash,

@@ -52,6 +52,7 @@ _Static_assert(offsetof(PyCodeObject, co_code_adaptive) <= 256,
 #include "../harness/backend.h"
 #include "sampling.h"
 #include "../harness/json.h"
+#include "../harness/pypkg_import.h"
 #include "../harness/util.h"
 
 /* Thread states followed in one walk of the interpreter's list: a bound
@@ -1294,36 +1295,13 @@ static const struct pb_option_spec sampling_options[] = {
 
 /* With the GIL, outside the region: when the program has imported asyncio,
  * find its set of all tasks and check the Task layout against a real Task
- * (made on a stand-in loop that schedules nothing, then discarded). Any
- * surprise leaves the task view off, and the note says so. */
-static const char async_probe_src[] =
-    "import sys\n"
-    "def probe():\n"
-    "    if 'asyncio' not in sys.modules or '_asyncio' not in sys.modules:\n"
-    "        return None\n"
-    "    import asyncio.tasks, _asyncio\n"
-    "    s = asyncio.tasks._all_tasks\n"
-    "    if s is not _asyncio._all_tasks:\n"
-    "        return None\n"
-    "    class Loop:\n"
-    "        def get_debug(self): return False\n"
-    "        def call_soon(self, *a, **k): return None\n"
-    "        def call_exception_handler(self, c): pass\n"
-    "    async def c(): pass\n"
-    "    co = c()\n"
-    "    t = _asyncio.Task(co, loop=Loop())\n"
-    "    t._log_destroy_pending = False\n"
-    "    return (s.data, _asyncio.Task, t, co)\n";
-
+ * (pyprof_bench.asyncprobe, harness/py). Any surprise leaves the task view
+ * off, and the note says so. */
 static void async_probe(struct sampler *s)
 {
-    PyObject *g = PyDict_New(), *r = NULL, *res = NULL;
-    if (!g)
-        goto out;
-    PyDict_SetItemString(g, "__builtins__", PyEval_GetBuiltins());
-    r = PyRun_String(async_probe_src, Py_file_input, g, g);
-    PyObject *fn = r ? PyDict_GetItemString(g, "probe") : NULL;
-    res = fn ? PyObject_CallNoArgs(fn) : NULL;
+    PyObject *fn = pb_pypkg_attr("pyprof_bench.asyncprobe", "probe");
+    PyObject *res = fn ? PyObject_CallNoArgs(fn) : NULL;
+    Py_XDECREF(fn);
     if (!res || res == Py_None || !PyTuple_Check(res) || PyTuple_GET_SIZE(res) != 4)
         goto out;
     PyObject *set = PyTuple_GET_ITEM(res, 0), *type = PyTuple_GET_ITEM(res, 1);
@@ -1348,8 +1326,6 @@ out:
     if (PyErr_Occurred())
         PyErr_Clear();
     Py_XDECREF(res);
-    Py_XDECREF(r);
-    Py_XDECREF(g);
 }
 
 static int sampling_create(void **state, const struct pb_options *opts, char *err, size_t errlen)

@@ -76,6 +76,11 @@ struct pb_backend_ops {
     /* Optional. The version of the real tool ("1.5.16") into buf, "" when
      * unknown; recorded in results.json. Called with Python initialised. */
     void (*tool_version)(char *buf, size_t len);
+    /* Optional, in the harness at config time (no Python): the options
+     * taken together make sense (a required option is set, two that exclude
+     * each other are not). 0, or -1 with the reason in err and *key the
+     * option at fault (NULL: the backend as a whole). */
+    int (*check)(const struct pb_options *opts, const char **key, char *err, size_t errlen);
 };
 
 /* NULL-terminated registry of every backend kind (backends/registry.c). */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "json.h"
 #include "util.h"
 
 #define MAX_NESTING 64
@@ -710,6 +711,40 @@ static int do_backend_workloads(struct doc *d, const yaml_node_t *v, struct pb_b
     return 0;
 }
 
+/* A YAML list of scalars as the JSON array of a PB_OPT_LIST option: plain
+ * numbers and booleans keep their type, everything else is a string. NULL
+ * after a located error. */
+static char *list_json(struct doc *d, const yaml_node_t *v, const char *backend,
+                       const char *key)
+{
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    pb_strbuf_adds(&sb, "[");
+    for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top;
+         i++) {
+        yaml_node_t *item = node(d, *i);
+        if (item->type != YAML_SCALAR_NODE) {
+            pb_strbuf_release(&sb);
+            fail_at(d, item, "in backend '%s': the items of '%s' must be single values, got %s",
+                    backend, key, node_kind(item));
+            return NULL;
+        }
+        const char *t = scalar(item);
+        double num;
+        if (i > v->data.sequence.items.start)
+            pb_strbuf_adds(&sb, ", ");
+        if (item->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+            (!strcmp(t, "true") || !strcmp(t, "false")))
+            pb_strbuf_adds(&sb, t);
+        else if (item->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+                 pb_parse_double(t, &num) == 0 && isfinite(num))
+            pb_strbuf_addf(&sb, "%.17g", num);
+        else
+            pb_json_quote(&sb, t);
+    }
+    pb_strbuf_adds(&sb, "]");
+    return pb_strbuf_detach(&sb);
+}
+
 static int do_backend(struct doc *d, const yaml_node_t *m)
 {
     struct pb_config *cfg = d->ld->cfg;
@@ -777,11 +812,38 @@ static int do_backend(struct doc *d, const yaml_node_t *m)
                 return -1;
             continue;
         }
-        if (v->type != YAML_SCALAR_NODE)
-            return fail_at(d, v, "in backend '%s': option '%s' must be a single value, got %s",
-                           b->name, scalar(k), node_kind(v));
-        if (pb_options_set(&b->options, scalar(k), scalar(v), why, sizeof(why)) < 0)
+        const struct pb_option_value *ov = pb_options_get(&b->options, scalar(k));
+        enum pb_option_type type = ov ? ov->spec->type : PB_OPT_STRING;
+        char *text = NULL;
+        if (type == PB_OPT_LIST && v->type == YAML_SEQUENCE_NODE) {
+            if (!(text = list_json(d, v, b->name, scalar(k))))
+                return -1;
+        } else if (v->type != YAML_SCALAR_NODE) {
+            return fail_at(d, v, "in backend '%s': option '%s' must be a single value%s, got %s",
+                           b->name, scalar(k), type == PB_OPT_LIST ? " or a list" : "",
+                           node_kind(v));
+        } else if (type == PB_OPT_PATH && *scalar(v)) {
+            struct stat st;
+            text = join_path(d->dir, scalar(v));
+            int exists = stat(text, &st) == 0;
+            if (!exists || !S_ISREG(st.st_mode)) {
+                fail_at(d, v, "in backend '%s': option '%s': %s '%s'", b->name, scalar(k),
+                        exists ? "not a file" : "no such file", text);
+                free(text);
+                return -1;
+            }
+        } else {
+            text = pb_xstrdup(scalar(v));
+        }
+        int set = pb_options_set(&b->options, scalar(k), text, why, sizeof(why));
+        free(text);
+        if (set < 0)
             return fail_at(d, v, "in backend '%s': %s", b->name, why);
+    }
+    const char *bad = NULL;
+    if (ops->check && ops->check(&b->options, &bad, why, sizeof(why)) < 0) {
+        yaml_node_t *at = bad ? get(d, m, bad) : NULL;
+        return fail_at(d, at ? at : m, "in backend '%s': %s", b->name, why);
     }
     return 0;
 }

@@ -93,20 +93,7 @@ struct pb_phase {
  * (run_name "__main__"), not imported beforehand. Its `argv:` list is the
  * phase's args, every item a string (never scaled): sys.argv[1:] of the
  * script, whose sys.argv[0] is its path. */
-#define PB_MAIN_SCRIPT "__main__"
-/* Python source of run_script(path, argv), shared by the worker and the
- * launcher driver (it needs runpy and sys imported): sys.argv is [path] +
- * argv while the script runs; sys.exit(0) is success, another status an
- * error. */
-#define PB_RUN_SCRIPT_PY \
-    "def run_script(path, argv=()):\n" \
-    "    sys.argv = [path, *argv]\n" \
-    "    try:\n" \
-    "        runpy.run_path(path, run_name='__main__')\n" \
-    "    except SystemExit as e:\n" \
-    "        if e.code not in (None, 0):\n" \
-    "            raise RuntimeError(f'the script exited with status {e.code!r}') from None\n"
-
+#define PB_MAIN_SCRIPT "__main__"   /* also pyprof_bench.loader.MAIN_SCRIPT */
 /* The declared category of the thread called name started in phase ph. */
 enum pb_category pb_phase_thread_category(const struct pb_phase *ph, const char *name);
 

@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "json_parse.h"
+#include "pypkg.h"
 #include "venv.h"
 
 #ifndef PB_PYTHON_EXE
@@ -26,10 +27,6 @@
 #ifndef PB_INTERP_DIR
 #define PB_INTERP_DIR "build/interp"
 #endif
-#ifndef PB_SOURCE_DIR
-#define PB_SOURCE_DIR "."
-#endif
-#define INFO_SCRIPT PB_SOURCE_DIR "/harness/py/interpreter_info.py"
 #define OUTPUT_MAX 65536
 
 static int is_exec_file(const char *path)
@@ -308,7 +305,11 @@ int pb_interpreter_resolve(const char *name, double timeout_s, struct pb_interpr
     if (find_executable(name, exe, sizeof(exe), out->why, sizeof(out->why)) < 0)
         return -1;
     snprintf(out->executable, sizeof(out->executable), "%s", exe);
-    char *argv[] = { exe, (char *)"-E", (char *)"-s", (char *)INFO_SCRIPT, NULL };
+    /* harness/py/interpreter_info.py, embedded like the rest (pypkg.h) */
+    const struct pb_pysrc *info = pb_pysrc_find("interpreter_info.py");
+    if (!info)   /* not reached: the build embeds every harness/py file */
+        return pb_error(out->why, sizeof(out->why), "interpreter_info.py is not embedded");
+    char *argv[] = { exe, (char *)"-E", (char *)"-s", (char *)"-c", (char *)info->text, NULL };
     char *text, line[PB_ERRLEN];
     int rc = run_capture(argv, timeout_s, &text, line, sizeof(line));
     if (rc != 0 || !text) {

@@ -2,7 +2,6 @@
  * (see launch.h). */
 #include "launch.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -17,101 +16,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "pypkg.h"
 #include "util.h"
-
-/* The driver. It must not import anything the workload might notice, and it
- * times the region the way worker_main.c does in process. */
-static const char driver_src[] =
-    "# pyprof-bench's launcher driver: runs a workload's phases inside the\n"
-    "# profiled program and writes the measured region's timings.\n"
-    "import ast, importlib, importlib.util, os, resource, runpy, sys, time\n"
-    "\n"
-    "def one_line(e):\n"
-    "    text = f'{type(e).__name__}: {e}' if str(e) else type(e).__name__\n"
-    "    return ' '.join(text.split())\n"
-    "\n"
-    "# pyprof_bench.record_requests, as the worker provides it (worker_main.c)\n"
-    "requests = []\n"
-    "def record_requests(latencies_s, window_s):\n"
-    "    requests.append(([float(x) for x in latencies_s], float(window_s)))\n"
-    "\n"
-    "def main():\n"
-    "    out, path, region, specs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]\n"
-    "    rec = []\n"
-    "    pb = type(sys)('pyprof_bench')\n"
-    "    pb.record_requests = record_requests\n"
-    "    sys.modules['pyprof_bench'] = pb\n"
-    "    def finish():\n"
-    "        ru = resource.getrusage(resource.RUSAGE_SELF)\n"
-    "        rec.append('process %.9f\\n' % (ru.ru_utime + ru.ru_stime))\n"
-    "        with open(out + '.tmp', 'w') as f:\n"
-    "            f.write(''.join(rec))\n"
-    "        os.replace(out + '.tmp', out)\n"
-    "    try:\n"
-    "        name = os.path.splitext(os.path.basename(path))[0] or 'workload'\n"
-    "        d = os.path.dirname(path)\n"
-    "        if d not in sys.path:\n"
-    "            sys.path.insert(0, d)\n"
-    "        sys.argv = [path]\n"
-    "        spec = importlib.util.spec_from_file_location(name, path)\n"
-    "        mod = importlib.util.module_from_spec(spec)\n"
-    "        if specs[:1] == ['" PB_MAIN_SCRIPT "']:\n"
-    "            phases = [(run_script, (path, tuple(ast.literal_eval(specs[1]))))]\n"
-    "        else:\n"
-    "            sys.modules[name] = mod\n"
-    "            spec.loader.exec_module(mod)\n"
-    "            phases = [(getattr(mod, specs[i]), tuple(ast.literal_eval(specs[i + 1])))\n"
-    "                      for i in range(0, len(specs), 2)]\n"
-    "        hooks = importlib.import_module(region) if region else None\n"
-    "    except BaseException as e:\n"
-    "        rec.append(f'error -1 {one_line(e)}\\n')\n"
-    "        finish()\n"
-    "        return\n"
-    "    failed, times = _pb_region(hooks, phases)\n"
-    "    rec.extend(times)\n"
-    "    for lats, window in requests:\n"
-    "        rec.extend('latency %.9f\\n' % x for x in lats)\n"
-    "        rec.append('window %.9f\\n' % window)\n"
-    "    if failed:\n"
-    "        rec.append(f'error {failed[0]} {failed[1]}\\n')\n"
-    "    finish()\n"
-    "\n"
-    PB_RUN_SCRIPT_PY
-    "\n"
-    "# The measured region. Samplers that see the whole process keep only the\n"
-    "# samples under this function (its name is the region marker).\n"
-    "def _pb_region(hooks, phases):\n"
-    "    failed = None\n"
-    "    times = []\n"
-    "    p0 = resource.getrusage(resource.RUSAGE_SELF)\n"
-    "    r0 = time.perf_counter()\n"
-    "    if hooks:\n"
-    "        hooks.start()\n"
-    "    r_started = time.perf_counter()\n"
-    "    for i, (f, args) in enumerate(phases):\n"
-    "        c0 = resource.getrusage(resource.RUSAGE_THREAD)\n"
-    "        t0 = time.perf_counter()\n"
-    "        try:\n"
-    "            f(*args)\n"
-    "        except BaseException as e:\n"
-    "            failed = (i, one_line(e))\n"
-    "        t1 = time.perf_counter()\n"
-    "        c1 = resource.getrusage(resource.RUSAGE_THREAD)\n"
-    "        times.append((t1 - t0, c1.ru_utime - c0.ru_utime, c1.ru_stime - c0.ru_stime))\n"
-    "        if failed:\n"
-    "            break\n"
-    "    r_stopping = time.perf_counter()\n"
-    "    if hooks:\n"
-    "        hooks.stop()\n"
-    "    r1 = time.perf_counter()\n"
-    "    p1 = resource.getrusage(resource.RUSAGE_SELF)\n"
-    "    out = ['region %.9f %.9f %.9f %.9f %.9f\\n' % (r1 - r0, r_started - r0,\n"
-    "           r1 - r_stopping, p1.ru_utime - p0.ru_utime, p1.ru_stime - p0.ru_stime)]\n"
-    "    for i, (w, u, s) in enumerate(times):\n"
-    "        out.append('phase %d %.9f %.9f %.9f\\n' % (i, w, u, s))\n"
-    "    return failed, out\n"
-    "\n"
-    "main()\n";
 
 int pb_launch_prepare(struct pb_launch *l, char *err, size_t errlen)
 {
@@ -124,14 +30,9 @@ int pb_launch_prepare(struct pb_launch *l, char *err, size_t errlen)
     snprintf(l->driver, sizeof(l->driver), "%s/driver.py", l->dir);
     snprintf(l->timings, sizeof(l->timings), "%s/timings", l->dir);
     snprintf(l->log, sizeof(l->log), "%s/tool.log", l->dir);
-    int fd = open(l->driver, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0 || pb_write_all(fd, driver_src, sizeof(driver_src) - 1) < 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return pb_error(err, errlen, "cannot write %s: %s", l->driver, strerror(e));
-    }
-    close(fd);
+    /* The driver and the package it runs (harness/py, pypkg.h). */
+    if (pb_pypkg_write(l->dir, "driver.py", err, errlen) < 0)
+        return -1;
     l->failed_phase = -1;
     l->process_cpu_s = l->tree_cpu_s = NAN;
     return 0;
@@ -314,20 +215,9 @@ void pb_launch_cleanup(struct pb_launch *l)
     l->nlatency = 0;
     if (!l->dir[0])
         return;
-    /* The folder is private and flat: the driver, its timings, the log and
-     * whatever report files the tool wrote. */
-    DIR *d = opendir(l->dir);
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char path[600];
-        snprintf(path, sizeof(path), "%s/%s", l->dir, e->d_name);
-        unlink(path);
-    }
-    if (d)
-        closedir(d);
-    if (rmdir(l->dir) < 0)
+    /* The folder is private: the driver, the package, its timings, the log
+     * and whatever report files the tool wrote. */
+    if (pb_remove_tree(l->dir) < 0)
         fprintf(stderr, "pyprof-bench: could not remove %s: %s\n", l->dir, strerror(errno));
     l->dir[0] = '\0';
 }

@@ -4,11 +4,12 @@
  * `python3 -m scalene ... program.py`; it cannot be attached to a running
  * interpreter).
  *
- * The harness writes a small driver program (launch.c holds its source) into
- * a private temporary folder. The tool runs the driver; the driver imports
- * the workload, resolves the phases exactly as the worker does, and times
- * the same measured region as every other backend from inside the profiled
- * program: from just before the tool's start call to just after its stop
+ * The harness writes a small driver program and the pyprof_bench package it
+ * runs (harness/py, embedded: pypkg.h) into a private temporary folder. The
+ * tool runs the driver; the driver imports the workload, resolves the phases
+ * with the worker's own code (pyprof_bench.loader), and times the same
+ * measured region with the worker's region runner
+ * (pyprof_bench.region.run_region) from inside the profiled program: from just before the tool's start call to just after its stop
  * call (wall on CLOCK_MONOTONIC, process CPU of every thread, per phase the
  * calling thread's user and kernel CPU). It writes those figures to a
  * timings file the worker reads back; the tool writes its own report, which
@@ -39,7 +40,8 @@ struct pb_launch {
     size_t nphases;
     const char *phase_func[PB_MAX_PHASES];
     const char *phase_args[PB_MAX_PHASES];    /* Python literal of the args */
-    /* Set by pb_launch_prepare(): a private folder holding driver.py, and
+    /* Set by pb_launch_prepare(): a private folder holding driver.py and the
+     * package (pyprof_bench/), and
      * the paths of the files the driver and the tool write there. */
     char dir[256];
     char driver[300];

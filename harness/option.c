@@ -1,5 +1,6 @@
 /* option.c: parse and look up backend options (see option.h). */
 #include "option.h"
+#include "json_parse.h"
 #include "util.h"
 
 #include <math.h>
@@ -16,6 +17,8 @@ const char *pb_option_type_name(enum pb_option_type t)
     case PB_OPT_INT: return "integer";
     case PB_OPT_ENUM: return "choice";
     case PB_OPT_STRING: return "string";
+    case PB_OPT_LIST: return "list";
+    case PB_OPT_PATH: return "path";
     }
     return "?";
 }
@@ -101,7 +104,22 @@ int pb_option_parse(const struct pb_option_spec *spec, const char *text,
         break;
     }
     case PB_OPT_STRING:
+    case PB_OPT_PATH:
         break;
+    case PB_OPT_LIST: {
+        struct pb_jval v;
+        char why[PB_ERRLEN];
+        if (pb_json_parse(text, strlen(text), &v, why, sizeof(why)) < 0)
+            return pb_error(err, errlen, "expected a list (JSON array): %s", why);
+        int ok = v.type == PB_J_ARR;
+        for (size_t i = 0; ok && i < v.n; i++)
+            ok = v.items[i].type == PB_J_STR || v.items[i].type == PB_J_NUM ||
+                 v.items[i].type == PB_J_BOOL;
+        pb_jval_release(&v);
+        if (!ok)
+            return pb_error(err, errlen, "expected a list of strings, numbers or booleans");
+        break;
+    }
     }
     out->text = pb_xstrdup(keep);
     return 0;

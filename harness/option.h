@@ -19,6 +19,11 @@ enum pb_option_type {
     PB_OPT_INT,      /* long */
     PB_OPT_ENUM,     /* one of choices */
     PB_OPT_STRING,   /* free text */
+    PB_OPT_LIST,     /* a list of scalars; canonical text a JSON array of
+                        strings, numbers and booleans (a YAML list in a
+                        config: config.c writes the JSON) */
+    PB_OPT_PATH,     /* a file; in a config relative to the config file,
+                        made absolute and checked to exist by config.c */
 };
 
 struct pb_option_spec {

@@ -17,6 +17,7 @@
 #include "instr.h"
 #include "launch.h"
 #include "protocol.h"
+#include "pypkg_import.h"
 #include "reach.h"
 #include "run_codec.h"
 #include "stats.h"
@@ -45,149 +46,11 @@ struct worker_args {
     size_t nfiles;
 };
 
-/* Python helpers, defined once in a private namespace. Kept in Python
- * because they are outside every measured region. */
-static const char helper_src[] =
-    "import sys, os, ast, importlib.util, runpy, traceback\n"
-    "def load(path, execute):\n"
-    "    name = os.path.splitext(os.path.basename(path))[0] or 'workload'\n"
-    "    d = os.path.dirname(path)\n"
-    "    if d not in sys.path:\n"
-    "        sys.path.insert(0, d)\n"
-    "    sys.argv = [path]\n"
-    "    if not os.path.isfile(path):\n"
-    "        raise FileNotFoundError(f'workload file not found: {path}')\n"
-    "    spec = importlib.util.spec_from_file_location(name, path)\n"
-    "    if spec is None or spec.loader is None:\n"
-    "        raise ImportError(f'cannot load {path} as a Python module')\n"
-    "    mod = importlib.util.module_from_spec(spec)\n"
-    "    if execute:\n"
-    "        sys.modules[name] = mod\n"
-    "        spec.loader.exec_module(mod)\n"
-    "    return mod\n"
-    PB_RUN_SCRIPT_PY
-    "def phase(mod, fname, literal):\n"
-    "    if fname == '" PB_MAIN_SCRIPT "':\n"
-    "        path = mod.__file__\n"
-    "        argv = tuple(ast.literal_eval(literal))\n"
-    "        return (lambda: run_script(path, argv), (), path, '<module>')\n"
-    "    f = getattr(mod, fname, None)\n"
-    "    if f is None:\n"
-    "        raise AttributeError(f'workload {mod.__file__} has no function {fname!r}')\n"
-    "    if not callable(f):\n"
-    "        raise TypeError(f'{fname!r} in {mod.__file__} is not callable')\n"
-    "    args = ast.literal_eval(literal)\n"
-    "    code = getattr(f, '__code__', None)\n"
-    "    return (f, tuple(args), code.co_filename if code else '',\n"
-    "            code.co_name if code else fname)\n"
-    "def is_skip(t):\n"
-    "    u = sys.modules.get('unittest')\n"
-    "    return u is not None and isinstance(t, type) and issubclass(t, u.SkipTest)\n"
-    "# Truth of threads and coroutines, recorded by the worker in every run\n"
-    "# (baseline and profiled): see install_truth().\n"
-    "current_phase = [-1]\n"
-    "thread_records = []\n"
-    "task_records = []\n"
-    "request_records = []\n"
-    "def install_truth():\n"
-    "    import threading, resource, time, types, functools\n"
-    "    RU, mono, rusage = resource.RUSAGE_THREAD, time.monotonic, resource.getrusage\n"
-    "    orig = threading.Thread._bootstrap_inner\n"
-    "    # Wraps the whole life of every threading.Thread (subclasses too). The\n"
-    "    # record is appended before the thread's state is released, so a join()\n"
-    "    # that returned has it.\n"
-    "    # pyprof_bench.native_ids: threading.get_ident() -> native TID of every\n"
-    "    # thread seen, for adapters whose tool names threads by ident (yappi).\n"
-    "    native_ids = {threading.get_ident(): threading.get_native_id()}\n"
-    "    def _bootstrap_inner(self):\n"
-    "        native_ids[threading.get_ident()] = threading.get_native_id()\n"
-    "        p = current_phase[0]\n"
-    "        r0 = rusage(RU); t0 = mono()\n"
-    "        try:\n"
-    "            orig(self)\n"
-    "        finally:\n"
-    "            t1 = mono(); r1 = rusage(RU)\n"
-    "            thread_records.append((p, self.name, threading.get_native_id(), t1 - t0,\n"
-    "                                   r1.ru_utime - r0.ru_utime, r1.ru_stime - r0.ru_stime))\n"
-    "    threading.Thread._bootstrap_inner = _bootstrap_inner\n"
-    "    # `from pyprof_bench import coroutine_truth`: the wall time of each call of\n"
-    "    # a decorated coroutine function, awaits included (the task view).\n"
-    "    def coroutine_truth(f):\n"
-    "        code = f.__code__\n"
-    "        @functools.wraps(f)\n"
-    "        async def timed(*a, **k):\n"
-    "            p = current_phase[0]\n"
-    "            t0 = mono()\n"
-    "            try:\n"
-    "                return await f(*a, **k)\n"
-    "            finally:\n"
-    "                task_records.append((p, f.__qualname__, code.co_filename, code.co_name,\n"
-    "                                     mono() - t0))\n"
-    "        return timed\n"
-    "    # `pyprof_bench.record_requests(latencies_s, window_s)`: a server\n"
-    "    # workload's client-side latencies (seconds) and serving window\n"
-    "    # (seconds), read by the worker after the region (read_requests()).\n"
-    "    def record_requests(latencies_s, window_s):\n"
-    "        request_records.append(([float(x) for x in latencies_s], float(window_s)))\n"
-    "    m = types.ModuleType('pyprof_bench')\n"
-    "    m.coroutine_truth = coroutine_truth\n"
-    "    m.record_requests = record_requests\n"
-    "    m.native_ids = native_ids\n"
-    "    sys.modules['pyprof_bench'] = m\n"
-    "def last_line(t, v):\n"
-    "    return traceback.format_exception_only(t, v)[-1].strip()\n"
-    "# The names a file defines at its top level, found by parsing it, never\n"
-    "# running it (the config checks): (callables, values, complete). values\n"
-    "# are only ever assigned a literal; complete is False when the module can\n"
-    "# define names no parse sees (star import, globals(), exec, __getattr__).\n"
-    "def top_names(path):\n"
-    "    with open(path, 'rb') as f:\n"
-    "        tree = ast.parse(f.read(), path)\n"
-    "    defs, values, other = set(), set(), set()\n"
-    "    complete = [True]\n"
-    "    lit = (ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.JoinedStr,\n"
-    "           ast.ListComp, ast.DictComp, ast.SetComp)\n"
-    "    def targets(t, out):\n"
-    "        if isinstance(t, ast.Name): out.add(t.id)\n"
-    "        elif isinstance(t, (ast.Tuple, ast.List)):\n"
-    "            for e in t.elts: targets(e, out)\n"
-    "        elif isinstance(t, ast.Starred): targets(t.value, out)\n"
-    "    def walk(body):\n"
-    "        for s in body:\n"
-    "            if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):\n"
-    "                defs.add(s.name)\n"
-    "                if s.name == '__getattr__': complete[0] = False\n"
-    "                continue\n"
-    "            if isinstance(s, (ast.Import, ast.ImportFrom)):\n"
-    "                for a in s.names:\n"
-    "                    if a.name == '*': complete[0] = False\n"
-    "                    else: defs.add(a.asname or a.name.split('.')[0])\n"
-    "            elif isinstance(s, ast.Assign):\n"
-    "                for t in s.targets: targets(t, values if isinstance(s.value, lit) else other)\n"
-    "            elif isinstance(s, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):\n"
-    "                targets(s.target, other)\n"
-    "            elif isinstance(s, (ast.With, ast.AsyncWith)):\n"
-    "                for i in s.items:\n"
-    "                    if i.optional_vars is not None: targets(i.optional_vars, other)\n"
-    "            for field in ('body', 'orelse', 'finalbody'):\n"
-    "                walk(getattr(s, field, []) or [])\n"
-    "            for h in getattr(s, 'handlers', []) or []:\n"
-    "                if h.name: other.add(h.name)\n"
-    "                walk(h.body)\n"
-    "            for c in getattr(s, 'cases', []) or []:\n"
-    "                walk(c.body)\n"
-    "    walk(tree.body)\n"
-    "    for n in ast.walk(tree):\n"
-    "        if isinstance(n, ast.NamedExpr): targets(n.target, other)\n"
-    "        if isinstance(n, ast.Global): complete[0] = False\n"
-    "        if isinstance(n, ast.Name) and n.id in ('globals', 'exec', 'vars', 'setattr'):\n"
-    "            complete[0] = False\n"
-    "    callables = defs | other\n"
-    "    return (' '.join(sorted(callables)), ' '.join(sorted(values - callables)),\n"
-    "            complete[0])\n";
-
-static PyObject *helpers;   /* dict of the helper namespace */
-static PyObject *phase_cell;   /* helpers' current_phase list, borrowed */
+/* The package's modules the worker uses (harness/py/pyprof_bench, pypkg.h),
+ * imported once the interpreter starts. */
+static PyObject *loader;       /* pyprof_bench.loader */
+static PyObject *truth;        /* pyprof_bench.truth (run mode) */
+static PyObject *phase_cell;   /* truth.current_phase, owned */
 
 /* ---------------------------------------------------------------- output */
 
@@ -236,9 +99,9 @@ static void take_py_error(char *buf, size_t len)
     snprintf(buf, len, "unknown python error");
     if (!type)
         goto out;
-    PyObject *fn = helpers ? PyDict_GetItemString(helpers, "last_line") : NULL;
-    PyObject *line = fn ? PyObject_CallFunctionObjArgs(fn, type, value ? value : Py_None, NULL)
-                        : NULL;
+    PyObject *line = loader ? PyObject_CallMethod(loader, "last_line", "OO", type,
+                                                  value ? value : Py_None)
+                            : NULL;
     const char *s = line ? PyUnicode_AsUTF8(line) : NULL;
     if (s)
         snprintf(buf, len, "%s", s);
@@ -284,25 +147,20 @@ static int python_start(const char *script, int fixed_hash, char *err, size_t er
     if (PyStatus_Exception(st))
         return pb_error(err, errlen, "cannot initialise python: %s",
                         st.err_msg ? st.err_msg : "unknown error");
-    PyObject *main_mod = PyImport_AddModule("__main__");   /* borrowed */
-    helpers = PyDict_New();
-    if (!main_mod || !helpers)
-        return pb_error(err, errlen, "cannot initialise python helpers");
-    PyDict_SetItemString(helpers, "__builtins__", PyEval_GetBuiltins());
-    PyObject *r = PyRun_String(helper_src, Py_file_input, helpers, helpers);
-    if (!r) {
+    loader = pb_pypkg_import("pyprof_bench.loader");
+    if (!loader) {
         char why[PB_ERRLEN];
         take_py_error(why, sizeof(why));
-        return pb_error(err, errlen, "cannot initialise python helpers: %s", why);
+        return pb_error(err, errlen, "cannot import the harness's python package: %s", why);
     }
-    Py_DECREF(r);
     return 0;
 }
 
 static int python_stop(void)
 {
-    phase_cell = NULL;
-    Py_CLEAR(helpers);
+    Py_CLEAR(phase_cell);
+    Py_CLEAR(truth);
+    Py_CLEAR(loader);
     return Py_FinalizeEx();
 }
 
@@ -320,31 +178,34 @@ struct phase {
 static int resolve_phases(PyObject *mod, const struct worker_args *a, struct phase *ph,
                           char *err, size_t errlen)
 {
-    PyObject *fn = PyDict_GetItemString(helpers, "phase");
-    for (size_t i = 0; i < a->nphases; i++) {
+    PyObject *fn = PyObject_GetAttrString(loader, "phase");
+    int rc = fn ? 0 : -1;
+    for (size_t i = 0; i < a->nphases && rc == 0; i++) {
         const char *spec = a->phase_spec[i];
         const char *eq = strchr(spec, '=');
-        if (!eq)
+        if (!eq) {
+            Py_DECREF(fn);
             return pb_error(err, errlen, "bad --phase '%s'", spec);
+        }
         PyObject *r = PyObject_CallFunction(fn, "Os#s", mod, spec, (Py_ssize_t)(eq - spec),
                                             eq + 1);
-        if (!r) {
-            char why[PB_ERRLEN];
-            take_py_error(why, sizeof(why));
-            return pb_error(err, errlen, "%s", why);
-        }
         const char *file, *name;
-        if (!PyArg_ParseTuple(r, "OOss", &ph[i].func, &ph[i].args, &file, &name)) {
-            Py_DECREF(r);
-            char why[PB_ERRLEN];
-            take_py_error(why, sizeof(why));
-            return pb_error(err, errlen, "%s", why);
+        if (!r || !PyArg_ParseTuple(r, "OOss", &ph[i].func, &ph[i].args, &file, &name)) {
+            Py_XDECREF(r);
+            rc = -1;
+            break;
         }
         Py_INCREF(ph[i].func);
         Py_INCREF(ph[i].args);
         ph[i].file = pb_xstrdup(file);
         ph[i].name = pb_xstrdup(name);
         Py_DECREF(r);
+    }
+    Py_XDECREF(fn);
+    if (rc < 0) {
+        char why[PB_ERRLEN];
+        take_py_error(why, sizeof(why));
+        return pb_error(err, errlen, "%s", why);
     }
     return 0;
 }
@@ -360,19 +221,24 @@ static void release_phases(struct phase *ph, size_t n)
 }
 
 /* Threads and coroutines are measured from Python (install_truth() in the
- * helpers): every threading.Thread's life and every call of a coroutine
+ * pyprof_bench.truth): every threading.Thread's life and every call of a coroutine
  * function decorated with pyprof_bench.coroutine_truth. */
 static int install_truth(char *err, size_t errlen)
 {
-    PyObject *r = PyObject_CallNoArgs(PyDict_GetItemString(helpers, "install_truth"));
+    truth = pb_pypkg_import("pyprof_bench.truth");
+    PyObject *r = truth ? PyObject_CallMethod(truth, "install", NULL) : NULL;
     if (!r) {
         char why[PB_ERRLEN];
         take_py_error(why, sizeof(why));
         return pb_error(err, errlen, "cannot install the thread truth: %s", why);
     }
     Py_DECREF(r);
-    phase_cell = PyDict_GetItemString(helpers, "current_phase");
-    return phase_cell ? 0 : pb_error(err, errlen, "cannot install the thread truth");
+    phase_cell = PyObject_GetAttrString(truth, "current_phase");
+    if (!phase_cell || !PyList_Check(phase_cell)) {
+        PyErr_Clear();
+        return pb_error(err, errlen, "cannot install the thread truth");
+    }
+    return 0;
 }
 
 /* Tell the truth recorders which phase runs now. */
@@ -384,7 +250,7 @@ static void set_current_phase(long i)
         PyErr_Clear();
 }
 
-/* Thread and coroutine keys of this run, read from the helpers' records:
+/* Thread and coroutine keys of this run, read from pyprof_bench.truth's records:
  * as many keys as the run had, and every native TID of each thread key. */
 struct tid_list {
     unsigned long *tid;
@@ -414,7 +280,7 @@ static void tid_add(struct tid_list *l, unsigned long tid)
 static void read_keys(struct keys *k)
 {
     memset(k, 0, sizeof(*k));
-    PyObject *th = PyDict_GetItemString(helpers, "thread_records");
+    PyObject *th = truth ? PyObject_GetAttrString(truth, "thread_records") : NULL;
     for (Py_ssize_t i = 0; th && i < PyList_Size(th); i++) {
         long phase;
         const char *name;
@@ -445,7 +311,9 @@ static void read_keys(struct keys *k)
         r->sys_s += sys;
         tid_add(&k->tids[at], tid);
     }
-    PyObject *ta = PyDict_GetItemString(helpers, "task_records");
+    Py_XDECREF(th);
+    PyErr_Clear();
+    PyObject *ta = truth ? PyObject_GetAttrString(truth, "task_records") : NULL;
     for (Py_ssize_t i = 0; ta && i < PyList_Size(ta); i++) {
         long phase;
         const char *name, *file, *func;
@@ -474,6 +342,8 @@ static void read_keys(struct keys *k)
         k->task[at].count++;
         k->task[at].wall_s += wall;
     }
+    Py_XDECREF(ta);
+    PyErr_Clear();
 }
 
 static void release_keys(struct keys *k)
@@ -498,9 +368,10 @@ static void release_keys(struct keys *k)
 static void read_requests(struct pb_latency *out)
 {
     out->p50_s = out->p99_s = out->max_s = out->throughput_rps = NAN;
-    PyObject *rr = PyDict_GetItemString(helpers, "request_records");
+    PyObject *rr = truth ? PyObject_GetAttrString(truth, "request_records") : NULL;
     Py_ssize_t nrec = rr ? PyList_Size(rr) : 0;
     if (nrec <= 0) {
+        Py_XDECREF(rr);
         PyErr_Clear();
         return;
     }
@@ -519,6 +390,7 @@ static void read_requests(struct pb_latency *out)
             lat[n++] = PyFloat_AsDouble(PyList_GetItem(lst, j));
         window += w;
     }
+    Py_DECREF(rr);
     PyErr_Clear();
     pb_latency_summarise(lat, n, window, out);
     free(lat);
@@ -560,32 +432,6 @@ static void attribute_keys(const struct pb_report *report, struct keys *k,
     }
 }
 
-/* Run the phases in order, timing each on the calling thread. Returns the
- * index of the phase that raised, or -1 when all returned. */
-static long run_phases(struct phase *ph, size_t n, char *err, size_t errlen)
-{
-    for (size_t i = 0; i < n; i++) {
-        struct pb_cpu_times c0, c1;
-        set_current_phase((long)i);
-        pb_thread_times(&c0);
-        double t0 = pb_now();
-        PyObject *r = PyObject_Call(ph[i].func, ph[i].args, NULL);
-        double t1 = pb_now();
-        pb_thread_times(&c1);
-        ph[i].wall_s = t1 - t0;
-        ph[i].cpu.user_s = c1.user_s - c0.user_s;
-        ph[i].cpu.sys_s = c1.sys_s - c0.sys_s;
-        if (!r) {
-            char why[PB_ERRLEN];
-            take_py_error(why, sizeof(why));
-            pb_error(err, errlen, "%s: %s", ph[i].name, why);
-            return (long)i;
-        }
-        Py_DECREF(r);
-    }
-    return -1;
-}
-
 /* The measured region as either path saw it. */
 struct region {
     double wall_s, start_s, stop_s, cpu_user_s, cpu_sys_s;
@@ -595,44 +441,193 @@ struct region {
     char phase_error[PB_ERRLEN];
 };
 
+/* What the in-process region calls in C, as Python callables for
+ * pyprof_bench.region.run_region (harness/py): the backend's start and
+ * stop, the clocks (clock.h) and the phase tracker. One region per worker. */
+static struct {
+    const struct pb_backend_ops *ops;
+    void *state;
+    int started;              /* stop() still owed */
+    const char *failed;       /* "start" or "stop" when that call failed */
+    char err[PB_ERRLEN];
+} region_ctl;
+
+static PyObject *region_start(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    pb_instr_region_begin();
+    if (region_ctl.ops->start(region_ctl.state, region_ctl.err, sizeof(region_ctl.err)) < 0) {
+        pb_instr_region_end();
+        region_ctl.failed = "start";
+        PyErr_SetString(PyExc_RuntimeError, region_ctl.err);
+        return NULL;
+    }
+    region_ctl.started = 1;
+    if (PyErr_Occurred())
+        PyErr_Clear();
+    Py_RETURN_NONE;
+}
+
+static PyObject *region_stop(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    region_ctl.started = 0;
+    int rc = region_ctl.ops->stop(region_ctl.state, region_ctl.err, sizeof(region_ctl.err));
+    pb_instr_region_end();
+    if (rc < 0) {
+        region_ctl.failed = "stop";
+        PyErr_SetString(PyExc_RuntimeError, region_ctl.err);
+        return NULL;
+    }
+    if (PyErr_Occurred())
+        PyErr_Clear();
+    Py_RETURN_NONE;
+}
+
+static PyObject *region_now(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    return PyFloat_FromDouble(pb_now());
+}
+
+static PyObject *region_thread_times(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    struct pb_cpu_times t;
+    pb_thread_times(&t);
+    return Py_BuildValue("(dd)", t.user_s, t.sys_s);
+}
+
+static PyObject *region_process_times(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    struct pb_cpu_times t;
+    pb_process_times(&t);
+    return Py_BuildValue("(dd)", t.user_s, t.sys_s);
+}
+
+static PyObject *region_on_phase(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    long i = PyLong_AsLong(arg);
+    if (i == -1 && PyErr_Occurred())
+        return NULL;
+    set_current_phase(i);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef region_calls[] = {
+    { "pb_region_start", region_start, METH_NOARGS, NULL },
+    { "pb_region_stop", region_stop, METH_NOARGS, NULL },
+    { "pb_now", region_now, METH_NOARGS, NULL },
+    { "pb_thread_times", region_thread_times, METH_NOARGS, NULL },
+    { "pb_process_times", region_process_times, METH_NOARGS, NULL },
+    { "pb_on_phase", region_on_phase, METH_O, NULL },
+};
+#define NREGION_CALLS (sizeof(region_calls) / sizeof(region_calls[0]))
+
+/* The phase's exception as one line ("ValueError: boom"). */
+static void exception_line(PyObject *exc, char *buf, size_t len)
+{
+    PyObject *line = PyObject_CallMethod(loader, "last_line", "OO", (PyObject *)Py_TYPE(exc),
+                                         exc);
+    const char *s = line ? PyUnicode_AsUTF8(line) : NULL;
+    snprintf(buf, len, "%s", s ? s : Py_TYPE(exc)->tp_name);
+    Py_XDECREF(line);
+    PyErr_Clear();
+}
+
+/* Read run_region's answer: ((wall, start, stop, user, sys), [(wall, user,
+ * sys)...], None or (index, exception)). */
+static int read_region(PyObject *r, struct phase *ph, size_t nphases, struct region *reg)
+{
+    PyObject *times, *failed;
+    if (!PyArg_ParseTuple(r, "(ddddd)O!O", &reg->wall_s, &reg->start_s, &reg->stop_s,
+                          &reg->cpu_user_s, &reg->cpu_sys_s, &PyList_Type, &times, &failed))
+        return -1;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(times) && (size_t)i < nphases; i++)
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(times, i), "ddd", &ph[i].wall_s,
+                              &ph[i].cpu.user_s, &ph[i].cpu.sys_s))
+            return -1;
+    reg->failed_phase = -1;
+    if (failed != Py_None) {
+        long idx;
+        PyObject *exc;
+        if (!PyArg_ParseTuple(failed, "lO", &idx, &exc) || idx < 0 || (size_t)idx >= nphases) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "run_region named no such phase");
+            return -1;
+        }
+        char why[PB_ERRLEN];
+        exception_line(exc, why, sizeof(why));
+        reg->failed_phase = idx;
+        pb_error(reg->phase_error, sizeof(reg->phase_error), "%s: %s", ph[idx].name, why);
+    }
+    return 0;
+}
+
 /* The usual path: the backend starts and stops in this process, around the
- * phases run on this thread. *started tells the caller whether stop() is
- * still owed after a failure; *stage becomes "stop" when stop() runs. */
+ * phases run on this thread by pyprof_bench.region.run_region (the launched
+ * driver's region runner too). *started tells the caller whether stop() is
+ * still owed after a failure; *stage becomes the call that failed ("start"
+ * or "stop"). */
 static int run_in_process(const struct pb_backend_ops *ops, void *state, struct phase *ph,
                           size_t nphases, struct region *reg, int *started,
                           const char **stage, char *err, size_t errlen)
 {
-    reg->probe_before_s = pb_speed_probe();
-    /* ---- measured region ---- */
-    struct pb_cpu_times p0, p1;
-    pb_process_times(&p0);
-    double r0 = pb_now();
-    pb_instr_region_begin();
-    if (ops->start(state, err, errlen) < 0) {
-        pb_instr_region_end();
-        return -1;
+    memset(&region_ctl, 0, sizeof(region_ctl));
+    region_ctl.ops = ops;
+    region_ctl.state = state;
+    PyObject *calls[NREGION_CALLS] = { NULL };
+    PyObject *run = pb_pypkg_attr("pyprof_bench.region", "run_region");
+    PyObject *phases = PyList_New((Py_ssize_t)nphases), *r = NULL;
+    int ok = run && phases;
+    for (size_t i = 0; ok && i < NREGION_CALLS; i++)
+        ok = (calls[i] = PyCFunction_New(&region_calls[i], NULL)) != NULL;
+    for (size_t i = 0; ok && i < nphases; i++) {
+        PyObject *pair = PyTuple_Pack(2, ph[i].func, ph[i].args);
+        ok = pair && PyList_SetItem(phases, (Py_ssize_t)i, pair) == 0;
     }
-    *started = 1;
-    double r_started = pb_now();
-    reg->failed_phase = run_phases(ph, nphases, reg->phase_error, sizeof(reg->phase_error));
-    double r_stopping = pb_now();
-    *started = 0;
-    *stage = "stop";
-    int stop_rc = ops->stop(state, err, errlen);
-    pb_instr_region_end();
-    if (stop_rc < 0)
-        return -1;
-    double r1 = pb_now();
-    pb_process_times(&p1);
+    int rc = -1;
+    if (!ok) {
+        char why[PB_ERRLEN];
+        take_py_error(why, sizeof(why));
+        pb_error(err, errlen, "cannot prepare the region: %s", why);
+        goto out;
+    }
+    reg->probe_before_s = pb_speed_probe();
+    /* ---- measured region (run_region) ---- */
+    r = PyObject_CallFunctionObjArgs(run, calls[0], calls[1], phases, calls[2], calls[3],
+                                     calls[4], calls[5], NULL);
     /* ---- end of measured region ---- */
+    *started = region_ctl.started;
+    if (!r && region_ctl.failed) {
+        PyErr_Clear();
+        *stage = region_ctl.failed;
+        pb_error(err, errlen, "%s", region_ctl.err);
+        goto out;
+    }
+    if (!r || read_region(r, ph, nphases, reg) < 0) {
+        char why[PB_ERRLEN];
+        take_py_error(why, sizeof(why));
+        pb_error(err, errlen, "the region runner failed: %s", why);
+        goto out;
+    }
     reg->probe_after_s = pb_speed_probe();
     read_requests(&reg->lat);
-    reg->wall_s = r1 - r0;
-    reg->start_s = r_started - r0;
-    reg->stop_s = r1 - r_stopping;
-    reg->cpu_user_s = p1.user_s - p0.user_s;
-    reg->cpu_sys_s = p1.sys_s - p0.sys_s;
-    return 0;
+    rc = 0;
+out:
+    Py_XDECREF(r);
+    for (size_t i = 0; i < NREGION_CALLS; i++)
+        Py_XDECREF(calls[i]);
+    Py_XDECREF(phases);
+    Py_XDECREF(run);
+    return rc;
 }
 
 /* A launcher tool: the phases run in the tool's process (launch.h), whose
@@ -741,16 +736,14 @@ static int worker_run(const struct worker_args *a)
         goto fail;
 
     stage = "import";
-    mod = PyObject_CallFunction(PyDict_GetItemString(helpers, "load"), "si", a->file,
+    mod = PyObject_CallMethod(loader, "load", "si", a->file,
                                 !runs_as_script(a));
     if (!mod) {
         /* unittest.SkipTest at import: the workload cannot run on this
          * machine (numpy missing, say); a skip, not a failure. */
         PyObject *type, *value, *tb;
         PyErr_Fetch(&type, &value, &tb);
-        PyObject *r = type ? PyObject_CallFunctionObjArgs(
-                                 PyDict_GetItemString(helpers, "is_skip"), type, NULL)
-                           : NULL;
+        PyObject *r = type ? PyObject_CallMethod(loader, "is_skip", "O", type) : NULL;
         int skip = r && PyObject_IsTrue(r) == 1;
         Py_XDECREF(r);
         PyErr_Clear();
@@ -932,7 +925,14 @@ static int worker_names(const struct worker_args *a)
         return 1;
     }
     struct pb_strbuf sb = PB_STRBUF_INIT;
-    PyObject *fn = PyDict_GetItemString(helpers, "top_names");
+    PyObject *fn = pb_pypkg_attr("pyprof_bench.names", "top_names");
+    if (!fn) {
+        char why[PB_ERRLEN];
+        take_py_error(why, sizeof(why));
+        send_error("python", why);
+        python_stop();
+        return 1;
+    }
     for (size_t i = 0; i < a->nfiles; i++) {
         const char *callables = "", *values = "";
         int complete = 0;
@@ -951,6 +951,7 @@ static int worker_names(const struct worker_args *a)
         send_line(&sb);
         Py_XDECREF(r);
     }
+    Py_DECREF(fn);
     int rc = python_stop() < 0 ? 1 : 0;
     pb_proto_begin(&sb, "done");
     send_line(&sb);

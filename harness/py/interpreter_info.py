@@ -1,6 +1,7 @@
 """What the harness needs to know about an interpreter (harness/interpreter.c).
 
-Run by the harness as `PYTHON -I interpreter_info.py`; prints one JSON object:
+Run by the harness as `PYTHON -E -s -c TEXT` (the text embedded in the binary,
+harness/pypkg.h); prints one JSON object:
 implementation, version ("3.12.1"), major, minor, executable, prefix,
 base_prefix (different from prefix in a virtual environment) and
 site_packages. Written so that any Python, 2.7 included, gets as far as

@@ -219,7 +219,7 @@ def test_sampler_output_that_is_not_utf8_is_read():
                     "  -o) out=$2; shift 2;; -i|-t) shift 2;; -s) shift;; *) break;;\n"
                     "esac; done\n"
                     "\"$@\" || exit $?\n"
-                    "printf 'P1;T0:1;/x/driver.py:_pb_region:70;/x/w.py:f\\260\\377:2 1000\\n'"
+                    "printf 'P1;T0:1;/x/pyprof_bench/region.py:run_region:40;/x/w.py:f\\260\\377:2 1000\\n'"
                     " > \"$out\"\n")
         os.chmod(fake, 0o755)
         out = os.path.join(tmp, "out")

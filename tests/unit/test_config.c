@@ -27,9 +27,27 @@ static const struct pb_backend_ops withopts = {
 static const struct pb_backend_ops sampling = {
     .kind = "sampling", .summary = "test", .mechanism = "test", .options = withopts_options,
 };
+/* A declared-style kind: a list, a path and a check of them together. */
+static const struct pb_option_spec listy_options[] = {
+    { "argv", PB_OPT_LIST, "[]", 0, -1, NULL, "argv" },
+    { "file", PB_OPT_PATH, "", 0, -1, NULL, "file" },
+    { NULL, 0, NULL, 0, 0, NULL, NULL },
+};
+static int listy_check(const struct pb_options *opts, const char **key, char *err,
+                       size_t errlen)
+{
+    *key = "argv";
+    if (!strcmp(pb_options_text(opts, "argv"), "[]"))
+        return pb_error(err, errlen, "argv is empty");
+    return 0;
+}
+static const struct pb_backend_ops listy = {
+    .kind = "listy", .summary = "test", .mechanism = "test", .options = listy_options,
+    .check = listy_check,
+};
 extern const struct pb_backend_ops pb_backend_none;
 static const struct pb_backend_ops *const test_registry[] = {
-    &pb_backend_none, &withopts, &sampling, NULL,
+    &pb_backend_none, &withopts, &sampling, &listy, NULL,
 };
 
 static int setup(void **state)
@@ -184,6 +202,58 @@ static void test_types_and_ranges(void **state)
              prefix);
     expect_error(text, "t.yaml:12:15: in backend 's': option 'interval': must be between "
                        "100us and 100ms");
+}
+
+/* List and path options (the declared kinds, backends/declared.c): a YAML
+ * list becomes a JSON array with plain numbers and booleans typed, a path is
+ * made absolute against the config's folder and must exist, and the kind's
+ * check() is located at the option it names. */
+static void test_list_and_path_options(void **state)
+{
+    (void)state;
+    char text[2048];
+    snprintf(text, sizeof(text),
+             "%s  - name: l\n    kind: listy\n    argv: [a, 2, true, '3', \"q\\\"x\"]\n"
+             "    file: /etc/hostname\n",
+             prefix);
+    struct pb_config cfg;
+    char err[PB_ERRLEN] = "";
+    assert_int_equal(pb_config_load_buffer(&cfg, "t.yaml", text, strlen(text), err,
+                                           sizeof(err)), 0);
+    const struct pb_backend_conf *b = pb_config_backend(&cfg, "l");
+    assert_non_null(b);
+    assert_string_equal(pb_options_text(&b->options, "argv"), "[\"a\", 2, true, \"3\", \"q\\\"x\"]");
+    assert_string_equal(pb_options_text(&b->options, "file"), "/etc/hostname");
+    pb_config_release(&cfg);
+    snprintf(text, sizeof(text), "%s  - name: l\n    kind: listy\n", prefix);
+    expect_error(text, "t.yaml:10:5: in backend 'l': argv is empty");
+    snprintf(text, sizeof(text), "%s  - name: l\n    kind: listy\n    argv: []\n", prefix);
+    expect_error(text, "t.yaml:12:11: in backend 'l': argv is empty");
+    snprintf(text, sizeof(text), "%s  - name: l\n    kind: listy\n    argv: [a, [b]]\n",
+             prefix);
+    expect_error(text, "t.yaml:12:15: in backend 'l': the items of 'argv' must be single "
+                       "values, got a list");
+    snprintf(text, sizeof(text), "%s  - name: l\n    kind: listy\n    argv: {a: 1}\n",
+             prefix);
+    expect_error(text, "t.yaml:12:11: in backend 'l': option 'argv' must be a single value "
+                       "or a list, got a mapping");
+    snprintf(text, sizeof(text), "%s  - name: l\n    kind: listy\n    argv: nolist\n",
+             prefix);
+    expect_error(text, "t.yaml:12:11: in backend 'l': option 'argv': expected a list (JSON "
+                       "array): line 1, column 1: unexpected text");
+    snprintf(text, sizeof(text),
+             "%s  - name: l\n    kind: listy\n    argv: [a]\n    file: /nonexistent/p.py\n",
+             prefix);
+    expect_error(text, "t.yaml:13:11: in backend 'l': option 'file': no such file "
+                       "'/nonexistent/p.py'");
+    snprintf(text, sizeof(text), "%s  - name: l\n    kind: listy\n    argv: [a]\n    file: /\n",
+             prefix);
+    expect_error(text, "t.yaml:13:11: in backend 'l': option 'file': not a file '/'");
+    /* The interval of another kind is still a single value. */
+    snprintf(text, sizeof(text), "%s  - name: s\n    kind: sampling\n    interval: [1ms]\n",
+             prefix);
+    expect_error(text, "t.yaml:12:15: in backend 's': option 'interval' must be a single "
+                       "value, got a list");
 }
 
 /* Workloads and phases: required fields, categories, names, args. */
@@ -464,7 +534,7 @@ static void test_unknown_kind(void **state)
                  "t.yaml:3:11: unknown backend kind 'samplin' (did you mean 'sampling'?)");
     expect_error("backends:\n  - name: s\n    kind: zzzzzzzz\n",
                  "t.yaml:3:11: unknown backend kind 'zzzzzzzz' (expected: none, withopts, "
-                 "sampling)");
+                 "sampling, listy)");
     expect_error("backends:\n  - name: s\n", "t.yaml:2:5: backend 's' has no kind");
 }
 
@@ -569,6 +639,7 @@ int main(void)
         cmocka_unit_test(test_hostile_yaml),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_args_literal),
+        cmocka_unit_test(test_list_and_path_options),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

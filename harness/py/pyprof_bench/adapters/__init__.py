@@ -1,0 +1,1 @@
+"""Glue for tools driven through their Python API from a C backend."""

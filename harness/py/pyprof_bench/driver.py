@@ -1,0 +1,60 @@
+"""The launched driver: runs a workload's phases inside a program started by
+a launcher tool (harness/launch.h) and writes the measured region's timings.
+
+Usage: driver.py TIMINGS WORKLOAD REGION_MODULE [FUNC ARGS]...
+REGION_MODULE ("" for none) is imported and its start() and stop() bracket
+the region. It must not import anything the workload might notice beyond
+what the worker does."""
+import functools
+import importlib
+import os
+import resource
+import sys
+import time
+
+from . import loader, truth
+from .region import run_region
+
+
+def main(argv):
+    out, path, region_module, specs = argv[1], argv[2], argv[3], argv[4:]
+    rec = []
+
+    def finish():
+        # the program's own CPU, all threads, at its end: the launched
+        # sampler's share is the process tree's CPU (wait4) minus this
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        rec.append("process %.9f\n" % (ru.ru_utime + ru.ru_stime))
+        with open(out + ".tmp", "w") as f:
+            f.write("".join(rec))
+        os.replace(out + ".tmp", out)
+
+    try:
+        script = specs[:1] == [loader.MAIN_SCRIPT]
+        mod = loader.load(path, not script)
+        phases = []
+        for i in range(0, len(specs), 2):
+            f, args, _, _ = loader.phase(mod, specs[i], specs[i + 1])
+            phases.append((f, args))
+        hooks = importlib.import_module(region_module) if region_module else None
+    except BaseException as e:
+        rec.append(f"error -1 {loader.one_line(e)}\n")
+        finish()
+        return
+    region, times, failed = run_region(
+        hooks.start if hooks else None, hooks.stop if hooks else None, phases,
+        time.perf_counter, functools.partial(resource.getrusage, resource.RUSAGE_THREAD),
+        functools.partial(resource.getrusage, resource.RUSAGE_SELF), truth.set_phase)
+    rec.append("region %.9f %.9f %.9f %.9f %.9f\n" % region)
+    for i, (w, u, s) in enumerate(times):
+        rec.append("phase %d %.9f %.9f %.9f\n" % (i, w, u, s))
+    for lats, window in truth.request_records:
+        rec.extend("latency %.9f\n" % x for x in lats)
+        rec.append("window %.9f\n" % window)
+    if failed:
+        rec.append(f"error {failed[0]} {loader.one_line(failed[1])}\n")
+    finish()
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,152 @@
+"""Backends declared in YAML (`kind: python-api`, `kind: command`,
+backends/declared.c): good configs run and give ok rows, bad ones are
+refused at config time with FILE:LINE:COL, and a declared profiler that
+breaks at run time is a failed row with its reason. The worked example of
+docs/BACKENDS.md (configs/examples/setprofile_profiler.py, declared in
+configs/tools.yaml) runs, and gates with --baseline."""
+import os
+import shutil
+import tempfile
+
+from common import ROOT, cfg, check, load_outputs, run
+
+VENV = os.environ.get("PYPROF_BENCH_VENV", os.path.join(ROOT, "build", "venv"))
+
+HEAD = """defaults: {rounds: 1, warmup: 0}
+workloads:
+  - name: tiny
+    file: %s
+    phases:
+      - {function: spin, args: [200000], category: python}
+backends:
+""" % os.path.join(ROOT, "tests", "e2e", "workloads", "tiny.py")
+
+
+def rows_by_backend(out):
+    _, rows, _ = load_outputs(out)
+    return {r[1]: dict(zip(rows[0], r)) for r in rows[1:]}
+
+
+def on_path(tool):
+    path = os.path.join(VENV, "bin") + os.pathsep + os.environ.get("PATH", "")
+    return shutil.which(tool, path=path) is not None
+
+
+def test_declared_backends_run():
+    """python-api with a result callable (the worked example) and with a
+    pstats file, command with the real cProfile, py-spy (speedscope and
+    collapsed) and austin: every row ok where the tool is installed, the
+    in-process ones attributing the phases well (AE under 10 pp)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        r = run(["--quiet", "--out", out, cfg("declared.yaml")], timeout=600)
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        rows = rows_by_backend(out)
+        for name in ("setprofile-example", "api-pstats", "cmd-cprofile"):
+            check(rows[name]["status"] == "ok", rows[name])
+            check(float(rows[name]["ae_pp"]) < 10, rows[name])
+        for name, tool in (("cmd-pyspy-speedscope", "py-spy"), ("cmd-pyspy-collapsed", "py-spy"),
+                           ("cmd-austin", "austin")):
+            if on_path(tool):
+                check(rows[name]["status"] == "ok", rows[name])
+                check(rows[name]["ae_pp"] != "", rows[name])
+            else:
+                print(f"     {name}: {tool} not installed, its failure is not judged")
+
+
+def test_declared_profiler_failing_at_run_time_is_a_failed_row():
+    """A python-api backend naming a callable its file lacks, and a command
+    whose tool does not exist, fail their rows with the reason; the rest of
+    the matrix is measured (exit 1)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        prof = os.path.join(tmp, "prof.py")
+        with open(prof, "w") as f:
+            f.write("def start():\n    pass\n\ndef stop():\n    pass\n\n"
+                    "def results():\n    return [('a', 'b')]\n")
+        conf = os.path.join(tmp, "c.yaml")
+        with open(conf, "w") as f:
+            f.write(HEAD + """  - {name: none, kind: none}
+  - {name: misnamed, kind: python-api, file: prof.py, start: strat, stop: stop, result: results}
+  - {name: bad-rows, kind: python-api, file: prof.py, start: start, stop: stop, result: results}
+  - name: no-tool
+    kind: command
+    argv: [no-such-profiler-xyz, "{driver}"]
+    format: collapsed
+""")
+        out = os.path.join(tmp, "out")
+        r = run(["--quiet", "--out", out, conf])
+        check(r.returncode == 1, f"exit {r.returncode}: {r.stderr}")
+        rows = rows_by_backend(out)
+        check(rows["none"]["status"] == "ok", rows["none"])
+        _, _, md = load_outputs(out)
+        check("has no 'strat' (the start callable)" in md, md)
+        check("a result row is not (file, function, line, inclusive, self" in md, md)
+        check("no-such-profiler-xyz" in md, md)
+        for name in ("misnamed", "bad-rows", "no-tool"):
+            check(rows[name]["status"] == "failed", rows[name])
+
+
+BAD = [
+    # (backend entry, message, line:column of the error)
+    ("  - {name: x, kind: python-api, start: a, stop: b, result: c}\n",
+     "needs file or module, not both", "8:5"),
+    ("  - {name: x, kind: python-api, file: nothere.py, start: a, stop: b, result: c}\n",
+     "option 'file': no such file", "8:39"),
+    ("  - {name: x, kind: python-api, module: m, stop: b, result: c}\n",
+     "needs start (a callable)", "8:5"),
+    ("  - {name: x, kind: python-api, module: m, start: 'a b', stop: b, result: c}\n",
+     "start must be a dotted Python name, got 'a b'", "8:51"),
+    ("  - {name: x, kind: python-api, module: m, start: a, stop: b, result: c, output: f, "
+     "format: pstats}\n", "from result, or from output and format", "8:71"),
+    ("  - {name: x, kind: python-api, module: m, start: a, stop: b, output: f}\n",
+     "output and format go together", "8:71"),
+    ("  - {name: x, kind: python-api, module: m, start: a, stop: b, output: f, format: xml}\n",
+     "'xml' is not one of: none, collapsed, austin, speedscope, pstats, chrome-trace", "8:82"),
+    ("  - {name: x, kind: python-api, module: m, start: a, start_args: {k: 1}, stop: b, "
+     "result: c}\n", "option 'start_args' must be a single value or a list", "8:66"),
+    ("  - {name: x, kind: command, argv: [tool, '{python}'], format: pstats}\n",
+     "argv must hold the item {driver} once", "8:36"),
+    ("  - {name: x, kind: command, argv: ['{driver}'], format: pstats}\n",
+     "argv must start with the tool", "8:36"),
+    ("  - {name: x, kind: command, argv: [tool, '{driver}']}\n",
+     "a command backend needs format", "8:5"),
+    ("  - {name: x, kind: command, argv: [tool, [a], '{driver}'], format: austin}\n",
+     "the items of 'argv' must be single values, got a list", "8:43"),
+    ("  - {name: x, kind: command, argv: [tool, '{driver}'], format: austin, "
+     "output: ../f}\n", "output must be a file name of its own", "8:80"),
+    ("  - {name: x, kind: command, argv: [tool, '{driver}'], format: austin, "
+     "regoin: m}\n", "unknown key 'regoin' in backend 'x'; did you mean 'region'?", "8:72"),
+]
+
+
+def test_declared_bad_configs_are_refused_with_their_place():
+    """Each mistake in a declared backend: exit 2, FILE:LINE:COL and the
+    reason, nothing written."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for entry, message, where in BAD:
+            conf = os.path.join(tmp, "c.yaml")
+            with open(conf, "w") as f:
+                f.write(HEAD + entry)
+            out = os.path.join(tmp, "out")
+            r = run(["--quiet", "--out", out, conf])
+            check(r.returncode == 2, f"{entry}: exit {r.returncode}: {r.stderr}")
+            check(f"c.yaml:{where}:" in r.stderr and message in r.stderr,
+                  f"{entry}: want {where} {message!r}, got {r.stderr}")
+            check(not os.path.exists(out), f"{entry}: wrote {out}")
+
+
+def test_worked_example_gates():
+    """configs/examples/my-profiler.yaml (the worked example, the profiler of
+    configs/examples/setprofile_profiler.py beside cProfile) runs, its rows
+    ok, and passes the --baseline gate against itself."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base, new = os.path.join(tmp, "base"), os.path.join(tmp, "new")
+        conf = os.path.join(ROOT, "configs", "examples", "my-profiler.yaml")
+        r = run(["--quiet", "--out", base, conf], timeout=900)
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        _, rows, _ = load_outputs(base)
+        mine = [dict(zip(rows[0], x)) for x in rows[1:] if x[1] == "setprofile-example"]
+        check(len(mine) == 2 and all(x["status"] == "ok" for x in mine), mine)
+        r = run(["--quiet", "--out", new, "--baseline", os.path.join(base, "results.json"),
+                 conf], timeout=900)
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
