@@ -26,8 +26,12 @@ WARN      := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wvl
              -Wshadow -Wpointer-arith -Wformat=2 -Wundef
 CFLAGS    := -std=c11 -D_GNU_SOURCE -g $(OPT) $(WARN) -MMD -MP
 # pkg-config's python-3.11-embed (not python-3.11) is what adds -lpython3.11.
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# PY_PC_DIR (set by the per-interpreter build, below) is searched first. The
+# headers are system headers (-isystem): 3.13's internal ones (mimalloc) do
+# not pass -Wundef.
+PKG_CONFIG_CMD = $(if $(PY_PC_DIR),PKG_CONFIG_PATH=$(PY_PC_DIR)$${PKG_CONFIG_PATH:+:$$PKG_CONFIG_PATH} )pkg-config
+PKG_CFLAGS := $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG_CMD) --cflags $(PKGS) 2>/dev/null))
+PKG_LIBS   := $(shell $(PKG_CONFIG_CMD) --libs $(PKGS) 2>/dev/null)
 LDLIBS     = $(PKG_LIBS) -lm -lpthread
 
 BUILD     := build
@@ -43,7 +47,7 @@ CFLAGS    += -DPB_VERSION='"$(VERSION)"' -DPB_GIT_REV='"$(GIT_REV)"'
 # The embedded interpreter is told it is Debian's python3.X so that its prefix,
 # sys.executable and site-packages (/usr/lib/python3/dist-packages) are
 # Debian's, whatever `python3` on PATH is.
-PY_PREFIX := $(shell pkg-config --variable=exec_prefix python-$(PY_VER)-embed 2>/dev/null)
+PY_PREFIX := $(shell $(PKG_CONFIG_CMD) --variable=exec_prefix python-$(PY_VER)-embed 2>/dev/null)
 PY_EXE    := $(or $(PY_PREFIX),/usr)/bin/python$(PY_VER)
 CFLAGS    += -DPB_PYTHON_EXE='"$(PY_EXE)"' -DPB_VENV='"$(VENV)"'
 # The interpreter axis (harness/interpreter.h): other interpreters' workers
@@ -77,6 +81,30 @@ export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 endif
 
+# ------------------------------------------------ the interpreter axis
+# The same sources built against each other CPython found (tests/interpreters.sh:
+# the newest pyenv build X.Y.* under PYENV_ROOT, or pkg-config's own
+# python-X.Y-embed): $(BUILD)/interp/X.Y/pyprof-bench, its objects and unit
+# tests beside it, linked with an rpath to that interpreter's libdir, its
+# profilers' venv build/venv-X.Y. A missing interpreter is not an error;
+# `make interpreters` says what was found and why the others were not built.
+# INTERP_VERSIONS= (empty) builds the pinned interpreter only.
+INTERP_VERSIONS ?= 3.9 3.10 3.12 3.13
+PYENV_ROOT ?= $(HOME)/.pyenv
+ifeq ($(INTERP_SUB),)
+# X.Y=DIR per interpreter found (DIR: its lib/pkgconfig, or "system").
+INTERP_FOUND := $(shell sh tests/interpreters.sh $(PYENV_ROOT) $(filter-out $(PY_VER),$(INTERP_VERSIONS)))
+INTERP_BUILT := $(foreach e,$(INTERP_FOUND),$(firstword $(subst =, ,$(e))))
+else
+INTERP_BUILT :=
+# A per-interpreter build (the sub-make below): its libpython by rpath.
+LDFLAGS   += -Wl,-rpath,$(shell $(PKG_CONFIG_CMD) --variable=libdir python-$(PY_VER)-embed 2>/dev/null)
+endif
+# The sub-make of interpreter X.Y, given X.Y; the targets follow the call.
+interp_make = $(MAKE) --no-print-directory INTERP_SUB=1 PY_VER=$(1) BUILD=$(BUILD)/interp/$(1) \
+    BIN=$(BUILD)/interp/$(1)/pyprof-bench VENV=$(CURDIR)/build/venv-$(1) \
+    PY_PC_DIR=$(filter-out system,$(patsubst $(1)=%,%,$(filter $(1)=%,$(INTERP_FOUND))))
+
 .SECONDEXPANSION:
 # The test build (sqlite style): the same sources with fault injection
 # (harness/fault.h, PB_FAULT=...) and the test-only backends compiled in, as
@@ -85,8 +113,16 @@ TBUILD    := $(BUILD)/test
 TEST_BIN_FAULT := $(TBUILD)/pyprof-bench-test
 TLIB_OBJ  := $(LIB_SRC:%.c=$(TBUILD)/%.o) $(TEST_ONLY_SRC:%.c=$(TBUILD)/%.o) $(BUILD)/gen/pysrc.o
 
-.PHONY: all deps run test unit e2e clean check-pkgs fuzz valgrind lint FORCE
-all: $(BIN)
+.PHONY: all deps run test unit e2e clean check-pkgs fuzz valgrind lint interpreters FORCE
+all: $(BIN) $(INTERP_BUILT:%=interp-bin-%)
+
+interp-bin-%: FORCE
+	@+$(call interp_make,$*) $(BUILD)/interp/$*/pyprof-bench
+
+interpreters:
+	@echo "CPython $(PY_VER): pinned, ./$(BIN)"
+	@sh tests/interpreters.sh --explain=$(BUILD)/interp $(PYENV_ROOT) \
+	    $(filter-out $(PY_VER),$(INTERP_VERSIONS))
 
 $(BIN): $(MAIN_OBJ) $(BUILD)/libpb.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -142,8 +178,14 @@ run: deps
 test: deps
 	$(MAKE) unit e2e
 
+# The unit tests of the pinned build, then of every other interpreter built
+# (a line names each one that is missing).
 unit: $(TEST_BIN)
+	@echo "unit tests on CPython $(PY_VER)$(if $(INTERP_SUB),, (pinned))"
 	@sh tests/run-unit.sh $(TEST_BIN)
+	@$(foreach v,$(filter-out $(INTERP_BUILT) $(PY_VER),$(if $(INTERP_SUB),,$(INTERP_VERSIONS))),\
+	    echo "unit tests on CPython $(v): skipped (not found; see make interpreters)";) true
+	@+$(foreach v,$(INTERP_BUILT),$(call interp_make,$(v)) unit &&) true
 
 e2e: $(BIN) $(TEST_BIN_FAULT)
 	/usr/bin/python3 tests/e2e/run.py --binary ./$(BIN) --test-binary ./$(TEST_BIN_FAULT)

@@ -32,6 +32,12 @@
 
 _Static_assert(PB_MAX_PHASES <= 64, "a phase set is a 64-bit mask");
 
+#if PY_VERSION_HEX >= 0x030D0000
+/* 3.13 moved the declaration to its internal headers (pycore_ceval.h);
+ * libpython still exports it, with the same signature as 3.9 to 3.12. */
+PyAPI_FUNC(int) _PyEval_SetProfile(PyThreadState *tstate, Py_tracefunc func, PyObject *arg);
+#endif
+
 struct slot {
     PyCodeObject *code;          /* strong reference; NULL when free */
     uint64_t phases;

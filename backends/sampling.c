@@ -21,21 +21,37 @@
  * a debt that moves the next samples' on-CPU time to system, so kernel time
  * lands on the code that was running when it accrued, to within a tick.
  *
- * Layout knowledge of CPython 3.11 (pycore_frame.h, pycore_interp.h) lives in
- * the "reading the interpreter" section only.
+ * Interpreters: CPython 3.11 and 3.12 from their own headers (offsetof),
+ * 3.13 from the offsets the runtime publishes for out-of-process tools
+ * (_PyRuntime.debug_offsets): see "the interpreter's layout". Before 3.11
+ * frames were PyFrameObjects, another walk altogether: the backend is
+ * unavailable there and says so. What is the same in 3.11-3.13 is taken
+ * from the headers of the interpreter built against: object heads, str
+ * objects, frame owner values, opcodes. The asyncio task view reads 3.11's
+ * Task and coroutine layout: 3.11 only (on 3.12+ the note says it is off).
  */
 #define PY_SSIZE_T_CLEAN
 #define Py_BUILD_CORE 1
 #include <Python.h>
+
+#include "../harness/backend.h"
+#include "sampling.h"
+
+#if PY_VERSION_HEX >= 0x030B0000
+
 #include <internal/pycore_frame.h>
 #include <internal/pycore_interp.h>
+#if PY_VERSION_HEX >= 0x030D0000
+#include <internal/pycore_runtime.h>
+#endif
 #include <opcode.h>
 
-#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030C0000
-#error "sampling.c reads CPython 3.11's thread and frame layout (layout_init)"
-#endif
+#if PY_VERSION_HEX < 0x030D0000
 _Static_assert(offsetof(PyCodeObject, co_code_adaptive) <= 256,
                "code_index() reads a code object's head into 256 bytes");
+#endif
+/* The asyncio task view (3.11's Task and coroutine layout). */
+#define ASYNC_VIEW (PY_VERSION_HEX < 0x030C0000)
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,8 +65,6 @@ _Static_assert(offsetof(PyCodeObject, co_code_adaptive) <= 256,
 #include <time.h>
 #include <unistd.h>
 
-#include "../harness/backend.h"
-#include "sampling.h"
 #include "../harness/json.h"
 #include "../harness/pypkg_import.h"
 #include "../harness/util.h"
@@ -79,18 +93,22 @@ static const char *const subkind_names[SUB_COUNT] = {
  * code object other than through these offsets (the asyncio task view, an
  * option, still reads 3.11's coroutine layout directly).
  *
- * This is the seam of the 3.12/3.13 port: 3.11 fills it from offsetof() in
- * layout_init(); 3.13 publishes the same offsets in _PyRuntime.debug_offsets
- * (_Py_DebugOffsets: interpreter_state.threads_head, thread_state.next,
- * .native_thread_id, .current_frame; interpreter_frame.previous,
- * .executable, .instr_ptr, .owner), and 3.12 has them by hand (its
- * PyThreadState still has cframe; f_code stays; prev_instr stays). The cache
- * logic needs nothing else: a frame's address, its code pointer, its
- * previous link and its instruction pointer. is_c_call()'s opcode list is
- * per version too. */
+ * 3.11 and 3.12 fill it from offsetof() in layout_init() (3.12's
+ * PyThreadState still has cframe, its frames f_code and prev_instr); 3.13
+ * from the offsets published in _PyRuntime.debug_offsets (_Py_DebugOffsets:
+ * interpreter_state.threads_head, thread_state.next, .native_thread_id,
+ * .current_frame; interpreter_frame.previous, .executable, .instr_ptr,
+ * .owner; code_object.filename, .name, .firstlineno), after checking its
+ * cookie and version. The cache logic needs nothing else: a frame's
+ * address, its code pointer, its previous link and its instruction pointer
+ * (3.11-3.12: prev_instr, the instruction executing; 3.13: instr_ptr, the
+ * same). is_c_call()'s opcode list is per version. */
 struct frame_layout {
     /* _PyInterpreterFrame: frame_read bytes are read from its start */
     size_t frame_read, fr_code, fr_previous, fr_prev_instr, fr_owner;
+    /* owner values: a generator's frame; an entry frame that the eval loop
+     * keeps on the C stack (3.12+: not the program's, skipped), or -1 */
+    int own_generator, own_cstack;
     /* PyThreadState: ts_read bytes from its start */
     size_t ts_read, ts_next, ts_native_id, ts_cframe;
     /* The current frame: *(ts + ts_cframe) + cf_current_frame (3.11, 3.12);
@@ -110,9 +128,60 @@ static size_t max_end(size_t a, size_t b)
     return a > b ? a : b;
 }
 
-/* CPython 3.11, from its own headers. */
-static void layout_init(struct frame_layout *l)
+/* The interpreter this file was compiled for: 0, or -1 with the reason. */
+static int layout_init(struct frame_layout *l, char *err, size_t errlen)
 {
+    l->own_generator = FRAME_OWNED_BY_GENERATOR;
+#if PY_VERSION_HEX >= 0x030C0000
+    l->own_cstack = FRAME_OWNED_BY_CSTACK;
+#else
+    l->own_cstack = -1;
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+    /* Read as a tool outside the process would, and checked as such. */
+    _Py_DebugOffsets d;
+    struct iovec local = { &d, sizeof(d) }, remote = { &_PyRuntime.debug_offsets, sizeof(d) };
+    if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != (ssize_t)sizeof(d))
+        return pb_error(err, errlen, "cannot read _PyRuntime.debug_offsets: %s",
+                        strerror(errno));
+    if (memcmp(d.cookie, _Py_Debug_Cookie, sizeof(d.cookie)) != 0)
+        return pb_error(err, errlen, "_PyRuntime.debug_offsets has no debug cookie");
+    if ((d.version >> 16) != (PY_VERSION_HEX >> 16))
+        return pb_error(err, errlen, "_PyRuntime.debug_offsets is of CPython %d.%d, this "
+                        "backend was built for %d.%d", (int)(d.version >> 24),
+                        (int)((d.version >> 16) & 0xFF), PY_MAJOR_VERSION, PY_MINOR_VERSION);
+    if (d.free_threaded)
+        return pb_error(err, errlen, "a free-threaded CPython (its frames and objects "
+                        "are laid out otherwise)");
+    l->fr_code = d.interpreter_frame.executable;
+    l->fr_previous = d.interpreter_frame.previous;
+    l->fr_prev_instr = d.interpreter_frame.instr_ptr;
+    l->fr_owner = d.interpreter_frame.owner;
+    l->frame_read = d.interpreter_frame.localsplus;
+    l->ts_next = d.thread_state.next;
+    l->ts_native_id = d.thread_state.native_thread_id;
+    l->ts_cframe = NO_OFFSET;
+    l->ts_current_frame = d.thread_state.current_frame;
+    l->ts_read = max_end(max_end(l->ts_next, l->ts_native_id), l->ts_current_frame) +
+                 sizeof(void *);
+    l->cf_current_frame = NO_OFFSET;
+    l->cf_read = 0;
+    l->interp_threads_head = d.interpreter_state.threads_head;
+    l->code_read = d.code_object.co_code_adaptive;
+    l->co_filename = d.code_object.filename;
+    l->co_name = d.code_object.name;
+    l->co_firstlineno = d.code_object.firstlineno;
+    l->code_unit = sizeof(_Py_CODEUNIT);
+    /* The reads below copy into fixed buffers. */
+    if (l->frame_read > 256 || l->ts_read > 1024 || l->code_read > 256 ||
+        l->fr_owner >= l->frame_read || l->co_firstlineno + sizeof(int) > l->code_read ||
+        max_end(l->co_filename, l->co_name) + sizeof(void *) > l->code_read ||
+        max_end(max_end(l->fr_code, l->fr_previous), l->fr_prev_instr) + sizeof(void *) >
+            l->frame_read)
+        return pb_error(err, errlen, "_PyRuntime.debug_offsets gives offsets past what "
+                        "the sampler reads (frame %zu, thread state %zu, code %zu bytes)",
+                        l->frame_read, l->ts_read, l->code_read);
+#else
     l->fr_code = offsetof(_PyInterpreterFrame, f_code);
     l->fr_previous = offsetof(_PyInterpreterFrame, previous);
     l->fr_prev_instr = offsetof(_PyInterpreterFrame, prev_instr);
@@ -131,6 +200,10 @@ static void layout_init(struct frame_layout *l)
     l->co_name = offsetof(PyCodeObject, co_name);
     l->co_firstlineno = offsetof(PyCodeObject, co_firstlineno);
     l->code_unit = sizeof(_Py_CODEUNIT);
+#endif
+    (void)err;
+    (void)errlen;
+    return 0;
 }
 
 /* A pointer-sized field at off in a copy of the interpreter's memory. */
@@ -252,6 +325,8 @@ struct sampler {
     /* asyncio task view (option async_tasks): the suspended coroutines of
      * every pending task get the loop thread's interval as inclusive time. */
     int async_on;             /* the option, and asyncio was imported */
+    int async_unsupported;    /* the option and asyncio imported, on an
+                                 interpreter without the view */
     PyObject *all_tasks_set;  /* asyncio.tasks._all_tasks.data (a set of
                                  weakrefs to tasks), strong reference */
     PyTypeObject *task_type;  /* _asyncio.Task */
@@ -412,6 +487,27 @@ static long code_index(struct sampler *s, uintptr_t addr)
 static int is_c_call(uint8_t op)
 {
     switch (op) {
+#if PY_VERSION_HEX >= 0x030D0000
+    case CALL: case CALL_KW: case CALL_FUNCTION_EX: case CALL_ALLOC_AND_ENTER_INIT:
+    case CALL_BOUND_METHOD_EXACT_ARGS: case CALL_BOUND_METHOD_GENERAL: case CALL_BUILTIN_CLASS:
+    case CALL_BUILTIN_FAST: case CALL_BUILTIN_FAST_WITH_KEYWORDS: case CALL_BUILTIN_O:
+    case CALL_ISINSTANCE: case CALL_LEN: case CALL_LIST_APPEND: case CALL_METHOD_DESCRIPTOR_FAST:
+    case CALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS: case CALL_METHOD_DESCRIPTOR_NOARGS:
+    case CALL_METHOD_DESCRIPTOR_O: case CALL_NON_PY_GENERAL: case CALL_PY_EXACT_ARGS:
+    case CALL_PY_GENERAL: case CALL_STR_1: case CALL_TUPLE_1: case CALL_TYPE_1:
+    /* sys.monitoring's (when another tool uses it) */
+    case INSTRUMENTED_CALL: case INSTRUMENTED_CALL_KW: case INSTRUMENTED_CALL_FUNCTION_EX:
+#elif PY_VERSION_HEX >= 0x030C0000
+    case CALL: case CALL_FUNCTION_EX: case CALL_BOUND_METHOD_EXACT_ARGS: case CALL_BUILTIN_CLASS:
+    case CALL_BUILTIN_FAST_WITH_KEYWORDS: case CALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS:
+    case CALL_NO_KW_BUILTIN_FAST: case CALL_NO_KW_BUILTIN_O: case CALL_NO_KW_ISINSTANCE:
+    case CALL_NO_KW_LEN: case CALL_NO_KW_LIST_APPEND: case CALL_NO_KW_METHOD_DESCRIPTOR_FAST:
+    case CALL_NO_KW_METHOD_DESCRIPTOR_NOARGS: case CALL_NO_KW_METHOD_DESCRIPTOR_O:
+    case CALL_NO_KW_STR_1: case CALL_NO_KW_TUPLE_1: case CALL_NO_KW_TYPE_1:
+    case CALL_PY_EXACT_ARGS: case CALL_PY_WITH_DEFAULTS:
+    /* sys.monitoring's (when another tool uses it) */
+    case INSTRUMENTED_CALL: case INSTRUMENTED_CALL_FUNCTION_EX:
+#else
     case PRECALL: case CALL: case CALL_FUNCTION_EX: case CALL_ADAPTIVE:
     case PRECALL_ADAPTIVE: case PRECALL_BOUND_METHOD: case PRECALL_BUILTIN_CLASS:
     case PRECALL_BUILTIN_FAST_WITH_KEYWORDS:
@@ -420,6 +516,7 @@ static int is_c_call(uint8_t op)
     case PRECALL_NO_KW_LIST_APPEND: case PRECALL_NO_KW_METHOD_DESCRIPTOR_FAST:
     case PRECALL_NO_KW_METHOD_DESCRIPTOR_NOARGS: case PRECALL_NO_KW_METHOD_DESCRIPTOR_O:
     case PRECALL_NO_KW_STR_1: case PRECALL_NO_KW_TUPLE_1: case PRECALL_NO_KW_TYPE_1:
+#endif
         return 1;
     default:
         return 0;
@@ -831,6 +928,14 @@ static int nf_reserve(struct sampler *s, size_t need)
     return 0;
 }
 
+/* Is the frame copied to fr an entry frame: the one the eval loop keeps on
+ * the C stack at each entry (3.12+; its code is a trampoline, or None in
+ * 3.13)? It is not the program's: walks step over it. */
+static int frame_is_entry(const struct frame_layout *l, const unsigned char *fr)
+{
+    return l->own_cstack >= 0 && fr[l->fr_owner] == l->own_cstack;
+}
+
 /* Bring thread t's cached stack up to date with the chain whose leaf frame
  * is at fa: read from the leaf until a trusted match, keep the cache's root
  * side, replace the rest. 0, -1 when out of memory, or WALK_TORN, leaving
@@ -862,6 +967,10 @@ static int walk_stack(struct sampler *s, struct tstat *t, uintptr_t fa)
         }
         s->frames_read++;
         uintptr_t code = ld_ptr(fr, l->fr_code), prev = ld_ptr(fr, l->fr_previous);
+        if (frame_is_entry(l, fr)) {
+            fa = prev;
+            continue;
+        }
         if (trust) {
             long i = fcache_find(c, fa);
             if (i >= 0 && c->code[i] == code && c->prev[i] == prev) {
@@ -888,7 +997,7 @@ static int walk_stack(struct sampler *s, struct tstat *t, uintptr_t fa)
         s->nf_pinstr[nnew] = ld_ptr(fr, l->fr_prev_instr);
         s->nf_cidx[nnew] = (uint32_t)ci;
         nnew++;
-        if (!prev && fr[l->fr_owner] == FRAME_OWNED_BY_GENERATOR) {
+        if (!prev && fr[l->fr_owner] == l->own_generator) {
             c->untrusted = 1;
             return WALK_TORN;
         }
@@ -964,6 +1073,7 @@ static int record_stack(struct sampler *s, unsigned long tid, const uint32_t *ro
 }
 
 /* ------------------------------------------------------ asyncio tasks */
+#if ASYNC_VIEW
 
 /* The layout of _asyncio's TaskObj in CPython 3.11 (Modules/_asynciomodule.c
  * is not in the headers); checked against a real Task at create(). */
@@ -1056,6 +1166,7 @@ static void sample_tasks(struct sampler *s, struct tstat *t, int64_t weight)
     if (tab != small)
         free(tab);
 }
+#endif /* ASYNC_VIEW */
 
 /* Where thread t waits now, read at most every KERNEL_READ_NS (a read
  * costs an open, a read and a close; 64 threads waiting for the GIL would
@@ -1143,8 +1254,10 @@ static void sample_thread(struct sampler *s, const unsigned char *ts, int64_t wa
     s->torn_samples += rc == WALK_TORN;
     t->walked_at = s->samples;
     struct fcache *c = &t->cache;
+#if ASYNC_VIEW
     if (s->async_on && t->tid == s->loop_tid)
         sample_tasks(s, t, weight);
+#endif
     if (!c->n) {
         t->unattributed_ns += weight;
         return;
@@ -1231,13 +1344,20 @@ long pb_sampling_sample_now(void *state, long *compared)
         uint32_t d = 0;
         int same = 1;
         unsigned char fr[256];
-        for (uintptr_t fa = current_frame(s, ts); fa && same; d++) {
+        for (uintptr_t fa = current_frame(s, ts); fa && same;) {
             long ci;
-            if (d >= c->n || peek(s, fa, fr, l->frame_read) < 0 ||
-                (ci = code_index(s, ld_ptr(fr, l->fr_code))) < 0 ||
-                c->cidx[c->n - 1 - d] != (uint32_t)ci || c->addr[c->n - 1 - d] != fa)
+            if (peek(s, fa, fr, l->frame_read) < 0) {
                 same = 0;
-            fa = ld_ptr(fr, l->fr_previous);
+                break;
+            }
+            uintptr_t prev = ld_ptr(fr, l->fr_previous);
+            if (!frame_is_entry(l, fr)) {
+                if (d >= c->n || (ci = code_index(s, ld_ptr(fr, l->fr_code))) < 0 ||
+                    c->cidx[c->n - 1 - d] != (uint32_t)ci || c->addr[c->n - 1 - d] != fa)
+                    same = 0;
+                d++;
+            }
+            fa = prev;
         }
         bad += !same || d != c->n;
     }
@@ -1273,26 +1393,7 @@ static void *sampler_main(void *arg)
 
 /* ---------------------------------------------------------------- backend */
 
-static const char *const clock_choices[] = { "wall", "cpu", NULL };
-
-static const struct pb_option_spec sampling_options[] = {
-    { "interval", PB_OPT_DURATION, "1ms", 100e-6, 0.1, NULL,
-      "mean time between samples (jittered by +-50%)" },
-    { "clock", PB_OPT_ENUM, "wall", 0, -1, clock_choices,
-      "wall: every interval counts; cpu: only on-CPU time counts" },
-    { "max_depth", PB_OPT_INT, "2048", 16, 100000, NULL,
-      "frames recorded per stack: a deeper stack keeps its root side and its leaf, "
-      "the frames between are counted as dropped (the note) -- every frame still "
-      "gets its inclusive time" },
-    { "async_tasks", PB_OPT_BOOL, "true", 0, -1, NULL,
-      "asyncio task view: a suspended task's coroutines are credited with the "
-      "time they wait (inclusive only; wall clock)" },
-    { "export", PB_OPT_BOOL, "false", 0, -1, NULL,
-      "write each run's profile as folded stacks and speedscope JSON "
-      "(also turned on by --export-profiles)" },
-    { NULL, 0, NULL, 0, 0, NULL, NULL },
-};
-
+#if ASYNC_VIEW
 /* With the GIL, outside the region: when the program has imported asyncio,
  * find its set of all tasks and check the Task layout against a real Task
  * (pyprof_bench.asyncprobe, harness/py). Any surprise leaves the task view
@@ -1327,6 +1428,7 @@ out:
         PyErr_Clear();
     Py_XDECREF(res);
 }
+#endif /* ASYNC_VIEW */
 
 static int sampling_create(void **state, const struct pb_options *opts, char *err, size_t errlen)
 {
@@ -1337,7 +1439,10 @@ static int sampling_create(void **state, const struct pb_options *opts, char *er
     s->cpu_only = pb_options_get(opts, "clock")->v.choice == 1;
     s->max_depth = (int)pb_options_int(opts, "max_depth");
     s->keep_stacks = 1;   /* cheap, and export is decided after the run */
-    layout_init(&s->lay);
+    if (layout_init(&s->lay, err, errlen) < 0) {
+        free(s);
+        return -1;
+    }
     s->interp = PyThreadState_GetInterpreter(PyThreadState_Get());
     s->pid = getpid();
     s->rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)now_ns(CLOCK_MONOTONIC);
@@ -1351,8 +1456,14 @@ static int sampling_create(void **state, const struct pb_options *opts, char *er
         return pb_error(err, errlen, "cannot read this process's memory with process_vm_readv: %s",
                         strerror(e));
     }
-    if (pb_options_bool(opts, "async_tasks") && !s->cpu_only)
+    if (pb_options_bool(opts, "async_tasks") && !s->cpu_only) {
+#if ASYNC_VIEW
         async_probe(s);
+#else
+        /* Said only where it matters: the program has imported asyncio. */
+        s->async_unsupported = PyDict_GetItemString(PyImport_GetModuleDict(), "asyncio") != NULL;
+#endif
+    }
     *state = s;
     return 0;
 }
@@ -1474,6 +1585,10 @@ static int sampling_collect(void *state, struct pb_report *out, char *err, size_
     if (s->async_on)
         pb_strbuf_addf(&note, "; asyncio: %llu suspended task chains credited",
                        (unsigned long long)s->async_chains);
+    if (s->async_unsupported)
+        pb_strbuf_addf(&note, "; asyncio task view (async_tasks): unsupported on CPython %d.%d "
+                       "(it reads 3.11's Task and coroutine layout), off",
+                       PY_MAJOR_VERSION, PY_MINOR_VERSION);
     pb_report_set_note(out, note.buf);
     pb_strbuf_release(&note);
     (void)leaf_samples;
@@ -1607,6 +1722,49 @@ static int sampling_export(void *state, const char *prefix, char *err, size_t er
     return rc;
 }
 
+#else /* PY_VERSION_HEX < 0x030B0000 */
+
+/* Before 3.11 a frame was a PyFrameObject with f_back, another walk
+ * altogether: the worker's availability stage says so and the rows are
+ * skipped (the build does not fail). */
+static int sampling_available(char *why, size_t whylen)
+{
+    snprintf(why, whylen, "sampling reads CPython 3.11-3.13 frames; this is %d.%d",
+             PY_MAJOR_VERSION, PY_MINOR_VERSION);
+    return 0;
+}
+
+long pb_sampling_sample_now(void *state, long *compared)
+{
+    (void)state;
+    *compared = 0;
+    return -1;
+}
+
+#endif /* PY_VERSION_HEX >= 0x030B0000 */
+
+/* ---------------------------------------------------------------- backend */
+
+static const char *const clock_choices[] = { "wall", "cpu", NULL };
+
+static const struct pb_option_spec sampling_options[] = {
+    { "interval", PB_OPT_DURATION, "1ms", 100e-6, 0.1, NULL,
+      "mean time between samples (jittered by +-50%)" },
+    { "clock", PB_OPT_ENUM, "wall", 0, -1, clock_choices,
+      "wall: every interval counts; cpu: only on-CPU time counts" },
+    { "max_depth", PB_OPT_INT, "2048", 16, 100000, NULL,
+      "frames recorded per stack: a deeper stack keeps its root side and its leaf, "
+      "the frames between are counted as dropped (the note) -- every frame still "
+      "gets its inclusive time" },
+    { "async_tasks", PB_OPT_BOOL, "true", 0, -1, NULL,
+      "asyncio task view: a suspended task's coroutines are credited with the "
+      "time they wait (inclusive only; wall clock)" },
+    { "export", PB_OPT_BOOL, "false", 0, -1, NULL,
+      "write each run's profile as folded stacks and speedscope JSON "
+      "(also turned on by --export-profiles)" },
+    { NULL, 0, NULL, 0, 0, NULL, NULL },
+};
+
 static const char *sampling_clock(const struct pb_options *opts)
 {
     return pb_options_text(opts, "clock");
@@ -1619,12 +1777,16 @@ const struct pb_backend_ops pb_backend_sampling = {
     .categories = PB_CAT_ALL,
     .caps = PB_CAP_THREADS | PB_CAP_REGION | PB_CAP_REPORT,
     .options = sampling_options,
+#if PY_VERSION_HEX >= 0x030B0000
     .available = NULL,
     .create = sampling_create,
     .start = sampling_start,
     .stop = sampling_stop,
     .collect = sampling_collect,
     .destroy = sampling_destroy,
-    .clock = sampling_clock,
     .export_profile = sampling_export,
+#else
+    .available = sampling_available,
+#endif
+    .clock = sampling_clock,
 };

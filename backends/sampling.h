@@ -8,7 +8,8 @@
  * then compare each thread walked by that sample, frame by frame (address
  * and code), with a full walk from its leaf that ignores the frame cache.
  * Returns the number of threads whose stacks differ and sets *compared to
- * the number compared; -1 when the sampler is running or unreadable. */
+ * the number compared; -1 when the sampler is running or unreadable, or
+ * when this interpreter has no sampler (before 3.11). */
 long pb_sampling_sample_now(void *state, long *compared);
 
 #endif

@@ -361,7 +361,9 @@ static double inclusive(const struct pb_report *r, const char *name)
 /* The asyncio task view: a coroutine suspended in asyncio.sleep is on no
  * thread's stack, yet gets its wait as inclusive time (async_tasks, the
  * default); without it, almost nothing. Bounds are generous: a 0.1 s sleep
- * must show at least 0.07 s. */
+ * must show at least 0.07 s. The view reads 3.11's Task layout: on a later
+ * interpreter the note says it is unsupported and off, and the suspended
+ * coroutine gets almost nothing (no time is made up for it). */
 static void test_asyncio_task_view(void **state)
 {
     (void)state;
@@ -376,6 +378,15 @@ static void test_asyncio_task_view(void **state)
     struct pb_report r;
     sample("asyncio.run(outer())\n", NULL, &r);
     double on = inclusive(&r, "awaiter"), outer_s = inclusive(&r, "outer");
+#if PY_VERSION_HEX >= 0x030C0000
+    int said = strstr(r.note, "asyncio task view (async_tasks): unsupported") != NULL;
+    assert_null(strstr(r.note, "suspended task chains"));
+    pb_report_release(&r);
+    assert_true(said);
+    if (!(on < 0.03))
+        fail_msg("awaiter %.3f s with an unsupported task view", on);
+    return;
+#endif
     assert_non_null(strstr(r.note, "suspended task chains"));
     pb_report_release(&r);
     const char *off_opts[] = { "async_tasks", "false", NULL };
@@ -554,6 +565,13 @@ static void test_truncation_keeps_root(void **state)
 
 int main(void)
 {
+    /* Before 3.11 the backend is unavailable (it says why): nothing to test. */
+    const struct pb_backend_ops *ops = pb_backend_find("sampling");
+    char why[PB_ERRLEN];
+    if (ops && ops->available && !ops->available(why, sizeof(why))) {
+        printf("SKIP test_sampling: %s\n", why);
+        return 0;
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_categories),
         cmocka_unit_test(test_kernel_time_is_system),
