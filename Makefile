@@ -2,16 +2,20 @@
 # every test; `make run` sets up and runs configs/all.yaml. SANITIZE=address,undefined
 # builds everything with those sanitizers (objects go to a separate folder).
 
-# CPython 3.11 by name: Debian 13's python3-dev (python3-embed) is 3.13,
-# python3.11-dev gives python-3.11-embed on Debian 12 and 13 alike.
-PY_VER    := 3.11
+# The pinned CPython, by version (tests/pinned-python.sh): Debian's 3.11 where
+# Debian packages it (12), else Debian's python3 (13: 3.13, no 3.11 there);
+# named explicitly (python-X.Y-embed, pythonX.Y-dev), never as `python3`.
+# PY_VER=X.Y overrides.
+ifeq ($(origin PY_VER),undefined)
+PY_VER    := $(shell sh tests/pinned-python.sh)
+endif
 PKGS      := python-$(PY_VER)-embed yaml-0.1
 # Debian packages the project needs; `make deps` installs the missing ones,
 # then makes the virtual environment of the profilers (VENV, below).
 DEB_PKGS  := gcc libc6-dev make pkg-config procps python$(PY_VER) python$(PY_VER)-dev \
              python$(PY_VER)-venv libyaml-dev gnuplot-nox libcmocka-dev python3-numpy valgrind
 # The real profilers, from PyPI at the versions pinned in REQUIREMENTS, in a
-# virtual environment of Debian's python3.11 (not `python3` on PATH, which
+# virtual environment of Debian's pythonX.Y (not `python3` on PATH, which
 # may be another interpreter). The worker's embedded interpreter uses it as
 # its prefix and the launched tools run from its bin/ (harness/venv.h);
 # PYPROF_BENCH_VENV overrides the path at run time ("" for none).
@@ -89,7 +93,7 @@ endif
 # profilers' venv build/venv-X.Y. A missing interpreter is not an error;
 # `make interpreters` says what was found and why the others were not built.
 # INTERP_VERSIONS= (empty) builds the pinned interpreter only.
-INTERP_VERSIONS ?= 3.9 3.10 3.12 3.13
+INTERP_VERSIONS ?= 3.9 3.10 3.11 3.12 3.13
 PYENV_ROOT ?= $(HOME)/.pyenv
 ifeq ($(INTERP_SUB),)
 # X.Y=DIR per interpreter found (DIR: its lib/pkgconfig, or "system").

@@ -6,14 +6,15 @@
 # interpreter makes only that interpreter's rows of the tool skipped, with
 # pip's reason). Interpreters are looked for in pyenv (PYENV_ROOT, default
 # ~/.pyenv: versions/X.Y.Z/bin/pythonX.Y, the newest X.Y.Z) for X.Y in
-# PB_INTERPRETERS (default 3.12 3.13, those configs/interpreters.yaml runs:
+# PB_INTERPRETERS (default 3.11 3.12 3.13 but the pinned one: those
+# configs/interpreters.yaml runs;
 # the whole requirements file takes about 3 minutes of pip per interpreter
 # here, so 3.9 and 3.10 are on request: PB_INTERPRETERS="3.9 3.10 3.12 3.13").
 # A missing interpreter is said and skipped: this never fails, so `make
 # deps` works without pyenv.
 pinned=$1 venv=$2 req=$3
 root=${PYENV_ROOT:-$HOME/.pyenv}
-for xy in ${PB_INTERPRETERS:-3.12 3.13}; do
+for xy in ${PB_INTERPRETERS:-3.11 3.12 3.13}; do
     [ "$xy" = "$pinned" ] && continue
     py=$(ls -d "$root/versions/$xy".*/bin/"python$xy" 2>/dev/null | sort -V | tail -1)
     if [ -z "$py" ]; then

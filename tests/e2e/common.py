@@ -82,12 +82,21 @@ def small_matrix(tmp):
     return tiny_config(tmp, "m.yaml", 1, ("none", "deterministic", "sampling"))
 
 
+def pinned_version():
+    """X.Y of the CPython the build pins (Debian's 3.11 on Debian 12, 3.13 on
+    Debian 13): tests/pinned-python.sh, as the Makefile decides it."""
+    out = subprocess.run(["sh", os.path.join(ROOT, "tests", "pinned-python.sh")],
+                         capture_output=True, text=True).stdout.strip()
+    return out or "3.11"
+
+
 def venv_python():
     """The interpreter the worker embeds: the profilers' venv of `make deps`
     (PYPROF_BENCH_VENV overrides, as for the binary), else Debian's."""
+    py = "python" + pinned_version()
     venv = os.environ.get("PYPROF_BENCH_VENV", os.path.join(ROOT, "build", "venv"))
-    exe = os.path.join(venv, "bin", "python3.11") if venv else ""
-    return exe if exe and os.access(exe, os.X_OK) else "/usr/bin/python3.11"
+    exe = os.path.join(venv, "bin", py) if venv else ""
+    return exe if exe and os.access(exe, os.X_OK) else "/usr/bin/" + py
 
 
 def yappi_installed():
