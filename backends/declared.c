@@ -137,17 +137,24 @@ static int dotted_name(const char *s)
     return !start;
 }
 
-/* requires: [module:|program:]NAME. */
-static int requires_check(const struct pb_options *opts, const char **key, char *err,
-                          size_t errlen)
+/* requires: [module:|program:]NAME; a bare NAME is a program when
+ * program_default, else a module. */
+static int requires_check(const struct pb_options *opts, int program_default, const char **key,
+                          char *err, size_t errlen)
 {
     const char *r = pb_options_text(opts, "requires");
     if (!r[0])
         return 0;
     *key = "requires";
-    if (!strncmp(r, "module:", 7))
-        return dotted_name(r + 7) ? 0 : pb_error(err, errlen, "requires: module:NAME needs "
-                                                 "a dotted Python name, got '%s'", r + 7);
+    int module = !strncmp(r, "module:", 7) || (!program_default && !strchr(r, ':'));
+    if (module) {
+        const char *name = strncmp(r, "module:", 7) ? r : r + 7;
+        if (!dotted_name(name))
+            return pb_error(err, errlen, "requires: a module needs a dotted Python name, "
+                            "got '%s'", name);
+        *key = NULL;
+        return 0;
+    }
     if (!strncmp(r, "program:", 8))
         r += 8;
     if (!r[0] || strchr(r, '/') || strchr(r, ' ') || strchr(r, ':'))
@@ -162,7 +169,7 @@ static int python_api_check(const struct pb_options *opts, const char **key, cha
                             size_t errlen)
 {
     *key = NULL;
-    if (requires_check(opts, key, err, errlen) < 0)
+    if (requires_check(opts, 0, key, err, errlen) < 0)
         return -1;
     if (set_text(opts, "file") == set_text(opts, "module"))
         return pb_error(err, errlen, "a python-api backend needs file or module, not both");
@@ -235,7 +242,7 @@ static int command_check(const struct pb_options *opts, const char **key, char *
     if (set_text(opts, "region") && !dotted_name(pb_options_text(opts, "region")))
         return *key = "region", pb_error(err, errlen, "region must be a dotted Python name");
     *key = NULL;
-    return requires_check(opts, key, err, errlen);
+    return requires_check(opts, 1, key, err, errlen);
 }
 
 /* ---------------------------------------------------------------- the tool */

@@ -162,7 +162,10 @@ BAD = [
     ("  - {name: x, kind: command, argv: [tool, '{driver}'], format: austin, "
      "requires: bin/tool}\n", "requires is module:NAME, program:NAME or NAME", "8:82"),
     ("  - {name: x, kind: python-api, module: m, start: a, stop: b, result: c, "
-     "requires: 'module:a b'}\n", "requires: module:NAME needs a dotted Python name", "8:84"),
+     "requires: 'module:a b'}\n", "requires: a module needs a dotted Python name, got 'a b'",
+     "8:84"),
+    ("  - {name: x, kind: python-api, module: m, start: a, stop: b, result: c, "
+     "requires: a-b}\n", "requires: a module needs a dotted Python name, got 'a-b'", "8:84"),
     ("  - {name: x, kind: python-api, module: m, start: a, stop: b, result: c, save: d}\n",
      "save writes the output: it needs output and format", "8:80"),
     ("  - {name: x, kind: python-api, module: m, setup: 'a()', start: a, stop: b, "
