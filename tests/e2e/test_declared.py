@@ -35,8 +35,9 @@ def on_path(tool):
 def test_declared_backends_run():
     """python-api with a result callable (the worked example) and with a
     pstats file, command with the real cProfile, py-spy (speedscope and
-    collapsed) and austin: every row ok where the tool is installed, the
-    in-process ones attributing the phases well (AE under 10 pp)."""
+    collapsed) and austin: every row ok where the tool is installed (else
+    skipped by its requires:), the in-process ones attributing the phases
+    well (AE under 10 pp)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out")
         r = run(["--quiet", "--out", out, cfg("declared.yaml")], timeout=600)
@@ -51,7 +52,8 @@ def test_declared_backends_run():
                 check(rows[name]["status"] == "ok", rows[name])
                 check(rows[name]["ae_pp"] != "", rows[name])
             else:
-                print(f"     {name}: {tool} not installed, its failure is not judged")
+                check(rows[name]["status"] == "skipped" and
+                      f"{tool} not found on PATH" in rows[name]["reason"], rows[name])
 
 
 def test_declared_profiler_failing_at_run_time_is_a_failed_row():
