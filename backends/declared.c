@@ -32,6 +32,7 @@
 #include "../harness/pypkg.h"
 #include "../harness/pypkg_import.h"
 #include "../harness/util.h"
+#include "../harness/venv.h"
 #include "chrome_trace.h"
 
 static const char *const format_choices[] = { "none", "collapsed", "austin", "speedscope",
@@ -41,16 +42,34 @@ static const char *const format_choices[] = { "none", "collapsed", "austin", "sp
     { "interval", PB_OPT_DURATION, "1ms", 1e-6, 10, NULL,                            \
       "collapsed format: the seconds one sample count stands for" }
 
+/* What the tool needs and where its version comes from (entry_available,
+ * entry_version): the same two options in both kinds. */
+#define TOOL_OPTIONS                                                                 \
+    { "requires", PB_OPT_STRING, "", 0, -1, NULL,                                    \
+      "module:NAME (imported in the worker) or program:NAME (on PATH, the venv's "   \
+      "bin/ first); a bare NAME is a module in python-api, a program in command. "   \
+      "Missing: the rows are skipped with the reason" },                             \
+    { "version", PB_OPT_STRING, "", 0, -1, NULL,                                     \
+      "distribution (importlib.metadata) or module (__version__) whose version is "  \
+      "the tool's, in --list and results.json" }
+
 static const struct pb_option_spec python_api_options[] = {
     { "file", PB_OPT_PATH, "", 0, -1, NULL,
       "the profiler's Python file (relative to the config), or module" },
     { "module", PB_OPT_STRING, "", 0, -1, NULL,
       "the profiler's importable module (from the worker's venv), or file" },
+    { "setup", PB_OPT_STRING, "", 0, -1, NULL,
+      "callable called once when the backend is made, outside the region (a class, "
+      "say); start, stop and save are then attributes of what it returns" },
+    { "setup_args", PB_OPT_LIST, "[]", 0, -1, NULL, "its arguments, as start_args" },
     { "start", PB_OPT_STRING, "", 0, -1, NULL, "callable that starts profiling (NAME.ATTR ok)" },
     { "start_args", PB_OPT_LIST, "[]", 0, -1, NULL,
       "its arguments; the string {output} is the output file's path" },
     { "stop", PB_OPT_STRING, "", 0, -1, NULL, "callable that stops profiling" },
     { "stop_args", PB_OPT_LIST, "[]", 0, -1, NULL, "its arguments, as start_args" },
+    { "save", PB_OPT_STRING, "", 0, -1, NULL,
+      "with output: callable that writes the output after the region (outside it)" },
+    { "save_args", PB_OPT_LIST, "[]", 0, -1, NULL, "its arguments, as start_args" },
     { "result", PB_OPT_STRING, "", 0, -1, NULL,
       "callable returning rows (file, function, line, inclusive s, self s[, count"
       "[, {python|native|system: s}]]); or output and format" },
@@ -58,6 +77,7 @@ static const struct pb_option_spec python_api_options[] = {
       "file name the profiler writes (in a private folder, {output} in the args)" },
     { "format", PB_OPT_ENUM, "none", 0, -1, format_choices, "the output's format" },
     INTERVAL_OPTION,
+    TOOL_OPTIONS,
     { NULL, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -71,17 +91,19 @@ static const struct pb_option_spec command_options[] = {
     { "region", PB_OPT_STRING, "", 0, -1, NULL,
       "module whose start() and stop() the driver calls around the region; \"\": none" },
     INTERVAL_OPTION,
+    TOOL_OPTIONS,
     { NULL, 0, NULL, 0, 0, NULL, NULL },
 };
 
 struct declared {
     struct pb_options opts;         /* a copy: launch() reads argv */
-    PyObject *start, *start_args, *stop, *stop_args, *collect;   /* python-api */
+    PyObject *start, *start_args, *stop, *stop_args, *collect, *finish;   /* python-api */
     char dir[128];                  /* python-api: private folder of the output */
     char output[512];               /* the output file's path */
     char *data;                     /* its bytes, read after the region */
     size_t len;
     char note[256];
+    char tool[128];                 /* "NAME VERSION" for the note */
 };
 
 /* ---------------------------------------------------------------- checks */
@@ -115,10 +137,40 @@ static int dotted_name(const char *s)
     return !start;
 }
 
+/* requires: [module:|program:]NAME; a bare NAME is a program when
+ * program_default, else a module. */
+static int requires_check(const struct pb_options *opts, int program_default, const char **key,
+                          char *err, size_t errlen)
+{
+    const char *r = pb_options_text(opts, "requires");
+    if (!r[0])
+        return 0;
+    *key = "requires";
+    int module = !strncmp(r, "module:", 7) || (!program_default && !strchr(r, ':'));
+    if (module) {
+        const char *name = strncmp(r, "module:", 7) ? r : r + 7;
+        if (!dotted_name(name))
+            return pb_error(err, errlen, "requires: a module needs a dotted Python name, "
+                            "got '%s'", name);
+        *key = NULL;
+        return 0;
+    }
+    if (!strncmp(r, "program:", 8))
+        r += 8;
+    if (!r[0] || strchr(r, '/') || strchr(r, ' ') || strchr(r, ':'))
+        return pb_error(err, errlen, "requires is module:NAME, program:NAME or NAME (a "
+                        "program's file name, not a path), got '%s'",
+                        pb_options_text(opts, "requires"));
+    *key = NULL;
+    return 0;
+}
+
 static int python_api_check(const struct pb_options *opts, const char **key, char *err,
                             size_t errlen)
 {
     *key = NULL;
+    if (requires_check(opts, 0, key, err, errlen) < 0)
+        return -1;
     if (set_text(opts, "file") == set_text(opts, "module"))
         return pb_error(err, errlen, "a python-api backend needs file or module, not both");
     if (set_text(opts, "module") && !dotted_name(pb_options_text(opts, "module")))
@@ -127,7 +179,7 @@ static int python_api_check(const struct pb_options *opts, const char **key, cha
     for (size_t i = 0; calls[i]; i++)
         if (!set_text(opts, calls[i]))
             return pb_error(err, errlen, "a python-api backend needs %s (a callable)", calls[i]);
-    static const char *const names[] = { "start", "stop", "result", NULL };
+    static const char *const names[] = { "setup", "start", "stop", "save", "result", NULL };
     for (size_t i = 0; names[i]; i++)
         if (set_text(opts, names[i]) && !dotted_name(pb_options_text(opts, names[i])))
             return *key = names[i],
@@ -143,6 +195,9 @@ static int python_api_check(const struct pb_options *opts, const char **key, cha
                pb_error(err, errlen, "output and format go together");
     if (output && strchr(pb_options_text(opts, "output"), '/'))
         return *key = "output", pb_error(err, errlen, "output is a file name, not a path");
+    if (set_text(opts, "save") && !output)
+        return *key = "save", pb_error(err, errlen, "save writes the output: it needs output "
+                                       "and format");
     return 0;
 }
 
@@ -187,10 +242,91 @@ static int command_check(const struct pb_options *opts, const char **key, char *
     if (set_text(opts, "region") && !dotted_name(pb_options_text(opts, "region")))
         return *key = "region", pb_error(err, errlen, "region must be a dotted Python name");
     *key = NULL;
+    return requires_check(opts, 1, key, err, errlen);
+}
+
+/* ---------------------------------------------------------------- the tool */
+
+/* The name in requires:, and whether it is a program (else a module); a
+ * bare name is a program when program_default. */
+static const char *required(const struct pb_options *opts, int program_default, int *program)
+{
+    const char *r = pb_options_text(opts, "requires");
+    *program = program_default;
+    if (!strncmp(r, "module:", 7)) {
+        *program = 0;
+        return r + 7;
+    }
+    if (!strncmp(r, "program:", 8)) {
+        *program = 1;
+        return r + 8;
+    }
+    return r;
+}
+
+/* Is what requires: names there? Else why, with why `make deps` could not
+ * install it (a module's top-level package, or the program, taken as the
+ * distribution's name), like the C adapters say. */
+static int tool_available(const struct pb_options *opts, int program_default, char *why,
+                          size_t whylen)
+{
+    int program;
+    const char *name = required(opts, program_default, &program);
+    if (!name[0])
+        return 1;
+    if (!program) {
+        char dist[256];
+        snprintf(dist, sizeof(dist), "%.*s", (int)strcspn(name, "."), name);
+        return pyad_importable(name, dist, why, whylen);
+    }
+    if (pb_on_path(name))
+        return 1;
+    char failed[512];
+    pb_venv_failure(name, failed, sizeof(failed));
+    snprintf(why, whylen, "%s not found on PATH%s%.500s", name, failed[0] ? ": " : "", failed);
     return 0;
 }
 
+static int python_api_available(const struct pb_options *opts, char *why, size_t whylen)
+{
+    return tool_available(opts, 0, why, whylen);
+}
+
+static int command_available(const struct pb_options *opts, char *why, size_t whylen)
+{
+    return tool_available(opts, 1, why, whylen);
+}
+
+/* version: a distribution's version, else the module's __version__. */
+static void tool_version(const struct pb_options *opts, char *buf, size_t len)
+{
+    const char *v = pb_options_text(opts, "version");
+    buf[0] = '\0';
+    if (!v[0])
+        return;
+    pyad_version(v, buf, len);
+    if (buf[0] || !dotted_name(v))
+        return;
+    PyObject *mod = PyImport_ImportModule(v);
+    if (mod) {
+        pyad_string(mod, "__version__", buf, len);
+        Py_DECREF(mod);
+    }
+    PyErr_Clear();
+}
+
 /* ---------------------------------------------------------------- common */
+
+/* "NAME VERSION" of the version option into x->tool for the note; "" when
+ * the version is unknown. */
+static const char *tool_named(struct declared *x, const char *version)
+{
+    if (!version[0])
+        return "";
+    snprintf(x->tool, sizeof(x->tool), "%.60s %.60s", pb_options_text(&x->opts, "version"),
+             version);
+    return x->tool;
+}
 
 static void declared_destroy(void *state)
 {
@@ -200,6 +336,7 @@ static void declared_destroy(void *state)
     Py_XDECREF(x->stop);
     Py_XDECREF(x->stop_args);
     Py_XDECREF(x->collect);
+    Py_XDECREF(x->finish);
     if (x->dir[0])
         pb_remove_tree(x->dir);
     free(x->data);
@@ -342,18 +479,20 @@ static int python_api_create(void **state, const struct pb_options *opts, char *
     }
     PyObject *fn = pb_pypkg_attr("pyprof_bench.adapters.declared", "prepare");
     PyObject *r = fn ? PyObject_CallFunction(
-                           fn, "sssssssssd", pb_options_text(opts, "file"),
-                           pb_options_text(opts, "module"), pb_options_text(opts, "start"),
+                           fn, "ssssssssssss", pb_options_text(opts, "file"),
+                           pb_options_text(opts, "module"), pb_options_text(opts, "setup"),
+                           pb_options_text(opts, "setup_args"), pb_options_text(opts, "start"),
                            pb_options_text(opts, "start_args"), pb_options_text(opts, "stop"),
-                           pb_options_text(opts, "stop_args"), pb_options_text(opts, "result"),
-                           x->output, pb_options_text(opts, "format"),
-                           pb_options_double(opts, "interval"))
+                           pb_options_text(opts, "stop_args"), pb_options_text(opts, "save"),
+                           pb_options_text(opts, "save_args"), pb_options_text(opts, "result"),
+                           x->output)
                      : NULL;
     Py_XDECREF(fn);
-    if (!r || !PyArg_ParseTuple(r, "OO!OO!O", &x->start, &PyTuple_Type, &x->start_args,
-                                &x->stop, &PyTuple_Type, &x->stop_args, &x->collect)) {
+    if (!r || !PyArg_ParseTuple(r, "OO!OO!OO", &x->start, &PyTuple_Type, &x->start_args,
+                                &x->stop, &PyTuple_Type, &x->stop_args, &x->collect,
+                                &x->finish)) {
         Py_XDECREF(r);
-        x->start = x->start_args = x->stop = x->stop_args = x->collect = NULL;
+        x->start = x->start_args = x->stop = x->stop_args = x->collect = x->finish = NULL;
         declared_destroy(x);
         return pyad_error(err, errlen, "python-api");
     }
@@ -362,6 +501,7 @@ static int python_api_create(void **state, const struct pb_options *opts, char *
     Py_INCREF(x->stop);
     Py_INCREF(x->stop_args);
     Py_INCREF(x->collect);
+    Py_INCREF(x->finish);
     Py_DECREF(r);
     *state = x;
     return 0;
@@ -393,6 +533,10 @@ static int python_api_collect(void *state, struct pb_report *out, char *err, siz
 {
     struct declared *x = state;
     if (set_text(&x->opts, "output")) {
+        PyObject *saved = PyObject_CallNoArgs(x->finish);
+        if (!saved)
+            return pyad_error(err, errlen, "save");
+        Py_DECREF(saved);
         if (load_output(x, err, errlen) < 0 || read_output(x, out, err, errlen) < 0)
             return -1;
     } else {
@@ -412,7 +556,10 @@ static int python_api_collect(void *state, struct pb_report *out, char *err, siz
         what = strrchr(pb_options_text(&x->opts, "file"), '/');
         what = what ? what + 1 : pb_options_text(&x->opts, "file");
     }
-    snprintf(x->note, sizeof(x->note), "python-api %.120s, %s", what,
+    char version[64];
+    tool_version(&x->opts, version, sizeof(version));
+    snprintf(x->note, sizeof(x->note), "python-api %.100s, %s%s%s", what, tool_named(x, version),
+             version[0] ? ", " : "",
              set_text(&x->opts, "output") ? pb_options_text(&x->opts, "format") : "result rows");
     pb_report_set_note(out, x->note);
     return 0;
@@ -432,6 +579,8 @@ const struct pb_backend_ops pb_backend_python_api = {
     .collect = python_api_collect,
     .destroy = declared_destroy,
     .check = python_api_check,
+    .entry_available = python_api_available,
+    .entry_version = tool_version,
 };
 
 /* ---------------------------------------------------------------- command */
@@ -514,9 +663,11 @@ static int command_collect(void *state, struct pb_report *out, char *err, size_t
         return -1;
     struct pb_jval v;
     list_items(&x->opts, "argv", &v);
-    snprintf(x->note, sizeof(x->note), "command %.100s, launched, %s",
-             v.n && v.items[0].type == PB_J_STR ? v.items[0].str : "?",
-             pb_options_text(&x->opts, "format"));
+    char version[64];
+    tool_version(&x->opts, version, sizeof(version));
+    snprintf(x->note, sizeof(x->note), "command %.100s, launched, %s%s%s",
+             v.n && v.items[0].type == PB_J_STR ? v.items[0].str : "?", tool_named(x, version),
+             version[0] ? ", " : "", pb_options_text(&x->opts, "format"));
     pb_jval_release(&v);
     pb_report_set_note(out, x->note);
     return 0;
@@ -535,4 +686,6 @@ const struct pb_backend_ops pb_backend_command = {
     .destroy = declared_destroy,
     .launch = command_launch,
     .check = command_check,
+    .entry_available = command_available,
+    .entry_version = tool_version,
 };

@@ -110,24 +110,10 @@ static int run_quiet(char *const argv[], const char *log, char *msg, size_t msgl
     return -1;
 }
 
-static int on_path(const char *prog)
-{
-    const char *path = getenv("PATH");
-    char *copy = pb_xstrdup(path ? path : ""), *save = NULL;
-    int found = 0;
-    for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-        char full[4096];
-        snprintf(full, sizeof(full), "%s/%s", d, prog);
-        found = access(full, X_OK) == 0;
-    }
-    free(copy);
-    return found;
-}
-
 static void tool_version(const char *tool, char *buf, size_t len)
 {
     buf[0] = '\0';
-    if (!on_path(tool))
+    if (!pb_on_path(tool))
         return;
     char log[] = "/tmp/pyprof-bench-version.XXXXXX";
     int fd = mkstemp(log);
@@ -211,7 +197,7 @@ static void free_argv(char **argv, size_t argc)
 /* Is the tool there? The cheap check of every run. */
 static int external_available(const char *tool, char *why, size_t whylen)
 {
-    if (on_path(tool))
+    if (pb_on_path(tool))
         return 1;
     char failed[512];
     pb_venv_failure(!strcmp(tool, "austin") ? "austin-dist" : tool, failed, sizeof(failed));

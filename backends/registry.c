@@ -15,7 +15,6 @@ extern const struct pb_backend_ops pb_backend_pyinstrument;
 extern const struct pb_backend_ops pb_backend_austin;
 extern const struct pb_backend_ops pb_backend_pyspy;
 extern const struct pb_backend_ops pb_backend_memray;
-extern const struct pb_backend_ops pb_backend_viztracer;
 extern const struct pb_backend_ops pb_backend_pprofile;
 extern const struct pb_backend_ops pb_backend_reach;
 extern const struct pb_backend_ops pb_backend_python_api;
@@ -40,7 +39,6 @@ const struct pb_backend_ops *const pb_backends[] = {
     &pb_backend_pyspy,
     &pb_backend_austin,
     &pb_backend_memray,
-    &pb_backend_viztracer,
     &pb_backend_pprofile,
     /* declared.c: tools declared in YAML, no C of their own. */
     &pb_backend_python_api,

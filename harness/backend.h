@@ -53,6 +53,12 @@ struct pb_backend_ops {
     /* Optional. Returns 1 when usable, 0 with the reason in why
      * ("scalene not installed"). */
     int (*available)(char *why, size_t whylen);
+    /* Optional, for a kind whose config entries name their own tool
+     * (declared.c's requires: and version:): available() and tool_version()
+     * of one entry, from its options; called after available(), by the
+     * probe (per entry) and each run. */
+    int (*entry_available)(const struct pb_options *opts, char *why, size_t whylen);
+    void (*entry_version)(const struct pb_options *opts, char *buf, size_t len);
     /* Optional. The costly check that the tool can profile here (it runs
      * the tool on a short program): made once per job, by the probe phase
      * before any run, after available(); a run then only calls available(). */

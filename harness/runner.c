@@ -77,22 +77,23 @@ static int probe_interpreter(struct pb_results *res, size_t i, double timeout_s,
         for (first = 0; first < b; first++)
             if (res->backend_on[first] && !strcmp(cfg->backends[first].ops->kind, kind))
                 break;
-        if (first < b) {
+        /* A kind whose entries name their own tool answers per entry. */
+        if (first < b && !cfg->backends[b].ops->entry_available) {
             av[b] = av[first];
             memcpy(wy[b], wy[first], PB_ERRLEN);
             memcpy(tv[b], tv[first], PB_VERSIONLEN);
             continue;
         }
         char py[sizeof(python)] = "";
-        rc = pb_worker_probe(&kind, 1, timeout_s, &av[b], &wy[b], &tv[b], py, sizeof(py), err,
-                             errlen);
+        rc = pb_worker_probe(&kind, 1, &cfg->backends[b].options, timeout_s, &av[b], &wy[b],
+                             &tv[b], py, sizeof(py), err, errlen);
         if (py[0] && !python[0])
             snprintf(python, sizeof(python), "%s", py);
     }
     /* Every probe timed out: the Python version still goes into the results. */
     if (rc == 0 && !python[0])
-        rc = pb_worker_probe(NULL, 0, timeout_s, NULL, NULL, NULL, python, sizeof(python), err,
-                             errlen);
+        rc = pb_worker_probe(NULL, 0, NULL, timeout_s, NULL, NULL, NULL, python, sizeof(python),
+                             err, errlen);
     if (python[0] && !res->python[0])
         snprintf(res->python, sizeof(res->python), "%s", python);
     /* The worker's own word for its version ("3.12.1 (main, ...)"). */

@@ -344,3 +344,17 @@ int pb_use_color(int fd)
         return 0;
     return isatty(fd);
 }
+
+int pb_on_path(const char *prog)
+{
+    const char *path = getenv("PATH");
+    char *copy = pb_xstrdup(path ? path : ""), *save = NULL;
+    int found = 0;
+    for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+        char full[4096];
+        snprintf(full, sizeof(full), "%s/%s", d, prog);
+        found = access(full, X_OK) == 0;
+    }
+    free(copy);
+    return found;
+}

@@ -82,6 +82,9 @@ int pb_write_all(int fd, const void *buf, size_t n);
 int pb_write_file_atomic(const char *path, const char *data, size_t len, char *err,
                          size_t errlen);
 
+/* Is prog an executable file in a folder of PATH? */
+int pb_on_path(const char *prog);
+
 /* Is the stream a terminal, and may we use colour on it (NO_COLOR unset)? */
 int pb_isatty_fd(int fd);
 int pb_use_color(int fd);

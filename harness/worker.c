@@ -557,14 +557,22 @@ static void helper_failure(const struct reader *r, int wstatus, char *buf, size_
         snprintf(buf, len, "%s%s%s", st, last[0] ? "; last output: " : "", last);
 }
 
-int pb_worker_probe(const char *const *kinds, size_t n, double timeout_s, int *ok,
-                    char (*why)[PB_ERRLEN], char (*version)[PB_VERSIONLEN], char *python,
-                    size_t pylen, char *err, size_t errlen)
+int pb_worker_probe(const char *const *kinds, size_t n, const struct pb_options *opts,
+                    double timeout_s, int *ok, char (*why)[PB_ERRLEN],
+                    char (*version)[PB_VERSIONLEN], char *python, size_t pylen, char *err,
+                    size_t errlen)
 {
-    char **extra = pb_xcalloc(2 * n + 1, sizeof(*extra));
+    size_t nopts = opts && n == 1 ? opts->count : 0;
+    char **extra = pb_xcalloc(2 * (n + nopts) + 1, sizeof(*extra));
     for (size_t i = 0; i < n; i++) {
         extra[2 * i] = (char *)"--backend";
         extra[2 * i + 1] = (char *)kinds[i];
+    }
+    for (size_t i = 0; i < nopts; i++) {
+        struct pb_strbuf sb = PB_STRBUF_INIT;
+        pb_strbuf_addf(&sb, "%s=%s", opts->values[i].spec->name, opts->values[i].text);
+        extra[2 * (n + i)] = (char *)"--opt";
+        extra[2 * (n + i) + 1] = pb_strbuf_detach(&sb);
     }
     int *seen = pb_xcalloc(n ? n : 1, sizeof(*seen));
     struct probe_ctx ctx = { kinds, n, ok, why, version, seen, python, pylen };
@@ -572,6 +580,8 @@ int pb_worker_probe(const char *const *kinds, size_t n, double timeout_s, int *o
     int wstatus, spawned;
     enum end_kind end = run_helper("probe", extra, timeout_s, probe_msg, &ctx, &r, &wstatus,
                                    err, errlen, &spawned);
+    for (size_t i = 0; i < nopts; i++)
+        free(extra[2 * (n + i) + 1]);
     free(extra);
     int rc = 0;
     char failed[PB_ERRLEN] = "";

@@ -97,8 +97,11 @@ void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
  * KIND timed out after N s" / "probe of KIND failed: ...". Returns 0, or
  * -1 when no probe could run (the worker could not start, Python could not
  * initialise, or pb_worker_stop_requested: "interrupted") with a message
- * in err. python receives the worker's sys.version. */
-int pb_worker_probe(const char *const *kinds, size_t n, double timeout_s, int *ok,
+ * in err. python receives the worker's sys.version. opts (NULL: none), with
+ * one kind only: the options of the config entry, for a kind whose entries
+ * name their own tool (entry_available, backend.h). */
+int pb_worker_probe(const char *const *kinds, size_t n, const struct pb_options *opts,
+                    double timeout_s, int *ok,
                     char (*why)[PB_ERRLEN], char (*version)[PB_VERSIONLEN], char *python,
                     size_t pylen, char *err, size_t errlen);
 

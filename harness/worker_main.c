@@ -681,6 +681,25 @@ static int run_launched(const struct pb_backend_ops *ops, void *state,
     return rc;
 }
 
+/* The backend's options: its defaults, then each --opt KEY=VALUE. 0, or -1
+ * with the reason in err. */
+static int entry_options(const struct worker_args *a, const struct pb_backend_ops *ops,
+                         struct pb_options *opts, char *err, size_t errlen)
+{
+    if (pb_options_init_defaults(opts, ops->options, err, errlen) < 0)
+        return -1;
+    for (size_t i = 0; i < a->nopts; i++) {
+        char *kv = pb_xstrdup(a->opts[i]);
+        char *eq = strchr(kv, '=');
+        int rc = eq ? (*eq = '\0', pb_options_set(opts, kv, eq + 1, err, errlen))
+                    : pb_error(err, errlen, "bad --opt '%s'", kv);
+        free(kv);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* A `main: __main__` workload: its file is run as a script inside the
  * region, so it is not imported (executed) before. */
 static int runs_as_script(const struct worker_args *a)
@@ -715,17 +734,8 @@ static int worker_run(const struct worker_args *a)
         send_error(stage, err);
         return 2;
     }
-    if (pb_options_init_defaults(&opts, ops->options, err, sizeof(err)) < 0)
+    if (entry_options(a, ops, &opts, err, sizeof(err)) < 0)
         goto fail;
-    for (size_t i = 0; i < a->nopts; i++) {
-        char *kv = pb_xstrdup(a->opts[i]);
-        char *eq = strchr(kv, '=');
-        int rc = eq ? (*eq = '\0', pb_options_set(&opts, kv, eq + 1, err, sizeof(err)))
-                    : pb_error(err, sizeof(err), "bad --opt '%s'", kv);
-        free(kv);
-        if (rc < 0)
-            goto fail;
-    }
 
     stage = "python";
     if (python_start(a->file, a->instructions, err, sizeof(err)) < 0)
@@ -761,7 +771,8 @@ static int worker_run(const struct worker_args *a)
         goto fail;
 
     stage = "available";
-    if (ops->available && !ops->available(err, sizeof(err)))
+    if ((ops->available && !ops->available(err, sizeof(err))) ||
+        (ops->entry_available && !ops->entry_available(&opts, err, sizeof(err))))
         goto fail;
     stage = "create";
     if (ops->create(&state, &opts, err, sizeof(err)) < 0)
@@ -890,14 +901,23 @@ static int worker_probe(const struct worker_args *a)
         while (hang && !strcmp(hang, a->backends[i]))
             pause();
 #endif
+        struct pb_options opts = { NULL, 0 };
         if (!ops)
             snprintf(why, sizeof(why), "unknown backend kind");
         else
             ok = ops->available ? ops->available(why, sizeof(why)) : 1;
+        if (ok && ops->entry_available) {
+            /* The entry's options (--opt, one backend only). */
+            ok = entry_options(a, ops, &opts, why, sizeof(why)) == 0 &&
+                 ops->entry_available(&opts, why, sizeof(why));
+        }
         if (ok && ops->probe)
             ok = ops->probe(why, sizeof(why));
         if (ok && ops->tool_version)
             ops->tool_version(version, sizeof(version));
+        if (ok && ops->entry_version)
+            ops->entry_version(&opts, version, sizeof(version));
+        pb_options_release(&opts);
         if (PyErr_Occurred())
             PyErr_Clear();
         pb_proto_begin(&sb, "probe");

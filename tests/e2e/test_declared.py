@@ -35,14 +35,15 @@ def on_path(tool):
 def test_declared_backends_run():
     """python-api with a result callable (the worked example) and with a
     pstats file, command with the real cProfile, py-spy (speedscope and
-    collapsed) and austin: every row ok where the tool is installed, the
-    in-process ones attributing the phases well (AE under 10 pp)."""
+    collapsed) and austin: every row ok where the tool is installed (else
+    skipped by its requires:), the in-process ones attributing the phases
+    well (AE under 10 pp)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out")
         r = run(["--quiet", "--out", out, cfg("declared.yaml")], timeout=600)
         check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
         rows = rows_by_backend(out)
-        for name in ("setprofile-example", "api-pstats", "cmd-cprofile"):
+        for name in ("setprofile-example", "api-pstats", "api-setup-cprofile", "cmd-cprofile"):
             check(rows[name]["status"] == "ok", rows[name])
             check(float(rows[name]["ae_pp"]) < 10, rows[name])
         for name, tool in (("cmd-pyspy-speedscope", "py-spy"), ("cmd-pyspy-collapsed", "py-spy"),
@@ -51,7 +52,8 @@ def test_declared_backends_run():
                 check(rows[name]["status"] == "ok", rows[name])
                 check(rows[name]["ae_pp"] != "", rows[name])
             else:
-                print(f"     {name}: {tool} not installed, its failure is not judged")
+                check(rows[name]["status"] == "skipped" and
+                      f"{tool} not found on PATH" in rows[name]["reason"], rows[name])
 
 
 def test_declared_profiler_failing_at_run_time_is_a_failed_row():
@@ -86,6 +88,49 @@ def test_declared_profiler_failing_at_run_time_is_a_failed_row():
             check(rows[name]["status"] == "failed", rows[name])
 
 
+def test_declared_missing_requirement_is_a_skipped_row():
+    """requires: a module that does not import, a program not on PATH: the
+    rows are skipped with the reason (exit 0, nothing run); one that is
+    there runs, and version: names the tool's version in results.json and
+    the note."""
+    with tempfile.TemporaryDirectory() as tmp:
+        prof = os.path.join(ROOT, "configs", "examples", "setprofile_profiler.py")
+        conf = os.path.join(tmp, "c.yaml")
+        with open(conf, "w") as f:
+            f.write(HEAD + f"""  - {{name: no-module, kind: python-api, requires: no_such_module_xyz,
+     module: no_such_module_xyz, start: a, stop: b, result: c}}
+  - name: no-program
+    kind: command
+    requires: program:no-such-profiler-xyz
+    argv: [no-such-profiler-xyz, "{{driver}}"]
+    format: collapsed
+  - {{name: there, kind: python-api, requires: module:json, version: json, file: {prof},
+     start: start, stop: stop, result: results}}
+""")
+        out = os.path.join(tmp, "out")
+        env = dict(os.environ, PYPROF_BENCH_VENV="")
+        r = run(["--quiet", "--out", out, conf], env=env)
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        rows = rows_by_backend(out)
+        results, _, _ = load_outputs(out)
+        check(rows["no-module"]["status"] == "skipped", rows["no-module"])
+        check("no_such_module_xyz not importable" in rows["no-module"]["reason"] and
+              "no profiler venv" in rows["no-module"]["reason"], rows["no-module"])
+        check(rows["no-program"]["status"] == "skipped", rows["no-program"])
+        check("no-such-profiler-xyz not found on PATH" in rows["no-program"]["reason"],
+              rows["no-program"])
+        check(rows["there"]["status"] == "ok", rows["there"])
+        import json
+        backends = {b["name"]: b for b in results["backends"]}
+        version = json.__version__
+        check(backends["there"]["tool_version"] == version, backends["there"])
+        check(not backends["no-module"]["available"], backends["no-module"])
+        notes = [x["note"] for x in results["runs"] if x["backend"] == "there"]
+        check(notes and all(f", json {version}," in n for n in notes), notes)
+        started = [x for x in results["runs"] if x["backend"] in ("no-module", "no-program")]
+        check(all(x["status"] == "skipped" for x in started), started)
+
+
 BAD = [
     # (backend entry, message, line:column of the error)
     ("  - {name: x, kind: python-api, start: a, stop: b, result: c}\n",
@@ -116,6 +161,17 @@ BAD = [
      "output: ../f}\n", "output must be a file name of its own", "8:80"),
     ("  - {name: x, kind: command, argv: [tool, '{driver}'], format: austin, "
      "regoin: m}\n", "unknown key 'regoin' in backend 'x'; did you mean 'region'?", "8:72"),
+    ("  - {name: x, kind: command, argv: [tool, '{driver}'], format: austin, "
+     "requires: bin/tool}\n", "requires is module:NAME, program:NAME or NAME", "8:82"),
+    ("  - {name: x, kind: python-api, module: m, start: a, stop: b, result: c, "
+     "requires: 'module:a b'}\n", "requires: a module needs a dotted Python name, got 'a b'",
+     "8:84"),
+    ("  - {name: x, kind: python-api, module: m, start: a, stop: b, result: c, "
+     "requires: a-b}\n", "requires: a module needs a dotted Python name, got 'a-b'", "8:84"),
+    ("  - {name: x, kind: python-api, module: m, start: a, stop: b, result: c, save: d}\n",
+     "save writes the output: it needs output and format", "8:80"),
+    ("  - {name: x, kind: python-api, module: m, setup: 'a()', start: a, stop: b, "
+     "result: c}\n", "setup must be a dotted Python name, got 'a()'", "8:51"),
 ]
 
 

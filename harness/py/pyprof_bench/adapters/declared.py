@@ -28,14 +28,15 @@ def _module(file, module):
     return mod
 
 
-def _callable(mod, dotted, what):
-    obj = mod
+def _callable(owner, dotted, what):
+    name = getattr(owner, "__name__", type(owner).__name__)
+    obj = owner
     for part in dotted.split("."):
         if not hasattr(obj, part):
-            raise AttributeError(f"{mod.__name__} has no {dotted!r} (the {what} callable)")
+            raise AttributeError(f"{name} has no {dotted!r} (the {what} callable)")
         obj = getattr(obj, part)
     if not callable(obj):
-        raise TypeError(f"{dotted!r} in {mod.__name__} is not callable (the {what} callable)")
+        raise TypeError(f"{dotted!r} in {name} is not callable (the {what} callable)")
     return obj
 
 
@@ -44,20 +45,33 @@ def _args(text, output):
                  for a in json.loads(text))
 
 
-def prepare(file, module, start, start_args, stop, stop_args, result, output, fmt, interval):
-    """(start, start args, stop, stop args, collect) of a python-api backend:
-    the C side calls start and stop itself, so that nothing of the harness's
-    runs between them, and collect() after the region (with result; an
-    output file is read by the C side, then read_output())."""
+def prepare(file, module, setup, setup_args, start, start_args, stop, stop_args, save,
+            save_args, result, output):
+    """(start, start args, stop, stop args, collect, finish) of a python-api
+    backend: the C side calls start and stop itself, so that nothing of the
+    harness's runs between them, and collect() after the region (with
+    result); with an output file, finish() (save, or nothing) after the
+    region, then the C side reads the file (read_output()). setup, when
+    given, is called here, outside the region, and start, stop and save are
+    attributes of what it returns."""
     mod = _module(file, module)
-    start_fn = _callable(mod, start, "start")
-    stop_fn = _callable(mod, stop, "stop")
+    owner = mod
+    if setup:
+        owner = _callable(mod, setup, "setup")(*_args(setup_args, output))
+    start_fn = _callable(owner, start, "start")
+    stop_fn = _callable(owner, stop, "stop")
+    save_fn = _callable(owner, save, "save") if save else None
     result_fn = _callable(mod, result, "result") if result else None
 
     def collect():
         return result_rows(result_fn())
 
-    return start_fn, _args(start_args, output), stop_fn, _args(stop_args, output), collect
+    def finish():
+        if save_fn is not None:
+            save_fn(*_args(save_args, output))
+
+    return (start_fn, _args(start_args, output), stop_fn, _args(stop_args, output), collect,
+            finish)
 
 
 def result_rows(rows):
