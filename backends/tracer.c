@@ -649,7 +649,7 @@ static void set_all_threads(Py_tracefunc fn)
 /* ---------------------------------------------------------------- sys.monitoring */
 
 #ifdef TRACER_HAS_MONITORING
-/* PEP 669: C callables (METH_FASTCALL builtins, called through vectorcall)
+/* PEP 669: C callables (objects whose vectorcall slot is the handler)
  * registered with sys.monitoring.register_callback for a free tool id, with
  * the events set globally (every thread, threads started later included).
  * Python functions are keyed by code object: PY_START is a call, PY_RESUME
@@ -728,21 +728,24 @@ static PyObject *mon_leave(PyObject *const *args, Py_ssize_t nargs, int may_disa
     Py_RETURN_NONE;
 }
 
-static PyObject *mon_py_start(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+static PyObject *mon_py_start(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw)
 {
-    (void)self;
+    (void)self, (void)kw;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     return mon_enter(args, nargs, 1);
 }
 
-static PyObject *mon_py_resume(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+static PyObject *mon_py_resume(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw)
 {
-    (void)self;
+    (void)self, (void)kw;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     return mon_enter(args, nargs, 0);
 }
 
-static PyObject *mon_py_throw(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+static PyObject *mon_py_throw(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw)
 {
-    (void)self;
+    (void)self, (void)kw;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     PyObject *r = mon_enter(args, nargs, 0);
     if (r != Py_None) {             /* PY_THROW cannot be disabled */
         Py_DECREF(r);
@@ -751,21 +754,24 @@ static PyObject *mon_py_throw(PyObject *self, PyObject *const *args, Py_ssize_t 
     return r;
 }
 
-static PyObject *mon_py_return(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+static PyObject *mon_py_return(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw)
 {
-    (void)self;
+    (void)self, (void)kw;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     return mon_leave(args, nargs, 1);
 }
 
-static PyObject *mon_py_unwind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+static PyObject *mon_py_unwind(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw)
 {
-    (void)self;
+    (void)self, (void)kw;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     return mon_leave(args, nargs, 0);   /* PY_UNWIND cannot be disabled */
 }
 
-static PyObject *mon_call(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+static PyObject *mon_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw)
 {
-    (void)self;
+    (void)self, (void)kw;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     struct tracer *t = active;
     if (!t || !t->mon)
         return mon_disable();
@@ -780,9 +786,10 @@ static PyObject *mon_call(PyObject *self, PyObject *const *args, Py_ssize_t narg
     Py_RETURN_NONE;
 }
 
-static PyObject *mon_c_return(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+static PyObject *mon_c_return(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw)
 {
-    (void)self;
+    (void)self, (void)kw;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     struct tracer *t = active;
     if (!t || !t->mon || nargs < 4)
         Py_RETURN_NONE;             /* C_RETURN and C_RAISE cannot be disabled */
@@ -795,18 +802,45 @@ static PyObject *mon_c_return(PyObject *self, PyObject *const *args, Py_ssize_t 
     Py_RETURN_NONE;
 }
 
-#define MON_DEF(name, fn) { name, (PyCFunction)(void (*)(void))fn, METH_FASTCALL, NULL }
-static PyMethodDef mon_defs[MON_NEVENTS] = {
-    MON_DEF("pyprof_bench_py_start", mon_py_start),
-    MON_DEF("pyprof_bench_py_resume", mon_py_resume),
-    MON_DEF("pyprof_bench_py_throw", mon_py_throw),
-    MON_DEF("pyprof_bench_py_return", mon_py_return),
-    MON_DEF("pyprof_bench_py_yield", mon_py_return),
-    MON_DEF("pyprof_bench_py_unwind", mon_py_unwind),
-    MON_DEF("pyprof_bench_call", mon_call),
-    MON_DEF("pyprof_bench_c_return", mon_c_return),
-    MON_DEF("pyprof_bench_c_raise", mon_c_return),
+/* In the order of enum mon_event. */
+static const vectorcallfunc mon_handlers[MON_NEVENTS] = {
+    mon_py_start, mon_py_resume, mon_py_throw, mon_py_return, mon_py_return,
+    mon_py_unwind, mon_call, mon_c_return, mon_c_return,
 };
+
+/* A callback object whose vectorcall slot is one handler: sys.monitoring
+ * calls it directly, without the argument handling and recursion check of
+ * a builtin function's call. */
+struct mon_callback {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+};
+
+static void mon_callback_dealloc(PyObject *self)
+{
+    PyObject_Free(self);
+}
+
+static PyTypeObject mon_callback_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pyprof_bench.monitoring_callback",
+    .tp_basicsize = sizeof(struct mon_callback),
+    .tp_dealloc = mon_callback_dealloc,
+    .tp_vectorcall_offset = offsetof(struct mon_callback, vectorcall),
+    .tp_call = PyVectorcall_Call,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "a pyprof-bench sys.monitoring callback",
+};
+
+static PyObject *mon_callback_new(vectorcallfunc handler)
+{
+    if (!(mon_callback_type.tp_flags & Py_TPFLAGS_READY) && PyType_Ready(&mon_callback_type) < 0)
+        return NULL;
+    struct mon_callback *cb = PyObject_New(struct mon_callback, &mon_callback_type);
+    if (cb)
+        cb->vectorcall = handler;
+    return (PyObject *)cb;
+}
 
 static void monitoring_free(struct monitoring *m)
 {
@@ -852,7 +886,7 @@ static struct monitoring *monitoring_new(char *err, size_t errlen)
             pyad_error(err, errlen, "sys.monitoring.events");
             goto fail;
         }
-        m->callbacks[i] = PyCFunction_New(&mon_defs[i], NULL);
+        m->callbacks[i] = mon_callback_new(mon_handlers[i]);
         if (!m->callbacks[i]) {
             pyad_error(err, errlen, "sys.monitoring callback");
             goto fail;
