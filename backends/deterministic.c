@@ -3,15 +3,22 @@
  * every call and return of every thread: call counts, inclusive and self
  * time per function and thread, C functions as entries of their own (so
  * native time is visible). Self time of Python functions is python, of C
- * functions native; it cannot see system time. Engine: tracer.c.
+ * functions native; it cannot see system time. Engine: tracer.c, fed by
+ * the C profile function (api: setprofile, the default) or by sys.monitoring
+ * (api: monitoring, CPython 3.12+; on older interpreters the run is skipped
+ * with the reason, never run with the other api).
  */
 #include "../harness/backend.h"
 #include "../harness/util.h"
 #include "tracer.h"
 
 static const char *const clock_choices[] = { "wall", "cpu", NULL };
+static const char *const api_choices[] = { "setprofile", "monitoring", NULL };
 
 static const struct pb_option_spec deterministic_options[] = {
+    { "api", PB_OPT_ENUM, "setprofile", 0, -1, api_choices,
+      "where events come from: setprofile (the C profile function, every CPython) or "
+      "monitoring (sys.monitoring callbacks in C, CPython 3.12+; skipped before)" },
     { "clock", PB_OPT_ENUM, "wall", 0, -1, clock_choices,
       "wall (CLOCK_MONOTONIC) or cpu (the thread's CPU clock, about 135 ns a read)" },
     { "builtins", PB_OPT_BOOL, "true", 0, -1, NULL,
@@ -26,13 +33,17 @@ static int deterministic_create(void **state, const struct pb_options *opts, cha
                                 size_t errlen)
 {
     struct tracer_config cfg = {
+        .api = pb_options_get(opts, "api")->v.choice == 1 ? TRACER_API_MONITORING
+                                                          : TRACER_API_SETPROFILE,
         .clock = pb_options_get(opts, "clock")->v.choice == 1 ? TRACER_CPU : TRACER_WALL,
         .split = TRACER_SPLIT_NONE,
         .builtins = pb_options_bool(opts, "builtins"),
         .burn = pb_options_double(opts, "burn"),
     };
-    *state = tracer_new(&cfg);
-    return *state ? 0 : pb_error(err, errlen, "out of memory");
+    if (!tracer_api_supported(cfg.api, err, errlen))
+        return PB_CREATE_SKIP;
+    *state = tracer_new(&cfg, err, errlen);
+    return *state ? 0 : -1;
 }
 
 static const char *deterministic_clock(const struct pb_options *opts)

@@ -10,14 +10,18 @@
  * the kernel and off-CPU time since the previous checkpoint is charged to
  * the function on top of the stack. every_event reads the thread CPU clock at
  * every event like yappi (system = wall - cpu per function), for comparison.
+ * api: as deterministic.c (setprofile, or monitoring on CPython 3.12+).
  */
 #include "../harness/backend.h"
 #include "../harness/util.h"
 #include "tracer.h"
 
 static const char *const reads_choices[] = { "checkpoints", "every_event", NULL };
+static const char *const api_choices[] = { "setprofile", "monitoring", NULL };
 
 static const struct pb_option_spec multiclock_options[] = {
+    { "api", PB_OPT_ENUM, "setprofile", 0, -1, api_choices,
+      "where events come from: setprofile or monitoring (CPython 3.12+; skipped before)" },
     { "cpu_reads", PB_OPT_ENUM, "checkpoints", 0, -1, reads_choices,
       "when to read the thread's CPU time: checkpoints or every_event" },
     { "threshold", PB_OPT_DURATION, "20us", 0, 1, NULL,
@@ -34,14 +38,18 @@ static int multiclock_create(void **state, const struct pb_options *opts, char *
 {
     int every = pb_options_get(opts, "cpu_reads")->v.choice == 1;
     struct tracer_config cfg = {
+        .api = pb_options_get(opts, "api")->v.choice == 1 ? TRACER_API_MONITORING
+                                                          : TRACER_API_SETPROFILE,
         .clock = TRACER_WALL,
         .split = every ? TRACER_SPLIT_EVERY_EVENT : TRACER_SPLIT_CHECKPOINT,
         .builtins = pb_options_bool(opts, "builtins"),
         .threshold_ns = (int64_t)(pb_options_double(opts, "threshold") * 1e9),
         .period_ns = (int64_t)(pb_options_double(opts, "period") * 1e9),
     };
-    *state = tracer_new(&cfg);
-    return *state ? 0 : pb_error(err, errlen, "out of memory");
+    if (!tracer_api_supported(cfg.api, err, errlen))
+        return PB_CREATE_SKIP;
+    *state = tracer_new(&cfg, err, errlen);
+    return *state ? 0 : -1;
 }
 
 static const char *multiclock_clock(const struct pb_options *opts)

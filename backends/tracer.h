@@ -1,8 +1,13 @@
 /*
  * tracer.h: the tracing engine shared by the deterministic and multiclock
- * backends. A C profile function (the PyEval_SetProfile family) records, per
- * function and per thread, calls, inclusive and self time, with C functions
- * (PyTrace_C_CALL/C_RETURN) as entries of their own.
+ * backends. It records, per function and per thread, calls, inclusive and
+ * self time, with C functions as entries of their own. Its events come from
+ * one of two interpreter interfaces (the api):
+ *   TRACER_API_SETPROFILE  a C profile function (the PyEval_SetProfile
+ *                          family, PyTrace_CALL ... C_RETURN); every CPython
+ *   TRACER_API_MONITORING  sys.monitoring (PEP 669) callbacks written in C;
+ *                          CPython 3.12 and later
+ * Both give the same calls on the same program (tests/unit/test_tracer.c).
  *
  * Clocks (what a tick is):
  *   TRACER_WALL   CLOCK_MONOTONIC
@@ -33,8 +38,10 @@
 
 enum tracer_clock { TRACER_WALL, TRACER_CPU };
 enum tracer_split { TRACER_SPLIT_NONE, TRACER_SPLIT_EVERY_EVENT, TRACER_SPLIT_CHECKPOINT };
+enum tracer_api { TRACER_API_SETPROFILE, TRACER_API_MONITORING };
 
 struct tracer_config {
+    enum tracer_api api;
     enum tracer_clock clock;
     enum tracer_split split;
     int builtins;              /* trace C function calls as their own entries */
@@ -47,8 +54,11 @@ struct tracer_config {
 
 struct tracer;
 
-/* Returns NULL on out of memory. */
-struct tracer *tracer_new(const struct tracer_config *cfg);
+/* 1 when this interpreter has api, else 0 with the reason in why ("api:
+ * monitoring needs sys.monitoring (CPython 3.12 or later); this is 3.11"). */
+int tracer_api_supported(enum tracer_api api, char *why, size_t whylen);
+/* NULL with the reason in err (out of memory, api not supported, ...). */
+struct tracer *tracer_new(const struct tracer_config *cfg, char *err, size_t errlen);
 /* The rest take the tracer as void * so they fill the start, stop, collect
  * and destroy slots of struct pb_backend_ops directly. */
 /* Install on every existing thread and on threads started by threading. */

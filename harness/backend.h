@@ -21,7 +21,10 @@
  *   destroy()    free everything; nothing of the backend may outlive it
  *
  * Errors: slots return 0 on success, -1 with a lowercase message in err.
- * A failing slot makes the run a failed run with that message.
+ * A failing slot makes the run a failed run with that message. create() may
+ * also return PB_CREATE_SKIP with the reason in err: these options cannot
+ * run on the worker's interpreter (an interface it lacks), and the run is
+ * skipped with that reason rather than failed.
  */
 #ifndef PB_BACKEND_H
 #define PB_BACKEND_H
@@ -41,6 +44,8 @@ struct pb_launch;   /* launch.h */
 /* Its work does not depend on timers (no sampling clock): its instruction
  * count means something (--metric instructions, instr.h). */
 #define PB_CAP_TIMER_FREE (1u << 4)
+
+#define PB_CREATE_SKIP 1
 
 struct pb_backend_ops {
     const char *kind;                       /* name used in configs: kind: X */

@@ -258,9 +258,12 @@ static int run_jobs(struct pb_results *res, const struct pb_runner_opts *opts,
         int ok = rec->run.status == PB_RUN_OK;
         if (!ok)
             failures[j->workload * stride + (size_t)(j->backend + 2)]++;
-        /* A workload that cannot run here is not run again in any cell. */
+        /* A workload that cannot run here (its unprofiled run is skipped) is
+         * not run again in any cell; a backend whose options cannot run on
+         * this interpreter (PB_CREATE_SKIP), not again in its own cell. */
         if (rec->run.skipped)
-            failures[j->workload * stride] = MAX_CELL_FAILURES;
+            failures[j->workload * stride + (j->backend < 0 ? 0 : (size_t)(j->backend + 2))] =
+                MAX_CELL_FAILURES;
         char status[600];
         snprintf(status, sizeof(status), "%s%s", rec->run.skipped ? "skipped: " : "",
                  rec->run.reason);

@@ -657,15 +657,27 @@ static void summarise_cell(const struct pb_results *res, size_t w, size_t b,
         pb_copy(cell->reason, sizeof(cell->reason), res->why[pb_results_avail(res, w, b)]);
         return;
     }
-    /* A workload that cannot run on this machine: every cell is skipped. */
+    /* A workload that cannot run on this machine (its unprofiled runs are
+     * skipped): every cell is skipped. A backend whose options cannot run on
+     * the worker's interpreter (PB_CREATE_SKIP): its own cell only. */
+    const struct pb_run_record *own_skip = NULL;
     for (size_t i = 0; i < res->nruns; i++) {
         const struct pb_run_record *r = &res->runs[i];
-        if (r->workload == w && r->run.skipped) {
+        if (r->workload != w || !r->run.skipped)
+            continue;
+        if (r->backend < 0) {
             cell->status = PB_CELL_SKIPPED;
             snprintf(cell->reason, sizeof(cell->reason), "workload skipped: %.480s",
                      r->run.reason);
             return;
         }
+        if (r->backend == (long)b && !own_skip)
+            own_skip = r;
+    }
+    if (own_skip) {
+        cell->status = PB_CELL_SKIPPED;
+        pb_copy(cell->reason, sizeof(cell->reason), own_skip->run.reason);
+        return;
     }
     /* First failure of this backend, or of the baseline it is compared to. */
     for (size_t i = 0; i < res->nruns; i++) {

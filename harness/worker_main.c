@@ -775,7 +775,10 @@ static int worker_run(const struct worker_args *a)
         (ops->entry_available && !ops->entry_available(&opts, err, sizeof(err))))
         goto fail;
     stage = "create";
-    if (ops->create(&state, &opts, err, sizeof(err)) < 0)
+    int create_rc = ops->create(&state, &opts, err, sizeof(err));
+    if (create_rc == PB_CREATE_SKIP)
+        stage = "skip";
+    if (create_rc != 0)
         goto fail;
     created = 1;
 

@@ -100,6 +100,70 @@ def test_tracing_backends_and_adapters():
         check_charts(os.path.join(out, "charts"), r.stdout)
 
 
+MONITORING_INTERPRETERS = ("3.12", "3.13")
+
+
+def interpreter_binary(version):
+    """The whole program built against CPython VERSION (the per-interpreter
+    build of the contract): build/interp/VERSION/pyprof-bench."""
+    return os.path.join(ROOT, "build", "interp", version, "pyprof-bench")
+
+
+def check_monitoring_rows(out, version):
+    """monitoring.yaml's rows on an interpreter with sys.monitoring: every row
+    ok with numbers, and the workers ran that interpreter."""
+    results, rows, _ = load_outputs(out)
+    by = {row[1]: dict(zip(rows[0], row)) for row in rows[1:]}
+    for name in ("none", "deterministic", "deterministic-monitoring", "multiclock-monitoring"):
+        check(by[name]["status"] == "ok", f"{version}: {by[name]}")
+    for name in ("deterministic", "deterministic-monitoring", "multiclock-monitoring"):
+        check(float(by[name]["wall_ratio"]) > 0 and float(by[name]["fae_pp"]) >= 0, by[name])
+        check(by[name]["ce_pp"] != "", f"{name} has categories, CE expected: {by[name]}")
+    check(results["python"].startswith(version + "."), results["python"])
+
+
+def test_monitoring_api_skipped_before_312():
+    """The pinned 3.11 binary: api: monitoring rows are skipped, the reason naming
+    this interpreter and the 3.12 it needs; the other rows of the workload run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        r = run(["--quiet", "--out", out, cfg("monitoring.yaml")])
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        results, rows, _ = load_outputs(out)
+        if not results["python"].startswith("3.11."):
+            raise Skip(f"the binary under test embeds {results['python'][:6]}, not 3.11")
+        by = {row[1]: dict(zip(rows[0], row)) for row in rows[1:]}
+        for name in ("none", "deterministic"):
+            check(by[name]["status"] == "ok", by[name])
+        for name in ("deterministic-monitoring", "multiclock-monitoring"):
+            d = by[name]
+            check(d["status"] == "skipped", d)
+            check("CPython 3.12 or later" in d["reason"] and "this is 3.11" in d["reason"], d)
+
+
+def test_monitoring_api_on_312_and_later():
+    """api: monitoring on every CPython 3.12+ build present (the whole program
+    built per interpreter): deterministic and multiclock rows ok beside the
+    default api. Skipped, naming the missing builds, when there is none."""
+    found = [v for v in MONITORING_INTERPRETERS if os.access(interpreter_binary(v), os.X_OK)]
+    if not found:
+        raise Skip("no CPython 3.12+ build: "
+                   + ", ".join(os.path.relpath(interpreter_binary(v), ROOT)
+                               for v in MONITORING_INTERPRETERS) + " missing")
+    for version in found:
+        # The interpreter's own tools' venv when there is one (build/venv-X.Y);
+        # the pinned build/venv is 3.11's and does not fit.
+        venv = os.path.join(ROOT, "build", "venv-" + version)
+        env = dict(os.environ, PYPROF_BENCH_VENV=venv if os.path.isdir(venv) else "")
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "out")
+            r = subprocess.run([interpreter_binary(version), "--quiet", "--out", out,
+                                cfg("monitoring.yaml")], capture_output=True, text=True,
+                               timeout=300, cwd=ROOT, env=env)
+            check(r.returncode == 0, f"{version}: exit {r.returncode}: {r.stderr}")
+            check_monitoring_rows(out, version)
+
+
 def test_real_tool_adapters():
     """scalene, pyinstrument, py-spy and austin: a row per tool, ok with numbers
     when the tool can run here, skipped with the tool's reason when not (exit 0
