@@ -93,7 +93,7 @@ int pb_paper_parse(const char *name, const char *data, size_t len, struct pb_pap
         size_t n = nl ? (size_t)(nl - s) : len - at;
         at += n + 1;
         line++;
-        char text[1024];
+        char text[1024] = "";
         if (memchr(s, '\0', n))
             return pb_error(err, errlen, "%s:%zu: a NUL byte", name, line);
         if (trimmed(s, n, text, sizeof(text)) < 0)
@@ -102,11 +102,11 @@ int pb_paper_parse(const char *name, const char *data, size_t len, struct pb_pap
         if (!*text || text[0] == '#')
             continue;
         char *eq = strchr(text, '=');
-        char key[32], value[1024];
-        if (!eq || trimmed(text, (size_t)(eq - text), key, sizeof(key)) < 0)
+        char key[32] = "", value[sizeof(text)] = "";
+        if (!eq || trimmed(text, (size_t)(eq - text), key, sizeof(key)) < 0 ||
+            trimmed(eq + 1, strlen(eq + 1), value, sizeof(value)) < 0)
             return pb_error(err, errlen, "%s:%zu: expected KEY = VALUE (citation, setup or "
                             "row)", name, line);
-        trimmed(eq + 1, strlen(eq + 1), value, sizeof(value));
         if (!strcmp(key, "citation") || !strcmp(key, "setup")) {
             char *dst = key[0] == 'c' ? paper->citation : paper->setup;
             if (*dst)
@@ -144,15 +144,23 @@ int pb_paper_load(const char *path, struct pb_paper *paper, char *err, size_t er
     if (!f)
         return pb_error(err, errlen, "%s: %s", path, strerror(errno));
     struct pb_strbuf sb = PB_STRBUF_INIT;
-    char buf[4096];
+    char buf[65536];
     size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && sb.len < (1u << 20))
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
         pb_strbuf_add(&sb, buf, n);
-    int bad = ferror(f);
+        if (sb.len > (1u << 20)) {
+            fclose(f);
+            pb_strbuf_release(&sb);
+            return pb_error(err, errlen, "%s: larger than 1 MiB", path);
+        }
+    }
+    int failed = ferror(f);
     fclose(f);
-    int rc = bad ? pb_error(err, errlen, "%s: read error", path)
-           : sb.len >= (1u << 20) ? pb_error(err, errlen, "%s: larger than 1 MiB", path)
-           : pb_paper_parse(path, sb.buf ? sb.buf : "", sb.len, paper, err, errlen);
+    if (failed) {
+        pb_strbuf_release(&sb);
+        return pb_error(err, errlen, "%s: read error", path);
+    }
+    int rc = pb_paper_parse(path, sb.buf ? sb.buf : "", sb.len, paper, err, errlen);
     pb_strbuf_release(&sb);
     return rc;
 }
