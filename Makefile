@@ -196,12 +196,13 @@ e2e: $(BIN) $(TEST_BIN_FAULT)
 
 # libFuzzer targets (clang), one per parser: the config loader, the worker
 # protocol, the results.json reader of `compare`, the launcher's timings file,
-# the real tools' files (viztracer's Chrome trace JSON, scalene's JSON).
+# the real tools' files (viztracer's Chrome trace JSON, scalene's JSON), a
+# paper table's data file (paper.h).
 # Each runs FUZZ_SECONDS on a corpus in build/fuzz/corpus-NAME seeded from
 # the real configs and fixtures and the seeds in tests/fuzz/seeds/ (the
 # corpus grows across runs; `make clean` starts over).
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := config protocol results timings tools
+FUZZ_TARGETS := config protocol results timings tools paper
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
 FUZZ_LEN_config := 4096
 FUZZ_LEN_protocol := 1024
@@ -209,12 +210,14 @@ FUZZ_LEN_results := 16384
 FUZZ_LEN_timings := 1024
 FUZZ_LEN_tools := 8192
 FUZZ_SRC_config := harness/config.c harness/option.c harness/util.c harness/category.c \
-                   harness/report.c harness/json.c harness/json_parse.c tests/fuzz/registry_stub.c
+                   harness/report.c harness/json.c harness/json_parse.c harness/paper.c \
+                   harness/stats.c tests/fuzz/registry_stub.c
 FUZZ_SRC_protocol := harness/protocol.c harness/run_codec.c harness/accuracy.c harness/stats.c \
                      harness/report.c harness/category.c harness/util.c
 FUZZ_SRC_results := harness/json_parse.c harness/compare.c harness/overhead.c harness/stats.c \
                     harness/util.c harness/venv.c
 FUZZ_SRC_timings := harness/launch.c harness/pypkg.c harness/util.c build/gen/pysrc.c
+FUZZ_SRC_paper := harness/paper.c harness/stats.c harness/util.c
 FUZZ_SRC_tools := backends/chrome_trace.c backends/scalene_json.c backends/profile_agg.c \
                   harness/json_parse.c harness/report.c harness/category.c harness/util.c
 FUZZ_DEFS_results := -DBOOTSTRAP_RESAMPLES=40

@@ -8,6 +8,7 @@
  * files override defaults and append workloads and backends by construction.
  */
 #include "config.h"
+#include "paper.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -964,10 +965,31 @@ static int do_interpreters(struct doc *d, const yaml_node_t *n)
     return 0;
 }
 
+/* `paper: FILE` (paper.h), read and checked now, not after the run. */
+static int do_paper(struct doc *d, const yaml_node_t *n)
+{
+    if (want_scalar(d, n, "paper") < 0)
+        return -1;
+    struct pb_config *cfg = d->ld->cfg;
+    struct pb_paper *paper = pb_xmalloc(sizeof(*paper));
+    char *path = join_path(d->dir, scalar(n));
+    char why[PB_ERRLEN];
+    if (pb_paper_load(path, paper, why, sizeof(why)) < 0) {
+        free(paper);
+        free(path);
+        return fail_at(d, n, "paper: %s", why);
+    }
+    free(cfg->paper);
+    free(cfg->paper_path);
+    cfg->paper = paper;
+    cfg->paper_path = path;
+    return 0;
+}
+
 static int walk(struct doc *d)
 {
     static const char *const keys[] = { "include", "interpreters", "defaults", "workloads",
-                                        "backends", NULL };
+                                        "backends", "paper", NULL };
     yaml_node_t *root = yaml_document_get_root_node(&d->yaml);
     if (!root || (root->type == YAML_SCALAR_NODE && !*scalar(root) && is_plain(root)))
         return pb_error(d->ld->err, d->ld->errlen, "%s:1:1: empty config", d->name);
@@ -986,6 +1008,8 @@ static int walk(struct doc *d)
     if ((n = get(d, root, "workloads")) && do_list(d, n, "workloads", do_workload) < 0)
         return -1;
     if ((n = get(d, root, "backends")) && do_list(d, n, "backends", do_backend) < 0)
+        return -1;
+    if ((n = get(d, root, "paper")) && do_paper(d, n) < 0)
         return -1;
     return 0;
 }
@@ -1305,6 +1329,8 @@ void pb_config_release(struct pb_config *cfg)
     }
     free(cfg->backends);
     free(cfg->defaults.output);
+    free(cfg->paper);
+    free(cfg->paper_path);
     free(cfg->path);
     free(cfg->hash);
     free_interpreters(cfg);

@@ -155,6 +155,8 @@ struct pb_defaults {
     double max_time_s;              /* default 900: no round starts after it */
 };
 
+struct pb_paper;
+
 struct pb_config {
     char *path;                     /* the top-level file as given, owned */
     char *hash;                     /* hex FNV-1a 64 of every loaded file's bytes
@@ -172,6 +174,11 @@ struct pb_config {
      * workloads[i * per_interpreter + k] is workload k on interpreter i;
      * per_interpreter is nworkloads until then. */
     size_t per_interpreter;
+    /* `paper: FILE`: a published overhead table (paper.h) that summary.md
+     * sets this run's figures beside; NULL without the key. An including
+     * file's key replaces an included one's. */
+    char *paper_path;               /* absolute, owned */
+    struct pb_paper *paper;         /* owned */
 };
 
 /* Load path (and its includes). Returns 0, or -1 with "file:line:col: message"

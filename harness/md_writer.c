@@ -237,6 +237,7 @@ char *pb_write_summary_md(const struct pb_results *res)
         pb_verdict_text(res, &v, "- ", &sb);
         pb_verdict_release(&v);
     }
+    pb_write_paper_md(&sb, res);
     pb_strbuf_adds(&sb, "\n## Ground truth\n\n");
     for (size_t w = 0; w < cfg->nworkloads; w++) {
         if (!pb_results_workload_active(res, w))

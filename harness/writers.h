@@ -21,6 +21,10 @@
 char *pb_write_results_json(const struct pb_results *res);
 char *pb_write_summary_csv(const struct pb_results *res);
 char *pb_write_summary_md(const struct pb_results *res);
+/* The paper table of summary.md (paper_md.c): nothing without the config's
+ * `paper:`; else a section with, per row of the paper, its median and max
+ * slowdown beside this run's over the workloads (paper.h). */
+void pb_write_paper_md(struct pb_strbuf *sb, const struct pb_results *res);
 /* report.html: every string escaped; the charts are charts_dir/NAME.svg
  * embedded as data: URIs (those missing are left out; charts_dir NULL: no
  * charts). Nothing in the page refers to anything outside it. */

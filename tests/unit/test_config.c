@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "../../harness/config.h"
+#include "../../harness/paper.h"
 #include "../../harness/util.h"
 
 static const char *const clocks[] = { "wall", "cpu", NULL };
@@ -572,7 +573,7 @@ static void test_hostile_yaml(void **state)
     memcpy(huge, "zz: ", 4);
     huge[(4 << 20) - 1] = '\0';
     expect_error(huge, "t.yaml:1:1: unknown key 'zz' in the config (expected: include, "
-                       "interpreters, defaults, workloads, backends)");
+                       "interpreters, defaults, workloads, backends, paper)");
     free(huge);
 }
 
@@ -594,6 +595,32 @@ static void test_bad_files(void **state)
     expect_file_error("tests/configs/bad/cycle_a.yaml", "cycle_a.yaml -> ");
     expect_file_error("tests/configs/bad/inner_error.yaml",
                       "tests/configs/bad/inner_bad.yaml:2:11: rounds must be at least 1, got 0");
+}
+
+/* `paper:` names a paper table's data file (paper.h), read at load and
+ * resolved against the config's folder; a bad one fails the load at the key. */
+static void test_paper_key(void **state)
+{
+    (void)state;
+    const char *good = "paper: configs/papers/scalene-osdi23.txt\n"
+                       "workloads:\n  - {name: w, file: x.py, main: f}\n"
+                       "backends:\n  - {name: b, kind: none}\n";
+    struct pb_config cfg;
+    char err[PB_ERRLEN] = "";
+    if (pb_config_load_buffer(&cfg, "t.yaml", good, strlen(good), err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    assert_non_null(cfg.paper);
+    assert_int_equal(cfg.paper->nrows, 12);
+    assert_true(cfg.paper_path[0] == '/');
+    assert_non_null(strstr(cfg.paper_path, "/configs/papers/scalene-osdi23.txt"));
+    pb_config_release(&cfg);
+    const char *bad = "workloads:\n  - {name: w, file: x.py, main: f}\n"
+                      "backends:\n  - {name: b, kind: none}\npaper: nowhere.txt\n";
+    assert_int_equal(pb_config_load_buffer(&cfg, "t.yaml", bad, strlen(bad), err,
+                                           sizeof(err)), -1);
+    if (strncmp(err, "t.yaml:5:8: paper: /", 20) || !strstr(err, "nowhere.txt: No such file"))
+        fail_msg("got: %s", err);
+    expect_error("paper: [a]\n", "t.yaml:1:8: paper must be a single value, got a list");
 }
 
 /* Argument literals: tuples, escaping, scaling. */
@@ -640,6 +667,7 @@ int main(void)
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_args_literal),
         cmocka_unit_test(test_list_and_path_options),
+        cmocka_unit_test(test_paper_key),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
