@@ -17,7 +17,8 @@
  * waits); on-CPU is native when the leaf frame is executing a call
  * instruction (the callee is C: a Python callee would be a frame of its
  * own), python otherwise. Kernel CPU time comes from the thread's
- * /proc/self/task/TID/stat, read at most every KERNEL_READ_NS: its growth is
+ * /proc/self/task/TID/stat, read at most every KERNEL_READ_NS and only if the
+ * thread's CPU clock moved since the last read: its growth is
  * a debt that moves the next samples' on-CPU time to system, so kernel time
  * lands on the code that was running when it accrued, to within a tick.
  *
@@ -324,6 +325,8 @@ struct sampler {
     uint32_t *nf_cidx;
     size_t nf_cap;
     size_t thread_hint;       /* where thread_for() looks first */
+    uint32_t *ts_slots;       /* thread state address -> thread index + 1, */
+    size_t ts_slots_cap;      /* direct mapped (a collision is a miss) */
     uint64_t truncated_frames, truncated_max;   /* dropped from recorded stacks */
     uint64_t frames_read, frames_reused, cache_rejects, walk_overflows;
     uint64_t one_read;        /* thread samples taken in one read (read_thread) */
@@ -1295,14 +1298,45 @@ static enum subkind thread_wait_kind(struct tstat *t, int64_t wall)
     return t->wchan_kind;
 }
 
+/* The thread record whose state was at addr at its last sample, or NULL.
+ * A map, not the list order: threads that start or end between two samples
+ * change the order but not the other threads' state addresses. */
+static struct tstat *ts_slot_get(const struct sampler *s, uintptr_t addr)
+{
+    if (!s->ts_slots_cap)
+        return NULL;
+    uint32_t v = s->ts_slots[hash_u64(addr) & (s->ts_slots_cap - 1)];
+    if (!v || v - 1 >= s->nthreads || s->threads[v - 1].ts_addr != addr)
+        return NULL;
+    return &s->threads[v - 1];
+}
+
+static void ts_slot_put(struct sampler *s, uintptr_t addr, size_t ti)
+{
+    if (4 * s->nthreads > s->ts_slots_cap) {
+        size_t cap = s->ts_slots_cap ? s->ts_slots_cap : 256;
+        while (4 * s->nthreads > cap)
+            cap *= 2;
+        uint32_t *n = calloc(cap, sizeof(*n));
+        if (!n)
+            return;                  /* no map: every thread is walked */
+        free(s->ts_slots);
+        s->ts_slots = n;
+        s->ts_slots_cap = cap;
+        for (size_t i = 0; i < s->nthreads; i++)
+            if (s->threads[i].ts_addr)
+                n[hash_u64(s->threads[i].ts_addr) & (cap - 1)] = (uint32_t)i + 1;
+    }
+    s->ts_slots[hash_u64(addr) & (s->ts_slots_cap - 1)] = (uint32_t)ti + 1;
+}
+
 /* One thread in one system call, when the thread's stack has not changed.
  * A thread costs a read of its state, of its _PyCFrame (3.11, 3.12), of its
  * leaf frame, of the frames that check the cache's match (see "the frame
  * cache") and of the leaf's instruction: five process_vm_readv calls, each
- * a system call that maps the pages it reads. When the thread sampled next
- * (the one after the previous thread found, the list being walked in the
- * same order at every sample) is the one whose state was at this address
- * last time, with a trusted cache, all five are read in one call at the
+ * a system call that maps the pages it reads. When a thread's state was at
+ * this address at its previous sample (ts_slot_get) and its cache is
+ * trusted, all five are read in one call at the
  * addresses the previous sample found, in the same order as the separate
  * reads. They are used only if what they read confirms the addresses: the
  * same thread id, the same cframe, its current frame the cached leaf with
@@ -1344,7 +1378,7 @@ static int read_thread(struct sampler *s, uintptr_t addr, unsigned char *ts, str
     r->ti = SIZE_MAX;
     r->have_cframe = r->have_leaf = r->have_below = r->have_word = 0;
     ADD(ts, addr, l->ts_read);
-    struct tstat *t = s->nthreads ? &s->threads[s->thread_hint % s->nthreads] : NULL;
+    struct tstat *t = ts_slot_get(s, addr);
     if (t && t->ts_addr == addr && t->cache.n && !t->cache.untrusted &&
         l->frame_read <= sizeof(r->fr) && l->cf_read <= sizeof(r->cf) &&
         (l->ts_cframe == NO_OFFSET || t->cframe_addr) &&
@@ -1438,7 +1472,13 @@ static void sample_thread(struct sampler *s, uintptr_t addr, const unsigned char
     if (!native_id)              /* created, not yet running: nothing to see */
         return;
     size_t known = s->nthreads;
-    struct tstat *t = thread_for(s, native_id, wall);
+    struct tstat *t;
+    if (r->ti != SIZE_MAX && s->threads[r->ti].tid == native_id) {
+        t = &s->threads[r->ti];          /* thread_for()'s answer, sooner */
+        s->thread_hint = r->ti + 1;
+    } else {
+        t = thread_for(s, native_id, wall);
+    }
     if (!t)
         return;
     if (s->nthreads > known && s->prev_sample_wall > 0 && wall > s->prev_sample_wall) {
@@ -1453,6 +1493,7 @@ static void sample_thread(struct sampler *s, uintptr_t addr, const unsigned char
     }
     t->seen_now = 1;
     t->ts_addr = addr;
+    ts_slot_put(s, addr, (size_t)(t - s->threads));
     t->cframe_addr = l->ts_cframe != NO_OFFSET ? ld_ptr(ts, l->ts_cframe) : 0;
     int64_t cpu = now_ns(t->cpu_clock);
     int64_t dw = wall - t->last_wall;
@@ -1880,6 +1921,7 @@ static void sampling_destroy(void *state)
             close(s->threads[i].stat_fd);
     }
     free(s->threads);
+    free(s->ts_slots);
     free(s->nf_addr);
     free(s->nf_code);
     free(s->nf_prev);
