@@ -17,7 +17,8 @@
  * waits); on-CPU is native when the leaf frame is executing a call
  * instruction (the callee is C: a Python callee would be a frame of its
  * own), python otherwise. Kernel CPU time comes from the thread's
- * /proc/self/task/TID/stat, read at most every KERNEL_READ_NS: its growth is
+ * /proc/self/task/TID/stat, read at most every KERNEL_READ_NS and only if the
+ * thread's CPU clock moved since the last read: its growth is
  * a debt that moves the next samples' on-CPU time to system, so kernel time
  * lands on the code that was running when it accrued, to within a tick.
  *
@@ -75,6 +76,8 @@ _Static_assert(offsetof(PyCodeObject, co_code_adaptive) <= 256,
 #define THREAD_WALK_LIMIT 1000000
 /* How often a thread's kernel time is read from /proc (about 1.2 us a read). */
 #define KERNEL_READ_NS 5000000
+/* How long a thread that has not run keeps its last wchan answer. */
+#define WCHAN_STALE_NS 50000000
 
 /* Sub-kinds of system time, detail for the run's note. Off-CPU time is
  * classified by where the thread waits in the kernel at the sample
@@ -272,14 +275,18 @@ struct tstat {                /* one per thread seen */
     size_t slots_cap;
     int64_t unattributed_ns;  /* samples with no Python frame */
     int64_t kernel_read_at;   /* wall time of the last /proc read */
+    int64_t kernel_read_cpu;  /* its CPU clock then */
     unsigned long long stime_ticks;   /* kernel time at that read, clock ticks */
     int64_t kernel_debt_ns;   /* kernel time not yet moved to system */
     int kernel_known;         /* stime_ticks holds a reading */
     int stat_fd;              /* /proc/self/task/TID/stat, kept open; -1 */
     int64_t wchan_read_at;    /* wall time of the last wchan read */
+    int64_t wchan_read_cpu;   /* its CPU clock then */
     enum subkind wchan_kind;  /* what it said */
     int64_t weight_total;     /* sum of the weights of its samples with a stack */
     uint64_t walked_at;       /* s->samples when its stack was last walked */
+    uintptr_t ts_addr;        /* its thread state, as of its last sample */
+    uintptr_t cframe_addr;    /* its thread state's cframe then (3.11, 3.12) */
     struct fcache cache;
 };
 
@@ -304,6 +311,8 @@ struct sampler {
     uint64_t stack_samples;   /* thread samples that found a Python stack */
     int nomem;
     int64_t sampler_cpu_ns;
+    int64_t wake_cpu_ns;      /* the sampler's CPU in sleeping and waking, */
+    uint64_t wake_measured;   /* over this many pauses (one in WAKE_EVERY) */
     uint64_t rng;
     int keep_stacks;          /* record whole stacks for export */
     struct stack *stacks;
@@ -316,8 +325,11 @@ struct sampler {
     uint32_t *nf_cidx;
     size_t nf_cap;
     size_t thread_hint;       /* where thread_for() looks first */
+    uint32_t *ts_slots;       /* thread state address -> thread index + 1, */
+    size_t ts_slots_cap;      /* direct mapped (a collision is a miss) */
     uint64_t truncated_frames, truncated_max;   /* dropped from recorded stacks */
     uint64_t frames_read, frames_reused, cache_rejects, walk_overflows;
+    uint64_t one_read;        /* thread samples taken in one read (read_thread) */
     uint64_t torn_reads;      /* chains read while a generator unlinked */
     uint64_t torn_samples;    /* samples whose every read was torn */
     double ns_per_tick;       /* of /proc's utime and stime */
@@ -579,13 +591,23 @@ static enum subkind wait_kind(unsigned long tid)
     return SUB_IO;
 }
 
-/* Add the kernel time the thread accrued since the last read to its debt. */
+/* Add the kernel time the thread accrued since the last read to its debt.
+ * t->last_cpu is its CPU clock now. A thread whose CPU clock has not moved
+ * since the last read has not run, so its kernel time cannot have grown
+ * (the kernel's utime and stime are a split of that clock): the read is
+ * skipped, the same answer without the system calls. With many threads
+ * waiting for the GIL, that is most of them at most samples. */
 static void update_kernel(struct sampler *s, struct tstat *t, int64_t wall)
 {
     if (t->kernel_known && wall - t->kernel_read_at < KERNEL_READ_NS)
         return;
+    if (t->kernel_known && t->last_cpu >= 0 && t->last_cpu == t->kernel_read_cpu) {
+        t->kernel_read_at = wall;
+        return;
+    }
     long long st = thread_stime_ticks(t);
     t->kernel_read_at = wall;
+    t->kernel_read_cpu = t->last_cpu;
     if (st < 0)
         return;
     if (t->kernel_known && (unsigned long long)st > t->stime_ticks)
@@ -852,53 +874,142 @@ static int fcache_push(struct sampler *s, struct tstat *t, size_t k)
     return 0;
 }
 
-/* Do the cached frames below index i (see above) still look as cached? */
-static int fcache_check_below(struct sampler *s, struct fcache *c, uint32_t i)
+/* The reads that check the cached frames below index i (see above): the
+ * CHECK_BELOW frames right below it and AUDIT_PER_MATCH consecutive
+ * root-side ones round robin, each `span` bytes from offset lo of the
+ * frame. process_vm_readv looks up and pins the pages of every range it is
+ * given, a cost per range comparable to the call's own, and consecutive
+ * frames lie next to each other in the thread's data stack, so
+ * the reads of frames less than CHECK_GAP bytes apart are merged into one
+ * range of at most CHECK_RANGE bytes. The bytes between two such frames
+ * are on a page that holds one of them (the gap is under a page), so a
+ * merged range is readable whenever its frames are. */
+enum {
+    NCHECK = CHECK_BELOW + AUDIT_PER_MATCH,
+    CHECK_MAX_SPAN = 64,
+    CHECK_GAP = 512,
+    CHECK_RANGE = 2048,
+};
+struct below_check {
+    size_t m, lo, span;
+    uint32_t idx[NCHECK];
+    size_t off[NCHECK];       /* where frame k's span lands in the buffer */
+    size_t nrange, bytes;     /* merged ranges, their total length */
+    uintptr_t range_at[NCHECK];
+    size_t range_len[NCHECK];
+};
+#define CHECK_BUF (NCHECK * CHECK_RANGE)
+
+/* Merge the planned reads (b->idx) into ranges, in address order. */
+static void fcache_merge_below(const struct fcache *c, struct below_check *b)
 {
-    const struct frame_layout *l = &s->lay;
+    size_t order[NCHECK] = { 0 };
+    for (size_t k = 0; k < b->m; k++) {          /* insertion sort by address */
+        size_t j = k;
+        while (j > 0 && c->addr[b->idx[order[j - 1]]] > c->addr[b->idx[k]]) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = k;
+    }
+    b->nrange = 0;
+    b->bytes = 0;
+    for (size_t q = 0; q < b->m; q++) {
+        size_t k = order[q];
+        uintptr_t at = c->addr[b->idx[k]] + b->lo;
+        size_t r = b->nrange;
+        if (r && at >= b->range_at[r - 1] &&
+            at - (b->range_at[r - 1] + b->range_len[r - 1]) < CHECK_GAP &&
+            at + b->span - b->range_at[r - 1] <= CHECK_RANGE) {
+            size_t len = at + b->span - b->range_at[r - 1];
+            if (len > b->range_len[r - 1]) {
+                b->bytes += len - b->range_len[r - 1];
+                b->range_len[r - 1] = len;
+            }
+            b->off[k] = (b->bytes - b->range_len[r - 1]) + (at - b->range_at[r - 1]);
+            continue;
+        }
+        b->range_at[r] = at;
+        b->range_len[r] = b->span;
+        b->off[k] = b->bytes;
+        b->bytes += b->span;
+        b->nrange++;
+    }
+}
+
+/* Plan the check below index i; 0, or -1 when the layout's fields are too
+ * far apart to check (then no match is trusted). */
+static int fcache_plan_below(const struct frame_layout *l, struct fcache *c, uint32_t i,
+                             struct below_check *b)
+{
     size_t lo = SIZE_MAX, hi = 0;
     size_t offs[3] = { l->fr_code, l->fr_previous, l->fr_prev_instr };
     for (int k = 0; k < 3; k++) {
         lo = offs[k] < lo ? offs[k] : lo;
         hi = offs[k] > hi ? offs[k] : hi;
     }
-    size_t span = hi + sizeof(uintptr_t) - lo;
-    enum { NCHECK = CHECK_BELOW + AUDIT_PER_MATCH };
-    uint32_t idx[NCHECK];
-    unsigned char buf[NCHECK * 64];
-    struct iovec local[NCHECK], remote[NCHECK];
-    if (span > 64)
-        return 0;
-    size_t m = 0;
+    b->lo = lo;
+    b->span = hi + sizeof(uintptr_t) - lo;
+    b->m = 0;
+    if (b->span > CHECK_MAX_SPAN)
+        return -1;
     for (uint32_t d = 1; d <= CHECK_BELOW && d <= i; d++)
-        idx[m++] = i - d;
+        b->idx[b->m++] = i - d;
     uint32_t rest = i > CHECK_BELOW ? i - CHECK_BELOW : 0;   /* indexes [0, rest) */
     if (rest) {
         uint32_t take = rest < AUDIT_PER_MATCH ? rest : AUDIT_PER_MATCH;
         for (uint32_t k = 0; k < take; k++)
-            idx[m++] = (c->audit + k) % rest;
+            b->idx[b->m++] = (c->audit + k) % rest;
         c->audit = (c->audit + take) % rest;
     }
-    if (!m)
-        return 1;
-    for (size_t k = 0; k < m; k++) {
-        local[k].iov_base = buf + k * 64;
-        local[k].iov_len = span;
+    fcache_merge_below(c, b);
+    return 0;
+}
+
+/* Point the planned ranges (remote) at local buf (CHECK_BUF bytes). */
+static void fcache_below_iov(const struct below_check *b, unsigned char *buf,
+                             struct iovec *local, struct iovec *remote)
+{
+    size_t at = 0;
+    for (size_t r = 0; r < b->nrange; r++) {
+        local[r].iov_base = buf + at;
+        local[r].iov_len = b->range_len[r];
         // NOLINTNEXTLINE(performance-no-int-to-ptr): an address in the interpreter
-        remote[k].iov_base = (void *)(c->addr[idx[k]] + lo);
-        remote[k].iov_len = span;
+        remote[r].iov_base = (void *)b->range_at[r];
+        remote[r].iov_len = b->range_len[r];
+        at += b->range_len[r];
     }
-    ssize_t got = process_vm_readv(s->pid, local, m, remote, m, 0);
-    if (got != (ssize_t)(m * span))
-        return 0;
-    for (size_t k = 0; k < m; k++) {
-        const unsigned char *b = buf + k * 64 - lo;
-        uint32_t j = idx[k];
-        if (ld_ptr(b, l->fr_code) != c->code[j] || ld_ptr(b, l->fr_previous) != c->prev[j] ||
-            ld_ptr(b, l->fr_prev_instr) != c->pinstr[j])
+}
+
+/* Do the frames read into buf (fcache_below_iov) look as cached? */
+static int fcache_below_same(const struct frame_layout *l, const struct fcache *c,
+                             const struct below_check *b, const unsigned char *buf)
+{
+    for (size_t k = 0; k < b->m; k++) {
+        const unsigned char *f = buf + b->off[k] - b->lo;
+        uint32_t j = b->idx[k];
+        if (ld_ptr(f, l->fr_code) != c->code[j] || ld_ptr(f, l->fr_previous) != c->prev[j] ||
+            ld_ptr(f, l->fr_prev_instr) != c->pinstr[j])
             return 0;
     }
     return 1;
+}
+
+/* Do the cached frames below index i (see above) still look as cached? */
+static int fcache_check_below(struct sampler *s, struct fcache *c, uint32_t i)
+{
+    struct below_check b;
+    unsigned char buf[CHECK_BUF];
+    struct iovec local[NCHECK], remote[NCHECK];
+    if (fcache_plan_below(&s->lay, c, i, &b) < 0)
+        return 0;
+    if (!b.m)
+        return 1;
+    fcache_below_iov(&b, buf, local, remote);
+    ssize_t got = process_vm_readv(s->pid, local, b.nrange, remote, b.nrange, 0);
+    if (got != (ssize_t)b.bytes)
+        return 0;
+    return fcache_below_same(&s->lay, c, &b, buf);
 }
 
 static int nf_reserve(struct sampler *s, size_t need)
@@ -1174,10 +1285,168 @@ static void sample_tasks(struct sampler *s, struct tstat *t, int64_t weight)
 static enum subkind thread_wait_kind(struct tstat *t, int64_t wall)
 {
     if (!t->wchan_read_at || wall - t->wchan_read_at >= KERNEL_READ_NS) {
+        /* A thread that has not run since (its CPU clock, t->last_cpu, as
+         * then) is in the same wait, or was woken and waits for a CPU: the
+         * previous answer stands for up to WCHAN_STALE_NS. */
+        if (t->wchan_read_at && t->last_cpu >= 0 && t->last_cpu == t->wchan_read_cpu &&
+            wall - t->wchan_read_at < WCHAN_STALE_NS)
+            return t->wchan_kind;
         t->wchan_kind = wait_kind(t->tid);
         t->wchan_read_at = wall;
+        t->wchan_read_cpu = t->last_cpu;
     }
     return t->wchan_kind;
+}
+
+/* The thread record whose state was at addr at its last sample, or NULL.
+ * A map, not the list order: threads that start or end between two samples
+ * change the order but not the other threads' state addresses. */
+static struct tstat *ts_slot_get(const struct sampler *s, uintptr_t addr)
+{
+    if (!s->ts_slots_cap)
+        return NULL;
+    uint32_t v = s->ts_slots[hash_u64(addr) & (s->ts_slots_cap - 1)];
+    if (!v || v - 1 >= s->nthreads || s->threads[v - 1].ts_addr != addr)
+        return NULL;
+    return &s->threads[v - 1];
+}
+
+static void ts_slot_put(struct sampler *s, uintptr_t addr, size_t ti)
+{
+    if (4 * s->nthreads > s->ts_slots_cap) {
+        size_t cap = s->ts_slots_cap ? s->ts_slots_cap : 256;
+        while (4 * s->nthreads > cap)
+            cap *= 2;
+        uint32_t *n = calloc(cap, sizeof(*n));
+        if (!n)
+            return;                  /* no map: every thread is walked */
+        free(s->ts_slots);
+        s->ts_slots = n;
+        s->ts_slots_cap = cap;
+        for (size_t i = 0; i < s->nthreads; i++)
+            if (s->threads[i].ts_addr)
+                n[hash_u64(s->threads[i].ts_addr) & (cap - 1)] = (uint32_t)i + 1;
+    }
+    s->ts_slots[hash_u64(addr) & (s->ts_slots_cap - 1)] = (uint32_t)ti + 1;
+}
+
+/* One thread in one system call, when the thread's stack has not changed.
+ * A thread costs a read of its state, of its _PyCFrame (3.11, 3.12), of its
+ * leaf frame, of the frames that check the cache's match (see "the frame
+ * cache") and of the leaf's instruction: five process_vm_readv calls, each
+ * a system call that maps the pages it reads. When a thread's state was at
+ * this address at its previous sample (ts_slot_get) and its cache is
+ * trusted, all five are read in one call at the
+ * addresses the previous sample found, in the same order as the separate
+ * reads. They are used only if what they read confirms the addresses: the
+ * same thread id, the same cframe, its current frame the cached leaf with
+ * the cached code and previous link, and the check frames as cached (the
+ * same conditions as a walk that matches at the leaf); the instruction only
+ * if the leaf's instruction pointer has not moved. Anything else, and the
+ * thread is walked as before from the state read here. */
+struct thread_read {
+    size_t ti;                /* the thread record guessed, or SIZE_MAX */
+    int have_cframe, have_leaf, have_below, have_word;
+    uintptr_t cframe_at;      /* where the _PyCFrame was read */
+    struct below_check b;
+    uintptr_t word_addr;
+    uint16_t word;
+    unsigned char cf[64], fr[256];
+    unsigned char below[CHECK_BUF];
+};
+
+/* Read the thread state at addr (ts_read bytes to ts) and, when the guess
+ * above applies, the rest of r; 0, or -1 when the state is unreadable. */
+static int read_thread(struct sampler *s, uintptr_t addr, unsigned char *ts, struct thread_read *r)
+{
+    const struct frame_layout *l = &s->lay;
+    enum { NIOV = 4 + NCHECK };
+    struct iovec local[NIOV], remote[NIOV];
+    size_t m = 0, at = 0;
+    /* Bytes read when each part is complete (process_vm_readv stops at the
+     * first unreadable range: every range before it is whole). */
+    size_t end_cf = 0, end_leaf = 0, end_below = 0, end_word = 0;
+    // NOLINTBEGIN(performance-no-int-to-ptr): addresses in the interpreter
+#define ADD(buf, from, len)                                                  \
+    do {                                                                     \
+        local[m].iov_base = (buf);                                           \
+        remote[m].iov_base = (void *)(from);                                 \
+        local[m].iov_len = remote[m].iov_len = (len);                        \
+        at += (len);                                                         \
+        m++;                                                                 \
+    } while (0)
+    r->ti = SIZE_MAX;
+    r->have_cframe = r->have_leaf = r->have_below = r->have_word = 0;
+    ADD(ts, addr, l->ts_read);
+    struct tstat *t = ts_slot_get(s, addr);
+    if (t && t->ts_addr == addr && t->cache.n && !t->cache.untrusted &&
+        l->frame_read <= sizeof(r->fr) && l->cf_read <= sizeof(r->cf) &&
+        (l->ts_cframe == NO_OFFSET || t->cframe_addr) &&
+        fcache_plan_below(l, &t->cache, t->cache.n - 1, &r->b) == 0) {
+        const struct fcache *c = &t->cache;
+        r->ti = (size_t)(t - s->threads);
+        if (l->ts_cframe != NO_OFFSET) {
+            r->cframe_at = t->cframe_addr;
+            ADD(r->cf, r->cframe_at, l->cf_read);
+            end_cf = at;
+        }
+        ADD(r->fr, c->addr[c->n - 1], l->frame_read);
+        end_leaf = at;
+        fcache_below_iov(&r->b, r->below, local + m, remote + m);
+        m += r->b.nrange;
+        at += r->b.bytes;
+        end_below = at;
+        r->word_addr = c->pinstr[c->n - 1];
+        ADD(&r->word, r->word_addr, sizeof(r->word));
+        end_word = at;
+    }
+#undef ADD
+    // NOLINTEND(performance-no-int-to-ptr)
+    ssize_t got = process_vm_readv(s->pid, local, m, remote, m, 0);
+    if (got < (ssize_t)l->ts_read)
+        return -1;
+    if (r->ti != SIZE_MAX) {
+        r->have_cframe = end_cf && (size_t)got >= end_cf;
+        r->have_leaf = (size_t)got >= end_leaf;
+        r->have_below = (size_t)got >= end_below;
+        r->have_word = (size_t)got >= end_word;
+    }
+    return 0;
+}
+
+/* The read above, if it shows thread t's stack as cached up to its leaf:
+ * then the cache is brought up to date as walk_stack() would (a match at
+ * the leaf) and 1 is returned. 0 when it does not apply (walk the thread),
+ * -1 when the match was rejected by the check below it (walk it without
+ * trusting the cache, as walk_stack() does after a rejection). */
+static int walk_prefetched(struct sampler *s, struct tstat *t, const unsigned char *ts,
+                           const struct thread_read *r)
+{
+    const struct frame_layout *l = &s->lay;
+    struct fcache *c = &t->cache;
+    if (r->ti != (size_t)(t - s->threads) || !r->have_leaf || !c->n || c->untrusted)
+        return 0;
+    uintptr_t fa;
+    if (l->ts_cframe != NO_OFFSET) {
+        if (!r->have_cframe || ld_ptr(ts, l->ts_cframe) != r->cframe_at)
+            return 0;
+        fa = ld_ptr(r->cf, l->cf_current_frame);
+    } else {
+        fa = ld_ptr(ts, l->ts_current_frame);
+    }
+    uint32_t i = c->n - 1;
+    if (fa != c->addr[i] || frame_is_entry(l, r->fr) || ld_ptr(r->fr, l->fr_code) != c->code[i] ||
+        ld_ptr(r->fr, l->fr_previous) != c->prev[i])
+        return 0;
+    s->frames_read++;
+    if (!r->have_below || !fcache_below_same(l, c, &r->b, r->below)) {
+        s->cache_rejects++;
+        return -1;
+    }
+    c->pinstr[i] = ld_ptr(r->fr, l->fr_prev_instr);
+    s->frames_reused += c->n;
+    s->one_read++;
+    return 1;
 }
 
 /* The leaf frame of the thread whose state (ts_read bytes) is in ts; 0 when
@@ -1193,15 +1462,23 @@ static uintptr_t current_frame(const struct sampler *s, const unsigned char *ts)
     return ld_ptr(cf, l->cf_current_frame);
 }
 
-/* Sample one thread whose thread state (ts_read bytes) was copied to ts. */
-static void sample_thread(struct sampler *s, const unsigned char *ts, int64_t wall)
+/* Sample one thread whose thread state (ts_read bytes) at addr was copied
+ * to ts, with the rest of read_thread()'s read in r. */
+static void sample_thread(struct sampler *s, uintptr_t addr, const unsigned char *ts,
+                          const struct thread_read *r, int64_t wall)
 {
     const struct frame_layout *l = &s->lay;
     unsigned long native_id = (unsigned long)ld_ptr(ts, l->ts_native_id);
     if (!native_id)              /* created, not yet running: nothing to see */
         return;
     size_t known = s->nthreads;
-    struct tstat *t = thread_for(s, native_id, wall);
+    struct tstat *t;
+    if (r->ti != SIZE_MAX && s->threads[r->ti].tid == native_id) {
+        t = &s->threads[r->ti];          /* thread_for()'s answer, sooner */
+        s->thread_hint = r->ti + 1;
+    } else {
+        t = thread_for(s, native_id, wall);
+    }
     if (!t)
         return;
     if (s->nthreads > known && s->prev_sample_wall > 0 && wall > s->prev_sample_wall) {
@@ -1215,6 +1492,9 @@ static void sample_thread(struct sampler *s, const unsigned char *ts, int64_t wa
             t->last_cpu -= t->last_cpu < back ? t->last_cpu : back;
     }
     t->seen_now = 1;
+    t->ts_addr = addr;
+    ts_slot_put(s, addr, (size_t)(t - s->threads));
+    t->cframe_addr = l->ts_cframe != NO_OFFSET ? ld_ptr(ts, l->ts_cframe) : 0;
     int64_t cpu = now_ns(t->cpu_clock);
     int64_t dw = wall - t->last_wall;
     int64_t dc = cpu >= 0 && t->last_cpu >= 0 ? cpu - t->last_cpu : dw;
@@ -1240,9 +1520,12 @@ static void sample_thread(struct sampler *s, const unsigned char *ts, int64_t wa
         s->sub_ns[2 * (off - kern) > dw ? thread_wait_kind(t, wall) : SUB_RUNQUEUE] += off - kern;
 
     s->sample_id++;
+    int pre = walk_prefetched(s, t, ts, r);
+    if (pre < 0)
+        t->cache.untrusted = 1;
     /* A torn chain (walk_stack) is read again; after TORN_TRIES the sample
      * goes to the thread's previous stack, where it just was. */
-    int rc = WALK_TORN;
+    int rc = pre > 0 ? 0 : WALK_TORN;
     for (int try = 0; rc == WALK_TORN && try < TORN_TRIES; try++) {
         rc = walk_stack(s, t, current_frame(s, ts));
         s->torn_reads += rc == WALK_TORN;
@@ -1269,7 +1552,11 @@ static void sample_thread(struct sampler *s, const unsigned char *ts, int64_t wa
     uint32_t leaf = c->n - 1;
     struct fstat *f = &t->funcs[c->fidx[leaf]];
     uint16_t word = 0;
-    int native = peek(s, c->pinstr[leaf], &word, sizeof(word)) == 0 &&
+    int native;
+    if (pre > 0 && r->have_word && r->word_addr == c->pinstr[leaf])
+        native = is_c_call((uint8_t)(r->word & 0xFF));
+    else
+        native = peek(s, c->pinstr[leaf], &word, sizeof(word)) == 0 &&
                  is_c_call((uint8_t)(word & 0xFF));
     f->samples++;
     f->self_ns += weight;
@@ -1301,12 +1588,13 @@ static void sample_all(struct sampler *s)
     unsigned char ts[1024];
     if (l->ts_read > sizeof(ts))
         return;
+    struct thread_read r;
     for (int n = 0; addr && n < THREAD_WALK_LIMIT; n++) {
-        if (peek(s, addr, ts, l->ts_read) < 0) {
+        if (read_thread(s, addr, ts, &r) < 0) {
             s->read_errors++;
             break;
         }
-        sample_thread(s, ts, wall);
+        sample_thread(s, addr, ts, &r, wall);
         addr = ld_ptr(ts, l->ts_next);
     }
     s->prev_sample_wall = wall;
@@ -1374,13 +1662,28 @@ static double jitter(struct sampler *s)
     return 0.5 + (double)(r >> 11) / 9007199254740992.0;
 }
 
+/* The sampler thread's CPU time includes its sleeps: the system call, the
+ * timer and being scheduled back (on a virtual machine the timer is
+ * programmed through the hypervisor). That share of the cost of a sample is
+ * the same whatever the sampler reads; it is measured around one pause in
+ * WAKE_EVERY (two clock reads) and reported apart in the note. */
+#define WAKE_EVERY 16
+
 static void *sampler_main(void *arg)
 {
     struct sampler *s = arg;
-    while (atomic_load(&s->running)) {
+    for (uint64_t k = 0; atomic_load(&s->running); k++) {
         double pause = s->interval_s * jitter(s);
         struct timespec ts = { (time_t)pause, (long)((pause - (double)(time_t)pause) * 1e9) };
+        int64_t before = k % WAKE_EVERY == 0 ? now_ns(CLOCK_THREAD_CPUTIME_ID) : -1;
         nanosleep(&ts, NULL);
+        if (before >= 0) {
+            int64_t after = now_ns(CLOCK_THREAD_CPUTIME_ID);
+            if (after >= before) {
+                s->wake_cpu_ns += after - before;
+                s->wake_measured++;
+            }
+        }
         if (!atomic_load(&s->running))
             break;
         sample_all(s);
@@ -1564,11 +1867,16 @@ static int sampling_collect(void *state, struct pb_report *out, char *err, size_
                        s->max_depth, (double)s->truncated_frames / (double)s->truncated,
                        (unsigned long long)s->truncated_max);
     pb_strbuf_addf(&note, ", %llu unreadable; sampler CPU %.1f ms, %.1f us a sample; frame "
-                   "cache: %llu frames read, %llu reused, %llu rejected matches",
+                   "cache: %llu frames read, %llu reused, %llu rejected matches, %llu thread samples "
+                   "in one read",
                    (unsigned long long)s->read_errors, (double)s->sampler_cpu_ns * 1e-6,
                    s->samples ? (double)s->sampler_cpu_ns * 1e-3 / (double)s->samples : 0.0,
                    (unsigned long long)s->frames_read, (unsigned long long)s->frames_reused,
-                   (unsigned long long)s->cache_rejects);
+                   (unsigned long long)s->cache_rejects, (unsigned long long)s->one_read);
+    if (s->wake_measured)
+        pb_strbuf_addf(&note, "; sleeping and waking %.1f us a sample (measured at %llu)",
+                       (double)s->wake_cpu_ns * 1e-3 / (double)s->wake_measured,
+                       (unsigned long long)s->wake_measured);
     pb_strbuf_addf(&note, "; tables %.1f MB (%zu distinct stacks, %zu code objects)",
                    (double)table_bytes(s) / 1e6, s->nstacks, s->ncodes);
     if (s->walk_overflows)
@@ -1613,6 +1921,7 @@ static void sampling_destroy(void *state)
             close(s->threads[i].stat_fd);
     }
     free(s->threads);
+    free(s->ts_slots);
     free(s->nf_addr);
     free(s->nf_code);
     free(s->nf_prev);

@@ -527,6 +527,40 @@ static void test_cache_address_reused(void **state)
     assert_true(rejected > 0);
 }
 
+/* Stacks unchanged between samples (the main thread probing from one
+ * place, a thread waiting on an event) are taken in one read a thread
+ * (read_thread in sampling.c), and still equal full walks. */
+static void test_unchanged_stacks_in_one_read(void **state)
+{
+    (void)state;
+    struct pb_report r;
+    probe_run("import threading\n"
+              "ev = threading.Event()\n"
+              "started = threading.Event()\n"
+              "def waiter():\n"
+              "    started.set()\n"
+              "    ev.wait()\n"
+              "th = threading.Thread(target=waiter)\n"
+              "th.start()\n"
+              "started.wait()\n"
+              "def loop():\n"
+              "    for _ in range(300):\n"
+              "        probe()\n"
+              "loop()\n"
+              "ev.set()\n"
+              "th.join()\n",
+              NULL, &r);
+    const char *p = strstr(r.note, "rejected matches, ");
+    unsigned long long one = p ? strtoull(p + 18, NULL, 10) : 0;
+    pb_report_release(&r);
+    if (probe_bad || probe_compared < 590)
+        fail_msg("%ld of %ld sampled stacks differ from a full walk", probe_bad, probe_compared);
+    /* Two threads, 300 samples each; the first of each and the waiter's
+     * first after it settles in its wait are walks. */
+    if (one < 500)
+        fail_msg("%llu thread samples in one read of about 600", one);
+}
+
 /* A stack deeper than max_depth keeps its root side: the phase function at
  * the root is in the recorded stack, and the note counts the truncated
  * samples and the frames dropped. */
@@ -583,6 +617,7 @@ int main(void)
         cmocka_unit_test(test_asyncio_task_view),
         cmocka_unit_test(test_cache_matches_full_walk),
         cmocka_unit_test(test_cache_address_reused),
+        cmocka_unit_test(test_unchanged_stacks_in_one_read),
         cmocka_unit_test(test_truncation_keeps_root),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
