@@ -391,17 +391,8 @@ static int add_rows(struct pb_report *out, PyObject *rows, PyObject *cats, char 
 
 static char *slurp(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct pb_strbuf sb = PB_STRBUF_INIT;
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        pb_strbuf_add(&sb, buf, n);
-    fclose(f);
-    *len = sb.len;
-    return sb.len ? pb_strbuf_detach(&sb) : pb_xstrdup("");
+    char *text;
+    return pb_read_file(path, 0, &text, len) == 0 ? text : NULL;
 }
 
 /* Read the output file into x->data (launch() must: its folder goes when

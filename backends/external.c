@@ -330,18 +330,13 @@ static int external_launch(void *state, struct pb_launch *job, char *err, size_t
         x->tool_cpu_s = 0;
     if (job->failed_phase >= 0 || job->error[0])
         return 0;
-    FILE *f = fopen(out, "r");
-    if (!f)
+    char *text;
+    size_t len;
+    if (pb_read_file(out, 0, &text, &len) < 0)
         return pb_error(err, errlen, "%s wrote no samples (%s)", x->tool, strerror(errno));
-    struct pb_strbuf sb = PB_STRBUF_INIT;
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        pb_strbuf_add(&sb, buf, n);
-    fclose(f);
     free(x->output);
-    x->output_len = sb.len;
-    x->output = pb_strbuf_detach(&sb);
+    x->output_len = len;
+    x->output = text;
     return 0;
 }
 

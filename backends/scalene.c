@@ -86,18 +86,13 @@ static int scalene_create(void **state, const struct pb_options *opts, char *err
 
 static char *read_file(const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    char *text;
+    size_t len;
+    if (pb_read_file(path, 0, &text, &len) < 0) {
         pb_error(err, errlen, "scalene wrote no report (%s)", strerror(errno));
         return NULL;
     }
-    struct pb_strbuf sb = PB_STRBUF_INIT;
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        pb_strbuf_add(&sb, buf, n);
-    fclose(f);
-    return pb_strbuf_detach(&sb);
+    return text;
 }
 
 static int scalene_launch(void *state, struct pb_launch *job, char *err, size_t errlen)

@@ -147,22 +147,15 @@ int pb_results_parse(const char *name, const char *text, size_t len, struct pb_j
 
 int pb_results_json_load(const char *path, struct pb_jval *doc, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    char *text;
+    size_t len;
+    if (pb_read_file(path, 0, &text, &len) < 0) {
+        if (errno == EIO)
+            return pb_error(err, errlen, "cannot read '%s'", path);
         return pb_error(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-    struct pb_strbuf sb = PB_STRBUF_INIT;
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        pb_strbuf_add(&sb, buf, n);
-    int failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        pb_strbuf_release(&sb);
-        return pb_error(err, errlen, "cannot read '%s'", path);
     }
-    int rc = pb_results_parse(path, sb.buf ? sb.buf : "", sb.len, doc, err, errlen);
-    pb_strbuf_release(&sb);
+    int rc = pb_results_parse(path, text, len, doc, err, errlen);
+    free(text);
     return rc;
 }
 

@@ -1052,28 +1052,13 @@ static int read_all(const char *path, unsigned char **out, size_t *len, char *wh
         return pb_error(why, whylen, "%s", strerror(errno));
     if (S_ISDIR(st.st_mode))
         return pb_error(why, whylen, "is a directory, not a YAML file");
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return pb_error(why, whylen, "%s", strerror(errno));
-    struct pb_strbuf sb = PB_STRBUF_INIT;
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-        pb_strbuf_add(&sb, buf, n);
-        if (sb.len > MAX_CONFIG_BYTES) {
-            fclose(f);
-            pb_strbuf_release(&sb);
+    char *text;
+    if (pb_read_file(path, MAX_CONFIG_BYTES, &text, len) < 0) {
+        if (errno == EFBIG)
             return pb_error(why, whylen, "larger than %d MB", MAX_CONFIG_BYTES >> 20);
-        }
+        return pb_error(why, whylen, "%s", errno == EIO ? "read error" : strerror(errno));
     }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        pb_strbuf_release(&sb);
-        return pb_error(why, whylen, "read error");
-    }
-    *len = sb.len;
-    *out = (unsigned char *)pb_strbuf_detach(&sb);
+    *out = (unsigned char *)text;
     return 0;
 }
 

@@ -140,28 +140,14 @@ int pb_paper_parse(const char *name, const char *data, size_t len, struct pb_pap
 
 int pb_paper_load(const char *path, struct pb_paper *paper, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return pb_error(err, errlen, "%s: %s", path, strerror(errno));
-    struct pb_strbuf sb = PB_STRBUF_INIT;
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-        pb_strbuf_add(&sb, buf, n);
-        if (sb.len > (1u << 20)) {
-            fclose(f);
-            pb_strbuf_release(&sb);
-            return pb_error(err, errlen, "%s: larger than 1 MiB", path);
-        }
-    }
-    int failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        pb_strbuf_release(&sb);
-        return pb_error(err, errlen, "%s: read error", path);
-    }
-    int rc = pb_paper_parse(path, sb.buf ? sb.buf : "", sb.len, paper, err, errlen);
-    pb_strbuf_release(&sb);
+    char *text;
+    size_t len;
+    if (pb_read_file(path, 1u << 20, &text, &len) < 0)
+        return pb_error(err, errlen, "%s: %s", path,
+                        errno == EFBIG ? "larger than 1 MiB"
+                                       : errno == EIO ? "read error" : strerror(errno));
+    int rc = pb_paper_parse(path, text, len, paper, err, errlen);
+    free(text);
     return rc;
 }
 

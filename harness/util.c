@@ -358,3 +358,30 @@ int pb_on_path(const char *prog)
     free(copy);
     return found;
 }
+
+int pb_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    struct pb_strbuf sb = PB_STRBUF_INIT;
+    char buf[65536];
+    size_t n;
+    int err = 0;
+    while (!err && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        pb_strbuf_add(&sb, buf, n);
+        if (max && sb.len > max)
+            err = EFBIG;
+    }
+    if (!err && ferror(f))
+        err = EIO;
+    fclose(f);
+    if (err) {
+        pb_strbuf_release(&sb);
+        errno = err;
+        return -1;
+    }
+    *len = sb.len;
+    *out = pb_strbuf_detach(&sb);
+    return 0;
+}

@@ -43,6 +43,11 @@ void pb_strbuf_vaddf(struct pb_strbuf *sb, const char *fmt, va_list ap);
 char *pb_strbuf_detach(struct pb_strbuf *sb);
 void pb_strbuf_release(struct pb_strbuf *sb);
 
+/* The whole file at path: *out (NUL-terminated, never NULL, yours to free)
+ * and *len, 0; or -1 with errno set and nothing to free: the open's error,
+ * EFBIG past max bytes (0: no limit), EIO for a read error. */
+int pb_read_file(const char *path, size_t max, char **out, size_t *len);
+
 /* Copy src into dst of size n, truncating; dst is always terminated. */
 void pb_copy(char *dst, size_t n, const char *src);
 
