@@ -11,6 +11,7 @@
 
 #include "backend.h"
 #include "results.h"
+#include "run_codec.h"
 #include "util.h"
 #include "worker.h"
 
@@ -122,6 +123,7 @@ static void calibrate_one(const struct pb_results *res, size_t w, struct calibra
     }
     if (run->status != PB_RUN_INTERRUPTED)
         pb_progress_calibration(prog, wl->name, c->path != NULL, c->why, run->elapsed_s);
+    pb_run_release(run);   /* its thread and task records */
     free(run);
 }
 
