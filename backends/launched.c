@@ -35,13 +35,7 @@ static int launched_launch(void *state, struct pb_launch *job, char *err, size_t
     argv[argc++] = pb_xstrdup(job->python_exe);
     argv[argc] = NULL;
     pb_launch_driver_args(job, "", &argv, &argc);
-    int rc = pb_launch_exec(job, argv, err, errlen);
-    for (size_t i = 0; i < argc; i++)
-        free(argv[i]);
-    free(argv);
-    if (rc < 0)
-        return -1;
-    return pb_launch_read_timings(job, err, errlen);
+    return pb_launch_run(job, argv, argc, err, errlen);
 }
 
 static int launched_collect(void *state, struct pb_report *out, char *err, size_t errlen)

@@ -133,11 +133,7 @@ static int scalene_launch(void *state, struct pb_launch *job, char *err, size_t 
     free(dargv);
     free(wdir);
 
-    int rc = pb_launch_exec(job, argv, err, errlen);
-    for (size_t i = 0; i < argc; i++)
-        free(argv[i]);
-    free(argv);
-    if (rc < 0 || pb_launch_read_timings(job, err, errlen) < 0)
+    if (pb_launch_run(job, argv, argc, err, errlen) < 0)
         return -1;
     if (job->failed_phase >= 0 || job->error[0])
         return 0;   /* the worker reports the phase's exception */

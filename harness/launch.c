@@ -116,6 +116,17 @@ int pb_launch_exec(struct pb_launch *l, char *const argv[], char *err, size_t er
     return pb_error(err, errlen, "%s %s%s%s", argv[0], how, tail[0] ? ": " : "", tail);
 }
 
+int pb_launch_run(struct pb_launch *l, char **argv, size_t argc, char *err, size_t errlen)
+{
+    int rc = pb_launch_exec(l, argv, err, errlen);
+    for (size_t i = 0; i < argc; i++)
+        free(argv[i]);
+    free(argv);
+    if (rc < 0)
+        return -1;
+    return pb_launch_read_timings(l, err, errlen);
+}
+
 int pb_launch_read_timings(struct pb_launch *l, char *err, size_t errlen)
 {
     FILE *f = fopen(l->timings, "r");

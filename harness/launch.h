@@ -85,6 +85,10 @@ void pb_launch_driver_args(const struct pb_launch *l, const char *region_module,
  * with a reason that quotes the last line of its output. */
 int pb_launch_exec(struct pb_launch *l, char *const argv[], char *err, size_t errlen);
 
+/* pb_launch_exec(), then free argv (argc strings, then the array), then
+ * pb_launch_read_timings(): a launcher's whole run. 0, or -1 with why. */
+int pb_launch_run(struct pb_launch *l, char **argv, size_t argc, char *err, size_t errlen);
+
 /* Read the timings file. Returns 0 (a failed phase is reported through
  * failed_phase and error), or -1 when the file is missing or malformed. */
 int pb_launch_read_timings(struct pb_launch *l, char *err, size_t errlen);
