@@ -117,7 +117,7 @@ TBUILD    := $(BUILD)/test
 TEST_BIN_FAULT := $(TBUILD)/pyprof-bench-test
 TLIB_OBJ  := $(LIB_SRC:%.c=$(TBUILD)/%.o) $(TEST_ONLY_SRC:%.c=$(TBUILD)/%.o) $(BUILD)/gen/pysrc.o
 
-.PHONY: all deps run test unit e2e clean check-pkgs fuzz valgrind lint interpreters FORCE
+.PHONY: all deps deps-pinned run test unit e2e clean check-pkgs fuzz valgrind lint interpreters FORCE
 all: $(BIN) $(INTERP_BUILT:%=interp-bin-%)
 
 interp-bin-%: FORCE
@@ -165,17 +165,23 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_SUPPORT_OBJ) $(BUILD)/libpb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
-# Install what is missing (root), or print the exact command and stop.
-deps:
+# Install what is missing (root), or print the exact command and stop:
+# deps-pinned is what the pinned interpreter's runs need (the Debian
+# packages and build/venv); deps adds the other interpreters' venvs.
+deps-pinned:
 	@sh tests/deps.sh $(DEB_PKGS)
 	@sh tests/venv.sh $(PY_EXE) $(VENV) $(REQUIREMENTS)
+
+deps: deps-pinned
 	@sh tests/interp-venvs.sh $(PY_VER) $(VENV) $(REQUIREMENTS)
 
 # Exit status 1 means some runs failed and are reported as failed rows (a
 # real tool that cannot profile a workload, such as scalene on one long C
 # call); the job itself completed, so make does not fail on it.
-run: deps
-	$(MAKE) all
+# configs/all.yaml runs on the pinned interpreter only: neither the other
+# interpreters' venvs nor their builds (`make all`) are made for it.
+run: deps-pinned
+	$(MAKE) $(BIN)
 	./$(BIN) configs/all.yaml; rc=$$?; [ $$rc -le 1 ] || exit $$rc
 
 # Every test: the cmocka unit tests, then the end-to-end tests on the real binary.
