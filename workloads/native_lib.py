@@ -22,7 +22,6 @@ except ImportError as e:   # pragma: no cover - depends on the machine
     import unittest
     raise unittest.SkipTest(f"numpy is not importable: {e}")
 
-_mats = {}
 _X = np.linspace(0.0, 10.0, 1_000_000)
 # Written once here so that their pages are touched outside the region.
 _Y = np.sin(_X)
@@ -31,18 +30,30 @@ _Z = _Y * 2.0
 # that their page faults (a third of a 10 ms matmul phase's time was kernel
 # time, with numpy 2.4's wheel) are outside the region too.
 np.matmul(np.ones((512, 512)), np.ones((512, 512)))
+# The matrices too: matmul's a, b and out are views of the start of these
+# buffers, filled here, so a phase's first call allocates nothing (making
+# three fresh 300 x 300 matrices inside the region cost about 500 page
+# faults: 3.6-7.4 ms of kernel time in a 22 ms phase, one or two of the
+# scheduler ticks that getrusage's system time is counted in). Past
+# _MAX_N every call allocates its matrices, inside the region.
+_MAX_N = 1024
+_rng = np.random.default_rng(1)
+_A = _rng.random(_MAX_N * _MAX_N)
+_B = _rng.random(_MAX_N * _MAX_N)
+_OUT = _A.copy()
 
 
 def _matrices(n):
-    if n not in _mats:
+    if n > _MAX_N:
         rng = np.random.default_rng(1)
-        a = rng.random((n, n))
-        _mats[n] = (a, rng.random((n, n)), a.copy())
-    return _mats[n]
+        return rng.random((n, n)), rng.random((n, n)), np.empty((n, n))
+    k = n * n
+    return _A[:k].reshape(n, n), _B[:k].reshape(n, n), _OUT[:k].reshape(n, n)
 
 
 def matmul(n, reps):
-    # The first call creates the matrices (about 1 ms at n = 300).
+    # Contiguous views of pre-filled buffers (above): no allocation for
+    # n <= _MAX_N.
     a, b, out = _matrices(n)
     for _ in range(reps):
         np.matmul(a, b, out=out)
