@@ -1,12 +1,17 @@
 """server: the backend of a small JSON API under a fixed request rate.
 
-An HTTP server (http.server.ThreadingHTTPServer on 127.0.0.1) is started
-when the module is imported, before the measured region; its accept loop
-runs in a daemon thread named `acceptor` and each request is handled in a
-thread named `handler` (one per connection). The phase `serve(n, rate)` is
-the load generator: an open-loop client on the calling thread that sends n
-POST /stats requests (http.client, one connection each) scheduled `rate` per
-second, and returns when every response has arrived.
+An HTTP server (http.server.ThreadingHTTPServer on 127.0.0.1) binds its
+socket when the module is imported, before the measured region. The phase
+`serve(n, rate)` starts its accept loop in a thread named `acceptor`, each
+request is handled in a thread named `handler` (one per connection), and the
+calling thread is the load generator: an open-loop client that sends n POST
+/stats requests (http.client, one connection each) scheduled `rate` per
+second. When every response has arrived the accept loop stops (within
+POLL_S) and the handler threads are joined, so every thread of the server
+lives inside the phase and has its truth: an accept loop started at import
+ran through the region with no truth of its own, and a profiler that
+reported its waiting (the sampler did: half of what it saw) was charged
+with it as error.
 
 Each request does a little real work in the handler: parse a JSON body of
 `values` numbers, compute their mean, variance and the peaks of histograms
@@ -24,12 +29,13 @@ the run's lat_p50_s, lat_p99_s, lat_max_s and throughput_rps.
 
 Bounds: at most MAX_REQUESTS requests, each with a socket timeout of
 REQUEST_TIMEOUT_S, and the phase gives up (raises) when the window passes
-n / rate + SLACK_S. The server is shut down and its socket closed at exit
-(atexit), so the worker leaves no thread behind and frees the port.
+n / rate + SLACK_S. The accept loop stops at the end of every phase and the
+socket is closed at exit (atexit), so the worker frees the port.
 
 Where the time goes, for the declarations: the calling thread (the phase)
-mostly waits, for its next due time or a response (system); the handler
-threads run the Python work (python), with their socket I/O around it.
+mostly waits, for its next due time or a response (system); the acceptor
+waits in select() for connections (system); the handler threads run the
+Python work (python), with their socket I/O around it.
 
 The port is chosen by the kernel (0), or PB_SERVER_PORT when set (the e2e
 test uses it to check that the port is free again after the run).
@@ -53,6 +59,7 @@ MAX_REQUESTS = 2000
 REQUEST_TIMEOUT_S = 5.0
 SLACK_S = 10.0
 VALUES = 2000        # numbers per request body (about 1.5 ms of work here)
+POLL_S = 0.01        # how often the accept loop checks for shutdown
 
 
 def _stats(values):
@@ -111,18 +118,25 @@ class _Server(http.server.ThreadingHTTPServer):
 
 _server = _Server(("127.0.0.1", int(os.environ.get("PB_SERVER_PORT", "0"))), _Handler)
 PORT = _server.server_address[1]
-_acceptor = threading.Thread(target=_server.serve_forever, kwargs={"poll_interval": 0.05},
-                             name="acceptor", daemon=True)
-_acceptor.start()
+atexit.register(_server.server_close)   # the socket closed, handler threads joined
 
 
-def _shutdown():
-    _server.shutdown()       # serve_forever returns
-    _server.server_close()   # the socket closed, handler threads joined
-    _acceptor.join(REQUEST_TIMEOUT_S)
+def _start_acceptor():
+    t = threading.Thread(target=_server.serve_forever, kwargs={"poll_interval": POLL_S},
+                         name="acceptor", daemon=True)
+    t.start()
+    return t
 
 
-atexit.register(_shutdown)
+def _stop_acceptor(t):
+    """serve_forever returns (within POLL_S), then every handler thread is
+    joined: each thread's truth record is made when it ends, so they must
+    end inside the phase."""
+    _server.shutdown()
+    t.join(REQUEST_TIMEOUT_S)
+    threads = vars(_server).get("_threads")
+    if threads is not None:
+        threads.join()
 
 
 def _body(i):
@@ -135,6 +149,18 @@ def serve(n, rate):
     if not 0 < n <= MAX_REQUESTS or rate <= 0:
         raise ValueError(f"serve: need 0 < n <= {MAX_REQUESTS} and rate > 0")
     bodies = [_body(i) for i in range(16)]
+    acceptor = _start_acceptor()
+    try:
+        lat, window = _client(n, rate, bodies)
+    finally:
+        _stop_acceptor(acceptor)
+    record_requests(lat, window)
+    return len(lat)
+
+
+def _client(n, rate, bodies):
+    """The open-loop client: the latencies and the window (first due time
+    to last response)."""
     mono = time.monotonic
     lat = []
     t0 = mono()
@@ -157,5 +183,4 @@ def serve(n, rate):
         if resp.status != 200:
             raise RuntimeError(f"serve: HTTP {resp.status}: {data[:100]!r}")
         lat.append(mono() - due)
-    record_requests(lat, mono() - t0)
-    return len(lat)
+    return lat, mono() - t0

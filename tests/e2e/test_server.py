@@ -36,7 +36,10 @@ def test_server_latency_figures():
     """A tiny server config (20 requests at 50 per second, 3 rounds, none
     and sampling): every run has finite latency figures, every cell finite
     positive ratios in results.json and summary.csv, summary.md the line;
-    the worker shut the server down (no process left, the port free)."""
+    every thread of the server has its truth (the accept loop lives inside
+    the phase), so the sampler sees no time outside the keys but its own
+    sampling error; the worker shut the server down (no process left, the
+    port free)."""
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         conf = os.path.join(tmp, "server.yaml")
@@ -49,7 +52,7 @@ workloads:
       - function: serve
         args: [20, 50]
         category: system
-        threads: {{handler: python}}
+        threads: {{handler: python, acceptor: system}}
 backends:
   - {{name: none, kind: none}}
   - {{name: sampling, kind: sampling}}
@@ -79,6 +82,15 @@ backends:
             for row in rows[1:]:
                 v = float(row[header.index(k)])
                 check(math.isfinite(v) and v > 0, (k, row))
+        keys = {t["name"]: t for t in results["workloads"][0]["threads"]}
+        check(set(keys) == {"handler", "acceptor"}, keys)
+        check(keys["handler"]["count"] == 20 and keys["acceptor"]["count"] == 1, keys)
+        # the acceptor lives through the client's whole window
+        phase_wall = results["workloads"][0]["phases"][0]["truth_wall_s"]
+        check(keys["acceptor"]["truth_wall_s"] > 0.8 * phase_wall, (keys, phase_wall))
+        samp = [c for c in results["summary"] if c["backend"] == "sampling"][0]
+        # generous: with the accept loop outside the truth this was 44-56
+        check(samp["ae_pp"] is not None and samp["ae_pp"] < 25, samp)
         check("- **server**: latency under profiling: none p99 " in md, md)
         check("; sampling p99 " in md, md)
     # the worker ended with its server: nothing left with our port's
