@@ -9,7 +9,9 @@
  * phases inside pyprof_bench.region.run_region (the region marker): a main-thread
  * sample counts only when its stack holds that frame, and its frames from
  * the marker down form the stack that is attributed. Samples of other
- * threads (austin gives each its thread) are kept: they only run while the
+ * threads (each sample names its thread: austin's T<iid>:<tid>, py-spy's
+ * --threads) are kept, by native TID, against the threads' truth the
+ * driver records (launch.h): they only run while the
  * workload does.
  *
  * Both come from the profilers' venv (`make deps`, pip's py-spy and
@@ -172,6 +174,9 @@ static void tool_argv(const struct external *x, const char *output, char ***argv
         /* py-spy 0.4 shortens file names to their package part by default:
          * the region marker and the phases are matched by full path. */
         items[n++] = "--full-filenames";
+        /* Each stack's thread (its native TID) first: the threads' time is
+         * then compared with their truth, as austin's is. */
+        items[n++] = "--threads";
         if (x->idle)
             items[n++] = "--idle";
         if (x->native)

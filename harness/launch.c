@@ -153,10 +153,12 @@ int pb_launch_parse_timings(struct pb_launch *l, FILE *f, char *err, size_t errl
     l->failed_phase = -1;
     l->error[0] = '\0';
     l->nlatency = 0;
+    l->nthreads = 0;
     l->window_s = 0;
     l->process_cpu_s = NAN;
     while (!bad && fgets(line, sizeof(line), f)) {
         long idx;
+        unsigned long tid;
         double w, a, b, c, d;
         int used = 0;
         /* A line longer than the buffer is malformed, not two lines. */
@@ -194,6 +196,22 @@ int pb_launch_parse_timings(struct pb_launch *l, FILE *f, char *err, size_t errl
         } else if (sscanf(line, "latency %lf", &w) == 1) {
             l->latency = pb_xrealloc(l->latency, (l->nlatency + 1) * sizeof(double));
             l->latency[l->nlatency++] = w;
+        } else if (sscanf(line, "thread %ld %lu %lf %lf %lf %n", &idx, &tid, &w, &a, &b,
+                          &used) == 5 && used > 0) {
+            line[strcspn(line, "\n")] = '\0';
+            if (idx < -1 || idx >= (long)l->nphases || !duration_ok(w) || !duration_ok(a) ||
+                !duration_ok(b) || !line[used]) {
+                bad = 1;
+                continue;
+            }
+            l->threads = pb_xrealloc(l->threads, (l->nthreads + 1) * sizeof(*l->threads));
+            struct pb_launch_thread *t = &l->threads[l->nthreads++];
+            t->phase = idx;
+            t->tid = tid;
+            t->wall_s = w;
+            t->user_s = a;
+            t->sys_s = b;
+            pb_copy(t->name, sizeof(t->name), line + used);
         } else if (sscanf(line, "window %lf", &w) == 1) {
             if (!duration_ok(w)) {
                 bad = 1;
@@ -224,6 +242,9 @@ void pb_launch_cleanup(struct pb_launch *l)
     free(l->latency);
     l->latency = NULL;
     l->nlatency = 0;
+    free(l->threads);
+    l->threads = NULL;
+    l->nthreads = 0;
     if (!l->dir[0])
         return;
     /* The folder is private: the driver, the package, its timings, the log

@@ -23,6 +23,12 @@
  *                              pyprof_bench.record_requests, which the driver
  *                              provides as the worker does)
  *   window SECONDS            (one per record_requests call)
+ *   thread PHASE TID WALL USER SYS NAME
+ *                             (one per thread the program's truth recorded,
+ *                              pyprof_bench.truth as in the worker: the phase
+ *                              it started in, -1 before any, its native TID,
+ *                              its life's wall and CPU; NAME to the line's end)
+ *   process CPU               (the program's CPU, every thread, at its end)
  */
 #ifndef PB_LAUNCH_H
 #define PB_LAUNCH_H
@@ -32,6 +38,14 @@
 
 #include "config.h"
 #include "util.h"
+
+/* A thread of the launched program, as its driver's truth recorded it. */
+struct pb_launch_thread {
+    long phase;
+    unsigned long tid;
+    double wall_s, user_s, sys_s;
+    char name[64];
+};
 
 struct pb_launch {
     /* Given by the worker. */
@@ -65,6 +79,8 @@ struct pb_launch {
     size_t nlatency;
     double window_s;                           /* sum of the window lines;
                                                   0 when none */
+    struct pb_launch_thread *threads;          /* the thread lines */
+    size_t nthreads;
     long failed_phase;                         /* -1: none */
     char error[PB_ERRLEN];                     /* the phase's exception */
 };
@@ -100,7 +116,8 @@ int pb_launch_parse_timings(struct pb_launch *l, FILE *f, char *err, size_t errl
 /* The last non-empty line of the log, for error messages ("" when none). */
 void pb_launch_log_tail(const struct pb_launch *l, char *buf, size_t len);
 
-/* Remove the private folder and everything in it, and free latency. */
+/* Remove the private folder and everything in it, and free latency and
+ * threads. */
 void pb_launch_cleanup(struct pb_launch *l);
 
 #endif

@@ -630,8 +630,26 @@ out:
     return rc;
 }
 
+/* The launched program's thread records (its driver's truth) join the
+ * worker's own list, which read_keys() reads for either kind of run. */
+static void add_launched_threads(const struct pb_launch *job)
+{
+    PyObject *th = truth ? PyObject_GetAttrString(truth, "thread_records") : NULL;
+    for (size_t i = 0; th && i < job->nthreads; i++) {
+        const struct pb_launch_thread *t = &job->threads[i];
+        PyObject *rec = Py_BuildValue("(lskddd)", t->phase, t->name, t->tid, t->wall_s,
+                                      t->user_s, t->sys_s);
+        if (!rec || PyList_Append(th, rec) < 0)
+            PyErr_Clear();
+        Py_XDECREF(rec);
+    }
+    Py_XDECREF(th);
+    PyErr_Clear();
+}
+
 /* A launcher tool: the phases run in the tool's process (launch.h), whose
- * driver times the same region and reports the per-phase figures. */
+ * driver times the same region and reports the per-phase figures and the
+ * threads' truth. */
 static int run_launched(const struct pb_backend_ops *ops, void *state,
                         const struct worker_args *a, struct phase *ph, struct region *reg,
                         char *err, size_t errlen)
@@ -664,6 +682,7 @@ static int run_launched(const struct pb_backend_ops *ops, void *state,
         reg->cpu_sys_s = job.cpu_sys_s;
         reg->failed_phase = job.failed_phase;
         pb_latency_summarise(job.latency, job.nlatency, job.window_s, &reg->lat);
+        add_launched_threads(&job);
         if (job.failed_phase >= 0)
             snprintf(reg->phase_error, sizeof(reg->phase_error), "%.100s: %.400s",
                      ph[job.failed_phase].name, job.error);

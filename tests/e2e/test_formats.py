@@ -89,6 +89,28 @@ def test_parsers_on_valid_seeds():
     check(total is None and any(r[1] == "<built-in method builtins.sum>" for r in rows), rows)
 
 
+def test_pyspy_threads():
+    """py-spy --threads: each stack starts with "thread (TID)[: name]". The
+    main thread is the one whose stacks hold the region marker (py-spy names
+    it only when it could read the name): its unmarked samples are outside
+    the region; another thread's samples are kept under its native TID."""
+    from pyprof_bench.formats import collapsed
+    mark = "run_region (/t/pyprof_bench/region.py:9)"
+    raw = ("thread (100);<module> (/x/w.py:1) 4\n"                      # main, start-up
+           f"thread (100);<module> (/x/w.py:1);{mark};f (/x/w.py:5) 3\n"
+           "thread (101): worker;g (/x/w.py:9) 2\n"
+           "thread (102): MainThread;<module> (/x/w.py:1) 5\n").encode()   # named main
+    total, rows = collapsed.rows("py-spy", raw, 0.01)
+    check(abs(total - 0.05) < 1e-9, (total, rows))
+    by = {(r[1], r[3]): r for r in rows}
+    check(("f", 100) in by and by[("f", 100)][5] == 0.03, rows)
+    check(("g", 101) in by and abs(by[("g", 101)][5] - 0.02) < 1e-9, rows)
+    check(not any(r[3] in (102,) for r in rows), rows)
+    # without --threads (no thread frame): every stack is the main thread's
+    total, rows = collapsed.rows("py-spy", b"g (/x/w.py:9) 2\n", 0.01)
+    check(total == 0 and rows == [], rows)
+
+
 def test_parsers_on_malformed_input():
     """20,000 mutations of the seeds (fixed seed) and some hostile inputs:
     every parser answers rows of finite figures or raises ValueError, never

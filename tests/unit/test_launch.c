@@ -73,6 +73,39 @@ static void test_read_timings(void **state)
                           "phase 1 0.1 0 0\nwindow -1\n");
     assert_int_equal(pb_launch_read_timings(&l, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "malformed"));
+    /* the threads' truth: phase, native TID, wall, user, sys, the name to
+     * the end of the line (spaces kept); phase -1 is before any phase */
+    write_text(l.timings, "region 0.5 0.001 0.002 0.4 0.05\n"
+                          "phase 0 0.3 0.29 0.01\nphase 1 0.19 0.1 0.04\n"
+                          "thread 1 4242 0.18 0.17 0.01 Thread-3 (work)\n"
+                          "thread -1 4243 0.01 0 0 early\n");
+    assert_int_equal(pb_launch_read_timings(&l, err, sizeof(err)), 0);
+    assert_int_equal(l.nthreads, 2);
+    assert_int_equal(l.threads[0].phase, 1);
+    assert_int_equal(l.threads[0].tid, 4242);
+    assert_true(l.threads[0].wall_s == 0.18 && l.threads[0].user_s == 0.17 &&
+                l.threads[0].sys_s == 0.01);
+    assert_string_equal(l.threads[0].name, "Thread-3 (work)");
+    assert_int_equal(l.threads[1].phase, -1);
+    assert_string_equal(l.threads[1].name, "early");
+    /* read again: the list starts over */
+    assert_int_equal(pb_launch_read_timings(&l, err, sizeof(err)), 0);
+    assert_int_equal(l.nthreads, 2);
+    static const char *const bad_threads[] = {
+        "thread 2 1 0.1 0.1 0 beyond the phases\n",   /* 2 phases: 0 and 1 */
+        "thread 0 1 -0.1 0.1 0 negative\n",
+        "thread 0 1 0.1 nan 0 not a number\n",
+        "thread 0 1 0.1 0.1 0\n",                      /* no name */
+        "thread 0 x 0.1 0.1 0 name\n",
+    };
+    for (size_t i = 0; i < sizeof(bad_threads) / sizeof(bad_threads[0]); i++) {
+        char text[256];
+        snprintf(text, sizeof(text), "region 0.5 0 0 0 0\nphase 0 0.3 0.29 0.01\n"
+                                     "phase 1 0.1 0 0\n%s", bad_threads[i]);
+        write_text(l.timings, text);
+        assert_int_equal(pb_launch_read_timings(&l, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, "malformed"));
+    }
     char dir[sizeof(l.dir)];
     snprintf(dir, sizeof(dir), "%s", l.dir);
     pb_launch_cleanup(&l);
@@ -126,7 +159,8 @@ static void test_bad_timings(void **state)
 }
 
 /* The real driver under plain python3: the region holds the phases, the
- * phase that sleeps is off-CPU, and a raising phase is reported. */
+ * phase that sleeps is off-CPU (in a thread of its own, whose truth the
+ * driver writes), and a raising phase is reported. */
 static void test_driver_runs_phases(void **state)
 {
     (void)state;
@@ -136,9 +170,11 @@ static void test_driver_runs_phases(void **state)
     assert_non_null(mkdtemp(wdir));
     char wfile[128];
     snprintf(wfile, sizeof(wfile), "%s/work.py", wdir);
-    write_text(wfile, "import time\n"
+    write_text(wfile, "import threading, time\n"
                       "def spin(n):\n    return sum(i * i for i in range(n))\n"
-                      "def nap(t):\n    time.sleep(t)\n"
+                      "def nap(t):\n"
+                      "    th = threading.Thread(target=time.sleep, args=(t,), name='nap per')\n"
+                      "    th.start()\n    th.join()\n"
                       "def boom():\n    raise KeyError('gone')\n");
     struct pb_launch l;
     memset(&l, 0, sizeof(l));
@@ -162,6 +198,12 @@ static void test_driver_runs_phases(void **state)
     assert_true(l.phase_wall_s[1] >= 0.05 && l.phase_wall_s[1] < 5);
     assert_true(l.phase_user_s[1] + l.phase_sys_s[1] < 0.5 * l.phase_wall_s[1]);
     assert_true(l.wall_s >= l.phase_wall_s[0] + l.phase_wall_s[1]);
+    /* the thread nap started, with the truth the worker would record */
+    assert_int_equal(l.nthreads, 1);
+    assert_int_equal(l.threads[0].phase, 1);
+    assert_string_equal(l.threads[0].name, "nap per");
+    assert_true(l.threads[0].tid > 0 && l.threads[0].wall_s >= 0.05 &&
+                l.threads[0].user_s < 0.5 * l.threads[0].wall_s);
     /* the driver's CPU at its end, and wait4's for the process (the same
      * process here: no tool around it), within the interpreter's teardown */
     assert_true(l.process_cpu_s >= l.phase_user_s[0] && l.process_cpu_s < 30);

@@ -30,6 +30,8 @@ def main(argv):
         os.replace(out + ".tmp", out)
 
     try:
+        # The threads' truth, as in the worker (before the workload's import)
+        truth.install()
         script = specs[:1] == [loader.MAIN_SCRIPT]
         mod = loader.load(path, not script)
         phases = []
@@ -48,6 +50,11 @@ def main(argv):
     rec.append("region %.9f %.9f %.9f %.9f %.9f\n" % region)
     for i, (w, u, s) in enumerate(times):
         rec.append("phase %d %.9f %.9f %.9f\n" % (i, w, u, s))
+    # Every thread record made so far (as the worker reads its own);
+    # the name last, as it may hold spaces.
+    for p, name, tid, w, u, s in truth.thread_records:
+        name = " ".join(str(name).split()) or "?"
+        rec.append("thread %d %d %.9f %.9f %.9f %s\n" % (p, tid, w, u, s, name))
     for lats, window in truth.request_records:
         rec.extend("latency %.9f\n" % x for x in lats)
         rec.append("window %.9f\n" % window)

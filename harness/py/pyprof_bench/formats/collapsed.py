@@ -3,13 +3,15 @@ sample line per stack, frames root first separated by ';', then a space and
 the metric.
 
 austin: "P<pid>;T<iid>:<tid>;<file>:<function>:<line>;... <microseconds>"
-py-spy: "<function> (<file>:<line>);... <samples>"
+py-spy: "thread (<tid>)[: <name>];<function> (<file>:<line>);... <samples>"
+        (--threads: the native TID first; without it, no thread frame)
 folded: py-spy's form, where a frame that is not "<function> (<file>:<line>)"
         is a function of its own name (Brendan Gregg's folded stacks)
 """
 import re
 
 PYSPY = re.compile(r"^(.*) \((.*?)(?::(\d+))?\)$")
+PYSPY_THREAD = re.compile(r"^thread \((\d+)\)(?:: (.*))?$")
 
 # The region marker (region.py's run_region): on the main thread only the
 # frames from it down count, and a main-thread sample without it is outside
@@ -19,7 +21,9 @@ MARK_FILE = "pyprof_bench/region.py"
 
 
 def frames(tool, stack):
-    """([(file, function, line)] root first, thread id, is the main thread)."""
+    """([(file, function, line)] root first, thread id, is the main thread:
+    True, False, or None when only the whole file can tell (py-spy's
+    threads: see rows()))."""
     if tool == "austin":
         parts = stack.split(";")
         tid = parts[1].rpartition(":")[2] if len(parts) > 1 else ""
@@ -31,13 +35,25 @@ def frames(tool, stack):
                 out.append((p[0], p[1].rsplit(".", 1)[-1], int(p[2]) if p[2].isdigit() else 0))
         return out, (int(tid) if tid.isdigit() else 0), tid == pid
     out = []
-    for fr in stack.split(";"):
+    parts = stack.split(";")
+    th = PYSPY_THREAD.match(parts[0]) if tool == "py-spy" else None
+    if th:
+        parts = parts[1:]
+    for fr in parts:
         m = PYSPY.match(fr)
         if m:
             out.append((m.group(2), m.group(1).rsplit(".", 1)[-1], int(m.group(3) or 0)))
         elif tool == "folded" and fr:
             out.append(("", fr, 0))
+    if th:
+        return out, int(th.group(1)), (True if th.group(2) == "MainThread" else None)
     return out, 0, True
+
+
+def _marked(fs):
+    """The index of the region marker's frame in fs, or None."""
+    return next((i for i, f in enumerate(fs)
+                 if f[1] == MARK_NAME and f[0].endswith(MARK_FILE)), None)
 
 
 def rows(tool, raw, interval):
@@ -51,7 +67,7 @@ def rows(tool, raw, interval):
     # Folded stacks of a program not run by the driver have no marker: all
     # of them count.
     unmarked = tool == "folded" and MARK_FILE not in text
-    agg, total = {}, 0.0
+    samples = []
     for line in text.splitlines():
         if not line or line.startswith("#"):
             continue
@@ -63,9 +79,15 @@ def rows(tool, raw, interval):
         if not 0 <= v < float("inf"):
             raise ValueError(f"a sample's metric is not a finite count: {metric!r}")
         v = v / 1e6 if tool == "austin" else v * interval
-        fs, tid, main = frames(tool, stack)
-        mark = next((i for i, f in enumerate(fs)
-                     if f[1] == MARK_NAME and f[0].endswith(MARK_FILE)), None)
+        samples.append((v,) + frames(tool, stack))
+    # py-spy names the main thread only when it could read the name: the
+    # main thread is also the one whose stacks hold the region marker.
+    main_tids = {tid for v, fs, tid, main in samples if main or _marked(fs) is not None}
+    agg, total = {}, 0.0
+    for v, fs, tid, main in samples:
+        if main is None:
+            main = tid in main_tids
+        mark = _marked(fs)
         if mark is not None:
             fs = fs[mark:]
         elif main and not unmarked:
