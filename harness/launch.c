@@ -144,6 +144,35 @@ static int duration_ok(double x)
     return isfinite(x) && x >= 0;
 }
 
+static void release_tasks(struct pb_launch *l)
+{
+    for (size_t i = 0; i < l->ntasks; i++)
+        free(l->tasks[i].file);
+    free(l->tasks);
+    l->tasks = NULL;
+    l->ntasks = 0;
+}
+
+/* A task line's tail, "QUALNAME\tFUNCTION\tFILE" (the newline removed):
+ * 0, or -1 when a part is missing or empty. */
+static int add_task(struct pb_launch *l, long phase, double wall, char *tail)
+{
+    char *func = strchr(tail, '\t');
+    char *file = func ? strchr(func + 1, '\t') : NULL;
+    if (!file || func == tail || file == func + 1 || !file[1] || strchr(file + 1, '\t'))
+        return -1;
+    *func++ = '\0';
+    *file++ = '\0';
+    l->tasks = pb_xrealloc(l->tasks, (l->ntasks + 1) * sizeof(*l->tasks));
+    struct pb_launch_task *t = &l->tasks[l->ntasks++];
+    t->phase = phase;
+    t->wall_s = wall;
+    pb_copy(t->name, sizeof(t->name), tail);
+    pb_copy(t->func, sizeof(t->func), func);
+    t->file = pb_xstrdup(file);
+    return 0;
+}
+
 int pb_launch_parse_timings(struct pb_launch *l, FILE *f, char *err, size_t errlen)
 {
     char line[PB_ERRLEN + 64];
@@ -154,6 +183,7 @@ int pb_launch_parse_timings(struct pb_launch *l, FILE *f, char *err, size_t errl
     l->error[0] = '\0';
     l->nlatency = 0;
     l->nthreads = 0;
+    release_tasks(l);
     l->window_s = 0;
     l->process_cpu_s = NAN;
     while (!bad && fgets(line, sizeof(line), f)) {
@@ -212,6 +242,11 @@ int pb_launch_parse_timings(struct pb_launch *l, FILE *f, char *err, size_t errl
             t->user_s = a;
             t->sys_s = b;
             pb_copy(t->name, sizeof(t->name), line + used);
+        } else if (sscanf(line, "task %ld %lf %n", &idx, &w, &used) == 2 && used > 0) {
+            line[strcspn(line, "\n")] = '\0';
+            if (idx < -1 || idx >= (long)l->nphases || !duration_ok(w) ||
+                add_task(l, idx, w, line + used) < 0)
+                bad = 1;
         } else if (sscanf(line, "window %lf", &w) == 1) {
             if (!duration_ok(w)) {
                 bad = 1;
@@ -245,6 +280,7 @@ void pb_launch_cleanup(struct pb_launch *l)
     free(l->threads);
     l->threads = NULL;
     l->nthreads = 0;
+    release_tasks(l);
     if (!l->dir[0])
         return;
     /* The folder is private: the driver, the package, its timings, the log

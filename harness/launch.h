@@ -28,6 +28,10 @@
  *                              pyprof_bench.truth as in the worker: the phase
  *                              it started in, -1 before any, its native TID,
  *                              its life's wall and CPU; NAME to the line's end)
+ *   task PHASE WALL QUALNAME<TAB>FUNCTION<TAB>FILE
+ *                             (one per call of a coroutine function decorated
+ *                              with pyprof_bench.coroutine_truth: its wall,
+ *                              awaits included)
  *   process CPU               (the program's CPU, every thread, at its end)
  */
 #ifndef PB_LAUNCH_H
@@ -45,6 +49,15 @@ struct pb_launch_thread {
     unsigned long tid;
     double wall_s, user_s, sys_s;
     char name[64];
+};
+
+/* A coroutine call of the launched program, as its driver's truth timed it. */
+struct pb_launch_task {
+    long phase;
+    double wall_s;
+    char name[64];        /* qualified name */
+    char func[128];       /* code name */
+    char *file;           /* owned */
 };
 
 struct pb_launch {
@@ -81,6 +94,8 @@ struct pb_launch {
                                                   0 when none */
     struct pb_launch_thread *threads;          /* the thread lines */
     size_t nthreads;
+    struct pb_launch_task *tasks;              /* the task lines */
+    size_t ntasks;
     long failed_phase;                         /* -1: none */
     char error[PB_ERRLEN];                     /* the phase's exception */
 };
@@ -116,8 +131,8 @@ int pb_launch_parse_timings(struct pb_launch *l, FILE *f, char *err, size_t errl
 /* The last non-empty line of the log, for error messages ("" when none). */
 void pb_launch_log_tail(const struct pb_launch *l, char *buf, size_t len);
 
-/* Remove the private folder and everything in it, and free latency and
- * threads. */
+/* Remove the private folder and everything in it, and free latency,
+ * threads and tasks. */
 void pb_launch_cleanup(struct pb_launch *l);
 
 #endif

@@ -630,26 +630,38 @@ out:
     return rc;
 }
 
-/* The launched program's thread records (its driver's truth) join the
- * worker's own list, which read_keys() reads for either kind of run. */
-static void add_launched_threads(const struct pb_launch *job)
+/* Append one record to the truth module's list `list`. */
+static void add_truth_record(const char *list, PyObject *rec)
 {
-    PyObject *th = truth ? PyObject_GetAttrString(truth, "thread_records") : NULL;
-    for (size_t i = 0; th && i < job->nthreads; i++) {
+    PyObject *l = truth && rec ? PyObject_GetAttrString(truth, list) : NULL;
+    if (!l || PyList_Append(l, rec) < 0)
+        PyErr_Clear();
+    Py_XDECREF(l);
+    Py_XDECREF(rec);
+}
+
+/* The launched program's thread and coroutine records (its driver's truth)
+ * join the worker's own lists, which read_keys() reads for either kind of
+ * run. */
+static void add_launched_truth(const struct pb_launch *job)
+{
+    for (size_t i = 0; i < job->nthreads; i++) {
         const struct pb_launch_thread *t = &job->threads[i];
-        PyObject *rec = Py_BuildValue("(lskddd)", t->phase, t->name, t->tid, t->wall_s,
-                                      t->user_s, t->sys_s);
-        if (!rec || PyList_Append(th, rec) < 0)
-            PyErr_Clear();
-        Py_XDECREF(rec);
+        add_truth_record("thread_records",
+                         Py_BuildValue("(lskddd)", t->phase, t->name, t->tid, t->wall_s,
+                                       t->user_s, t->sys_s));
     }
-    Py_XDECREF(th);
+    for (size_t i = 0; i < job->ntasks; i++) {
+        const struct pb_launch_task *t = &job->tasks[i];
+        add_truth_record("task_records", Py_BuildValue("(lsssd)", t->phase, t->name, t->file,
+                                                       t->func, t->wall_s));
+    }
     PyErr_Clear();
 }
 
 /* A launcher tool: the phases run in the tool's process (launch.h), whose
  * driver times the same region and reports the per-phase figures and the
- * threads' truth. */
+ * threads' and coroutines' truth. */
 static int run_launched(const struct pb_backend_ops *ops, void *state,
                         const struct worker_args *a, struct phase *ph, struct region *reg,
                         char *err, size_t errlen)
@@ -682,7 +694,7 @@ static int run_launched(const struct pb_backend_ops *ops, void *state,
         reg->cpu_sys_s = job.cpu_sys_s;
         reg->failed_phase = job.failed_phase;
         pb_latency_summarise(job.latency, job.nlatency, job.window_s, &reg->lat);
-        add_launched_threads(&job);
+        add_launched_truth(&job);
         if (job.failed_phase >= 0)
             snprintf(reg->phase_error, sizeof(reg->phase_error), "%.100s: %.400s",
                      ph[job.failed_phase].name, job.error);

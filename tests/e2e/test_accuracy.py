@@ -241,6 +241,30 @@ def test_thread_coverage_of_real_tools():
             check(c["thread_coverage"] is not None and c["thread_coverage"] > 0.3, c)
 
 
+def test_launcher_tools_task_view():
+    """asyncio under the launcher tools: their driver times the coroutines
+    (coroutine_truth) as the worker does, so the task view compares their
+    profile with a truth (it was 100 pp: no task keys). A thread sampler
+    sees a coroutine only while it runs, as a tracer does: well above the
+    built-in sampler's task view, well under 100."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        r = run(["--quiet", "--only-workload", "asyncio", "--only-backend", "py-spy",
+                 "--only-backend", "austin", "--out", out, cfg("threads_tools.yaml")])
+        check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        res = load_outputs(out)[0]
+        w = [x for x in res["workloads"] if x["name"] == "asyncio"][0]
+        check({t["name"] for t in w["tasks"]} == {"compute", "waiter", "netio"}, w["tasks"])
+        launched = [x for x in res["runs"] if x.get("baseline_kind") == "launched"]
+        check(launched and all(x["tasks"] for x in launched if x["status"] == "ok"), launched)
+        for c in res["summary"]:
+            if c["status"] == "skipped":
+                print(f"  ({c['backend']} skipped: {c['reason']})")
+                continue
+            check(c["status"] == "ok", c)
+            check(c["fae_task_pp"] is not None and c["fae_task_pp"] < 90, c)
+
+
 def test_asyncio_task_and_thread_views():
     """asyncio: the coroutines' task-view truth (awaits included), the
     thread-view truth of the phases (the loop's wait is system time), and

@@ -3,7 +3,9 @@
  * number of phases, the rest is the file. Any input must be accepted or
  * refused with a message, never crash; an accepted file without an error
  * record has one region and every phase, all finite and not negative; a
- * failed phase index is one of the phases (the worker indexes with it). */
+ * failed phase index is one of the phases (the worker indexes with it);
+ * thread and task records have a phase of the workload or -1, finite
+ * durations and their names. */
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,7 +33,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     err[0] = '\0';
     int rc = pb_launch_parse_timings(&l, f, err, sizeof(err));
     fclose(f);
-    pb_launch_cleanup(&l);   /* frees the latency lines (no folder: nothing else) */
+    /* The thread and task records the worker turns into truth keys: a phase
+     * of the workload or -1, finite durations, names present. */
+    for (size_t i = 0; rc == 0 && i < l.nthreads; i++)
+        if (l.threads[i].phase < -1 || l.threads[i].phase >= (long)l.nphases ||
+            !isfinite(l.threads[i].wall_s) || l.threads[i].wall_s < 0 ||
+            !isfinite(l.threads[i].user_s) || l.threads[i].user_s < 0 ||
+            !isfinite(l.threads[i].sys_s) || l.threads[i].sys_s < 0 || !l.threads[i].name[0])
+            abort();
+    for (size_t i = 0; rc == 0 && i < l.ntasks; i++)
+        if (l.tasks[i].phase < -1 || l.tasks[i].phase >= (long)l.nphases ||
+            !isfinite(l.tasks[i].wall_s) || l.tasks[i].wall_s < 0 || !l.tasks[i].name[0] ||
+            !l.tasks[i].func[0] || !l.tasks[i].file || !l.tasks[i].file[0])
+            abort();
+    pb_launch_cleanup(&l);   /* frees the latency, thread and task lines */
     if (rc < 0) {
         if (!strstr(err, "timings file fuzz.timings"))
             abort();

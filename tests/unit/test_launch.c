@@ -91,7 +91,22 @@ static void test_read_timings(void **state)
     /* read again: the list starts over */
     assert_int_equal(pb_launch_read_timings(&l, err, sizeof(err)), 0);
     assert_int_equal(l.nthreads, 2);
+    /* the coroutine calls: phase, wall, then name, function and file
+     * tab-separated (a file may hold spaces) */
+    write_text(l.timings, "region 0.5 0.001 0.002 0.4 0.05\n"
+                          "phase 0 0.3 0.29 0.01\nphase 1 0.19 0.1 0.04\n"
+                          "task 0 0.12 Box.fetch\tfetch\t/my dir/w.py\n");
+    assert_int_equal(pb_launch_read_timings(&l, err, sizeof(err)), 0);
+    assert_int_equal(l.ntasks, 1);
+    assert_true(l.tasks[0].phase == 0 && l.tasks[0].wall_s == 0.12);
+    assert_string_equal(l.tasks[0].name, "Box.fetch");
+    assert_string_equal(l.tasks[0].func, "fetch");
+    assert_string_equal(l.tasks[0].file, "/my dir/w.py");
     static const char *const bad_threads[] = {
+        "task 0 0.1 name\tfunc\n",                   /* no file */
+        "task 0 0.1 \tfunc\tfile\n",                 /* no name */
+        "task 0 -1 name\tfunc\tfile\n",
+        "task 5 0.1 name\tfunc\tfile\n",
         "thread 2 1 0.1 0.1 0 beyond the phases\n",   /* 2 phases: 0 and 1 */
         "thread 0 1 -0.1 0.1 0 negative\n",
         "thread 0 1 0.1 nan 0 not a number\n",

@@ -55,6 +55,12 @@ def main(argv):
     for p, name, tid, w, u, s in truth.thread_records:
         name = " ".join(str(name).split()) or "?"
         rec.append("thread %d %d %.9f %.9f %.9f %s\n" % (p, tid, w, u, s, name))
+    # Every coroutine call coroutine_truth timed (the task view): the
+    # qualified name, function and file, tab-separated, last.
+    for p, qual, file, func, w in truth.task_records:
+        tail = "\t".join(" ".join(str(x).split("\t")).replace("\n", " ")
+                         for x in (qual, func, file))
+        rec.append("task %d %.9f %s\n" % (p, w, tail))
     for lats, window in truth.request_records:
         rec.extend("latency %.9f\n" % x for x in lats)
         rec.append("window %.9f\n" % window)
