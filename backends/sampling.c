@@ -17,8 +17,9 @@
  * waits); on-CPU is native when the leaf frame is executing a call
  * instruction (the callee is C: a Python callee would be a frame of its
  * own), python otherwise. Kernel CPU time comes from the thread's
- * /proc/self/task/TID/stat, read at most every KERNEL_READ_NS and only if the
- * thread's CPU clock moved since the last read: its growth is
+ * /proc/self/task/TID/stat, read at most every KERNEL_READ_NS and only once
+ * the thread's CPU clock moved by PROC_READ_CPU_NS since the last read (or
+ * moved at all in PROC_STALE_NS): its growth is
  * a debt that moves the next samples' on-CPU time to system, so kernel time
  * lands on the code that was running when it accrued, to within a tick.
  *
@@ -76,8 +77,16 @@ _Static_assert(offsetof(PyCodeObject, co_code_adaptive) <= 256,
 #define THREAD_WALK_LIMIT 1000000
 /* How often a thread's kernel time is read from /proc (about 1.2 us a read). */
 #define KERNEL_READ_NS 5000000
-/* How long a thread that has not run keeps its last wchan answer. */
-#define WCHAN_STALE_NS 50000000
+/* A thread's /proc files (kernel time, wait kind) are read again only once
+ * it has used this much CPU since the last read, or PROC_STALE_NS later:
+ * the kernel time it accrued meanwhile is at most that CPU time, and a
+ * thread that ran that little between two waits is most likely in the same
+ * kind of wait. Many threads taking turns on the GIL each run a fraction of
+ * a millisecond in 5 ms; reading each every 5 ms cost more than their
+ * stacks. */
+#define PROC_READ_CPU_NS 1000000
+/* How long a thread that has run less than that keeps its last answers. */
+#define PROC_STALE_NS 50000000
 
 /* Sub-kinds of system time, detail for the run's note. Off-CPU time is
  * classified by where the thread waits in the kernel at the sample
@@ -610,6 +619,12 @@ static void update_kernel(struct sampler *s, struct tstat *t, int64_t wall)
         t->kernel_read_at = wall;
         return;
     }
+    /* Run a little since the read: its kernel time, at most that, waits
+     * for the next read (PROC_READ_CPU_NS). */
+    if (t->kernel_known && t->last_cpu >= 0 && t->kernel_read_cpu >= 0 &&
+        t->last_cpu - t->kernel_read_cpu < PROC_READ_CPU_NS &&
+        wall - t->kernel_read_at < PROC_STALE_NS)
+        return;
     long long st = thread_stime_ticks(t);
     t->kernel_read_at = wall;
     t->kernel_read_cpu = t->last_cpu;
@@ -1291,10 +1306,12 @@ static enum subkind thread_wait_kind(struct tstat *t, int64_t wall)
 {
     if (!t->wchan_read_at || wall - t->wchan_read_at >= KERNEL_READ_NS) {
         /* A thread that has not run since (its CPU clock, t->last_cpu, as
-         * then) is in the same wait, or was woken and waits for a CPU: the
-         * previous answer stands for up to WCHAN_STALE_NS. */
-        if (t->wchan_read_at && t->last_cpu >= 0 && t->last_cpu == t->wchan_read_cpu &&
-            wall - t->wchan_read_at < WCHAN_STALE_NS)
+         * then), or ran less than PROC_READ_CPU_NS, is in the same wait, or
+         * was woken and waits for a CPU: the previous answer stands for up
+         * to PROC_STALE_NS. */
+        if (t->wchan_read_at && t->last_cpu >= 0 && t->wchan_read_cpu >= 0 &&
+            t->last_cpu - t->wchan_read_cpu < PROC_READ_CPU_NS &&
+            wall - t->wchan_read_at < PROC_STALE_NS)
             return t->wchan_kind;
         t->wchan_kind = wait_kind(t->tid);
         t->wchan_read_at = wall;
