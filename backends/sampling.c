@@ -294,6 +294,9 @@ struct tstat {                /* one per thread seen */
     enum subkind wchan_kind;  /* what it said */
     int64_t weight_total;     /* sum of the weights of its samples with a stack */
     uint64_t walked_at;       /* s->samples when its stack was last walked */
+    int64_t walked_cpu;       /* its CPU clock read before that walk, or -1:
+                                 while the clock stays there, the cached
+                                 stack is the thread's (read_thread) */
     uintptr_t ts_addr;        /* its thread state, as of its last sample */
     uintptr_t cframe_addr;    /* its thread state's cframe then (3.11, 3.12) */
     struct fcache cache;
@@ -339,6 +342,8 @@ struct sampler {
     uint64_t truncated_frames, truncated_max;   /* dropped from recorded stacks */
     uint64_t frames_read, frames_reused, cache_rejects, walk_overflows;
     uint64_t one_read;        /* thread samples taken in one read (read_thread) */
+    uint64_t not_run;         /* thread samples of a thread that had not run
+                                 since its previous one: only its state read */
     uint64_t torn_reads;      /* chains read while a generator unlinked */
     uint64_t torn_samples;    /* samples whose every read was torn */
     double ns_per_tick;       /* of /proc's utime and stime */
@@ -661,6 +666,7 @@ static struct tstat *thread_for(struct sampler *s, unsigned long tid, int64_t wa
     struct tstat *t = &s->threads[s->nthreads++];
     memset(t, 0, sizeof(*t));
     t->stat_fd = -1;
+    t->walked_cpu = -1;
     t->tid = tid;
     t->cpu_clock = tid_cpu_clock(tid);
     t->last_wall = wall;
@@ -1365,10 +1371,26 @@ static void ts_slot_put(struct sampler *s, uintptr_t addr, size_t ti)
  * the cached code and previous link, and the check frames as cached (the
  * same conditions as a walk that matches at the leaf); the instruction only
  * if the leaf's instruction pointer has not moved. Anything else, and the
- * thread is walked as before from the state read here. */
+ * thread is walked as before from the state read here.
+ *
+ * A thread that has not run since its previous sample has not changed its
+ * stack: only a thread pushes and pops its own frames, and any of that
+ * moves its CPU clock (nanoseconds of every stint on a CPU). So the guessed
+ * thread's CPU clock is read first, and when it equals its reading before
+ * the thread's last walk (walked_cpu: the cache was read after it) and the
+ * thread's cache is trusted, only the thread state is read
+ * (for its id, its next link and the thread's confirmation); its cached
+ * stack is this sample's as it stands, no frame, check or instruction read.
+ * The sample's weight is then all off-CPU (system), so which instruction
+ * the leaf executes does not matter. Threads waiting for the GIL, a lock or
+ * I/O are most of the threads of a program with many. */
 struct thread_read {
     size_t ti;                /* the thread record guessed, or SIZE_MAX */
     int have_cframe, have_leaf, have_below, have_word;
+    int cpu_read;             /* cpu holds the guessed thread's CPU clock */
+    int not_run;              /* ... equal to its previous sample's: only the
+                                 state was read (see read_thread) */
+    int64_t cpu;
     uintptr_t cframe_at;      /* where the _PyCFrame was read */
     struct below_check b;
     uintptr_t word_addr;
@@ -1399,8 +1421,18 @@ static int read_thread(struct sampler *s, uintptr_t addr, unsigned char *ts, str
     } while (0)
     r->ti = SIZE_MAX;
     r->have_cframe = r->have_leaf = r->have_below = r->have_word = 0;
+    r->cpu_read = r->not_run = 0;
     ADD(ts, addr, l->ts_read);
     struct tstat *t = ts_slot_get(s, addr);
+    if (t && t->ts_addr == addr) {
+        r->cpu = now_ns(t->cpu_clock);
+        r->cpu_read = 1;
+        if (r->cpu >= 0 && r->cpu == t->walked_cpu && !t->cache.untrusted) {
+            r->ti = (size_t)(t - s->threads);
+            r->not_run = 1;
+            t = NULL;                /* the state alone */
+        }
+    }
     if (t && t->ts_addr == addr && t->cache.n && !t->cache.untrusted &&
         l->frame_read <= sizeof(r->fr) && l->cf_read <= sizeof(r->cf) &&
         (l->ts_cframe == NO_OFFSET || t->cframe_addr) &&
@@ -1495,7 +1527,10 @@ static void sample_thread(struct sampler *s, uintptr_t addr, const unsigned char
         return;
     size_t known = s->nthreads;
     struct tstat *t;
-    if (r->ti != SIZE_MAX && s->threads[r->ti].tid == native_id) {
+    /* read_thread's guess confirmed: its clock reading is this thread's */
+    int guessed = r->ti != SIZE_MAX && s->threads[r->ti].tid == native_id;
+    int not_run = guessed && r->not_run;
+    if (guessed) {
         t = &s->threads[r->ti];          /* thread_for()'s answer, sooner */
         s->thread_hint = r->ti + 1;
     } else {
@@ -1517,7 +1552,7 @@ static void sample_thread(struct sampler *s, uintptr_t addr, const unsigned char
     t->ts_addr = addr;
     ts_slot_put(s, addr, (size_t)(t - s->threads));
     t->cframe_addr = l->ts_cframe != NO_OFFSET ? ld_ptr(ts, l->ts_cframe) : 0;
-    int64_t cpu = now_ns(t->cpu_clock);
+    int64_t cpu = guessed && r->cpu_read ? r->cpu : now_ns(t->cpu_clock);
     int64_t dw = wall - t->last_wall;
     int64_t dc = cpu >= 0 && t->last_cpu >= 0 ? cpu - t->last_cpu : dw;
     t->last_wall = wall;
@@ -1542,7 +1577,8 @@ static void sample_thread(struct sampler *s, uintptr_t addr, const unsigned char
         s->sub_ns[2 * (off - kern) > dw ? thread_wait_kind(t, wall) : SUB_RUNQUEUE] += off - kern;
 
     s->sample_id++;
-    int pre = walk_prefetched(s, t, ts, r);
+    /* not run: the cached stack stands (read_thread) */
+    int pre = not_run ? 1 : walk_prefetched(s, t, ts, r);
     if (pre < 0)
         t->cache.untrusted = 1;
     /* A torn chain (walk_stack) is read again; after TORN_TRIES the sample
@@ -1558,6 +1594,7 @@ static void sample_thread(struct sampler *s, uintptr_t addr, const unsigned char
     }
     s->torn_samples += rc == WALK_TORN;
     t->walked_at = s->samples;
+    t->walked_cpu = rc == 0 ? cpu : -1;
     struct fcache *c = &t->cache;
 #if ASYNC_VIEW
     if (s->async_on && t->tid == s->loop_tid)
@@ -1575,7 +1612,11 @@ static void sample_thread(struct sampler *s, uintptr_t addr, const unsigned char
     struct fstat *f = &t->funcs[c->fidx[leaf]];
     uint16_t word = 0;
     int native;
-    if (pre > 0 && r->have_word && r->word_addr == c->pinstr[leaf])
+    if (not_run) {
+        native = 0;              /* no on-CPU time to split (dc is 0) */
+        s->not_run++;
+        s->frames_reused += c->n;
+    } else if (pre > 0 && r->have_word && r->word_addr == c->pinstr[leaf])
         native = is_c_call((uint8_t)(r->word & 0xFF));
     else
         native = peek(s, c->pinstr[leaf], &word, sizeof(word)) == 0 &&
@@ -1890,11 +1931,12 @@ static int sampling_collect(void *state, struct pb_report *out, char *err, size_
                        (unsigned long long)s->truncated_max);
     pb_strbuf_addf(&note, ", %llu unreadable; sampler CPU %.1f ms, %.1f us a sample; frame "
                    "cache: %llu frames read, %llu reused, %llu rejected matches, %llu thread samples "
-                   "in one read",
+                   "in one read, %llu of a thread that had not run since (its state read alone)",
                    (unsigned long long)s->read_errors, (double)s->sampler_cpu_ns * 1e-6,
                    s->samples ? (double)s->sampler_cpu_ns * 1e-3 / (double)s->samples : 0.0,
                    (unsigned long long)s->frames_read, (unsigned long long)s->frames_reused,
-                   (unsigned long long)s->cache_rejects, (unsigned long long)s->one_read);
+                   (unsigned long long)s->cache_rejects, (unsigned long long)s->one_read,
+                   (unsigned long long)s->not_run);
     if (s->wake_measured)
         pb_strbuf_addf(&note, "; sleeping and waking %.1f us a sample (measured at %llu)",
                        (double)s->wake_cpu_ns * 1e-3 / (double)s->wake_measured,
