@@ -1096,6 +1096,7 @@ static int frame_is_entry(const struct frame_layout *l, const unsigned char *fr)
  * A walk reads its first WINDOW_AFTER frames one by one: most walks stop a
  * few frames below the leaf, at the cache's match. */
 #define WINDOW_PAGE 4096u     /* the smallest page size: a page start of fa */
+#define CODE_AROUND 128u      /* bytes of code read on each side (read_thread) */
 #define WINDOW_AFTER 8
 struct walk_window {
     uintptr_t at;             /* address of buf[0] */
@@ -1417,9 +1418,14 @@ static void ts_slot_put(struct sampler *s, uintptr_t addr, size_t ti)
  * reads. They are used only if what they read confirms the addresses: the
  * same thread id, the same cframe, its current frame the cached leaf with
  * the cached code and previous link, and the check frames as cached (the
- * same conditions as a walk that matches at the leaf); the instruction only
- * if the leaf's instruction pointer has not moved. Anything else, and the
- * thread is walked as before from the state read here.
+ * same conditions as a walk that matches at the leaf). The instruction is
+ * read with the code around it (CODE_AROUND bytes on each side, within the
+ * instruction's page, so the range is readable exactly when the
+ * instruction is): a leaf running a loop has moved its instruction pointer
+ * since the previous sample, most often within that range, and the
+ * instruction it is at now is taken from the copy instead of another read.
+ * Anything else, and the thread is walked as before from the state read
+ * here.
  *
  * A thread that has not run since its previous sample has not changed its
  * stack: only a thread pushes and pops its own frames, and any of that
@@ -1441,8 +1447,9 @@ struct thread_read {
     int64_t cpu;
     uintptr_t cframe_at;      /* where the _PyCFrame was read */
     struct below_check b;
-    uintptr_t word_addr;
-    uint16_t word;
+    uintptr_t code_at;        /* the code copied to code[], code_len bytes */
+    size_t code_len;
+    unsigned char code[2 * 128];
     unsigned char cf[64], fr[256];
     unsigned char below[CHECK_BUF];
 };
@@ -1498,8 +1505,17 @@ static int read_thread(struct sampler *s, uintptr_t addr, unsigned char *ts, str
         m += r->b.nrange;
         at += r->b.bytes;
         end_below = at;
-        r->word_addr = c->pinstr[c->n - 1];
-        ADD(&r->word, r->word_addr, sizeof(r->word));
+        /* The instruction and the code around it, within its page. */
+        uintptr_t pi = c->pinstr[c->n - 1];
+        uintptr_t page = pi & ~(uintptr_t)(WINDOW_PAGE - 1);
+        uintptr_t lo = pi - page > CODE_AROUND ? pi - CODE_AROUND : page;
+        uintptr_t hi = page + WINDOW_PAGE - pi > CODE_AROUND ? pi + CODE_AROUND
+                                                            : page + WINDOW_PAGE;
+        if (hi < pi + sizeof(uint16_t))
+            hi = pi + sizeof(uint16_t);     /* the word at the page's end */
+        r->code_at = lo;
+        r->code_len = (size_t)(hi - lo);
+        ADD(r->code, lo, r->code_len);
         end_word = at;
     }
 #undef ADD
@@ -1659,16 +1675,19 @@ static void sample_thread(struct sampler *s, uintptr_t addr, const unsigned char
     uint32_t leaf = c->n - 1;
     struct fstat *f = &t->funcs[c->fidx[leaf]];
     uint16_t word = 0;
+    uintptr_t pi = c->pinstr[leaf];
     int native;
     if (not_run) {
         native = 0;              /* no on-CPU time to split (dc is 0) */
         s->not_run++;
         s->frames_reused += c->n;
-    } else if (pre > 0 && r->have_word && r->word_addr == c->pinstr[leaf])
-        native = is_c_call((uint8_t)(r->word & 0xFF));
-    else
-        native = peek(s, c->pinstr[leaf], &word, sizeof(word)) == 0 &&
-                 is_c_call((uint8_t)(word & 0xFF));
+    } else if (pre > 0 && r->have_word && pi >= r->code_at &&
+               pi - r->code_at + sizeof(word) <= r->code_len) {
+        memcpy(&word, r->code + (pi - r->code_at), sizeof(word));
+        native = is_c_call((uint8_t)(word & 0xFF));
+    } else {
+        native = peek(s, pi, &word, sizeof(word)) == 0 && is_c_call((uint8_t)(word & 0xFF));
+    }
     f->samples++;
     f->self_ns += weight;
     f->cat_ns[native ? PB_CAT_NATIVE : PB_CAT_PYTHON] += dc;
