@@ -302,6 +302,16 @@ struct tstat {                /* one per thread seen */
     struct fcache cache;
 };
 
+/* A walk's copy of the page below a frame ("A walk that goes deep" below). */
+#define WINDOW_PAGE 4096u     /* the smallest page size: a page start of fa */
+#define CODE_AROUND 128u      /* bytes of code read on each side (read_thread) */
+#define WINDOW_AFTER 8        /* frames a walk reads one by one first */
+struct walk_window {
+    uintptr_t at;             /* address of buf[0] */
+    size_t len;               /* bytes held, 0 for none */
+    unsigned char buf[WINDOW_PAGE + 256];
+};
+
 struct sampler {
     struct frame_layout lay;
     double interval_s;
@@ -336,6 +346,7 @@ struct sampler {
     uintptr_t *nf_addr, *nf_code, *nf_prev, *nf_pinstr;
     uint32_t *nf_cidx;
     size_t nf_cap;
+    struct walk_window win;   /* the current walk's page copy (walk_stack) */
     size_t thread_hint;       /* where thread_for() looks first */
     uint32_t *ts_slots;       /* thread state address -> thread index + 1, */
     size_t ts_slots_cap;      /* direct mapped (a collision is a miss) */
@@ -1095,14 +1106,6 @@ static int frame_is_entry(const struct frame_layout *l, const unsigned char *fr)
  * a frame elsewhere (a generator's, in its object) is read where it lies.
  * A walk reads its first WINDOW_AFTER frames one by one: most walks stop a
  * few frames below the leaf, at the cache's match. */
-#define WINDOW_PAGE 4096u     /* the smallest page size: a page start of fa */
-#define CODE_AROUND 128u      /* bytes of code read on each side (read_thread) */
-#define WINDOW_AFTER 8
-struct walk_window {
-    uintptr_t at;             /* address of buf[0] */
-    size_t len;               /* bytes held, 0 for none */
-    unsigned char buf[WINDOW_PAGE + 256];
-};
 
 /* Copy the frame at fa (frame_read bytes) to fr, from w's copy when it
  * holds it, else by a read of its page's start up to its end into w when
@@ -1134,11 +1137,11 @@ static int walk_stack(struct sampler *s, struct tstat *t, uintptr_t fa)
     const struct frame_layout *l = &s->lay;
     struct fcache *c = &t->cache;
     unsigned char fr[256];
-    struct walk_window win;
+    struct walk_window *win = &s->win;
     int trust = !c->untrusted;
     long match = -1;
     size_t nnew = 0, nread = 0;
-    win.len = 0;
+    win->len = 0;
     c->untrusted = 0;
     while (fa) {
         if (nnew >= WALK_LIMIT) {
@@ -1146,7 +1149,7 @@ static int walk_stack(struct sampler *s, struct tstat *t, uintptr_t fa)
             c->untrusted = 1;
             break;
         }
-        if (read_frame(s, &win, ++nread > WINDOW_AFTER, fa, fr) < 0) {
+        if (read_frame(s, win, ++nread > WINDOW_AFTER, fa, fr) < 0) {
             s->read_errors++;
             c->untrusted = 1;
             break;
