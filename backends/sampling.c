@@ -1445,14 +1445,14 @@ struct thread_read {
     size_t ti;                /* the thread record guessed, or SIZE_MAX */
     int have_cframe, have_leaf, have_below, have_word;
     int cpu_read;             /* cpu holds the guessed thread's CPU clock */
-    int not_run;              /* ... equal to its previous sample's: only the
-                                 state was read (see read_thread) */
+    int not_run;              /* ... equal to its reading before its last
+                                 walk: only the state was read */
     int64_t cpu;
     uintptr_t cframe_at;      /* where the _PyCFrame was read */
     struct below_check b;
     uintptr_t code_at;        /* the code copied to code[], code_len bytes */
     size_t code_len;
-    unsigned char code[2 * 128];
+    unsigned char code[2 * CODE_AROUND];
     unsigned char cf[64], fr[256];
     unsigned char below[CHECK_BUF];
 };
