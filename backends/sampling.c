@@ -77,16 +77,22 @@ _Static_assert(offsetof(PyCodeObject, co_code_adaptive) <= 256,
 #define THREAD_WALK_LIMIT 1000000
 /* How often a thread's kernel time is read from /proc (about 1.2 us a read). */
 #define KERNEL_READ_NS 5000000
-/* A thread's /proc files (kernel time, wait kind) are read again only once
- * it has used this much CPU since the last read, or PROC_STALE_NS later:
- * the kernel time it accrued meanwhile is at most that CPU time, and a
- * thread that ran that little between two waits is most likely in the same
- * kind of wait. Many threads taking turns on the GIL each run a fraction of
- * a millisecond in 5 ms; reading each every 5 ms cost more than their
- * stacks. */
+/* A thread's kernel time is read again only once it has used this much
+ * CPU since the last read, or PROC_STALE_NS later: the kernel time it
+ * accrued meanwhile is at most that CPU time. Many threads taking turns on
+ * the GIL each run a fraction of a millisecond in 5 ms; reading each every
+ * 5 ms cost more than their stacks. */
 #define PROC_READ_CPU_NS 1000000
-/* How long a thread that has run less than that keeps its last answers. */
+/* How long a thread that has run less than that keeps its last reading. */
 #define PROC_STALE_NS 50000000
+/* How long a thread that has not run keeps its last wait kind (wchan). */
+#define WCHAN_STALE_NS 50000000
+/* Wait kinds read again in one round at most (about 2.4 us a read: an
+ * open, a read and a close): the wait kind is detail for the note, and a
+ * thread that has run may be in another wait since, so it is read again,
+ * but with hundreds of threads taking turns on the GIL not all of them at
+ * every round. */
+#define WCHAN_READS_A_ROUND 16
 
 /* Sub-kinds of system time, detail for the run's note. Off-CPU time is
  * classified by where the thread waits in the kernel at the sample
@@ -354,6 +360,7 @@ struct sampler {
     uint64_t frames_read, frames_reused, cache_rejects, walk_overflows;
     uint64_t one_read;        /* thread samples taken in one read (read_thread) */
     uint64_t frames_paged;    /* frames a walk took from a page read (walk_window) */
+    int wchan_budget;         /* wait kinds this round may still read again */
     uint64_t not_run;         /* thread samples of a thread that had not run
                                  since its previous one: only its state read */
     uint64_t torn_reads;      /* chains read while a generator unlinked */
@@ -1360,17 +1367,22 @@ static void sample_tasks(struct sampler *s, struct tstat *t, int64_t weight)
 /* Where thread t waits now, read at most every KERNEL_READ_NS (a read
  * costs an open, a read and a close; 64 threads waiting for the GIL would
  * otherwise pay that at every sample). */
-static enum subkind thread_wait_kind(struct tstat *t, int64_t wall)
+static enum subkind thread_wait_kind(struct sampler *s, struct tstat *t, int64_t wall)
 {
     if (!t->wchan_read_at || wall - t->wchan_read_at >= KERNEL_READ_NS) {
         /* A thread that has not run since (its CPU clock, t->last_cpu, as
-         * then), or ran less than PROC_READ_CPU_NS, is in the same wait, or
-         * was woken and waits for a CPU: the previous answer stands for up
-         * to PROC_STALE_NS. */
-        if (t->wchan_read_at && t->last_cpu >= 0 && t->wchan_read_cpu >= 0 &&
-            t->last_cpu - t->wchan_read_cpu < PROC_READ_CPU_NS &&
-            wall - t->wchan_read_at < PROC_STALE_NS)
+         * then) is in the same wait, or was woken and waits for a CPU: the
+         * previous answer stands for up to WCHAN_STALE_NS. */
+        if (t->wchan_read_at && t->last_cpu >= 0 && t->last_cpu == t->wchan_read_cpu &&
+            wall - t->wchan_read_at < WCHAN_STALE_NS)
             return t->wchan_kind;
+        /* One that ran may wait otherwise now; but a round reads at most
+         * WCHAN_READS_A_ROUND of them (a thread's first read aside): the
+         * others keep their answer to a later round. */
+        if (t->wchan_read_at && s->wchan_budget == 0)
+            return t->wchan_kind;
+        if (t->wchan_read_at)
+            s->wchan_budget--;
         t->wchan_kind = wait_kind(t->tid);
         t->wchan_read_at = wall;
         t->wchan_read_cpu = t->last_cpu;
@@ -1641,7 +1653,7 @@ static void sample_thread(struct sampler *s, uintptr_t addr, const unsigned char
         return;
     s->sub_ns[SUB_KERNEL] += kern;
     if (off - kern > 0)
-        s->sub_ns[2 * (off - kern) > dw ? thread_wait_kind(t, wall) : SUB_RUNQUEUE] += off - kern;
+        s->sub_ns[2 * (off - kern) > dw ? thread_wait_kind(s, t, wall) : SUB_RUNQUEUE] += off - kern;
 
     s->sample_id++;
     /* not run: the cached stack stands (read_thread) */
@@ -1722,6 +1734,7 @@ static void sample_all(struct sampler *s)
     if (l->ts_read > sizeof(ts))
         return;
     struct thread_read r;
+    s->wchan_budget = WCHAN_READS_A_ROUND;
     for (int n = 0; addr && n < THREAD_WALK_LIMIT; n++) {
         if (read_thread(s, addr, ts, &r) < 0) {
             s->read_errors++;
