@@ -90,9 +90,10 @@ _Static_assert(offsetof(PyCodeObject, co_code_adaptive) <= 256,
 /* Wait kinds read again in one round at most (about 2.4 us a read: an
  * open, a read and a close): the wait kind is detail for the note, and a
  * thread that has run may be in another wait since, so it is read again,
- * but with hundreds of threads taking turns on the GIL not all of them at
- * every round. */
-#define WCHAN_READS_A_ROUND 16
+ * but with tens or hundreds of threads taking turns on the GIL not all of
+ * them at every round (16 a round cost threads_64 about a third of its
+ * round). */
+#define WCHAN_READS_A_ROUND 4
 
 /* Sub-kinds of system time, detail for the run's note. Off-CPU time is
  * classified by where the thread waits in the kernel at the sample
