@@ -17,8 +17,9 @@
  * waits); on-CPU is native when the leaf frame is executing a call
  * instruction (the callee is C: a Python callee would be a frame of its
  * own), python otherwise. Kernel CPU time comes from the thread's
- * /proc/self/task/TID/stat, read at most every KERNEL_READ_NS and only if the
- * thread's CPU clock moved since the last read: its growth is
+ * /proc/self/task/TID/stat, read at most every KERNEL_READ_NS and only once
+ * the thread's CPU clock moved by PROC_READ_CPU_NS since the last read (or
+ * moved at all in PROC_STALE_NS): its growth is
  * a debt that moves the next samples' on-CPU time to system, so kernel time
  * lands on the code that was running when it accrued, to within a tick.
  *
@@ -76,8 +77,23 @@ _Static_assert(offsetof(PyCodeObject, co_code_adaptive) <= 256,
 #define THREAD_WALK_LIMIT 1000000
 /* How often a thread's kernel time is read from /proc (about 1.2 us a read). */
 #define KERNEL_READ_NS 5000000
-/* How long a thread that has not run keeps its last wchan answer. */
+/* A thread's kernel time is read again only once it has used this much
+ * CPU since the last read, or PROC_STALE_NS later: the kernel time it
+ * accrued meanwhile is at most that CPU time. Many threads taking turns on
+ * the GIL each run a fraction of a millisecond in 5 ms; reading each every
+ * 5 ms cost more than their stacks. */
+#define PROC_READ_CPU_NS 1000000
+/* How long a thread that has run less than that keeps its last reading. */
+#define PROC_STALE_NS 50000000
+/* How long a thread that has not run keeps its last wait kind (wchan). */
 #define WCHAN_STALE_NS 50000000
+/* Wait kinds read again in one round at most (about 2.4 us a read: an
+ * open, a read and a close): the wait kind is detail for the note, and a
+ * thread that has run may be in another wait since, so it is read again,
+ * but with tens or hundreds of threads taking turns on the GIL not all of
+ * them at every round (16 a round cost threads_64 about a third of its
+ * round). */
+#define WCHAN_READS_A_ROUND 4
 
 /* Sub-kinds of system time, detail for the run's note. Off-CPU time is
  * classified by where the thread waits in the kernel at the sample
@@ -285,9 +301,22 @@ struct tstat {                /* one per thread seen */
     enum subkind wchan_kind;  /* what it said */
     int64_t weight_total;     /* sum of the weights of its samples with a stack */
     uint64_t walked_at;       /* s->samples when its stack was last walked */
+    int64_t walked_cpu;       /* its CPU clock read before that walk, or -1:
+                                 while the clock stays there, the cached
+                                 stack is the thread's (read_thread) */
     uintptr_t ts_addr;        /* its thread state, as of its last sample */
     uintptr_t cframe_addr;    /* its thread state's cframe then (3.11, 3.12) */
     struct fcache cache;
+};
+
+/* A walk's copy of the page below a frame ("A walk that goes deep" below). */
+#define WINDOW_PAGE 4096u     /* the smallest page size: a page start of fa */
+#define CODE_AROUND 128u      /* bytes of code read on each side (read_thread) */
+#define WINDOW_AFTER 8        /* frames a walk reads one by one first */
+struct walk_window {
+    uintptr_t at;             /* address of buf[0] */
+    size_t len;               /* bytes held, 0 for none */
+    unsigned char buf[WINDOW_PAGE + 256];
 };
 
 struct sampler {
@@ -324,12 +353,17 @@ struct sampler {
     uintptr_t *nf_addr, *nf_code, *nf_prev, *nf_pinstr;
     uint32_t *nf_cidx;
     size_t nf_cap;
+    struct walk_window win;   /* the current walk's page copy (walk_stack) */
     size_t thread_hint;       /* where thread_for() looks first */
     uint32_t *ts_slots;       /* thread state address -> thread index + 1, */
     size_t ts_slots_cap;      /* direct mapped (a collision is a miss) */
     uint64_t truncated_frames, truncated_max;   /* dropped from recorded stacks */
     uint64_t frames_read, frames_reused, cache_rejects, walk_overflows;
     uint64_t one_read;        /* thread samples taken in one read (read_thread) */
+    uint64_t frames_paged;    /* frames a walk took from a page read (walk_window) */
+    int wchan_budget;         /* wait kinds this round may still read again */
+    uint64_t not_run;         /* thread samples of a thread that had not run
+                                 since its previous one: only its state read */
     uint64_t torn_reads;      /* chains read while a generator unlinked */
     uint64_t torn_samples;    /* samples whose every read was torn */
     double ns_per_tick;       /* of /proc's utime and stime */
@@ -610,6 +644,12 @@ static void update_kernel(struct sampler *s, struct tstat *t, int64_t wall)
         t->kernel_read_at = wall;
         return;
     }
+    /* Run a little since the read: its kernel time, at most that, waits
+     * for the next read (PROC_READ_CPU_NS). */
+    if (t->kernel_known && t->last_cpu >= 0 && t->kernel_read_cpu >= 0 &&
+        t->last_cpu - t->kernel_read_cpu < PROC_READ_CPU_NS &&
+        wall - t->kernel_read_at < PROC_STALE_NS)
+        return;
     long long st = thread_stime_ticks(t);
     t->kernel_read_at = wall;
     t->kernel_read_cpu = t->last_cpu;
@@ -646,6 +686,7 @@ static struct tstat *thread_for(struct sampler *s, unsigned long tid, int64_t wa
     struct tstat *t = &s->threads[s->nthreads++];
     memset(t, 0, sizeof(*t));
     t->stat_fd = -1;
+    t->walked_cpu = -1;
     t->tid = tid;
     t->cpu_clock = tid_cpu_clock(tid);
     t->last_wall = wall;
@@ -1061,14 +1102,54 @@ static int frame_is_entry(const struct frame_layout *l, const unsigned char *fr)
  * (seen: a quarter of the samples of `",".join(genexpr)` credited to a
  * lone <genexpr>). The caller reads the chain again. */
 #define WALK_TORN 1
+
+/* A walk that goes deep reads frames a page at a time. A thread's frames
+ * lie in its data stack, each caller just below its callee, so the frames
+ * under a deep leaf fill whole pages: one read of the part of the page
+ * below a frame (from the page's start to the frame's end) brings the
+ * frames under it in that page, which the walk then takes from the copy
+ * (one system call a page, not a frame: the first walk of a 5,000-frame
+ * stack read 5,000 times). The range read never starts below the page of
+ * the frame it is for, so it is readable exactly when that frame is, and
+ * a frame elsewhere (a generator's, in its object) is read where it lies.
+ * A walk reads its first WINDOW_AFTER frames one by one: most walks stop a
+ * few frames below the leaf, at the cache's match. */
+
+/* Copy the frame at fa (frame_read bytes) to fr, from w's copy when it
+ * holds it, else by a read of its page's start up to its end into w when
+ * use_window, else alone; 0, or -1 when unreadable. */
+static int read_frame(struct sampler *s, struct walk_window *w, int use_window, uintptr_t fa,
+                      unsigned char *fr)
+{
+    size_t n = s->lay.frame_read;
+    if (w->len && fa >= w->at && fa - w->at <= w->len && w->len - (fa - w->at) >= n) {
+        memcpy(fr, w->buf + (fa - w->at), n);
+        s->frames_paged++;
+        return 0;
+    }
+    if (!use_window || n > 256)
+        return peek(s, fa, fr, n);
+    uintptr_t at = fa & ~(uintptr_t)(WINDOW_PAGE - 1);
+    size_t len = (size_t)(fa - at) + n;
+    w->len = 0;
+    if (peek(s, at, w->buf, len) < 0)
+        return -1;
+    w->at = at;
+    w->len = len;
+    memcpy(fr, w->buf + (fa - at), n);
+    return 0;
+}
+
 static int walk_stack(struct sampler *s, struct tstat *t, uintptr_t fa)
 {
     const struct frame_layout *l = &s->lay;
     struct fcache *c = &t->cache;
     unsigned char fr[256];
+    struct walk_window *win = &s->win;
     int trust = !c->untrusted;
     long match = -1;
-    size_t nnew = 0;
+    size_t nnew = 0, nread = 0;
+    win->len = 0;
     c->untrusted = 0;
     while (fa) {
         if (nnew >= WALK_LIMIT) {
@@ -1076,7 +1157,7 @@ static int walk_stack(struct sampler *s, struct tstat *t, uintptr_t fa)
             c->untrusted = 1;
             break;
         }
-        if (peek(s, fa, fr, l->frame_read) < 0) {
+        if (read_frame(s, win, ++nread > WINDOW_AFTER, fa, fr) < 0) {
             s->read_errors++;
             c->untrusted = 1;
             break;
@@ -1287,7 +1368,7 @@ static void sample_tasks(struct sampler *s, struct tstat *t, int64_t weight)
 /* Where thread t waits now, read at most every KERNEL_READ_NS (a read
  * costs an open, a read and a close; 64 threads waiting for the GIL would
  * otherwise pay that at every sample). */
-static enum subkind thread_wait_kind(struct tstat *t, int64_t wall)
+static enum subkind thread_wait_kind(struct sampler *s, struct tstat *t, int64_t wall)
 {
     if (!t->wchan_read_at || wall - t->wchan_read_at >= KERNEL_READ_NS) {
         /* A thread that has not run since (its CPU clock, t->last_cpu, as
@@ -1296,6 +1377,13 @@ static enum subkind thread_wait_kind(struct tstat *t, int64_t wall)
         if (t->wchan_read_at && t->last_cpu >= 0 && t->last_cpu == t->wchan_read_cpu &&
             wall - t->wchan_read_at < WCHAN_STALE_NS)
             return t->wchan_kind;
+        /* One that ran may wait otherwise now; but a round reads at most
+         * WCHAN_READS_A_ROUND of them (a thread's first read aside): the
+         * others keep their answer to a later round. */
+        if (t->wchan_read_at && s->wchan_budget == 0)
+            return t->wchan_kind;
+        if (t->wchan_read_at)
+            s->wchan_budget--;
         t->wchan_kind = wait_kind(t->tid);
         t->wchan_read_at = wall;
         t->wchan_read_cpu = t->last_cpu;
@@ -1346,16 +1434,38 @@ static void ts_slot_put(struct sampler *s, uintptr_t addr, size_t ti)
  * reads. They are used only if what they read confirms the addresses: the
  * same thread id, the same cframe, its current frame the cached leaf with
  * the cached code and previous link, and the check frames as cached (the
- * same conditions as a walk that matches at the leaf); the instruction only
- * if the leaf's instruction pointer has not moved. Anything else, and the
- * thread is walked as before from the state read here. */
+ * same conditions as a walk that matches at the leaf). The instruction is
+ * read with the code around it (CODE_AROUND bytes on each side, within the
+ * instruction's page, so the range is readable exactly when the
+ * instruction is): a leaf running a loop has moved its instruction pointer
+ * since the previous sample, most often within that range, and the
+ * instruction it is at now is taken from the copy instead of another read.
+ * Anything else, and the thread is walked as before from the state read
+ * here.
+ *
+ * A thread that has not run since its previous sample has not changed its
+ * stack: only a thread pushes and pops its own frames, and any of that
+ * moves its CPU clock (nanoseconds of every stint on a CPU). So the guessed
+ * thread's CPU clock is read first, and when it equals its reading before
+ * the thread's last walk (walked_cpu: the cache was read after it) and the
+ * thread's cache is trusted, only the thread state is read
+ * (for its id, its next link and the thread's confirmation); its cached
+ * stack is this sample's as it stands, no frame, check or instruction read.
+ * The sample's weight is then all off-CPU (system), so which instruction
+ * the leaf executes does not matter. Threads waiting for the GIL, a lock or
+ * I/O are most of the threads of a program with many. */
 struct thread_read {
     size_t ti;                /* the thread record guessed, or SIZE_MAX */
     int have_cframe, have_leaf, have_below, have_word;
+    int cpu_read;             /* cpu holds the guessed thread's CPU clock */
+    int not_run;              /* ... equal to its reading before its last
+                                 walk: only the state was read */
+    int64_t cpu;
     uintptr_t cframe_at;      /* where the _PyCFrame was read */
     struct below_check b;
-    uintptr_t word_addr;
-    uint16_t word;
+    uintptr_t code_at;        /* the code copied to code[], code_len bytes */
+    size_t code_len;
+    unsigned char code[2 * CODE_AROUND];
     unsigned char cf[64], fr[256];
     unsigned char below[CHECK_BUF];
 };
@@ -1382,8 +1492,18 @@ static int read_thread(struct sampler *s, uintptr_t addr, unsigned char *ts, str
     } while (0)
     r->ti = SIZE_MAX;
     r->have_cframe = r->have_leaf = r->have_below = r->have_word = 0;
+    r->cpu_read = r->not_run = 0;
     ADD(ts, addr, l->ts_read);
     struct tstat *t = ts_slot_get(s, addr);
+    if (t && t->ts_addr == addr) {
+        r->cpu = now_ns(t->cpu_clock);
+        r->cpu_read = 1;
+        if (r->cpu >= 0 && r->cpu == t->walked_cpu && !t->cache.untrusted) {
+            r->ti = (size_t)(t - s->threads);
+            r->not_run = 1;
+            t = NULL;                /* the state alone */
+        }
+    }
     if (t && t->ts_addr == addr && t->cache.n && !t->cache.untrusted &&
         l->frame_read <= sizeof(r->fr) && l->cf_read <= sizeof(r->cf) &&
         (l->ts_cframe == NO_OFFSET || t->cframe_addr) &&
@@ -1401,8 +1521,17 @@ static int read_thread(struct sampler *s, uintptr_t addr, unsigned char *ts, str
         m += r->b.nrange;
         at += r->b.bytes;
         end_below = at;
-        r->word_addr = c->pinstr[c->n - 1];
-        ADD(&r->word, r->word_addr, sizeof(r->word));
+        /* The instruction and the code around it, within its page. */
+        uintptr_t pi = c->pinstr[c->n - 1];
+        uintptr_t page = pi & ~(uintptr_t)(WINDOW_PAGE - 1);
+        uintptr_t lo = pi - page > CODE_AROUND ? pi - CODE_AROUND : page;
+        uintptr_t hi = page + WINDOW_PAGE - pi > CODE_AROUND ? pi + CODE_AROUND
+                                                            : page + WINDOW_PAGE;
+        if (hi < pi + sizeof(uint16_t))
+            hi = pi + sizeof(uint16_t);     /* the word at the page's end */
+        r->code_at = lo;
+        r->code_len = (size_t)(hi - lo);
+        ADD(r->code, lo, r->code_len);
         end_word = at;
     }
 #undef ADD
@@ -1478,7 +1607,10 @@ static void sample_thread(struct sampler *s, uintptr_t addr, const unsigned char
         return;
     size_t known = s->nthreads;
     struct tstat *t;
-    if (r->ti != SIZE_MAX && s->threads[r->ti].tid == native_id) {
+    /* read_thread's guess confirmed: its clock reading is this thread's */
+    int guessed = r->ti != SIZE_MAX && s->threads[r->ti].tid == native_id;
+    int not_run = guessed && r->not_run;
+    if (guessed) {
         t = &s->threads[r->ti];          /* thread_for()'s answer, sooner */
         s->thread_hint = r->ti + 1;
     } else {
@@ -1500,7 +1632,7 @@ static void sample_thread(struct sampler *s, uintptr_t addr, const unsigned char
     t->ts_addr = addr;
     ts_slot_put(s, addr, (size_t)(t - s->threads));
     t->cframe_addr = l->ts_cframe != NO_OFFSET ? ld_ptr(ts, l->ts_cframe) : 0;
-    int64_t cpu = now_ns(t->cpu_clock);
+    int64_t cpu = guessed && r->cpu_read ? r->cpu : now_ns(t->cpu_clock);
     int64_t dw = wall - t->last_wall;
     int64_t dc = cpu >= 0 && t->last_cpu >= 0 ? cpu - t->last_cpu : dw;
     t->last_wall = wall;
@@ -1522,10 +1654,11 @@ static void sample_thread(struct sampler *s, uintptr_t addr, const unsigned char
         return;
     s->sub_ns[SUB_KERNEL] += kern;
     if (off - kern > 0)
-        s->sub_ns[2 * (off - kern) > dw ? thread_wait_kind(t, wall) : SUB_RUNQUEUE] += off - kern;
+        s->sub_ns[2 * (off - kern) > dw ? thread_wait_kind(s, t, wall) : SUB_RUNQUEUE] += off - kern;
 
     s->sample_id++;
-    int pre = walk_prefetched(s, t, ts, r);
+    /* not run: the cached stack stands (read_thread) */
+    int pre = not_run ? 1 : walk_prefetched(s, t, ts, r);
     if (pre < 0)
         t->cache.untrusted = 1;
     /* A torn chain (walk_stack) is read again; after TORN_TRIES the sample
@@ -1541,6 +1674,7 @@ static void sample_thread(struct sampler *s, uintptr_t addr, const unsigned char
     }
     s->torn_samples += rc == WALK_TORN;
     t->walked_at = s->samples;
+    t->walked_cpu = rc == 0 ? cpu : -1;
     struct fcache *c = &t->cache;
 #if ASYNC_VIEW
     if (s->async_on && t->tid == s->loop_tid)
@@ -1557,12 +1691,19 @@ static void sample_thread(struct sampler *s, uintptr_t addr, const unsigned char
     uint32_t leaf = c->n - 1;
     struct fstat *f = &t->funcs[c->fidx[leaf]];
     uint16_t word = 0;
+    uintptr_t pi = c->pinstr[leaf];
     int native;
-    if (pre > 0 && r->have_word && r->word_addr == c->pinstr[leaf])
-        native = is_c_call((uint8_t)(r->word & 0xFF));
-    else
-        native = peek(s, c->pinstr[leaf], &word, sizeof(word)) == 0 &&
-                 is_c_call((uint8_t)(word & 0xFF));
+    if (not_run) {
+        native = 0;              /* no on-CPU time to split (dc is 0) */
+        s->not_run++;
+        s->frames_reused += c->n;
+    } else if (pre > 0 && r->have_word && pi >= r->code_at &&
+               pi - r->code_at + sizeof(word) <= r->code_len) {
+        memcpy(&word, r->code + (pi - r->code_at), sizeof(word));
+        native = is_c_call((uint8_t)(word & 0xFF));
+    } else {
+        native = peek(s, pi, &word, sizeof(word)) == 0 && is_c_call((uint8_t)(word & 0xFF));
+    }
     f->samples++;
     f->self_ns += weight;
     f->cat_ns[native ? PB_CAT_NATIVE : PB_CAT_PYTHON] += dc;
@@ -1594,6 +1735,7 @@ static void sample_all(struct sampler *s)
     if (l->ts_read > sizeof(ts))
         return;
     struct thread_read r;
+    s->wchan_budget = WCHAN_READS_A_ROUND;
     for (int n = 0; addr && n < THREAD_WALK_LIMIT; n++) {
         if (read_thread(s, addr, ts, &r) < 0) {
             s->read_errors++;
@@ -1873,11 +2015,13 @@ static int sampling_collect(void *state, struct pb_report *out, char *err, size_
                        (unsigned long long)s->truncated_max);
     pb_strbuf_addf(&note, ", %llu unreadable; sampler CPU %.1f ms, %.1f us a sample; frame "
                    "cache: %llu frames read, %llu reused, %llu rejected matches, %llu thread samples "
-                   "in one read",
+                   "in one read, %llu of a thread that had not run since (its state read alone), "
+                   "%llu frames taken from a page read at once",
                    (unsigned long long)s->read_errors, (double)s->sampler_cpu_ns * 1e-6,
                    s->samples ? (double)s->sampler_cpu_ns * 1e-3 / (double)s->samples : 0.0,
                    (unsigned long long)s->frames_read, (unsigned long long)s->frames_reused,
-                   (unsigned long long)s->cache_rejects, (unsigned long long)s->one_read);
+                   (unsigned long long)s->cache_rejects, (unsigned long long)s->one_read,
+                   (unsigned long long)s->not_run, (unsigned long long)s->frames_paged);
     if (s->wake_measured)
         pb_strbuf_addf(&note, "; sleeping and waking %.1f us a sample (measured at %llu)",
                        (double)s->wake_cpu_ns * 1e-3 / (double)s->wake_measured,
