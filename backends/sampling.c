@@ -75,6 +75,8 @@ _Static_assert(offsetof(PyCodeObject, co_code_adaptive) <= 256,
  * against a list that a torn read made circular, not a limit on threads
  * (their records grow as threads appear). */
 #define THREAD_WALK_LIMIT 1000000
+/* Threads whose /proc stat file stays open between reads. */
+#define STAT_FDS_KEPT 256
 /* How often a thread's kernel time is read from /proc (about 1.2 us a read). */
 #define KERNEL_READ_NS 5000000
 /* A thread's kernel time is read again only once it has used this much
@@ -336,6 +338,7 @@ struct sampler {
     size_t code_slots_cap;
     struct tstat *threads;    /* every thread seen, grown as they appear */
     size_t nthreads, threads_cap;
+    int stat_fds_kept;        /* threads' stat files kept open (thread_stime_ticks) */
     uint64_t samples, sample_id, truncated, read_errors;
     uint64_t stack_samples;   /* thread samples that found a Python stack */
     int nomem;
@@ -579,23 +582,35 @@ static int is_c_call(uint8_t op)
 /* Kernel time of thread t so far, in clock ticks (field 15 of
  * /proc/self/task/TID/stat); -1 when unreadable (the thread has ended). The
  * file is kept open and reread with pread (an open and a close cost more
- * than the read); it is closed when unreadable and at destroy. */
-static long long thread_stime_ticks(struct tstat *t)
+ * than the read), for at most STAT_FDS_KEPT threads: past them it is opened
+ * and closed at each read, so many threads never use up the process's file
+ * descriptors (1,024 by default). Kept ones are closed when unreadable and
+ * at destroy. */
+static long long thread_stime_ticks(struct sampler *s, struct tstat *t)
 {
     char buf[1024];
-    if (t->stat_fd < 0) {
+    int fd = t->stat_fd;
+    if (fd < 0) {
         char path[64];
         snprintf(path, sizeof(path), "/proc/self/task/%lu/stat", t->tid);
-        t->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (t->stat_fd < 0)
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
             return -1;
+        if (s->stat_fds_kept < STAT_FDS_KEPT) {
+            t->stat_fd = fd;
+            s->stat_fds_kept++;
+        }
     }
-    ssize_t n = pread(t->stat_fd, buf, sizeof(buf) - 1, 0);
-    if (n <= 0) {
+    ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+    if (fd != t->stat_fd) {
+        close(fd);
+    } else if (n <= 0) {
         close(t->stat_fd);
         t->stat_fd = -1;
-        return -1;
+        s->stat_fds_kept--;
     }
+    if (n <= 0)
+        return -1;
     buf[n] = '\0';
     /* The command name (field 2) may hold spaces: count from its ')'. */
     char *p = strrchr(buf, ')');
@@ -650,7 +665,7 @@ static void update_kernel(struct sampler *s, struct tstat *t, int64_t wall)
         t->last_cpu - t->kernel_read_cpu < PROC_READ_CPU_NS &&
         wall - t->kernel_read_at < PROC_STALE_NS)
         return;
-    long long st = thread_stime_ticks(t);
+    long long st = thread_stime_ticks(s, t);
     t->kernel_read_at = wall;
     t->kernel_read_cpu = t->last_cpu;
     if (st < 0)
