@@ -87,11 +87,15 @@ void pb_write_paper_md(struct pb_strbuf *sb, const struct pb_results *res)
                            *row->backend ? "not in this run" : "no backend here");
             continue;
         }
-        size_t n = 0;
+        size_t n = 0, listed = nw;
         struct pb_strbuf bad = PB_STRBUF_INIT;
         for (size_t w = 0; w < cfg->nworkloads; w++) {
             if (!pb_results_cell_on(res, w, (size_t)b))
                 continue;
+            if (!pb_backend_runs_workload(&cfg->backends[b], cfg->workloads[w].name)) {
+                listed--;   /* not in the backend's workloads: not run, not a failure */
+                continue;
+            }
             const struct pb_cell *c = pb_results_cell(res, w, (size_t)b);
             if (c->status == PB_CELL_OK && isfinite(c->wall_ratio)) {
                 ratio[n] = c->wall_ratio;
@@ -104,9 +108,11 @@ void pb_write_paper_md(struct pb_strbuf *sb, const struct pb_results *res)
                                c->status == PB_CELL_FAILED ? "failed" : "skipped");
             }
         }
+        if (listed < nw)
+            pb_strbuf_addf(&bad, "; %zu of the %zu not in its workloads", nw - listed, nw);
         if (!n) {
             pb_strbuf_addf(sb, "| %s | %s | %s | - | | %s | - | | 0 of %zu%s |\n",
-                           row->profiler, row->backend, pmed, pmax, nw,
+                           row->profiler, row->backend, pmed, pmax, listed,
                            bad.buf ? bad.buf : "");
             pb_strbuf_release(&bad);
             continue;
@@ -121,7 +127,7 @@ void pb_write_paper_md(struct pb_strbuf *sb, const struct pb_results *res)
         pb_strbuf_addf(sb, "| %s | %s | %s | %s | %s | %s | %s | %s | %zu of %zu%s |\n",
                        row->profiler, row->backend, pmed, med,
                        verdict(row->median, st.median_lo, st.median_hi), pmax, mx,
-                       verdict(row->max, st.max_lo, st.max_hi), n, nw,
+                       verdict(row->max, st.max_lo, st.max_hi), n, listed,
                        bad.buf ? bad.buf : "");
         pb_strbuf_release(&bad);
     }

@@ -180,7 +180,7 @@ def test_real_tool_adapters():
         in_process = {"scalene-cpu": "scalene", "scalene-full": "scalene",
                       "pyinstrument": "pyinstrument", "memray": "memray",
                       "viztracer": "viztracer", "pprofile": "pprofile",
-                      "pprofile-stat": "pprofile"}
+                      "pprofile-stat": "pprofile", "line_profiler": "line_profiler"}
         for name, module in in_process.items():
             if importable(module):
                 ok_tools.append(name)
@@ -240,13 +240,15 @@ def test_without_the_venv_tools_are_skipped_with_the_reason():
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out")
         env = dict(os.environ, PYPROF_BENCH_VENV=os.path.join(tmp, "no-venv"))
-        r = run(["--out", out, "--only-backend", "viztracer", "--only-workload", "tiny",
-                 "--rounds", "1", cfg("real_tools.yaml")], env=env)
+        r = run(["--out", out, "--only-backend", "viztracer", "--only-backend", "line_profiler",
+                 "--only-workload", "tiny", "--rounds", "1", cfg("real_tools.yaml")], env=env)
         check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
         results, rows, _ = load_outputs(out)
-        d = dict(zip(rows[0], rows[1]))
-        check(d["status"] == "skipped" and "viztracer not importable" in d["reason"] and
-              "no profiler venv" in d["reason"], d)
+        by = {row[1]: dict(zip(rows[0], row)) for row in rows[1:]}
+        for name in ("viztracer", "line_profiler"):
+            d = by[name]
+            check(d["status"] == "skipped" and f"{name} not importable" in d["reason"] and
+                  "no profiler venv" in d["reason"], d)
 
 
 def test_tool_that_cannot_run_is_skipped_with_its_message():

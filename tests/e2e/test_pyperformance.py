@@ -13,10 +13,11 @@ setup = a test machine
 row = cProfile | cprofile | 1.73 | 2.63 | pprint
 row = Ghost | ghost | 2.00 |
 row = line_profiler | | 2.21 | 11.59 |
+row = Listed | listed | 1.50 |
 """
 
 
-def write_config(tmp, workloads, backends, rounds=5, paper=True):
+def write_config(tmp, workloads, backends, rounds=5, paper=True, extra=""):
     conf = os.path.join(tmp, "pp.yaml")
     if paper:
         with open(os.path.join(tmp, "paper.txt"), "w") as f:
@@ -26,7 +27,8 @@ def write_config(tmp, workloads, backends, rounds=5, paper=True):
                 f"defaults: {{rounds: {rounds}, warmup: 0, timeout: 60s}}\nworkloads:\n" +
                 "".join(f"  - {{name: {n}, file: {p}, main: {m}, args: [{a}]}}\n"
                         for n, p, m, a in workloads) +
-                "backends:\n" + "".join(f"  - {{name: {b}, kind: {b}}}\n" for b in backends))
+                "backends:\n" + "".join(f"  - {{name: {b}, kind: {b}}}\n" for b in backends) +
+                extra)
     return conf
 
 
@@ -40,11 +42,13 @@ def test_pyperformance_benchmark_and_paper_table():
     skipped with the loader's reason, not failed; summary.md's paper table
     has every row of the paper file: cProfile with this run's median and max
     and their intervals, Ghost not in this run, line_profiler without a
-    backend."""
+    backend; a backend with a `workloads:` list counts only those, and says
+    how many it left out."""
     if not common.importable("pyperformance"):
         raise Skip("pyperformance is not installed in the venv (make deps)")
     with tempfile.TemporaryDirectory() as tmp:
-        conf = write_config(tmp, [RAYTRACE, MISSING], ["none", "cprofile"])
+        conf = write_config(tmp, [RAYTRACE, MISSING], ["none", "cprofile"],
+                            extra="  - {name: listed, kind: none, workloads: [raytrace]}\n")
         out = os.path.join(tmp, "out")
         r = run(["--quiet", "--out", out, conf], timeout=300)
         check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
@@ -64,7 +68,7 @@ def test_pyperformance_benchmark_and_paper_table():
         check("The paper's setup: a test machine." in md, md)
         table = md[md.index("## Paper table"):]
         lines = [x for x in table.splitlines() if x.startswith("| ")]
-        check(len(lines) == 4, lines)   # the header and the paper's three rows
+        check(len(lines) == 5, lines)   # the header and the paper's four rows
         cp = next(x for x in lines if x.startswith("| cProfile |"))
         cells = [x.strip() for x in cp.strip("|").split("|")]
         check(cells[:3] == ["cProfile", "cprofile", "1.73x"], cells)
@@ -77,6 +81,9 @@ def test_pyperformance_benchmark_and_paper_table():
                   for x in lines), lines)
         check(any(x.startswith("| line_profiler | - | 2.21x | - |") and "no backend here" in x
                   for x in lines), lines)
+        ls = next(x for x in lines if x.startswith("| Listed |"))
+        cells = [x.strip() for x in ls.strip("|").split("|")]
+        check(cells[8] == "1 of 1; 1 of the 2 not in its workloads", cells)
 
 
 def test_pyperformance_not_installed():

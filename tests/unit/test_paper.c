@@ -41,7 +41,7 @@ static void test_shipped_file(void **state)
             seen |= 1;
         }
         if (!strcmp(p.rows[i].profiler, "line_profiler")) {
-            assert_string_equal(p.rows[i].backend, "");
+            assert_string_equal(p.rows[i].backend, "line_profiler");
             assert_true(p.rows[i].median == 2.21 && p.rows[i].max == 11.59);
             seen |= 2;
         }
