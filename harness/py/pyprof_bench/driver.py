@@ -16,6 +16,13 @@ from . import loader, truth
 from .region import run_region
 
 
+def _field(x):
+    """x as one field of a timings line: no line break, no tab (the task
+    line's separator); other characters, runs of spaces included, kept, so
+    a thread's name is the worker's key for it."""
+    return str(x).replace("\r", " ").replace("\n", " ").replace("\t", " ")
+
+
 def main(argv):
     out, path, region_module, specs = argv[1], argv[2], argv[3], argv[4:]
     rec = []
@@ -53,14 +60,11 @@ def main(argv):
     # Every thread record made so far (as the worker reads its own);
     # the name last, as it may hold spaces.
     for p, name, tid, w, u, s in truth.thread_records:
-        name = " ".join(str(name).split()) or "?"
-        rec.append("thread %d %d %.9f %.9f %.9f %s\n" % (p, tid, w, u, s, name))
+        rec.append("thread %d %d %.9f %.9f %.9f %s\n" % (p, tid, w, u, s, _field(name) or "?"))
     # Every coroutine call coroutine_truth timed (the task view): the
     # qualified name, function and file, tab-separated, last.
     for p, qual, file, func, w in truth.task_records:
-        tail = "\t".join(" ".join(str(x).split("\t")).replace("\n", " ")
-                         for x in (qual, func, file))
-        rec.append("task %d %.9f %s\n" % (p, w, tail))
+        rec.append("task %d %.9f %s\n" % (p, w, "\t".join(map(_field, (qual, func, file)))))
     for lats, window in truth.request_records:
         rec.extend("latency %.9f\n" % x for x in lats)
         rec.append("window %.9f\n" % window)
