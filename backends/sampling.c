@@ -359,7 +359,8 @@ struct sampler {
     struct walk_window win;   /* the current walk's page copy (walk_stack) */
     size_t thread_hint;       /* where thread_for() looks first */
     uint32_t *ts_slots;       /* thread state address -> thread index + 1, */
-    size_t ts_slots_cap;      /* direct mapped (a collision is a miss) */
+    size_t ts_slots_cap;      /* open addressing (ts_slot_get) */
+    size_t ts_slots_used;     /* slots ever filled since the last rebuild */
     uint64_t truncated_frames, truncated_max;   /* dropped from recorded stacks */
     uint64_t frames_read, frames_reused, cache_rejects, walk_overflows;
     uint64_t one_read;        /* thread samples taken in one read (read_thread) */
@@ -1408,34 +1409,69 @@ static enum subkind thread_wait_kind(struct sampler *s, struct tstat *t, int64_t
 
 /* The thread record whose state was at addr at its last sample, or NULL.
  * A map, not the list order: threads that start or end between two samples
- * change the order but not the other threads' state addresses. */
+ * change the order but not the other threads' state addresses.
+ *
+ * Linear probing: an address's entry is the first slot of its run that is
+ * empty or names a record whose ts_addr is that address. A slot whose
+ * record has moved to another address (a thread state freed and its record
+ * reused) is stale: skipped here, overwritten only by a rebuild, which
+ * ts_slot_put() does when half the slots are filled. (A direct-mapped table
+ * missed every sample of two threads whose addresses collided: about one
+ * thread in five at a quarter full, each walked in full every sample; with
+ * two threads, a unit-test run in a few hundred.) */
 static struct tstat *ts_slot_get(const struct sampler *s, uintptr_t addr)
 {
-    if (!s->ts_slots_cap)
-        return NULL;
-    uint32_t v = s->ts_slots[hash_u64(addr) & (s->ts_slots_cap - 1)];
-    if (!v || v - 1 >= s->nthreads || s->threads[v - 1].ts_addr != addr)
-        return NULL;
-    return &s->threads[v - 1];
+    size_t mask = s->ts_slots_cap - 1;
+    for (size_t h = s->ts_slots_cap ? hash_u64(addr) & mask : 0, n = 0; n < s->ts_slots_cap;
+         h = (h + 1) & mask, n++) {
+        uint32_t v = s->ts_slots[h];
+        if (!v)
+            return NULL;
+        if (v - 1 < s->nthreads && s->threads[v - 1].ts_addr == addr)
+            return &s->threads[v - 1];
+    }
+    return NULL;
+}
+
+/* Record thread ti at addr (its ts_addr already addr): in the slot
+ * ts_slot_get() finds first, so a newer record for a reused address
+ * replaces the older one. */
+static void ts_slot_fill(struct sampler *s, uintptr_t addr, size_t ti)
+{
+    size_t mask = s->ts_slots_cap - 1;
+    for (size_t h = hash_u64(addr) & mask;; h = (h + 1) & mask) {
+        uint32_t v = s->ts_slots[h];
+        if (!v || (v - 1 < s->nthreads && s->threads[v - 1].ts_addr == addr)) {
+            s->ts_slots_used += !v;
+            s->ts_slots[h] = (uint32_t)ti + 1;
+            return;
+        }
+    }
 }
 
 static void ts_slot_put(struct sampler *s, uintptr_t addr, size_t ti)
 {
-    if (4 * s->nthreads > s->ts_slots_cap) {
-        size_t cap = s->ts_slots_cap ? s->ts_slots_cap : 256;
+    if (4 * s->nthreads > s->ts_slots_cap || 2 * (s->ts_slots_used + 1) > s->ts_slots_cap) {
+        size_t cap = 256;
         while (4 * s->nthreads > cap)
             cap *= 2;
         uint32_t *n = calloc(cap, sizeof(*n));
-        if (!n)
-            return;                  /* no map: every thread is walked */
+        if (!n) {
+            /* the old map stays while it has room: at worst, misses */
+            if (s->ts_slots_used + 1 < s->ts_slots_cap)
+                ts_slot_fill(s, addr, ti);
+            return;
+        }
         free(s->ts_slots);
         s->ts_slots = n;
         s->ts_slots_cap = cap;
+        s->ts_slots_used = 0;
+        /* in record order: of two records at one address, the newer wins */
         for (size_t i = 0; i < s->nthreads; i++)
-            if (s->threads[i].ts_addr)
-                n[hash_u64(s->threads[i].ts_addr) & (cap - 1)] = (uint32_t)i + 1;
+            if (s->threads[i].ts_addr && i != ti)
+                ts_slot_fill(s, s->threads[i].ts_addr, i);
     }
-    s->ts_slots[hash_u64(addr) & (s->ts_slots_cap - 1)] = (uint32_t)ti + 1;
+    ts_slot_fill(s, addr, ti);
 }
 
 /* One thread in one system call, when the thread's stack has not changed.
