@@ -3,8 +3,9 @@
  * one unprofiled baseline run per workload and round), shuffles it with the
  * config's seed so that profiled and unprofiled runs are interleaved in a
  * random order within each round, runs each in a fresh worker, and records
- * the results. A cell (workload, backend) that failed twice is not run again;
- * the summary reports its first failure. With --shard K/N only the cells
+ * the results. A cell (workload, backend) that failed twice, or once by
+ * passing the timeout, is not run again; the summary reports its first
+ * failure. With --shard K/N only the cells
  * shard K owns are run, with the baselines of their workloads (shard.h).
  *
  * With a precision (--precision P, or the config's): after the configured

@@ -449,6 +449,7 @@ void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
         out->status = PB_RUN_INTERRUPTED;
         snprintf(out->reason, sizeof(out->reason), "interrupted");
     } else if (end == END_TIMEOUT) {
+        out->timed_out = 1;
         snprintf(out->reason, sizeof(out->reason), "timeout after %g s", timeout_s);
     } else if (r.error[0]) {
         snprintf(out->reason, sizeof(out->reason), "%s", r.error);

@@ -25,6 +25,7 @@ struct pb_run {
     char reason[512];               /* why it failed, "" when ok */
     int skipped;                    /* failed because the workload cannot run
                                        here (unittest.SkipTest at import) */
+    int timed_out;                  /* failed by passing the timeout */
     double wall_s;                  /* measured region */
     double cpu_s;                   /* process user + sys in the region */
     double cpu_user_s, cpu_sys_s;

@@ -92,8 +92,18 @@ def test_failures_become_failed_runs():
         for name, text in want.items():
             check(by[name]["status"] == "failed", by[name])
             check(text in by[name]["reason"], f"{name}: {by[name]['reason']!r}")
-        # A cell that failed twice is not retried: hangs costs at most 2 timeouts
-        # (its baseline and its none run are separate cells of the same workload).
+        # A cell that failed twice is not retried; one that timed out, not
+        # after that once: hangs costs at most 2 timeouts (its baseline and its
+        # none run are separate cells of the same workload).
+        for name in ("raises", "aborts"):
+            n = sum(1 for x in results["runs"] if x["workload"] == name)
+            check(n >= 2, f"{name}: {n} runs, want each cell's two failures")
+        hangs = {}
+        for x in results["runs"]:
+            if x["workload"] == "hangs":
+                hangs[x["backend"]] = hangs.get(x["backend"], 0) + 1
+        check(hangs and all(n == 1 for n in hangs.values()),
+              f"hangs: runs per cell {hangs}, want one each")
         check(time.monotonic() - t0 < 60, "failures took too long")
 
 
