@@ -178,6 +178,7 @@ def test_real_tool_adapters():
         backends = {b["name"]: b for b in results["backends"]}
         ok_tools, missing = [], []
         in_process = {"scalene-cpu": "scalene", "scalene-full": "scalene",
+                      "scalene-noasync": "scalene",
                       "pyinstrument": "pyinstrument", "memray": "memray",
                       "viztracer": "viztracer", "pprofile": "pprofile",
                       "pprofile-stat": "pprofile", "line_profiler": "line_profiler"}
@@ -218,7 +219,9 @@ def test_real_tool_adapters():
                 check(0 <= float(d["fae_pp"]) <= 100, d)
             e = by[("raises", n)]
             check(e["status"] == "failed" and "ValueError" in e["reason"], e)
-        for n in ("scalene-cpu", "scalene-full"):
+        check(backends["scalene-noasync"]["options"]["async"] == "false",
+              backends["scalene-noasync"]["options"])
+        for n in ("scalene-cpu", "scalene-full", "scalene-noasync"):
             if n in ok_tools:
                 check(by[("tiny", n)]["ce_pp"] != "", "scalene reports categories")
         notes = {x["backend"]: x["note"] for x in results["runs"]
