@@ -6,6 +6,11 @@
  * backend has no report (no PB_CAP_REPORT): its rows give overhead and `-`
  * for accuracy. collect() reads the capture's metadata (memray.FileReader)
  * for the note: peak memory and allocations.
+ *
+ * Options: Tracker's native_traces and trace_python_allocators, off by
+ * default as in `memray run`. With trace_python_allocators the allocations
+ * pymalloc serves (most of a Python program's small objects) are recorded
+ * too; without it memray sees only what reaches the system allocator.
  */
 #include "pyadapter.h"
 
@@ -22,6 +27,7 @@ struct memray {
     PyObject *tracker;
     char dir[64];
     char file[96];
+    int native, pymalloc;        /* the options, for the note */
 };
 
 static int memray_available(char *why, size_t whylen)
@@ -34,9 +40,17 @@ static void memray_version(char *buf, size_t len)
     pyad_version("memray", buf, len);
 }
 
+static const struct pb_option_spec memray_options[] = {
+    { "native_traces", PB_OPT_BOOL, "false", 0, -1, NULL,
+      "memray's native_traces: the C stack of each allocation too (memray run --native)" },
+    { "trace_python_allocators", PB_OPT_BOOL, "false", 0, -1, NULL,
+      "memray's trace_python_allocators: also the allocations pymalloc serves "
+      "(memray run --trace-python-allocators)" },
+    { NULL, 0, NULL, 0, 0, NULL, NULL },
+};
+
 static int memray_create(void **state, const struct pb_options *opts, char *err, size_t errlen)
 {
-    (void)opts;
     struct memray *m = pb_xcalloc(1, sizeof(*m));
     snprintf(m->dir, sizeof(m->dir), "/tmp/pyprof-bench-memray.XXXXXX");
     if (!mkdtemp(m->dir)) {
@@ -45,9 +59,17 @@ static int memray_create(void **state, const struct pb_options *opts, char *err,
                         strerror(errno));
     }
     snprintf(m->file, sizeof(m->file), "%s/capture.bin", m->dir);
+    m->native = pb_options_bool(opts, "native_traces");
+    m->pymalloc = pb_options_bool(opts, "trace_python_allocators");
     PyObject *mod = PyImport_ImportModule("memray");
     PyObject *cls = mod ? PyObject_GetAttrString(mod, "Tracker") : NULL;
-    m->tracker = cls ? PyObject_CallFunction(cls, "s", m->file) : NULL;
+    PyObject *args = Py_BuildValue("(s)", m->file);
+    PyObject *kw = Py_BuildValue("{s:O,s:O}", "native_traces",
+                                 m->native ? Py_True : Py_False, "trace_python_allocators",
+                                 m->pymalloc ? Py_True : Py_False);
+    m->tracker = cls && args && kw ? PyObject_Call(cls, args, kw) : NULL;
+    Py_XDECREF(kw);
+    Py_XDECREF(args);
     Py_XDECREF(cls);
     Py_XDECREF(mod);
     if (!m->tracker) {
@@ -85,15 +107,17 @@ static int memray_collect(void *state, struct pb_report *out, char *err, size_t 
     Py_XDECREF(meta);
     Py_XDECREF(reader);
     Py_XDECREF(mod);
-    char note[160], version[32];
+    char note[224], version[32];
     memray_version(version, sizeof(version));
     if (PyErr_Occurred()) {
         char why[PB_ERRLEN];
         pyad_error(why, sizeof(why), "reading the capture");
         snprintf(note, sizeof(note), "memray %s, %.100s", version[0] ? version : "?", why);
     } else {
-        snprintf(note, sizeof(note), "memray %s, peak %.1f MB, %ld allocations",
-                 version[0] ? version : "?", peak / 1e6, allocs);
+        snprintf(note, sizeof(note), "memray %s, peak %.1f MB, %ld allocations%s%s",
+                 version[0] ? version : "?", peak / 1e6, allocs,
+                 m->native ? ", native traces" : "",
+                 m->pymalloc ? ", pymalloc's allocations traced" : "");
     }
     pb_report_set_note(out, note);
     return 0;
@@ -121,4 +145,5 @@ const struct pb_backend_ops pb_backend_memray = {
     .collect = memray_collect,
     .destroy = memray_destroy,
     .tool_version = memray_version,
+    .options = memray_options,
 };

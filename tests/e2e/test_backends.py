@@ -180,6 +180,7 @@ def test_real_tool_adapters():
         in_process = {"scalene-cpu": "scalene", "scalene-full": "scalene",
                       "scalene-noasync": "scalene",
                       "pyinstrument": "pyinstrument", "memray": "memray",
+                      "memray-pymalloc": "memray",
                       "viztracer": "viztracer", "pprofile": "pprofile",
                       "pprofile-stat": "pprofile", "line_profiler": "line_profiler"}
         for name, module in in_process.items():
@@ -213,7 +214,7 @@ def test_real_tool_adapters():
             d = by[("tiny", n)]
             check(d["status"] == "ok", d)
             check(float(d["wall_ratio"]) > 0, d)
-            if n == "memray":
+            if n.startswith("memray"):
                 check(d["fae_pp"] == "" and not backends[n]["capabilities"]["report"], d)
             else:
                 check(0 <= float(d["fae_pp"]) <= 100, d)
@@ -229,6 +230,10 @@ def test_real_tool_adapters():
         for n in ok_tools:
             if n in notes:
                 check(backends[n]["tool_version"] in notes[n], (n, notes[n]))
+        if "memray-pymalloc" in notes:
+            check("pymalloc's allocations traced" in notes["memray-pymalloc"],
+                  notes["memray-pymalloc"])
+            check("traced" not in notes.get("memray", ""), notes.get("memray"))
         base = [x for x in results["runs"] if x["baseline"]]
         kinds = {x["baseline_kind"] for x in base}
         check(kinds == {"in-process", "launched"}, kinds)
