@@ -451,16 +451,20 @@ static void probe_run(const char *code, const char *const *opts, struct pb_repor
     pb_options_release(&o);
 }
 
+/* The number right after `after` in the note, which must hold it. */
+static unsigned long long note_number(const struct pb_report *r, const char *after)
+{
+    const char *p = strstr(r->note, after);
+    assert_non_null(p);
+    return strtoull(p + strlen(after), NULL, 10);
+}
+
 /* Frames read, reused (from the note). */
 static void cache_counts(const struct pb_report *r, unsigned long long *nread,
                          unsigned long long *reused)
 {
-    const char *p = strstr(r->note, "frame cache: ");
-    assert_non_null(p);
-    *nread = strtoull(p + 13, NULL, 10);
-    p = strstr(p, "read, ");
-    assert_non_null(p);
-    *reused = strtoull(p + 6, NULL, 10);
+    *nread = note_number(r, "frame cache: ");
+    *reused = note_number(r, " frames read, ");
 }
 
 /* A stack growing and shrinking by hundreds of frames between samples, and
@@ -485,8 +489,7 @@ static void test_cache_matches_full_walk(void **state)
               NULL, &r);
     unsigned long long nread, reused;
     cache_counts(&r, &nread, &reused);
-    const char *pg = strstr(r.note, "(its state read alone), ");
-    unsigned long long paged = pg ? strtoull(pg + 24, NULL, 10) : 0;
+    unsigned long long paged = note_number(&r, "(its state read alone), ");
     pb_report_release(&r);
     if (probe_bad || probe_compared < 10000)
         fail_msg("%ld of %ld sampled stacks differ from a full walk", probe_bad, probe_compared);
@@ -524,8 +527,7 @@ static void test_cache_address_reused(void **state)
               NULL, &r);
     unsigned long long nread, reused;
     cache_counts(&r, &nread, &reused);
-    const char *rej = strstr(r.note, "reused, ");
-    unsigned long long rejected = rej ? strtoull(rej + 8, NULL, 10) : 0;
+    unsigned long long rejected = note_number(&r, " reused, ");
     pb_report_release(&r);
     if (probe_bad || probe_compared < 240)
         fail_msg("%ld of %ld sampled stacks differ from a full walk", probe_bad, probe_compared);
@@ -558,10 +560,8 @@ static void test_unchanged_stacks_in_one_read(void **state)
               "ev.set()\n"
               "th.join()\n",
               NULL, &r);
-    const char *p = strstr(r.note, "rejected matches, ");
-    unsigned long long one = p ? strtoull(p + 18, NULL, 10) : 0;
-    const char *q = strstr(r.note, "in one read, ");
-    unsigned long long not_run = q ? strtoull(q + 13, NULL, 10) : 0;
+    unsigned long long one = note_number(&r, "rejected matches, ");
+    unsigned long long not_run = note_number(&r, "in one read, ");
     pb_report_release(&r);
     if (probe_bad || probe_compared < 590)
         fail_msg("%ld of %ld sampled stacks differ from a full walk", probe_bad, probe_compared);
@@ -604,8 +604,7 @@ static void test_waiting_threads_found_by_address(void **state)
               "for th in ths:\n"
               "    th.join()\n",
               NULL, &r);
-    const char *q = strstr(r.note, "in one read, ");
-    unsigned long long not_run = q ? strtoull(q + 13, NULL, 10) : 0;
+    unsigned long long not_run = note_number(&r, "in one read, ");
     pb_report_release(&r);
     if (probe_bad || probe_compared < 101 * 29)
         fail_msg("%ld of %ld sampled stacks differ from a full walk", probe_bad, probe_compared);
