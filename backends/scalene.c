@@ -116,7 +116,9 @@ static int scalene_launch(void *state, struct pb_launch *job, char *err, size_t 
     const char *pdir = dirname(wdir);
     const char *head2[14] = { job->python_exe, "-m", "scalene", "run", "-o", out, "--off",
                               "--cpu-sampling-rate", interval, "--program-path", pdir };
-    size_t k2 = 11;
+    size_t k2 = 0;
+    while (head2[k2])                    /* the rest of the array is NULL */
+        k2++;
     if (!s->async_view)
         head2[k2++] = "--no-async";    /* 1.5 has no async profiling to turn off */
     if (!s->memory)
