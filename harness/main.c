@@ -405,18 +405,29 @@ static int select_names(const char *what, const char **want, size_t nwant,
 static void print_list(const struct pb_results *res)
 {
     const struct pb_config *cfg = res->cfg;
+    /* The name column: as wide as the longest name listed, 16 at least. */
+    int wn = 16;
+    for (size_t w = 0; w < cfg->per_interpreter; w++)
+        if (res->workload_on[w] && (int)strlen(cfg->workloads[w].name) > wn)
+            wn = (int)strlen(cfg->workloads[w].name);
+    for (size_t b = 0; b < cfg->nbackends; b++)
+        if (res->backend_on[b] && (int)strlen(cfg->backends[b].name) > wn)
+            wn = (int)strlen(cfg->backends[b].name);
+    for (size_t i = 0; i < res->ninterps; i++)
+        if ((int)strlen(res->interps[i].name) > wn)
+            wn = (int)strlen(res->interps[i].name);
     printf("workloads in %s:\n", cfg->path);
     for (size_t w = 0; w < cfg->per_interpreter; w++) {
         const struct pb_workload *wl = &cfg->workloads[w];
         if (!res->workload_on[w])
             continue;
-        printf("  %-16s %s\n", wl->name, wl->file);
+        printf("  %-*s %s\n", wn, wl->name, wl->file);
         if (wl->variant_of)
-            printf("  %-16s   variant of %s, response to the change in %s\n", "",
+            printf("  %-*s   variant of %s, response to the change in %s\n", wn, "",
                    wl->variant_of, wl->phases[wl->response_phase].function);
         for (size_t p = 0; p < wl->nphases; p++) {
             char *lit = pb_phase_args_literal(&wl->phases[p], wl->scale);
-            printf("  %-16s   %s%s  [%s]\n", "", wl->phases[p].function, lit,
+            printf("  %-*s   %s%s  [%s]\n", wn, "", wl->phases[p].function, lit,
                    pb_category_name(wl->phases[p].category));
             free(lit);
         }
@@ -425,11 +436,11 @@ static void print_list(const struct pb_results *res)
     for (size_t i = 0; i < res->ninterps; i++) {
         const struct pb_interpreter *ip = &res->interps[i];
         if (ip->usable)
-            printf("  %-16s %s %s%s%s, venv %s\n", ip->name, ip->version[0] ? ip->version : "?",
+            printf("  %-*s %s %s%s%s, venv %s\n", wn, ip->name, ip->version[0] ? ip->version : "?",
                    ip->executable, ip->worker[0] ? ", worker " : "", ip->worker,
                    ip->venv[0] ? ip->venv : "(none)");
         else
-            printf("  %-16s skipped: %s\n", ip->name, ip->why);
+            printf("  %-*s skipped: %s\n", wn, ip->name, ip->why);
     }
     printf("backends:\n");
     for (size_t b = 0; b < cfg->nbackends; b++) {
@@ -446,7 +457,7 @@ static void print_list(const struct pb_results *res)
             char on[300] = "";
             if (res->ninterps > 1)
                 snprintf(on, sizeof(on), "on %s: ", res->interps[i].name);
-            printf("  %-16s %s%-14s %s%s%s%s%s\n", i ? "" : bc->name, i ? "     " : "kind ",
+            printf("  %-*s %s%-14s %s%s%s%s%s\n", wn, i ? "" : bc->name, i ? "     " : "kind ",
                    i ? "" : bc->ops->kind, on,
                    res->available[a] ? "available" : "unavailable: ",
                    res->available[a] ? "" : res->why[a],
@@ -454,7 +465,7 @@ static void print_list(const struct pb_results *res)
                    res->available[a] ? res->tool_version[a] : "");
         }
         if (opts.len)
-            printf("  %-16s options: %s\n", "", opts.buf);
+            printf("  %-*s options: %s\n", wn, "", opts.buf);
         pb_strbuf_release(&opts);
     }
     if (res->shard_count > 1) {

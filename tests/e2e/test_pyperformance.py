@@ -109,3 +109,10 @@ def test_pyperformance_configs_load():
         check(r.returncode == 0, f"{name}: exit {r.returncode}: {r.stderr}")
         listed = re.findall(r"^  \S+ +\S+/workloads/bm_\w+\.py$", r.stdout, re.M)
         check(len(listed) == n, (name, r.stdout))
+    # The settings' backends have names longer than 16 characters: --list's
+    # columns widen to the longest name listed.
+    r = run(["--list", os.path.join(common.ROOT, "configs", "pyperformance-settings.yaml")],
+            timeout=120)
+    check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+    kinds = {line.index(" kind ") for line in r.stdout.splitlines() if " kind " in line}
+    check(len(kinds) == 1 and "scalene-full-window10m" in r.stdout, r.stdout)
