@@ -38,6 +38,8 @@
 struct scalene {
     int memory;                 /* full mode */
     int async_view;             /* scalene 2's async/await profiling (on by default) */
+    int stacks;                 /* scalene 2's stack collection at each sample (on by default) */
+    long alloc_window;          /* --allocation-sampling-window, bytes; 0: scalene's own */
     double interval;            /* CPU sampling interval, seconds */
     char *json;                 /* the tool's report, read after the run */
 };
@@ -52,6 +54,12 @@ static const struct pb_option_spec scalene_options[] = {
     { "async", PB_OPT_BOOL, "true", 0, -1, NULL,
       "scalene 2's async/await profiling, on by default (false: --no-async; on "
       "CPython before 3.12 it lists every asyncio task at each sample in the event loop)" },
+    { "stacks", PB_OPT_BOOL, "true", 0, -1, NULL,
+      "scalene 2's stack collection, on by default: the Python stack and, from a "
+      "signal handler, the native one at each CPU sample (false: --no-stacks)" },
+    { "allocation_window", PB_OPT_INT, "0", 0, 1e10, NULL,
+      "full mode: bytes allocated between two memory samples "
+      "(--allocation-sampling-window; 0: scalene's own, 1 MB in 2.4)" },
     { NULL, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -85,6 +93,8 @@ static int scalene_create(void **state, const struct pb_options *opts, char *err
     s->memory = !strcmp(pb_options_text(opts, "mode"), "full");
     s->interval = pb_options_double(opts, "interval");
     s->async_view = pb_options_bool(opts, "async");
+    s->stacks = pb_options_bool(opts, "stacks");
+    s->alloc_window = pb_options_int(opts, "allocation_window");
     *state = s;
     return 0;
 }
@@ -103,7 +113,7 @@ static char *read_file(const char *path, char *err, size_t errlen)
 static int scalene_launch(void *state, struct pb_launch *job, char *err, size_t errlen)
 {
     struct scalene *s = state;
-    char out[400], interval[32], *wdir = pb_xstrdup(job->workload_file);
+    char out[400], interval[32], window[32], *wdir = pb_xstrdup(job->workload_file);
     snprintf(out, sizeof(out), "%s/scalene.json", job->dir);
     snprintf(interval, sizeof(interval), "%g", s->interval);
     char **argv = NULL;
@@ -114,15 +124,22 @@ static int scalene_launch(void *state, struct pb_launch *job, char *err, size_t 
     scalene_version(version, sizeof(version));
     int v2 = atoi(version) >= 2;
     const char *pdir = dirname(wdir);
-    const char *head2[14] = { job->python_exe, "-m", "scalene", "run", "-o", out, "--off",
+    const char *head2[17] = { job->python_exe, "-m", "scalene", "run", "-o", out, "--off",
                               "--cpu-sampling-rate", interval, "--program-path", pdir };
     size_t k2 = 0;
     while (head2[k2])                    /* the rest of the array is NULL */
         k2++;
     if (!s->async_view)
         head2[k2++] = "--no-async";    /* 1.5 has no async profiling to turn off */
-    if (!s->memory)
+    if (!s->stacks)
+        head2[k2++] = "--no-stacks";   /* nor stacks */
+    if (!s->memory) {
         head2[k2++] = "--cpu-only";
+    } else if (s->alloc_window > 0) {
+        snprintf(window, sizeof(window), "%ld", s->alloc_window);
+        head2[k2++] = "--allocation-sampling-window";
+        head2[k2++] = window;
+    }
     head2[k2] = NULL;
     const char *head1[] = { job->python_exe, "-m", "scalene", "--json", "--outfile", out,
                             "--cli", "--off", "--cpu-sampling-rate", interval,
@@ -175,10 +192,19 @@ static int scalene_collect(void *state, struct pb_report *out, char *err, size_t
         return pb_error(err, errlen, "no scalene report to read");
     if (pb_scalene_json_read(s->json, strlen(s->json), out, err, errlen) < 0)
         return -1;
-    char note[96], version[32];
+    char note[256], version[32];
     scalene_version(version, sizeof(version));
-    snprintf(note, sizeof(note), "scalene %s, %s mode, launched", version[0] ? version : "?",
-             s->memory ? "full" : "cpu");
+    /* The settings away from scalene's defaults, as applied (scalene 2's). */
+    int v2 = atoi(version) >= 2;
+    char window[64] = "";
+    if (s->memory && s->alloc_window > 0)
+        snprintf(window, sizeof(window), ", a memory sample every %ld bytes", s->alloc_window);
+    snprintf(note, sizeof(note), "scalene %s, %s mode, launched%s%s%s%s",
+             version[0] ? version : "?", s->memory ? "full" : "cpu",
+             v2 && !s->async_view ? ", no async view" : "", v2 && !s->stacks ? ", no stacks" : "",
+             v2 ? window : "",
+             !v2 && (!s->async_view || !s->stacks || window[0])
+                 ? " (async, stacks and allocation_window: scalene 2 only, not applied)" : "");
     pb_report_set_note(out, note);
     return 0;
 }

@@ -178,7 +178,7 @@ def test_real_tool_adapters():
         backends = {b["name"]: b for b in results["backends"]}
         ok_tools, missing = [], []
         in_process = {"scalene-cpu": "scalene", "scalene-full": "scalene",
-                      "scalene-noasync": "scalene",
+                      "scalene-settings": "scalene",
                       "pyinstrument": "pyinstrument", "memray": "memray",
                       "memray-pymalloc": "memray",
                       "viztracer": "viztracer", "pprofile": "pprofile",
@@ -220,9 +220,9 @@ def test_real_tool_adapters():
                 check(0 <= float(d["fae_pp"]) <= 100, d)
             e = by[("raises", n)]
             check(e["status"] == "failed" and "ValueError" in e["reason"], e)
-        check(backends["scalene-noasync"]["options"]["async"] == "false",
-              backends["scalene-noasync"]["options"])
-        for n in ("scalene-cpu", "scalene-full", "scalene-noasync"):
+        check(backends["scalene-settings"]["options"]["async"] == "false",
+              backends["scalene-settings"]["options"])
+        for n in ("scalene-cpu", "scalene-full", "scalene-settings"):
             if n in ok_tools:
                 check(by[("tiny", n)]["ce_pp"] != "", "scalene reports categories")
         notes = {x["backend"]: x["note"] for x in results["runs"]
@@ -230,6 +230,9 @@ def test_real_tool_adapters():
         for n in ok_tools:
             if n in notes:
                 check(backends[n]["tool_version"] in notes[n], (n, notes[n]))
+        if "scalene-settings" in notes and not notes["scalene-settings"].startswith("scalene 1."):
+            check("no async view, no stacks, a memory sample every 10485767 bytes"
+                  in notes["scalene-settings"], notes["scalene-settings"])
         if "memray-pymalloc" in notes:
             check("pymalloc's allocations traced" in notes["memray-pymalloc"],
                   notes["memray-pymalloc"])
