@@ -286,7 +286,11 @@ struct tstat {                /* one per thread seen */
     unsigned long tid;
     clockid_t cpu_clock;
     int64_t last_wall, last_cpu;
-    int seen_now;
+    uint64_t seen_at;         /* s->samples of its last sample */
+    uint64_t clock_of;        /* s->samples when clock_now was read (read_ahead) */
+    int64_t clock_now;        /* its CPU clock then */
+    uint64_t ahead_of;        /* s->samples whose read_ahead() holds its state, */
+    uint32_t ahead_slot;      /* at this index of ahead_buf */
     struct fstat *funcs;
     size_t nfuncs, cap;
     uint32_t *slots;          /* code index -> func index + 1 */
@@ -368,6 +372,9 @@ struct sampler {
     int wchan_budget;         /* wait kinds this round may still read again */
     uint64_t not_run;         /* thread samples of a thread that had not run
                                  since its previous one: only its state read */
+    unsigned char *ahead_buf; /* thread states read ahead (read_ahead), */
+    size_t ahead_cap;         /* room for this many */
+    uint64_t read_ahead;      /* not_run samples whose state came from there */
     uint64_t torn_reads;      /* chains read while a generator unlinked */
     uint64_t torn_samples;    /* samples whose every read was torn */
     double ns_per_tick;       /* of /proc's utime and stime */
@@ -1504,13 +1511,17 @@ static void ts_slot_put(struct sampler *s, uintptr_t addr, size_t ti)
  * stack is this sample's as it stands, no frame, check or instruction read.
  * The sample's weight is then all off-CPU (system), so which instruction
  * the leaf executes does not matter. Threads waiting for the GIL, a lock or
- * I/O are most of the threads of a program with many. */
+ * I/O are most of the threads of a program with many: read_ahead() reads
+ * the clocks of the round's threads and the states of those that have not
+ * run before the round, the states in one call, and they are taken from
+ * there. */
 struct thread_read {
     size_t ti;                /* the thread record guessed, or SIZE_MAX */
     int have_cframe, have_leaf, have_below, have_word;
     int cpu_read;             /* cpu holds the guessed thread's CPU clock */
     int not_run;              /* ... equal to its reading before its last
                                  walk: only the state was read */
+    int ahead;                /* ... by read_ahead(), with the others' */
     int64_t cpu;
     uintptr_t cframe_at;      /* where the _PyCFrame was read */
     struct below_check b;
@@ -1543,11 +1554,20 @@ static int read_thread(struct sampler *s, uintptr_t addr, unsigned char *ts, str
     } while (0)
     r->ti = SIZE_MAX;
     r->have_cframe = r->have_leaf = r->have_below = r->have_word = 0;
-    r->cpu_read = r->not_run = 0;
+    r->cpu_read = r->not_run = r->ahead = 0;
     ADD(ts, addr, l->ts_read);
     struct tstat *t = ts_slot_get(s, addr);
+    if (t && t->ts_addr == addr && t->ahead_of == s->samples) {
+        /* read_ahead() found it had not run and read its state */
+        memcpy(ts, s->ahead_buf + (size_t)t->ahead_slot * l->ts_read, l->ts_read);
+        t->ahead_of = 0;                 /* once: a second visit reads */
+        r->ti = (size_t)(t - s->threads);
+        r->cpu = t->clock_now;
+        r->cpu_read = r->not_run = r->ahead = 1;
+        return 0;
+    }
     if (t && t->ts_addr == addr) {
-        r->cpu = now_ns(t->cpu_clock);
+        r->cpu = t->clock_of == s->samples ? t->clock_now : now_ns(t->cpu_clock);
         r->cpu_read = 1;
         if (r->cpu >= 0 && r->cpu == t->walked_cpu && !t->cache.untrusted) {
             r->ti = (size_t)(t - s->threads);
@@ -1679,7 +1699,7 @@ static void sample_thread(struct sampler *s, uintptr_t addr, const unsigned char
         if (t->last_cpu > 0)
             t->last_cpu -= t->last_cpu < back ? t->last_cpu : back;
     }
-    t->seen_now = 1;
+    t->seen_at = s->samples;
     t->ts_addr = addr;
     ts_slot_put(s, addr, (size_t)(t - s->threads));
     t->cframe_addr = l->ts_cframe != NO_OFFSET ? ld_ptr(ts, l->ts_cframe) : 0;
@@ -1747,6 +1767,7 @@ static void sample_thread(struct sampler *s, uintptr_t addr, const unsigned char
     if (not_run) {
         native = 0;              /* no on-CPU time to split (dc is 0) */
         s->not_run++;
+        s->read_ahead += r->ahead;
         s->frames_reused += c->n;
     } else if (pre > 0 && r->have_word && pi >= r->code_at &&
                pi - r->code_at + sizeof(word) <= r->code_len) {
@@ -1774,6 +1795,64 @@ static void sample_thread(struct sampler *s, uintptr_t addr, const unsigned char
         s->nomem = 1;
 }
 
+/* Ranges of one read_ahead() system call. */
+#define AHEAD_IOV 256
+
+/* Before a round (sample_all): each thread of the previous round has its
+ * CPU clock read, and those that have not run since their last walk (their
+ * cached stack still theirs: read_thread) have their thread states read
+ * together, AHEAD_IOV to a process_vm_readv, instead of one call each: a
+ * waiting thread's sample is then a clock read and its share of a call.
+ * read_thread() takes both when the chain reaches the thread's address; a
+ * thread that did run uses the clock read here. The states are copies
+ * from before the chain is read, as a clock read comes before the state it
+ * vouches for in read_thread(). A range that cannot be read (a thread state
+ * freed since) ends a call early: the call is made again after it, and
+ * that thread is read on its own when the chain reaches it. */
+static void read_ahead(struct sampler *s)
+{
+    const struct frame_layout *l = &s->lay;
+    if (s->nthreads > s->ahead_cap) {
+        unsigned char *b = realloc(s->ahead_buf, s->nthreads * l->ts_read);
+        if (!b)
+            return;                   /* every thread read on its own */
+        s->ahead_buf = b;
+        s->ahead_cap = s->nthreads;
+    }
+    struct iovec local[AHEAD_IOV], remote[AHEAD_IOV];
+    uint32_t who[AHEAD_IOV];
+    size_t m = 0;
+    uint32_t slot = 0;
+    for (size_t i = 0; i <= s->nthreads; i++) {
+        if (i < s->nthreads) {
+            struct tstat *t = &s->threads[i];
+            if (!t->ts_addr || t->seen_at + 1 != s->samples)
+                continue;
+            t->clock_now = now_ns(t->cpu_clock);
+            t->clock_of = s->samples;
+            if (t->clock_now < 0 || t->clock_now != t->walked_cpu || t->cache.untrusted)
+                continue;
+            t->ahead_slot = slot;
+            local[m].iov_base = s->ahead_buf + (size_t)slot++ * l->ts_read;
+            // NOLINTNEXTLINE(performance-no-int-to-ptr): an address in the interpreter
+            remote[m].iov_base = (void *)t->ts_addr;
+            local[m].iov_len = remote[m].iov_len = l->ts_read;
+            who[m++] = (uint32_t)i;
+            if (m < AHEAD_IOV)
+                continue;
+        }
+        for (size_t done = 0; done < m;) {
+            ssize_t got = process_vm_readv(s->pid, local + done, m - done, remote + done,
+                                           m - done, 0);
+            size_t whole = got > 0 ? (size_t)got / l->ts_read : 0;
+            for (size_t k = done; k < done + whole; k++)
+                s->threads[who[k]].ahead_of = s->samples;
+            done += whole + 1;        /* past the range that failed */
+        }
+        m = 0;
+    }
+}
+
 static void sample_all(struct sampler *s)
 {
     const struct frame_layout *l = &s->lay;
@@ -1785,6 +1864,7 @@ static void sample_all(struct sampler *s)
     unsigned char ts[1024];
     if (l->ts_read > sizeof(ts))
         return;
+    read_ahead(s);
     struct thread_read r;
     s->wchan_budget = WCHAN_READS_A_ROUND;
     for (int n = 0; addr && n < THREAD_WALK_LIMIT; n++) {
@@ -2067,12 +2147,13 @@ static int sampling_collect(void *state, struct pb_report *out, char *err, size_
     pb_strbuf_addf(&note, ", %llu unreadable; sampler CPU %.1f ms, %.1f us a sample; frame "
                    "cache: %llu frames read, %llu reused, %llu rejected matches, %llu thread samples "
                    "in one read, %llu of a thread that had not run since (its state read alone), "
-                   "%llu frames taken from a page read at once",
+                   "%llu of them read ahead together, %llu frames taken from a page read at once",
                    (unsigned long long)s->read_errors, (double)s->sampler_cpu_ns * 1e-6,
                    s->samples ? (double)s->sampler_cpu_ns * 1e-3 / (double)s->samples : 0.0,
                    (unsigned long long)s->frames_read, (unsigned long long)s->frames_reused,
                    (unsigned long long)s->cache_rejects, (unsigned long long)s->one_read,
-                   (unsigned long long)s->not_run, (unsigned long long)s->frames_paged);
+                   (unsigned long long)s->not_run, (unsigned long long)s->read_ahead,
+                   (unsigned long long)s->frames_paged);
     if (s->wake_measured)
         pb_strbuf_addf(&note, "; sleeping and waking %.1f us a sample (measured at %llu)",
                        (double)s->wake_cpu_ns * 1e-3 / (double)s->wake_measured,
@@ -2122,6 +2203,7 @@ static void sampling_destroy(void *state)
     }
     free(s->threads);
     free(s->ts_slots);
+    free(s->ahead_buf);
     free(s->nf_addr);
     free(s->nf_code);
     free(s->nf_prev);

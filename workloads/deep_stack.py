@@ -15,6 +15,10 @@ threads that each run a loop, for the sampler's cost by depth and threads.
 - `numbered(nthreads, n)` is loopers() with the threads' default names
   (`Thread-7 (_sliced)`): a key each in every run, grouped by name pattern
   in the tables when there are many.
+- `waiting(nthreads, n)` starts nthreads threads named `waiter` that wait
+  on an event while the main thread runs a loop of n steps, then sets it
+  and joins them: an idle thread pool beside busy code, where every
+  waiter's stack stays as it was between samples.
 - `long_run(seconds)` loops through a few Python functions (three distinct
   stacks) for that many seconds: a long region, for the sampler's memory.
 """
@@ -73,6 +77,17 @@ def loopers(nthreads, n):
 
 def numbered(nthreads, n):
     _run_threads(nthreads, n, None)
+
+
+def waiting(nthreads, n):
+    go = threading.Event()
+    ts = [threading.Thread(target=go.wait, name="waiter") for _ in range(nthreads)]
+    for t in ts:
+        t.start()
+    _loop(n)
+    go.set()
+    for t in ts:
+        t.join()
 
 
 def _twice(n):

@@ -489,7 +489,7 @@ static void test_cache_matches_full_walk(void **state)
               NULL, &r);
     unsigned long long nread, reused;
     cache_counts(&r, &nread, &reused);
-    unsigned long long paged = note_number(&r, "(its state read alone), ");
+    unsigned long long paged = note_number(&r, "read ahead together, ");
     pb_report_release(&r);
     if (probe_bad || probe_compared < 10000)
         fail_msg("%ld of %ld sampled stacks differ from a full walk", probe_bad, probe_compared);
@@ -605,6 +605,7 @@ static void test_waiting_threads_found_by_address(void **state)
               "    th.join()\n",
               NULL, &r);
     unsigned long long not_run = note_number(&r, "in one read, ");
+    unsigned long long ahead = note_number(&r, "(its state read alone), ");
     pb_report_release(&r);
     if (probe_bad || probe_compared < 101 * 29)
         fail_msg("%ld of %ld sampled stacks differ from a full walk", probe_bad, probe_compared);
@@ -614,6 +615,11 @@ static void test_waiting_threads_found_by_address(void **state)
     if (not_run < 100 * 26)
         fail_msg("%llu samples of the 100 waiting threads taken from their state alone, "
                  "of about 2,800", not_run);
+    /* ... each state read ahead with the others (read_ahead): a thread
+     * seen at the previous sample whose clock has not moved since its walk */
+    if (ahead < 100 * 25 || ahead > not_run)
+        fail_msg("%llu of the %llu samples from the state alone read ahead together", ahead,
+                 not_run);
 }
 
 /* A stack deeper than max_depth keeps its root side: the phase function at
