@@ -1820,7 +1820,7 @@ static void read_ahead(struct sampler *s)
         s->ahead_cap = s->nthreads;
     }
     struct iovec local[AHEAD_IOV], remote[AHEAD_IOV];
-    uint32_t who[AHEAD_IOV];
+    uint32_t who[AHEAD_IOV] = { 0 };   /* the thread of each range */
     size_t m = 0;
     uint32_t slot = 0;
     for (size_t i = 0; i <= s->nthreads; i++) {
@@ -1845,6 +1845,8 @@ static void read_ahead(struct sampler *s)
             ssize_t got = process_vm_readv(s->pid, local + done, m - done, remote + done,
                                            m - done, 0);
             size_t whole = got > 0 ? (size_t)got / l->ts_read : 0;
+            if (whole > m - done)
+                whole = m - done;     /* never more than asked */
             for (size_t k = done; k < done + whole; k++)
                 s->threads[who[k]].ahead_of = s->samples;
             done += whole + 1;        /* past the range that failed */
