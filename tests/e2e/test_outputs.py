@@ -406,9 +406,11 @@ def test_reasons_are_never_cut_and_declarations_are_checked():
         check("declared: python" in r.stdout, r.stdout)
         text = r.stdout + r.stderr
         if "phase parse_csv: declared python but only" in text:
-            # the machine gave the unprofiled runs too little CPU: the truth
-            # itself says system, and there is nothing to hold sampling to
-            raise Skip("the machine is too loaded: parse_csv's truth is mostly off-CPU")
+            # the unprofiled runs got under 90% user CPU (the machine gave
+            # them too little, or the kernel's share grew): the truth itself
+            # says otherwise, and there is nothing to hold sampling to
+            said = [l for l in text.splitlines() if "phase parse_csv: declared" in l]
+            raise Skip("parse_csv's truth is not mostly user CPU here: " + said[0].strip())
         check("categories are declared" in text and "the sampling backend finds" in text,
               text)
         # ",".join(genexpr) unlinks the generator's frame at every yield: a
