@@ -413,9 +413,10 @@ def test_reasons_are_never_cut_and_declarations_are_checked():
             raise Skip("parse_csv's truth is not mostly user CPU here: " + said[0].strip())
         check("categories are declared" in text and "the sampling backend finds" in text,
               text)
-        # ",".join(genexpr) unlinks the generator's frame at every yield: a
-        # chain read meanwhile is read again, never credited to a lone
-        # <genexpr> outside the phase (AE was 10 before)
+        # the sampler credits the phase, not a frame outside it (when the
+        # text was built in the phase, ",".join(genexpr) unlinked the
+        # generator's frame at every yield, and a chain read meanwhile went
+        # to a lone <genexpr>: AE was 10 before that was handled)
         results, rows, _ = load_outputs(out)
         samp = [dict(zip(rows[0], row)) for row in rows[1:]
                 if row[0] == "csv_declared_python" and row[1] == "sampling"][0]
