@@ -401,6 +401,12 @@ static int select_names(const char *what, const char **want, size_t nwant,
     return 0;
 }
 
+static void widen(int *width, const char *name)
+{
+    if ((int)strlen(name) > *width)
+        *width = (int)strlen(name);
+}
+
 /* The selected (--only-*) workloads and backends. */
 static void print_list(const struct pb_results *res)
 {
@@ -408,14 +414,13 @@ static void print_list(const struct pb_results *res)
     /* The name column: as wide as the longest name listed, 16 at least. */
     int wn = 16;
     for (size_t w = 0; w < cfg->per_interpreter; w++)
-        if (res->workload_on[w] && (int)strlen(cfg->workloads[w].name) > wn)
-            wn = (int)strlen(cfg->workloads[w].name);
+        if (res->workload_on[w])
+            widen(&wn, cfg->workloads[w].name);
     for (size_t b = 0; b < cfg->nbackends; b++)
-        if (res->backend_on[b] && (int)strlen(cfg->backends[b].name) > wn)
-            wn = (int)strlen(cfg->backends[b].name);
+        if (res->backend_on[b])
+            widen(&wn, cfg->backends[b].name);
     for (size_t i = 0; i < res->ninterps; i++)
-        if ((int)strlen(res->interps[i].name) > wn)
-            wn = (int)strlen(res->interps[i].name);
+        widen(&wn, res->interps[i].name);
     printf("workloads in %s:\n", cfg->path);
     for (size_t w = 0; w < cfg->per_interpreter; w++) {
         const struct pb_workload *wl = &cfg->workloads[w];
