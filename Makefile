@@ -285,12 +285,13 @@ valgrind: deps
 	@PYTHONMALLOC=malloc PB_VALGRIND=1 sh tests/run-unit.sh --wrap "valgrind $(VALGRIND_FLAGS)" \
 	    $(TEST_BIN)
 
-# Static analysis of the C sources (harness/, backends/, tests/fuzz/): cppcheck
-# and clang-tidy with the reviewed checks in .clang-tidy; any warning fails.
+# Static analysis of the C sources (harness/, backends/, tests/fuzz/,
+# tests/bench/): cppcheck and clang-tidy with the reviewed checks in
+# .clang-tidy; any warning fails.
 # Both see the test build's configuration (PB_FAULT_INJECTION), which is the
 # real one plus the fault hooks and backends/faulty.c. One clang-tidy stamp
 # per file, so `make -j2 lint` runs two at a time and reruns only what changed.
-LINT_SRC  := $(wildcard harness/*.c backends/*.c tests/fuzz/*.c)
+LINT_SRC  := $(wildcard harness/*.c backends/*.c tests/fuzz/*.c tests/bench/*.c)
 LINT_FLAGS = -std=c11 -D_GNU_SOURCE -DPB_FAULT_INJECTION -DPB_VERSION='"0"' -DPB_GIT_REV='"0"' \
              -DPB_PYTHON_EXE='"$(PY_EXE)"' -DPB_VENV='"$(VENV)"' $(PKG_CFLAGS)
 CPPCHECK_FLAGS := --quiet --enable=warning,performance,portability --std=c11 --inline-suppr \
@@ -299,7 +300,7 @@ CPPCHECK_FLAGS := --quiet --enable=warning,performance,portability --std=c11 --i
                   -I harness
 lint: $(LINT_SRC:%.c=build/lint/%.tidy)
 	@sh tests/deps.sh cppcheck clang-tidy
-	cppcheck $(CPPCHECK_FLAGS) harness backends tests/fuzz
+	cppcheck $(CPPCHECK_FLAGS) harness backends tests/fuzz tests/bench
 	@echo "lint: cppcheck and clang-tidy clean ($(words $(LINT_SRC)) files)"
 
 build/lint/%.tidy: %.c .clang-tidy $(wildcard harness/*.h backends/*.h)

@@ -7,9 +7,10 @@ import glob
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 
-from common import Skip, cfg, check, load_outputs, run
+from common import ROOT, Skip, cfg, check, load_outputs, run
 
 _RESULT = {}
 
@@ -125,3 +126,27 @@ def test_scale_long_region_bounded():
     for r in _runs(results, "region_3", "sampling"):
         samples = r["attribution"]["samples"]
         check(samples > 20 * b, f"{samples} samples in {b} lines: aggregated")
+
+
+def test_sampler_floor_measures_each_step():
+    """tests/bench/sampler-floor.sh builds and runs: every step it names has
+    a positive time, and a bad argument is a usage error."""
+    script = os.path.join(ROOT, "tests", "bench", "sampler-floor.sh")
+    r = subprocess.run(["sh", script, "-n", "10", "-c", "100"], capture_output=True,
+                       text=True, timeout=120, cwd=ROOT)
+    check(r.returncode == 0, f"exit {r.returncode}: {r.stdout[-1000:]} {r.stderr[-1000:]}")
+    steps = ("sleep 1 ms and wake, another thread spinning",
+             "read a spinning thread's CPU clock",
+             "sleep 1 ms and wake, nothing else running",
+             "read a sleeping thread's CPU clock",
+             "a bare system call (getppid)")
+    for step in steps:
+        m = re.search(re.escape(step) + r"\s+([0-9.]+) us  \[([0-9.]+)-([0-9.]+)\]", r.stdout)
+        check(m is not None, f"no line for {step!r} in {r.stdout}")
+        lo, mid, hi = float(m.group(2)), float(m.group(1)), float(m.group(3))
+        check(0 < lo <= mid <= hi < 1e6, f"{step}: {mid} [{lo}-{hi}]")
+    check("process_vm_readv" in r.stdout, r.stdout)
+    bad = subprocess.run(["sh", script, "-n", "x"], capture_output=True, text=True,
+                         timeout=120, cwd=ROOT)
+    check(bad.returncode == 2 and "usage: sampler-floor" in bad.stderr,
+          f"exit {bad.returncode}: {bad.stderr}")
