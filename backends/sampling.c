@@ -75,8 +75,14 @@ _Static_assert(offsetof(PyCodeObject, co_code_adaptive) <= 256,
  * against a list that a torn read made circular, not a limit on threads
  * (their records grow as threads appear). */
 #define THREAD_WALK_LIMIT 1000000
-/* Threads whose /proc stat file stays open between reads. */
-#define STAT_FDS_KEPT 256
+/* /proc files of threads (stat, wchan) kept open between reads, at most,
+ * in all: an open costs more than the read (about 2.3 of 3.6 us for a
+ * wchan), but many threads must not use up the process's file descriptors
+ * (1,024 by default). Those of threads that have ended are closed after a
+ * round in which the budget ran out (proc_sweep). */
+#define PROC_FDS_KEPT 256
+/* Rounds after a sweep that freed nothing before the next one. */
+#define PROC_SWEEP_ROUNDS 64
 /* How often a thread's kernel time is read from /proc (about 1.2 us a read). */
 #define KERNEL_READ_NS 5000000
 /* A thread's kernel time is read again only once it has used this much
@@ -89,12 +95,12 @@ _Static_assert(offsetof(PyCodeObject, co_code_adaptive) <= 256,
 #define PROC_STALE_NS 50000000
 /* How long a thread that has not run keeps its last wait kind (wchan). */
 #define WCHAN_STALE_NS 50000000
-/* Wait kinds read again in one round at most (about 2.4 us a read: an
- * open, a read and a close): the wait kind is detail for the note, and a
- * thread that has run may be in another wait since, so it is read again,
- * but with tens or hundreds of threads taking turns on the GIL not all of
- * them at every round (16 a round cost threads_64 about a third of its
- * round). */
+/* Wait kinds read again in one round at most (about 1.4 us a read from a
+ * kept file, 3.6 us with an open and a close): the wait kind is detail for
+ * the note, and a thread that has run may be in another wait since, so it
+ * is read again, but with tens or hundreds of threads taking turns on the
+ * GIL not all of them at every round (16 a round cost threads_64 about a
+ * third of its round). */
 #define WCHAN_READS_A_ROUND 4
 
 /* Sub-kinds of system time, detail for the run's note. Off-CPU time is
@@ -302,6 +308,7 @@ struct tstat {                /* one per thread seen */
     int64_t kernel_debt_ns;   /* kernel time not yet moved to system */
     int kernel_known;         /* stime_ticks holds a reading */
     int stat_fd;              /* /proc/self/task/TID/stat, kept open; -1 */
+    int wchan_fd;             /* /proc/self/task/TID/wchan, kept open; -1 */
     int64_t wchan_read_at;    /* wall time of the last wchan read */
     int64_t wchan_read_cpu;   /* its CPU clock then */
     enum subkind wchan_kind;  /* what it said */
@@ -342,7 +349,9 @@ struct sampler {
     size_t code_slots_cap;
     struct tstat *threads;    /* every thread seen, grown as they appear */
     size_t nthreads, threads_cap;
-    int stat_fds_kept;        /* threads' stat files kept open (thread_stime_ticks) */
+    int proc_fds_kept;        /* threads' /proc files kept open (proc_read) */
+    int proc_unkept;          /* files not kept since the last sweep */
+    uint64_t proc_swept_at;   /* samples at the last sweep that freed none */
     uint64_t samples, sample_id, truncated, read_errors;
     uint64_t stack_samples;   /* thread samples that found a Python stack */
     int nomem;
@@ -587,39 +596,78 @@ static int is_c_call(uint8_t op)
 
 /* ---------------------------------------------------------------- samples */
 
-/* Kernel time of thread t so far, in clock ticks (field 15 of
- * /proc/self/task/TID/stat); -1 when unreadable (the thread has ended). The
- * file is kept open and reread with pread (an open and a close cost more
- * than the read), for at most STAT_FDS_KEPT threads: past them it is opened
- * and closed at each read, so many threads never use up the process's file
- * descriptors (1,024 by default). Kept ones are closed when unreadable and
- * at destroy. */
-static long long thread_stime_ticks(struct sampler *s, struct tstat *t)
+/* A thread's /proc files are kept open and reread with pread from offset
+ * 0 (the kernel makes the text again at each such read), PROC_FDS_KEPT in
+ * all: past them a file is opened and closed at each read. A kept file is
+ * closed when a read fails (its thread has ended), by proc_sweep, and at
+ * destroy. */
+static void proc_close(struct sampler *s, int *kept)
 {
-    char buf[1024];
-    int fd = t->stat_fd;
+    if (*kept >= 0) {
+        close(*kept);
+        *kept = -1;
+        s->proc_fds_kept--;
+    }
+}
+
+/* After a round that walked the whole thread list and could not keep a
+ * file: close the files of the threads it did not see (they have ended; one
+ * seen again later opens them again). A sweep that frees nothing (that many
+ * threads alive) waits PROC_SWEEP_ROUNDS rounds before the next, so a full
+ * budget does not cost a scan of every thread record at every round. */
+static void proc_sweep(struct sampler *s)
+{
+    if (!s->proc_unkept ||
+        (s->proc_swept_at && s->samples - s->proc_swept_at < PROC_SWEEP_ROUNDS))
+        return;
+    s->proc_unkept = 0;
+    int before = s->proc_fds_kept;
+    for (size_t i = 0; i < s->nthreads; i++) {
+        struct tstat *t = &s->threads[i];
+        if (t->seen_at != s->samples) {
+            proc_close(s, &t->stat_fd);
+            proc_close(s, &t->wchan_fd);
+        }
+    }
+    s->proc_swept_at = s->proc_fds_kept < before ? 0 : s->samples;
+}
+
+/* Read /proc/self/task/TID/NAME into buf (up to len - 1 bytes, then a NUL)
+ * through the thread's kept file *kept, opened (and kept, within the
+ * budget) if need be; the length read, or -1. */
+static ssize_t proc_read(struct sampler *s, int *kept, unsigned long tid, const char *name,
+                         char *buf, size_t len)
+{
+    int fd = *kept;
     if (fd < 0) {
         char path[64];
-        snprintf(path, sizeof(path), "/proc/self/task/%lu/stat", t->tid);
+        snprintf(path, sizeof(path), "/proc/self/task/%lu/%s", tid, name);
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
             return -1;
-        if (s->stat_fds_kept < STAT_FDS_KEPT) {
-            t->stat_fd = fd;
-            s->stat_fds_kept++;
+        if (s->proc_fds_kept < PROC_FDS_KEPT) {
+            *kept = fd;
+            s->proc_fds_kept++;
+        } else {
+            s->proc_unkept++;
         }
     }
-    ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-    if (fd != t->stat_fd) {
+    ssize_t n = pread(fd, buf, len - 1, 0);
+    if (fd != *kept)
         close(fd);
-    } else if (n <= 0) {
-        close(t->stat_fd);
-        t->stat_fd = -1;
-        s->stat_fds_kept--;
-    }
-    if (n <= 0)
+    else if (n <= 0)
+        proc_close(s, kept);
+    buf[n > 0 ? n : 0] = '\0';
+    return n > 0 ? n : -1;
+}
+
+/* Kernel time of thread t so far, in clock ticks (field 15 of
+ * /proc/self/task/TID/stat); -1 when unreadable (the thread has ended). */
+static long long thread_stime_ticks(struct sampler *s, struct tstat *t)
+{
+    char buf[1024];
+    if (proc_read(s, &t->stat_fd, t->tid, "stat", buf, sizeof(buf)) < 0)
         return -1;
-    buf[n] = '\0';
     /* The command name (field 2) may hold spaces: count from its ')'. */
     char *p = strrchr(buf, ')');
     if (!p)
@@ -631,20 +679,11 @@ static long long thread_stime_ticks(struct sampler *s, struct tstat *t)
     return (long long)stime;
 }
 
-/* Where thread tid waits now: a sub-kind of off-CPU time. */
-static enum subkind wait_kind(unsigned long tid)
+/* Where thread t waits now: a sub-kind of off-CPU time. */
+static enum subkind wait_kind(struct sampler *s, struct tstat *t)
 {
-    char path[64], buf[128];
-    snprintf(path, sizeof(path), "/proc/self/task/%lu/wchan", tid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return SUB_RUNQUEUE;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n < 0)
-        n = 0;
-    buf[n] = '\0';
-    if (!n || !strcmp(buf, "0"))
+    char buf[128];
+    if (proc_read(s, &t->wchan_fd, t->tid, "wchan", buf, sizeof(buf)) < 0 || !strcmp(buf, "0"))
         return SUB_RUNQUEUE;          /* runnable: preempted, not waiting */
     if (strstr(buf, "nanosleep") || strstr(buf, "hrtimer"))
         return SUB_SLEEP;
@@ -709,6 +748,7 @@ static struct tstat *thread_for(struct sampler *s, unsigned long tid, int64_t wa
     struct tstat *t = &s->threads[s->nthreads++];
     memset(t, 0, sizeof(*t));
     t->stat_fd = -1;
+    t->wchan_fd = -1;
     t->walked_cpu = -1;
     t->tid = tid;
     t->cpu_clock = tid_cpu_clock(tid);
@@ -1407,7 +1447,7 @@ static enum subkind thread_wait_kind(struct sampler *s, struct tstat *t, int64_t
             return t->wchan_kind;
         if (t->wchan_read_at)
             s->wchan_budget--;
-        t->wchan_kind = wait_kind(t->tid);
+        t->wchan_kind = wait_kind(s, t);
         t->wchan_read_at = wall;
         t->wchan_read_cpu = t->last_cpu;
     }
@@ -1869,7 +1909,12 @@ static void sample_all(struct sampler *s)
     read_ahead(s);
     struct thread_read r;
     s->wchan_budget = WCHAN_READS_A_ROUND;
-    for (int n = 0; addr && n < THREAD_WALK_LIMIT; n++) {
+    int whole = 0;            /* the list walked to its end */
+    for (int n = 0; n < THREAD_WALK_LIMIT; n++) {
+        if (!addr) {
+            whole = 1;
+            break;
+        }
         if (read_thread(s, addr, ts, &r) < 0) {
             s->read_errors++;
             break;
@@ -1877,6 +1922,8 @@ static void sample_all(struct sampler *s)
         sample_thread(s, addr, ts, &r, wall);
         addr = ld_ptr(ts, l->ts_next);
     }
+    if (whole)
+        proc_sweep(s);
     s->prev_sample_wall = wall;
 }
 
@@ -2200,8 +2247,8 @@ static void sampling_destroy(void *state)
         free(s->threads[i].funcs);
         free(s->threads[i].slots);
         fcache_release(&s->threads[i].cache);
-        if (s->threads[i].stat_fd >= 0)
-            close(s->threads[i].stat_fd);
+        proc_close(s, &s->threads[i].stat_fd);
+        proc_close(s, &s->threads[i].wchan_fd);
     }
     free(s->threads);
     free(s->ts_slots);
