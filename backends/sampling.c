@@ -43,9 +43,8 @@
 
 #include <internal/pycore_frame.h>
 #include <internal/pycore_interp.h>
-#if PY_VERSION_HEX >= 0x030D0000
+#include <internal/pycore_gil.h>
 #include <internal/pycore_runtime.h>
-#endif
 #include <opcode.h>
 
 #if PY_VERSION_HEX < 0x030D0000
@@ -317,6 +316,7 @@ struct tstat {                /* one per thread seen */
     int64_t walked_cpu;       /* its CPU clock read before that walk, or -1:
                                  while the clock stays there, the cached
                                  stack is the thread's (read_thread) */
+    int leaf_native;          /* its leaf was at a call (native) when last read */
     uintptr_t ts_addr;        /* its thread state, as of its last sample */
     uintptr_t cframe_addr;    /* its thread state's cframe then (3.11, 3.12) */
     struct fcache cache;
@@ -381,6 +381,13 @@ struct sampler {
     int wchan_budget;         /* wait kinds this round may still read again */
     uint64_t not_run;         /* thread samples of a thread that had not run
                                  since its previous one: only its state read */
+    uint64_t gil_idle;        /* ... of them, of a thread that ran but never
+                                 held the GIL since (gil_idle()) */
+    struct _gil_runtime_state *gil;  /* the interpreter's GIL */
+    unsigned long gil_switches, gil_switches_prev;   /* switch_number at the */
+    uintptr_t gil_holder, gil_holder_prev;   /* start of this round and the
+                                 previous, last_holder with it */
+    int gil_read, gil_read_prev; /* each was read consistently */
     unsigned char *ahead_buf; /* thread states read ahead (read_ahead), */
     size_t ahead_cap;         /* room for this many */
     uint64_t read_ahead;      /* not_run samples whose state came from there */
@@ -1521,6 +1528,51 @@ static void ts_slot_put(struct sampler *s, uintptr_t addr, size_t ti)
     ts_slot_fill(s, addr, ti);
 }
 
+/* ------------------------------------------------------------- the GIL */
+
+/* A thread's Python stack changes only while it holds the GIL: the eval
+ * loop pushes and pops its frames and moves their instruction pointers.
+ * take_gil() sets the GIL's last_holder and counts switch_number up each
+ * time the GIL passes to a thread other than its last holder (3.11-3.13,
+ * Python/ceval_gil.c). So when switch_number grew by at most one between
+ * the starts of two rounds, the GIL was held in between by the holders
+ * read at those two starts and no one else: every other thread's stack is
+ * as the previous round found it, even if its CPU clock moved (it ran C
+ * code without the GIL, or woke only to wait for the GIL again, as threads
+ * taking turns on it do every switch interval). Such a thread is sampled
+ * as one that has not run, from its state alone (read_thread). The GIL is
+ * the interpreter's, in this process and never freed while it runs: its
+ * fields are loaded directly, switch_number twice around last_holder, and
+ * a round whose two loads differ does not use them. */
+static void gil_snapshot(struct sampler *s)
+{
+    s->gil_switches_prev = s->gil_switches;
+    s->gil_holder_prev = s->gil_holder;
+    s->gil_read_prev = s->gil_read;
+    s->gil_read = 0;
+    if (!s->gil)
+        return;
+    unsigned long a = __atomic_load_n(&s->gil->switch_number, __ATOMIC_ACQUIRE);
+#if PY_VERSION_HEX >= 0x030D0000
+    uintptr_t h = (uintptr_t)_Py_atomic_load_ptr_relaxed(&s->gil->last_holder);
+#else
+    uintptr_t h = _Py_atomic_load_relaxed(&s->gil->last_holder);
+#endif
+    unsigned long b = __atomic_load_n(&s->gil->switch_number, __ATOMIC_ACQUIRE);
+    s->gil_read = a == b;
+    s->gil_switches = b;
+    s->gil_holder = h;
+}
+
+/* Did thread t (its cache trusted, walked or found unchanged in the
+ * previous round) never hold the GIL since? */
+static int gil_idle(const struct sampler *s, const struct tstat *t)
+{
+    return s->gil_read && s->gil_read_prev && s->gil_switches - s->gil_switches_prev <= 1 &&
+           t->walked_at + 1 == s->samples && t->walked_cpu >= 0 && t->ts_addr &&
+           t->ts_addr != s->gil_holder && t->ts_addr != s->gil_holder_prev;
+}
+
 /* One thread in one system call, when the thread's stack has not changed.
  * A thread costs a read of its state, of its _PyCFrame (3.11, 3.12), of its
  * leaf frame, of the frames that check the cache's match (see "the frame
@@ -1609,7 +1661,7 @@ static int read_thread(struct sampler *s, uintptr_t addr, unsigned char *ts, str
     if (t && t->ts_addr == addr) {
         r->cpu = t->clock_of == s->samples ? t->clock_now : now_ns(t->cpu_clock);
         r->cpu_read = 1;
-        if (r->cpu >= 0 && r->cpu == t->walked_cpu && !t->cache.untrusted) {
+        if (r->cpu >= 0 && !t->cache.untrusted && (r->cpu == t->walked_cpu || gil_idle(s, t))) {
             r->ti = (size_t)(t - s->threads);
             r->not_run = 1;
             t = NULL;                /* the state alone */
@@ -1744,6 +1796,8 @@ static void sample_thread(struct sampler *s, uintptr_t addr, const unsigned char
     ts_slot_put(s, addr, (size_t)(t - s->threads));
     t->cframe_addr = l->ts_cframe != NO_OFFSET ? ld_ptr(ts, l->ts_cframe) : 0;
     int64_t cpu = guessed && r->cpu_read ? r->cpu : now_ns(t->cpu_clock);
+    /* not run by its stack, but on a CPU: without the GIL (gil_idle) */
+    int ran_idle = not_run && cpu != t->walked_cpu;
     int64_t dw = wall - t->last_wall;
     int64_t dc = cpu >= 0 && t->last_cpu >= 0 ? cpu - t->last_cpu : dw;
     t->last_wall = wall;
@@ -1805,8 +1859,12 @@ static void sample_thread(struct sampler *s, uintptr_t addr, const unsigned char
     uintptr_t pi = c->pinstr[leaf];
     int native;
     if (not_run) {
-        native = 0;              /* no on-CPU time to split (dc is 0) */
+        /* Its leaf has not moved since it was last read: that verdict
+         * stands for the C code it ran meanwhile without the GIL (no CPU
+         * time to split for a thread that did not run at all). */
+        native = t->leaf_native;
         s->not_run++;
+        s->gil_idle += ran_idle;
         s->read_ahead += r->ahead;
         s->frames_reused += c->n;
     } else if (pre > 0 && r->have_word && pi >= r->code_at &&
@@ -1816,6 +1874,7 @@ static void sample_thread(struct sampler *s, uintptr_t addr, const unsigned char
     } else {
         native = peek(s, pi, &word, sizeof(word)) == 0 && is_c_call((uint8_t)(word & 0xFF));
     }
+    t->leaf_native = native;
     f->samples++;
     f->self_ns += weight;
     f->cat_ns[native ? PB_CAT_NATIVE : PB_CAT_PYTHON] += dc;
@@ -1870,7 +1929,8 @@ static void read_ahead(struct sampler *s)
                 continue;
             t->clock_now = now_ns(t->cpu_clock);
             t->clock_of = s->samples;
-            if (t->clock_now < 0 || t->clock_now != t->walked_cpu || t->cache.untrusted)
+            if (t->clock_now < 0 || t->cache.untrusted ||
+                (t->clock_now != t->walked_cpu && !gil_idle(s, t)))
                 continue;
             t->ahead_slot = slot;
             local[m].iov_base = s->ahead_buf + (size_t)slot++ * l->ts_read;
@@ -1906,6 +1966,7 @@ static void sample_all(struct sampler *s)
     unsigned char ts[1024];
     if (l->ts_read > sizeof(ts))
         return;
+    gil_snapshot(s);
     read_ahead(s);
     struct thread_read r;
     s->wchan_budget = WCHAN_READS_A_ROUND;
@@ -2074,6 +2135,11 @@ static int sampling_create(void **state, const struct pb_options *opts, char *er
         return -1;
     }
     s->interp = PyThreadState_GetInterpreter(PyThreadState_Get());
+#if PY_VERSION_HEX >= 0x030C0000
+    s->gil = s->interp->ceval.gil;          /* the interpreter's own (3.12+) */
+#else
+    s->gil = &_PyRuntime.ceval.gil;         /* one for the runtime (3.11) */
+#endif
     s->pid = getpid();
     s->rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)now_ns(CLOCK_MONOTONIC);
     long hz = sysconf(_SC_CLK_TCK);
@@ -2196,13 +2262,15 @@ static int sampling_collect(void *state, struct pb_report *out, char *err, size_
     pb_strbuf_addf(&note, ", %llu unreadable; sampler CPU %.1f ms, %.1f us a sample; frame "
                    "cache: %llu frames read, %llu reused, %llu rejected matches, %llu thread samples "
                    "in one read, %llu of a thread that had not run since (its state read alone), "
-                   "%llu of them read ahead together, %llu frames taken from a page read at once",
+                   "%llu of them read ahead together, %llu frames taken from a page read at once, "
+                   "%llu thread samples of a thread that ran without the GIL since (its "
+                   "stack as cached)",
                    (unsigned long long)s->read_errors, (double)s->sampler_cpu_ns * 1e-6,
                    s->samples ? (double)s->sampler_cpu_ns * 1e-3 / (double)s->samples : 0.0,
                    (unsigned long long)s->frames_read, (unsigned long long)s->frames_reused,
                    (unsigned long long)s->cache_rejects, (unsigned long long)s->one_read,
                    (unsigned long long)s->not_run, (unsigned long long)s->read_ahead,
-                   (unsigned long long)s->frames_paged);
+                   (unsigned long long)s->frames_paged, (unsigned long long)s->gil_idle);
     if (s->wake_measured)
         pb_strbuf_addf(&note, "; sleeping and waking %.1f us a sample (measured at %llu)",
                        (double)s->wake_cpu_ns * 1e-3 / (double)s->wake_measured,
