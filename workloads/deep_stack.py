@@ -19,9 +19,14 @@ threads that each run a loop, for the sampler's cost by depth and threads.
   on an event while the main thread runs a loop of n steps, then sets it
   and joins them: an idle thread pool beside busy code, where every
   waiter's stack stays as it was between samples.
+- `hashing(nthreads, megabytes)` starts nthreads threads named `hasher`
+  that each hash a shared buffer of that many megabytes four times
+  (hashlib releases the GIL over the whole buffer), then joins them:
+  threads busy in C code without the GIL, whose Python stacks stay put.
 - `long_run(seconds)` loops through a few Python functions (three distinct
   stacks) for that many seconds: a long region, for the sampler's memory.
 """
+import hashlib
 import sys
 import threading
 import time
@@ -86,6 +91,21 @@ def waiting(nthreads, n):
         t.start()
     _loop(n)
     go.set()
+    for t in ts:
+        t.join()
+
+
+def _hash(data, times):
+    for _ in range(times):
+        hashlib.sha256(data).digest()
+
+
+def hashing(nthreads, megabytes):
+    data = b"x" * (megabytes << 20)
+    ts = [threading.Thread(target=_hash, args=(data, 4), name="hasher")
+          for _ in range(nthreads)]
+    for t in ts:
+        t.start()
     for t in ts:
         t.join()
 
