@@ -718,19 +718,25 @@ static void test_threads_without_the_gil(void **state)
 {
     (void)state;
     struct pb_report r;
+    /* Under valgrind (threads take turns on its one lock) four threads
+     * hashing without end starved the main thread's probes for minutes:
+     * there each hashes 64 KB (still over hashlib's GIL threshold) at most
+     * twice, and the probes are 5. */
     int vg = getenv("PB_VALGRIND") != NULL;
     char code[2048];
     snprintf(code, sizeof(code),
              "import hashlib, threading, time\n"
              "N = 4\n"
-             "data = b'x' * (%d << 20)\n"
+             "data = b'x' * (%d << 10)\n"
              "go = threading.Event()\n"
              "ready = threading.Semaphore(0)\n"
              "stop = []\n"
              "def hasher():\n"
              "    ready.release()\n"
              "    go.wait()\n"
-             "    while not stop:\n"
+             "    for _ in range(%d):\n"
+             "        if stop:\n"
+             "            break\n"
              "        hashlib.sha256(data).digest()\n"
              "ths = [threading.Thread(target=hasher) for _ in range(N)]\n"
              "for th in ths:\n"
@@ -739,13 +745,13 @@ static void test_threads_without_the_gil(void **state)
              "    ready.acquire()\n"
              "go.set()\n"
              "time.sleep(0.02)\n"
-             "for _ in range(30):\n"
+             "for _ in range(%d):\n"
              "    time.sleep(0.002)\n"
              "    probe()\n"
              "stop.append(1)\n"
              "for th in ths:\n"
              "    th.join()\n",
-             vg ? 1 : 128);
+             vg ? 64 : 128 << 10, vg ? 2 : 1000, vg ? 5 : 30);
     probe_run(code, NULL, &r);
     unsigned long long idle = note_number(&r, "page read at once, ");
     double native = user_share(&r, "hasher", PB_CAT_NATIVE);
