@@ -1573,6 +1573,15 @@ static int gil_idle(const struct sampler *s, const struct tstat *t)
            t->ts_addr != s->gil_holder && t->ts_addr != s->gil_holder_prev;
 }
 
+/* Is thread t's cached stack still its stack, its CPU clock read as cpu?
+ * Its cache trusted, and it has not run since its last walk (the clock as
+ * then) or ran without the GIL (gil_idle). read_ahead() and read_thread()
+ * both ask. */
+static int stack_unchanged(const struct sampler *s, const struct tstat *t, int64_t cpu)
+{
+    return cpu >= 0 && !t->cache.untrusted && (cpu == t->walked_cpu || gil_idle(s, t));
+}
+
 /* One thread in one system call, when the thread's stack has not changed.
  * A thread costs a read of its state, of its _PyCFrame (3.11, 3.12), of its
  * leaf frame, of the frames that check the cache's match (see "the frame
@@ -1661,7 +1670,7 @@ static int read_thread(struct sampler *s, uintptr_t addr, unsigned char *ts, str
     if (t && t->ts_addr == addr) {
         r->cpu = t->clock_of == s->samples ? t->clock_now : now_ns(t->cpu_clock);
         r->cpu_read = 1;
-        if (r->cpu >= 0 && !t->cache.untrusted && (r->cpu == t->walked_cpu || gil_idle(s, t))) {
+        if (stack_unchanged(s, t, r->cpu)) {
             r->ti = (size_t)(t - s->threads);
             r->not_run = 1;
             t = NULL;                /* the state alone */
@@ -1929,8 +1938,7 @@ static void read_ahead(struct sampler *s)
                 continue;
             t->clock_now = now_ns(t->cpu_clock);
             t->clock_of = s->samples;
-            if (t->clock_now < 0 || t->cache.untrusted ||
-                (t->clock_now != t->walked_cpu && !gil_idle(s, t)))
+            if (!stack_unchanged(s, t, t->clock_now))
                 continue;
             t->ahead_slot = slot;
             local[m].iov_base = s->ahead_buf + (size_t)slot++ * l->ts_read;
