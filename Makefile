@@ -190,8 +190,11 @@ run: deps-pinned
 	$(MAKE) $(BIN)
 	./$(BIN) configs/all.yaml; rc=$$?; [ $$rc -le 1 ] || exit $$rc
 
-# Every test: the cmocka unit tests, then the end-to-end tests on the real binary.
+# Every test: the cmocka unit tests, then the end-to-end tests on the real
+# binary. `all` first: the e2e tests of the other interpreters run their
+# builds (build/interp/X.Y/pyprof-bench), which `unit` alone does not make.
 test: deps
+	$(MAKE) all
 	$(MAKE) unit e2e
 
 # The unit tests of the pinned build, then of every other interpreter built

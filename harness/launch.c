@@ -29,7 +29,7 @@ int pb_launch_prepare(struct pb_launch *l, char *err, size_t errlen)
                         strerror(errno));
     snprintf(l->driver, sizeof(l->driver), "%s/driver.py", l->dir);
     snprintf(l->timings, sizeof(l->timings), "%s/timings", l->dir);
-    snprintf(l->log, sizeof(l->log), "%s/tool.log", l->dir);
+    snprintf(l->log, sizeof(l->log), "%s/" PB_LAUNCH_LOG_NAME, l->dir);
     /* The driver and the package it runs (harness/py, pypkg.h). */
     if (pb_pypkg_write(l->dir, "driver.py", err, errlen) < 0)
         return -1;
@@ -60,8 +60,13 @@ void pb_launch_driver_args(const struct pb_launch *l, const char *region_module,
 
 void pb_launch_log_tail(const struct pb_launch *l, char *buf, size_t len)
 {
+    pb_log_last_line(l->log, buf, len);
+}
+
+void pb_log_last_line(const char *path, char *buf, size_t len)
+{
     buf[0] = '\0';
-    FILE *f = fopen(l->log, "r");
+    FILE *f = fopen(path, "r");
     if (!f)
         return;
     char line[1024];

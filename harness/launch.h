@@ -131,6 +131,15 @@ int pb_launch_parse_timings(struct pb_launch *l, FILE *f, char *err, size_t errl
 /* The last non-empty line of the log, for error messages ("" when none). */
 void pb_launch_log_tail(const struct pb_launch *l, char *buf, size_t len);
 
+/* The same for the log at path: its last non-empty line, leading blanks
+ * removed ("" when none or unreadable). */
+void pb_log_last_line(const char *path, char *buf, size_t len);
+
+/* The log's name inside the private folder, which is made under $TMPDIR
+ * (or /tmp): a worker killed at its timeout cannot say what its tool
+ * printed, so the parent reads it there (worker.c). */
+#define PB_LAUNCH_LOG_NAME "tool.log"
+
 /* Remove the private folder and everything in it, and free latency,
  * threads and tasks. */
 void pb_launch_cleanup(struct pb_launch *l);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
@@ -15,7 +16,9 @@
 
 #include "clock.h"
 #include "instr.h"
+#include "launch.h"
 #include "protocol.h"
+#include "pypkg.h"
 #include "reach.h"
 #include "run_codec.h"
 #include "util.h"
@@ -40,6 +43,8 @@ static const struct pb_interpreter *interps;
 static size_t ninterps, probe_interp;
 /* The interpreter of the worker being spawned, NULL: this binary's. */
 static const struct pb_interpreter *spawning;
+/* The TMPDIR of the worker being spawned, NULL: the environment's. */
+static const char *spawning_tmp;
 
 void pb_worker_set_interpreters(const struct pb_interpreter *list, size_t n)
 {
@@ -118,6 +123,8 @@ static int spawn(char **argv, struct child *c, char *err, size_t errlen)
         dup2(msg[1], WORKER_FD);   /* dup2 clears O_CLOEXEC on the copy */
         if (spawning)
             setenv("PYPROF_BENCH_VENV", spawning->venv, 1);
+        if (spawning_tmp)
+            setenv("TMPDIR", spawning_tmp, 1);
         /* argv[0] is this binary, or "valgrind" (found on PATH) for
          * --metric instructions */
         execvp(argv[0], argv);
@@ -375,6 +382,33 @@ static void remove_tmp(const char *dir, char *file)
     free(file);
 }
 
+/* A private TMPDIR for one run (worker.h): 0, or -1 with why. */
+static int make_run_dir(char *dir, size_t len, char *err, size_t errlen)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, len, "%s/" PB_RUN_DIR_PREFIX "XXXXXX",
+             tmp && *tmp && strlen(tmp) < 200 ? tmp : "/tmp");
+    if (mkdtemp(dir))
+        return 0;
+    return pb_error(err, errlen, "cannot make a temporary folder %s: %s", dir,
+                    strerror(errno));
+}
+
+/* The last line a launcher tool wrote to its log in the run's folder
+ * (launch.h), "" when there is none. */
+static void tool_log_tail(const char *dir, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    char pattern[512];
+    snprintf(pattern, sizeof(pattern), "%s/*/" PB_LAUNCH_LOG_NAME, dir);
+    glob_t g;
+    if (glob(pattern, 0, NULL, &g) != 0)
+        return;
+    for (size_t i = 0; i < g.gl_pathc && !buf[0]; i++)
+        pb_log_last_line(g.gl_pathv[i], buf, len);
+    globfree(&g);
+}
+
 static void free_argv(char **argv)
 {
     for (size_t i = 0; argv && argv[i]; i++)
@@ -415,14 +449,24 @@ void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
         argv = wrapped;
         timeout_s *= PB_INSTR_TIMEOUT_FACTOR;
     }
+    char rundir[256];
+    if (make_run_dir(rundir, sizeof(rundir), err, sizeof(err)) < 0) {
+        snprintf(out->reason, sizeof(out->reason), "%s", err);
+        free_argv(argv);
+        remove_tmp(tmpdir, cg_out);
+        return;
+    }
     double t0 = pb_now();
     spawning = interp_at(w->interp);
+    spawning_tmp = rundir;
     int spawned = spawn(argv, &c, err, sizeof(err));
     spawning = NULL;
+    spawning_tmp = NULL;
     if (spawned < 0) {
         snprintf(out->reason, sizeof(out->reason), "%s", err);
         free_argv(argv);
         remove_tmp(tmpdir, cg_out);
+        pb_remove_tree(rundir);
         return;
     }
     free_argv(argv);
@@ -450,7 +494,16 @@ void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
         snprintf(out->reason, sizeof(out->reason), "interrupted");
     } else if (end == END_TIMEOUT) {
         out->timed_out = 1;
-        snprintf(out->reason, sizeof(out->reason), "timeout after %g s", timeout_s);
+        char tool[256];
+        tool_log_tail(rundir, tool, sizeof(tool));
+        if (tool[0])
+            snprintf(out->reason, sizeof(out->reason),
+                     "timeout after %g s (the tool's last output: %s)", timeout_s, tool);
+        else if (last[0])
+            snprintf(out->reason, sizeof(out->reason), "timeout after %g s (last output: %s)",
+                     timeout_s, last);
+        else
+            snprintf(out->reason, sizeof(out->reason), "timeout after %g s", timeout_s);
     } else if (r.error[0]) {
         snprintf(out->reason, sizeof(out->reason), "%s", r.error);
         out->skipped = !strcmp(r.error_stage, "skip");
@@ -474,6 +527,7 @@ void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
         out->status = PB_RUN_OK;
     }
     remove_tmp(tmpdir, cg_out);
+    pb_remove_tree(rundir);
 }
 
 /* ------------------------------------------------------------- probe */

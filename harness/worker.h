@@ -87,7 +87,13 @@ void pb_worker_set_instructions(int on);
 
 /* Run workload w under backend b (NULL: the unprofiled baseline). With
  * export_prefix, a backend that can export its profile writes
- * PREFIX.folded and PREFIX.speedscope.json. */
+ * PREFIX.folded and PREFIX.speedscope.json. The worker's TMPDIR is a private
+ * folder, PB_RUN_DIR_PREFIX... under the caller's TMPDIR (or /tmp), removed
+ * with everything in it after the run however it ended (a worker killed at
+ * its timeout cannot clean up its launcher's files); at a timeout, the
+ * reason quotes the last line a launcher tool wrote there, else the
+ * worker's own last output. */
+#define PB_RUN_DIR_PREFIX "pyprof-bench-run."
 void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
                    double timeout_s, const char *export_prefix, struct pb_run *out);
 

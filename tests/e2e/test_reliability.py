@@ -107,6 +107,26 @@ def test_failures_become_failed_runs():
         check(time.monotonic() - t0 < 60, "failures took too long")
 
 
+def test_timeout_quotes_the_tool_and_cleans_up():
+    """A launched tool's run past its timeout fails with the tool's last line
+    in the reason (its own words, such as py-spy's "behind in sampling"), and
+    the run's temporary folder is gone although its worker was killed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        tmpdir = os.path.join(tmp, "tmpdir")
+        os.mkdir(tmpdir)
+        env = dict(os.environ, TMPDIR=tmpdir)
+        r = run(["--quiet", "--out", out, cfg("timeout_words.yaml")], timeout=120, env=env)
+        check(r.returncode == 1, f"exit {r.returncode}: {r.stderr}")
+        results, _, _ = load_outputs(out)
+        reasons = [x["reason"] for x in results["runs"] if x["backend"] == "stalling-tool"]
+        check(reasons == ["timeout after 3 s (the tool's last output: "
+                          "stalling-tool: 2.5s behind in sampling)"], reasons)
+        check(all(x["status"] == "ok" for x in results["runs"] if x["baseline"]),
+              "the baselines ran")
+        check(os.listdir(tmpdir) == [], f"left in TMPDIR: {os.listdir(tmpdir)}")
+
+
 def test_sigint_keeps_finished_runs():
     """Ctrl-C: exit 130, results for finished runs written and valid, no worker left."""
     interrupt_run(signal.SIGINT, 130)
