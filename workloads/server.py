@@ -158,6 +158,41 @@ def serve(n, rate):
     return len(lat)
 
 
+def serve_unshimmed(n, rate):
+    """serve(), with scalene's replacements of threading and selectors
+    undone first (a measurement of where scalene's latency tail comes from,
+    configs/server-scalene.yaml). Scalene swaps in versions that wake every
+    switch interval (5 ms) to let its signals through: the poll selector of
+    the accept loop, Thread.join, threading.Lock (every Thread's Event), and
+    Thread.run (registers each thread for its native sampling). Unprofiled,
+    or under any other tool, there is nothing to undo and this is serve()."""
+    _undo_scalene_shims()
+    return serve(n, rate)
+
+
+def _original_in_closure(func, name):
+    """The value a wrapper closed over as `name`, or None."""
+    code = getattr(func, "__code__", None)
+    if code is None or name not in code.co_freevars or not func.__closure__:
+        return None
+    return func.__closure__[code.co_freevars.index(name)].cell_contents
+
+
+def _undo_scalene_shims():
+    import _thread
+    import selectors
+    sel = socketserver._ServerSelector
+    if sel.__name__ == "ReplacementPollSelector":
+        socketserver._ServerSelector = selectors.PollSelector = sel.__mro__[1]
+    if getattr(threading.Lock, "__name__", "") == "ReplacementLock":
+        threading.Lock = _thread.allocate_lock
+    for attr, orig in (("join", "orig_thread_join"), ("run", "orig_thread_run"),
+                       ("start", "orig_thread_start")):
+        found = _original_in_closure(getattr(threading.Thread, attr), orig)
+        if found is not None:
+            setattr(threading.Thread, attr, found)
+
+
 def _client(n, rate, bodies):
     """The open-loop client: the latencies and the window (first due time
     to last response)."""

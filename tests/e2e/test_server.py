@@ -2,7 +2,10 @@
 import json
 import math
 import os
+import re
 import socket
+import subprocess
+import sys
 import tempfile
 
 import common
@@ -112,3 +115,34 @@ def test_server_workload_alone():
     r = subprocess.run(["/usr/bin/python3", "-c", code], capture_output=True, text=True,
                        timeout=60, cwd=common.ROOT)
     check(r.returncode == 0 and "bounded" in r.stdout, r.stdout + r.stderr)
+
+
+def test_server_first_requests_names_the_slowest():
+    """tests/bench/server_first_requests.py serves the workload plain and
+    under scalene (the venv's, as the scalene backend runs it): a line per
+    run with p50 <= p99 <= max and its ten slowest request indices, then a
+    count of them among the first requests; a bad mode is a usage error."""
+    script = os.path.join(ROOT, "tests", "bench", "server_first_requests.py")
+    venv_py = os.path.join(ROOT, "build", "venv", "bin", "python3")
+    modes = ["plain"]
+    if subprocess.run([venv_py, "-c", "import scalene"], capture_output=True).returncode == 0:
+        modes.append("scalene")
+    r = subprocess.run([sys.executable, script, "--runs", "1", "--first", "20"] + modes,
+                       capture_output=True, text=True, timeout=300, cwd=ROOT)
+    check(r.returncode == 0, f"exit {r.returncode}: {r.stdout[-1000:]} {r.stderr[-1000:]}")
+    for mode in modes:
+        m = re.search(re.escape(mode) + r" +run 1: p50 +([0-9.]+) ms  p99 +([0-9.]+)  "
+                      r"max +([0-9.]+)  slowest: ((?:\d+:\d+ ?){10})$", r.stdout, re.M)
+        check(m is not None, f"no run line for {mode} in {r.stdout}")
+        p50, p99, mx = (float(m.group(k)) for k in (1, 2, 3))
+        check(0 < p50 <= p99 <= mx, f"{mode}: {p50} {p99} {mx}")
+        idx = [int(x.split(":")[0]) for x in m.group(4).split()]
+        check(idx == sorted(idx) and all(0 <= i < 300 for i in idx), idx)
+        c = re.search(re.escape(mode) + r" +(\d+) of 10 slowest requests among the first 20",
+                      r.stdout)
+        check(c is not None and int(c.group(1)) == sum(1 for i in idx if i < 20),
+              f"{mode}: count line {c and c.group(0)} for {idx}")
+    bad = subprocess.run([sys.executable, script, "nosuch"], capture_output=True, text=True,
+                         timeout=60, cwd=ROOT)
+    check(bad.returncode != 0 and "unknown mode 'nosuch'" in bad.stderr,
+          f"exit {bad.returncode}: {bad.stderr}")
