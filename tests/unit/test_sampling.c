@@ -274,7 +274,9 @@ static void test_start_stop_cycles(void **state)
     pb_options_init_defaults(&o, ops->options, err, sizeof(err));
     /* Counted after the first cycle (i == 1): a runtime may start a helper
      * thread of its own lazily (seen once in the ASan build: 2 threads for
-     * 1); what must not happen is a thread left per cycle. */
+     * 1); what must not happen is a thread left per cycle. Fewer after than
+     * before is no leak: a thread of an earlier test still on its way out
+     * at the count (seen once on 3.13: 1 after, 2 before). */
     int before = 0;
     for (long i = 0; i < cycles; i++) {
         if (i == 1)
@@ -296,7 +298,7 @@ static void test_start_stop_cycles(void **state)
             usleep(20000);   /* a thread still on its way out */
             after = count_threads();
         }
-        assert_int_equal(after, before);
+        assert_true(after <= before);
     }
 }
 
