@@ -278,15 +278,18 @@ FORCE:
 # valgrind sees its blocks; tests/valgrind.supp may hide only CPython's own
 # (it says why for each entry). PB_VALGRIND tells timing-sensitive
 # assertions that code runs ~50x slower. Not with SANITIZE (two tools on one
-# heap do not mix).
+# heap do not mix). Each program is killed after VALGRIND_TIMEOUT seconds
+# (test_sampling, the slowest, takes about a minute): a test that starves
+# under valgrind's one lock fails instead of stalling CI.
 VALGRIND_FLAGS := --tool=memcheck -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
                   --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
                   --num-callers=30 --suppressions=tests/valgrind.supp
+VALGRIND_TIMEOUT ?= 600
 valgrind: deps
 	@if [ -n "$(SANITIZE)" ]; then echo "make valgrind: not with SANITIZE" >&2; exit 2; fi
 	$(MAKE) $(TEST_BIN)
-	@PYTHONMALLOC=malloc PB_VALGRIND=1 sh tests/run-unit.sh --wrap "valgrind $(VALGRIND_FLAGS)" \
-	    $(TEST_BIN)
+	@PYTHONMALLOC=malloc PB_VALGRIND=1 sh tests/run-unit.sh --timeout $(VALGRIND_TIMEOUT) \
+	    --wrap "valgrind $(VALGRIND_FLAGS)" $(TEST_BIN)
 
 # Static analysis of the C sources (harness/, backends/, tests/fuzz/,
 # tests/bench/): cppcheck and clang-tidy with the reviewed checks in
