@@ -1443,9 +1443,13 @@ static enum subkind thread_wait_kind(struct sampler *s, struct tstat *t, int64_t
     if (!t->wchan_read_at || wall - t->wchan_read_at >= KERNEL_READ_NS) {
         /* A thread that has not run since (its CPU clock, t->last_cpu, as
          * then) is in the same wait, or was woken and waits for a CPU: the
-         * previous answer stands for up to WCHAN_STALE_NS. */
+         * previous answer stands for up to WCHAN_STALE_NS. Not an answer of
+         * "runnable": a thread on its way into a wait, read before it
+         * scheduled out, shows that too, and the wait that follows would be
+         * misnamed for up to WCHAN_STALE_NS (test_categories' 0.1 s nap,
+         * half of it a "CPU wait" once in the ASan build). */
         if (t->wchan_read_at && t->last_cpu >= 0 && t->last_cpu == t->wchan_read_cpu &&
-            wall - t->wchan_read_at < WCHAN_STALE_NS)
+            t->wchan_kind != SUB_RUNQUEUE && wall - t->wchan_read_at < WCHAN_STALE_NS)
             return t->wchan_kind;
         /* One that ran may wait otherwise now; but a round reads at most
          * WCHAN_READS_A_ROUND of them (a thread's first read aside): the
