@@ -457,14 +457,10 @@ static int python_api_create(void **state, const struct pb_options *opts, char *
         return -1;
     }
     if (set_text(opts, "output")) {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(x->dir, sizeof(x->dir), "%s/pyprof-bench-api.XXXXXX",
-                 tmp && *tmp && strlen(tmp) < 80 ? tmp : "/tmp");
-        if (!mkdtemp(x->dir)) {
-            int e = errno;
-            x->dir[0] = '\0';
+        if (pb_make_private_dir(x->dir, sizeof(x->dir), "pyprof-bench-api.", err,
+                                errlen) < 0) {
             declared_destroy(x);
-            return pb_error(err, errlen, "cannot make a temporary folder: %s", strerror(e));
+            return -1;
         }
         snprintf(x->output, sizeof(x->output), "%s/%s", x->dir, pb_options_text(opts, "output"));
     }

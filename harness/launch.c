@@ -21,12 +21,8 @@
 
 int pb_launch_prepare(struct pb_launch *l, char *err, size_t errlen)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(l->dir, sizeof(l->dir), "%s/pyprof-bench-launch.XXXXXX",
-             tmp && *tmp && strlen(tmp) < 200 ? tmp : "/tmp");
-    if (!mkdtemp(l->dir))
-        return pb_error(err, errlen, "cannot make a temporary folder %s: %s", l->dir,
-                        strerror(errno));
+    if (pb_make_private_dir(l->dir, sizeof(l->dir), "pyprof-bench-launch.", err, errlen) < 0)
+        return -1;
     snprintf(l->driver, sizeof(l->driver), "%s/driver.py", l->dir);
     snprintf(l->timings, sizeof(l->timings), "%s/timings", l->dir);
     snprintf(l->log, sizeof(l->log), "%s/" PB_LAUNCH_LOG_NAME, l->dir);

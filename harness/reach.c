@@ -51,16 +51,7 @@ static int make_tmpdir(char *err, size_t errlen)
 {
     if (tmpdir[0])
         return 0;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof(tmpdir), "%s/pyprof-bench-reach.XXXXXX",
-             tmp && *tmp && strlen(tmp) < 200 ? tmp : "/tmp");
-    if (!mkdtemp(tmpdir)) {
-        int e = errno;
-        pb_error(err, errlen, "cannot make a temporary folder %s: %s", tmpdir, strerror(e));
-        tmpdir[0] = '\0';
-        return -1;
-    }
-    return 0;
+    return pb_make_private_dir(tmpdir, sizeof(tmpdir), "pyprof-bench-reach.", err, errlen);
 }
 
 /* Does this invocation run workload w under a backend that reports? */

@@ -287,6 +287,21 @@ int pb_write_all(int fd, const void *buf, size_t n)
     return 0;
 }
 
+int pb_make_private_dir(char *dir, size_t len, const char *prefix, char *err, size_t errlen)
+{
+    const char *tmp = getenv("TMPDIR");
+    /* TMPDIR "/" prefix "XXXXXX" and the NUL */
+    if (!tmp || !*tmp || strlen(tmp) + strlen(prefix) + 8 > len)
+        tmp = "/tmp";
+    snprintf(dir, len, "%s/%sXXXXXX", tmp, prefix);
+    if (mkdtemp(dir))
+        return 0;
+    int e = errno;
+    pb_error(err, errlen, "cannot make a temporary folder %s: %s", dir, strerror(e));
+    dir[0] = '\0';
+    return -1;
+}
+
 int pb_write_file_atomic(const char *path, const char *data, size_t len, char *err,
                          size_t errlen)
 {

@@ -84,6 +84,11 @@ int pb_write_all(int fd, const void *buf, size_t n);
  * fsync, rename(2). A reader sees the old file or the whole new one, never
  * half of it; on failure the temporary file is removed and an earlier file
  * of that name is left as it was. */
+/* Make a private folder, dir = "$TMPDIR/PREFIXXXXXXX" (mkdtemp), or under
+ * /tmp when TMPDIR is unset, empty or too long for dir's len bytes.
+ * 0, or -1 with why and dir "". */
+int pb_make_private_dir(char *dir, size_t len, const char *prefix, char *err, size_t errlen);
+
 int pb_write_file_atomic(const char *path, const char *data, size_t len, char *err,
                          size_t errlen);
 

@@ -382,18 +382,6 @@ static void remove_tmp(const char *dir, char *file)
     free(file);
 }
 
-/* A private TMPDIR for one run (worker.h): 0, or -1 with why. */
-static int make_run_dir(char *dir, size_t len, char *err, size_t errlen)
-{
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dir, len, "%s/" PB_RUN_DIR_PREFIX "XXXXXX",
-             tmp && *tmp && strlen(tmp) < 200 ? tmp : "/tmp");
-    if (mkdtemp(dir))
-        return 0;
-    return pb_error(err, errlen, "cannot make a temporary folder %s: %s", dir,
-                    strerror(errno));
-}
-
 /* The last line a launcher tool wrote to its log in the run's folder
  * (launch.h), "" when there is none. */
 static void tool_log_tail(const char *dir, char *buf, size_t len)
@@ -450,7 +438,7 @@ void pb_worker_run(const struct pb_workload *w, const struct pb_backend_conf *b,
         timeout_s *= PB_INSTR_TIMEOUT_FACTOR;
     }
     char rundir[256];
-    if (make_run_dir(rundir, sizeof(rundir), err, sizeof(err)) < 0) {
+    if (pb_make_private_dir(rundir, sizeof(rundir), PB_RUN_DIR_PREFIX, err, sizeof(err)) < 0) {
         snprintf(out->reason, sizeof(out->reason), "%s", err);
         free_argv(argv);
         remove_tmp(tmpdir, cg_out);

@@ -6,8 +6,10 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../harness/json.h"
 #include "../../harness/option.h"
@@ -160,6 +162,44 @@ static void test_json(void **state)
     free(text);
 }
 
+/* A private folder goes under TMPDIR, or /tmp when TMPDIR would not fit the
+ * buffer; one that cannot be made says where and leaves dir "". */
+static void test_make_private_dir(void **state)
+{
+    (void)state;
+    char base[] = "/tmp/pb-test-util-XXXXXX";
+    assert_non_null(mkdtemp(base));
+    const char *old = getenv("TMPDIR");
+    char *saved = old ? strdup(old) : NULL;
+    char dir[128], err[256];
+
+    setenv("TMPDIR", base, 1);
+    assert_int_equal(pb_make_private_dir(dir, sizeof(dir), "unit.", err, sizeof(err)), 0);
+    assert_true(strncmp(dir, base, strlen(base)) == 0 && strstr(dir, "/unit.") != NULL);
+    assert_int_equal(rmdir(dir), 0);
+
+    /* 32 bytes: base (24), "/unit." and the suffix do not fit */
+    char small[32];
+    assert_int_equal(pb_make_private_dir(small, sizeof(small), "unit.", err, sizeof(err)), 0);
+    assert_true(strncmp(small, "/tmp/unit.", 10) == 0);
+    assert_int_equal(rmdir(small), 0);
+
+    char missing[200];
+    snprintf(missing, sizeof(missing), "%s/no/such", base);
+    setenv("TMPDIR", missing, 1);
+    assert_int_equal(pb_make_private_dir(dir, sizeof(dir), "unit.", err, sizeof(err)), -1);
+    assert_string_equal(dir, "");
+    assert_non_null(strstr(err, "cannot make a temporary folder"));
+    assert_non_null(strstr(err, "/no/such/unit."));
+
+    if (saved)
+        setenv("TMPDIR", saved, 1);
+    else
+        unsetenv("TMPDIR");
+    free(saved);
+    assert_int_equal(rmdir(base), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -168,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_strbuf),
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_make_private_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
