@@ -14,11 +14,7 @@ while :; do
 done
 pass=0; fail=0
 for t in "$@"; do
-    if [ -n "$limit" ]; then
-        timeout --kill-after=10 "$limit" $wrap "$t"
-    else
-        $wrap "$t"
-    fi
+    ${limit:+timeout --kill-after=10 "$limit"} $wrap "$t"
     rc=$?
     if [ "$rc" = 0 ]; then
         pass=$((pass + 1))
