@@ -18,6 +18,18 @@ class Skip(Exception):
     """A test that cannot run here (says why; counted, not passed)."""
 
 
+def figures(fn):
+    """Marks a test whose subject is figures the harness measures (accuracy,
+    overhead, a gate or a table of them). `run.py --no-figures` leaves it
+    out, as the sanitized build's e2e pass does: that build runs the
+    harness 2-3x slower, so its figures are not the product's (a sampler's
+    thread coverage failed a sanitized CI run so), and the code these tests
+    reach is reached by the others under the sanitizers
+    (tests/e2e/coverage.py measures how much)."""
+    fn.figures = True
+    return fn
+
+
 def run(args, timeout=300, **kw):
     """Run the binary; returns CompletedProcess with text output."""
     return subprocess.run([BINARY] + args, capture_output=True, text=True,

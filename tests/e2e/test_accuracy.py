@@ -113,6 +113,7 @@ def test_flat_profile_mapped_to_phases():
             check(x["attribution"]["other_s"] is None, x["attribution"])
 
 
+@figures
 def test_accuracy_split_and_floor():
     """Every accuracy figure comes as AE, DE and the total, with intervals; the
     none row carries the noise floor (its FAE is its DE, and summary.csv,
@@ -231,6 +232,7 @@ def sampled_coverage(run_):
     return seen / wall, main
 
 
+@figures
 def test_thread_coverage_of_real_tools():
     """cProfile sees only the calling thread (coverage 0); yappi profiles every
     thread and its adapter names them by native TID (pyprof_bench.native_ids),
@@ -268,6 +270,7 @@ def test_thread_coverage_of_real_tools():
                 check(threads > 0.3 * min(main, 1), (tool, threads, main, x["threads"]))
 
 
+@figures
 def test_launcher_tools_task_view():
     """asyncio under the launcher tools: their driver times the coroutines
     (coroutine_truth) as the worker does, so the task view compares their
@@ -298,6 +301,7 @@ def test_launcher_tools_task_view():
                 print(f"  ({c['backend']}: task-view FAE {c['fae_task_pp']:.1f})")
 
 
+@figures
 def test_asyncio_task_and_thread_views():
     """asyncio: the coroutines' task-view truth (awaits included), the
     thread-view truth of the phases (the loop's wait is system time), and
@@ -386,6 +390,7 @@ def test_workload_without_numpy_is_skipped():
 
 # ---------------------------------------------------------------- validity
 
+@figures
 def test_causality_response():
     """The causality pair under none and sampling: summary.csv gains response
     columns at its end (the leading columns unchanged), sampling saw most of

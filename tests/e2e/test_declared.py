@@ -8,7 +8,7 @@ import os
 import shutil
 import tempfile
 
-from common import ROOT, cfg, check, check_tool_failures_only, load_outputs, run
+from common import ROOT, cfg, check, check_tool_failures_only, figures, load_outputs, run
 
 VENV = os.environ.get("PYPROF_BENCH_VENV", os.path.join(ROOT, "build", "venv"))
 
@@ -197,6 +197,7 @@ def test_declared_bad_configs_are_refused_with_their_place():
             check(not os.path.exists(out), f"{entry}: wrote {out}")
 
 
+@figures
 def test_worked_example_gates():
     """configs/examples/my-profiler.yaml (the worked example, the profiler of
     configs/examples/setprofile_profiler.py beside cProfile) runs, its rows

@@ -80,6 +80,7 @@ def test_baseline_gate():
         check("Compared with" in r.stdout and "inconclusive" in r.stdout, r.stdout)
 
 
+@figures
 def test_gate_catches_injected_overhead():
     """An overhead injected on purpose (burn: 0.5) fails the --baseline gate with
     exit 3 and a one-line reason; the same code against itself passes."""

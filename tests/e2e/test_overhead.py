@@ -38,6 +38,7 @@ def test_estimators_command():
         check(r.returncode == 2 and "missing.json" in r.stderr, r.stderr)
 
 
+@figures
 def test_precision_adds_rounds():
     """--precision: a loose target stops every cell at the configured rounds;
     an unreachable one adds rounds until --max-time and marks the cells that
@@ -62,6 +63,7 @@ def test_precision_adds_rounds():
         check(r.returncode == 2 and "--precision" in r.stderr, r.stderr)
 
 
+@figures
 def test_metric_instructions():
     """--metric instructions: results record the metric and each run's count;
     the tracing rows get instruction ratios (the A/A row exactly 1), the

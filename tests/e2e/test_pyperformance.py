@@ -36,6 +36,7 @@ RAYTRACE = ("raytrace", f"{common.ROOT}/workloads/bm_raytrace.py", "raytrace", 1
 MISSING = ("missing", f"{common.HERE}/workloads/bm_missing.py", "run", 1)
 
 
+@figures
 def test_pyperformance_benchmark_and_paper_table():
     """raytrace (one render, about 0.2 s) runs from the installed package
     under none and cprofile, 5 rounds; a benchmark the package lacks is

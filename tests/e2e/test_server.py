@@ -35,6 +35,7 @@ def processes_with_env(entry):
     return found
 
 
+@figures
 def test_server_latency_figures():
     """A tiny server config (20 requests at 50 per second, 3 rounds, none
     and sampling): every run has finite latency figures, every cell finite
@@ -117,6 +118,7 @@ def test_server_workload_alone():
     check(r.returncode == 0 and "bounded" in r.stdout, r.stdout + r.stderr)
 
 
+@figures
 def test_server_first_requests_names_the_slowest():
     """tests/bench/server_first_requests.py serves the workload plain and
     under scalene (the venv's, as the scalene backend runs it): a line per
