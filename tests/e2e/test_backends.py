@@ -168,7 +168,8 @@ def test_real_tool_adapters():
     """scalene, pyinstrument, py-spy and austin: a row per tool, ok with numbers
     when the tool can run here, skipped with the tool's reason when not (exit 0
     either way); a phase that raises is a failed run, not a crash; launcher
-    tools are compared with the launched baseline; tool versions recorded."""
+    tools are compared with the launched baseline, and the samplers' CPU
+    per sample is measured; tool versions recorded."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out")
         r = run(["--out", out, cfg("real_tools.yaml")])
@@ -214,10 +215,14 @@ def test_real_tool_adapters():
             if n.startswith("austin") and flaky:
                 ok_tools.remove(n)
                 missing.append(f"{n} (its own start-up failure: {flaky[0][:120]})")
+        cells = {(c["workload"], c["backend"]): c for c in results["summary"]}
         for n in ok_tools:
             d = by[("tiny", n)]
             check(d["status"] == "ok", d)
             check(float(d["wall_ratio"]) > 0, d)
+            if n.startswith(("py-spy", "austin")):
+                cps = cells[("tiny", n)]["sampler_cpu_per_sample_s"]
+                check(cps is not None and cps > 0, f"{n}: {cps} s a sample")
             if n.startswith("memray"):
                 check(d["fae_pp"] == "" and not backends[n]["capabilities"]["report"], d)
             else:
