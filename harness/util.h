@@ -80,15 +80,15 @@ int pb_parse_fraction(const char *text, double *out);
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int pb_write_all(int fd, const void *buf, size_t n);
 
-/* Write path atomically: a temporary file next to it (".NAME.tmp.PID"),
- * fsync, rename(2). A reader sees the old file or the whole new one, never
- * half of it; on failure the temporary file is removed and an earlier file
- * of that name is left as it was. */
 /* Make a private folder, dir = "$TMPDIR/PREFIXXXXXXX" (mkdtemp), or under
  * /tmp when TMPDIR is unset, empty or too long for dir's len bytes.
  * 0, or -1 with why and dir "". */
 int pb_make_private_dir(char *dir, size_t len, const char *prefix, char *err, size_t errlen);
 
+/* Write path atomically: a temporary file next to it (".NAME.tmp.PID"),
+ * fsync, rename(2). A reader sees the old file or the whole new one, never
+ * half of it; on failure the temporary file is removed and an earlier file
+ * of that name is left as it was. */
 int pb_write_file_atomic(const char *path, const char *data, size_t len, char *err,
                          size_t errlen);
 

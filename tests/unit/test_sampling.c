@@ -506,7 +506,7 @@ static void test_cache_matches_full_walk(void **state)
     /* A full walk at every probe would read about 2 million frames. */
     if (!(reused > 10 * nread))
         fail_msg("%llu frames read, %llu reused", nread, reused);
-    /* The walks down thousands of new frames took many of them from page
+    /* The walks down hundreds of new frames took many of them from page
      * reads (walk_window in sampling.c), and still equal full walks. */
     if (!(paged > nread / 4))
         fail_msg("%llu of %llu frames read taken from page reads", paged, nread);
