@@ -2,6 +2,7 @@
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import tempfile
 import threading
@@ -220,16 +221,13 @@ def test_threads_truth_and_coverage():
 LAUNCHER_EXITS = {"py-spy": "py-spy exited with status", "austin": "austin exited with status"}
 
 
-def sampled_coverage(run_):
-    """A launcher sampler's run: (its threads' coverage, its main thread's),
-    each the seconds its samples account for over the truth's wall. A
-    sampler that falls behind (py-spy took 0.78 ms of CPU a sample in one
-    loaded CI run and saw about a quarter of the region) lowers both alike:
+def main_thread_coverage(run_):
+    """A launcher sampler's run: the seconds its samples account for on the
+    main thread over the region's wall. A sampler that falls behind (py-spy
+    took 0.78 ms of CPU a sample in one loaded CI run and saw about a
+    quarter of the region) lowers this and the threads' coverage alike:
     their ratio is how well the threads are seen, whatever its rate."""
-    seen = sum(min(t["attributed_s"] or 0, t["wall_s"]) for t in run_["threads"])
-    wall = sum(t["wall_s"] for t in run_["threads"])
-    main = sum(run_["attribution"]["phases_s"]) / sum(p["wall_s"] for p in run_["phases"])
-    return seen / wall, main
+    return sum(run_["attribution"]["phases_s"]) / sum(p["wall_s"] for p in run_["phases"])
 
 
 @figures
@@ -240,7 +238,7 @@ def test_thread_coverage_of_real_tools():
     launch the program, name every sample's native TID and are compared
     with the threads' truth of their launched driver: every thread is seen,
     and the threads' coverage is bounded against the main thread's (the
-    sampler's rate is not this test's subject: sampled_coverage). Generous
+    sampler's rate is not this test's subject: main_thread_coverage). Generous
     bounds: a 1 ms sampler on a loaded machine misses part of a short
     thread."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -260,14 +258,14 @@ def test_thread_coverage_of_real_tools():
             if c["status"] != "ok":
                 print(f"  ({tool} {c['status']}: {c['reason']})")
                 continue
-            check(c["thread_coverage"] is not None and c["thread_coverage"] > 0, c)
-            for x in res["runs"]:
-                if x["backend"] != tool or x["status"] != "ok":
-                    continue
+            runs = [x for x in res["runs"] if x["backend"] == tool and x["status"] == "ok"]
+            for x in runs:
                 check(all(t["attributed_s"] for t in x["threads"]), (tool, x["threads"]))
-                threads, main = sampled_coverage(x)
-                print(f"  ({tool}: threads' coverage {threads:.2f}, the main thread's {main:.2f})")
-                check(threads > 0.3 * min(main, 1), (tool, threads, main, x["threads"]))
+            main = statistics.median(main_thread_coverage(x) for x in runs)
+            cov = c["thread_coverage"]
+            check(cov is not None, c)
+            print(f"  ({tool}: threads' coverage {cov:.2f}, the main thread's {main:.2f})")
+            check(cov > 0.3 * min(main, 1), (tool, cov, main, c))
 
 
 @figures
